@@ -1,0 +1,56 @@
+# Everything runs inside .venv, created and filled on first use. The stamp file makes the
+# install idempotent: it is redone only when pyproject.toml changes.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LOCALE := bot/locale
+PO_FILES := $(wildcard $(LOCALE)/*/LC_MESSAGES/guildwork.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: install run test lint format messages compile bench bench-smoke clean
+
+install: $(STAMP) $(MO_FILES)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Translations: English is the source; catalogs are compiled from .po files when present.
+$(LOCALE)/%/LC_MESSAGES/guildwork.mo: $(LOCALE)/%/LC_MESSAGES/guildwork.po $(STAMP)
+	$(BIN)/pybabel compile --domain guildwork --input-file $< --output-file $@
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping babel.cfg --keywords gettext --keywords ngettext:1,2 \
+		--no-location --sort-output --output-file $(LOCALE)/guildwork.pot bot handlers scheduler
+	@for po in $(PO_FILES); do \
+		$(BIN)/pybabel update --domain guildwork --input-file $(LOCALE)/guildwork.pot \
+			--output-file $$po --no-fuzzy-matching; \
+	done
+
+compile: $(MO_FILES)
+
+run: install
+	$(BIN)/python -m bot
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m bench
+
+bench-smoke: install
+	$(BIN)/python -m bench --smoke
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

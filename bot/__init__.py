@@ -1,0 +1,1 @@
+"""Guildwork: crowdsourced part-time work distributed through guilds, inside Telegram."""

@@ -1,0 +1,141 @@
+"""Composition root: builds the Application, starts services in post_init, registers handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.commands import Audience, for_audiences
+from bot.config import Settings
+from bot.context import BotData, GuildContext
+from bot.delivery import Notifier, OutboxDispatcher
+from bot.i18n import texts_for
+from bot.processor import ChatOrderedUpdateProcessor
+from bot.ratelimit import PriorityRateLimiter
+from bot.services import Services
+from bot.services.users import UserService
+from handlers import errors, gates, start
+from storage import Database, Tx
+from storage.models import OutboxRow
+
+log = logging.getLogger(__name__)
+
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    max_concurrent_updates: int = 256,
+) -> Application:
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_base_file_url)
+        .defaults(Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            tzinfo=settings.timezone,
+        ))
+        .context_types(ContextTypes(context=GuildContext, bot_data=BotData))
+        .concurrent_updates(ChatOrderedUpdateProcessor(max_concurrent_updates))
+        .rate_limiter(PriorityRateLimiter(overall_max_rate=settings.rate_limit_per_second))
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.bot_data.settings = settings
+    application.bot_data.clock = clock or SystemClock()
+    register_handlers(application)
+    return application
+
+
+def register_handlers(app: Application) -> None:
+    """Every handler, in one ordered list. Groups run in order; lower first."""
+    # -1: record who wrote, before anything else looks at the user.
+    app.add_handler(TypeHandler(Update, gates.record_user), group=-1)
+    app.add_handlers([
+        CommandHandler("start", start.start),
+        CommandHandler("help", start.help_command),
+    ])
+    app.add_error_handler(errors.on_error)
+
+
+async def on_startup(app: Application) -> None:
+    """post_init: open storage, build services, set menus, start delivery."""
+    data: BotData = app.bot_data
+    settings = data.settings
+    assert settings is not None
+    db = Database(settings.database_path)
+    await db.open()
+    dispatcher = OutboxDispatcher(db, app.bot, data.clock)
+    users = UserService(db, data.clock, settings.admin_ids)
+    await users.load()
+
+    async def forget_unreachable(tx: Tx, row: OutboxRow) -> None:
+        if row.user_id is not None:
+            users.forget(row.user_id)
+
+    dispatcher.unreachable_hooks.append(forget_unreachable)
+    data.services = Services(
+        settings=settings,
+        db=db,
+        clock=data.clock,
+        notifier=Notifier(data.clock, dispatcher.wake),
+        dispatcher=dispatcher,
+        users=users,
+    )
+    await set_command_menus(app, users.admin_ids)
+    dispatcher.start()
+    log.info("Guildwork started as @%s", app.bot.username)
+
+
+async def on_shutdown(app: Application) -> None:
+    services = app.bot_data.services
+    if services is None:
+        return
+    await services.dispatcher.stop()
+    await services.db.close()
+    app.bot_data.services = None
+
+
+async def set_command_menus(app: Application, admin_ids: frozenset[int]) -> None:
+    _ = texts_for(None)
+
+    def menu(*audiences: Audience) -> list[BotCommand]:
+        return [BotCommand(c.name, _(c.summary)) for c in for_audiences(*audiences)]
+
+    await app.bot.set_my_commands(menu(Audience.ANYONE, Audience.WORKER),
+                                  scope=BotCommandScopeAllPrivateChats())
+    await app.bot.set_my_commands(menu(Audience.ANYONE, Audience.GUILD),
+                                  scope=BotCommandScopeAllGroupChats())
+    admin_menu = menu(Audience.ANYONE, Audience.WORKER, Audience.ADMIN)
+    for admin_id in sorted(admin_ids):
+        try:
+            await app.bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:  # an admin who never opened the bot has no chat yet
+            log.warning("could not set the admin menu for %s: %s", admin_id, exc)

@@ -1,0 +1,137 @@
+"""Settings read once at start from the environment and `.env`."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
+_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Digits after the decimal point, for the currencies a platform is likely to pay in.
+CURRENCY_EXPONENTS = {"CNY": 2, "USD": 2, "EUR": 2, "GBP": 2, "HKD": 2, "SGD": 2, "JPY": 0,
+                      "KRW": 0, "INR": 2, "IDR": 2, "PKR": 2, "BDT": 2, "LKR": 2, "NPR": 2,
+                      "MMK": 2, "VND": 0, "PHP": 2, "THB": 2, "MYR": 2, "RUB": 2}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bot_token: str
+    admin_ids: frozenset[int] = frozenset()
+    database_path: str = "guildwork.db"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    currency: str = "CNY"
+    log_level: str = "INFO"
+    bot_api_base_url: str = DEFAULT_API_URL
+    bot_api_base_file_url: str = DEFAULT_FILE_URL
+    summary_time: time = time(20, 0)
+    offer_window_hours: int = 12
+    rate_limit_per_second: float = 30.0
+
+    @property
+    def currency_exponent(self) -> int:
+        return CURRENCY_EXPONENTS[self.currency]
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> Settings:
+    """Read settings; the process environment wins over `.env`."""
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    return parse_settings(values)
+
+
+def parse_settings(values: Mapping[str, str]) -> Settings:
+    def get(name: str) -> str:
+        return values.get(name, "").strip()
+
+    token = get("BOT_TOKEN")
+    if not token:
+        raise ConfigError(
+            "BOT_TOKEN is not set: put BOT_TOKEN=<the token @BotFather gave you> in .env "
+            "(see .env.example) or in the environment."
+        )
+    if not _TOKEN_RE.match(token):
+        raise ConfigError(
+            "BOT_TOKEN is malformed: expected <digits>:<letters>, as @BotFather gives it."
+        )
+    kwargs: dict[str, object] = {"bot_token": token}
+
+    if raw := get("ADMIN_IDS"):
+        try:
+            kwargs["admin_ids"] = frozenset(
+                int(part) for part in re.split(r"[,\s]+", raw) if part
+            )
+        except ValueError:
+            raise ConfigError(
+                f"ADMIN_IDS is malformed ({raw!r}): expected numeric Telegram user ids "
+                "separated by commas, e.g. ADMIN_IDS=12345,67890."
+            ) from None
+    if raw := get("DATABASE_PATH"):
+        kwargs["database_path"] = raw
+    if raw := get("TIMEZONE"):
+        try:
+            kwargs["timezone"] = ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"TIMEZONE is not a known time zone ({raw!r}): use an IANA name such as "
+                "Asia/Shanghai or Europe/Berlin."
+            ) from None
+    if raw := get("CURRENCY"):
+        code = raw.upper()
+        if code not in CURRENCY_EXPONENTS:
+            known = ", ".join(sorted(CURRENCY_EXPONENTS))
+            raise ConfigError(f"CURRENCY {raw!r} is not supported: use one of {known}.")
+        kwargs["currency"] = code
+    if raw := get("LOG_LEVEL"):
+        if raw.upper() not in _LOG_LEVELS:
+            raise ConfigError(
+                f"LOG_LEVEL {raw!r} is not a log level: use one of {', '.join(_LOG_LEVELS)}."
+            )
+        kwargs["log_level"] = raw.upper()
+    for name, key in (("BOT_API_BASE_URL", "bot_api_base_url"),
+                      ("BOT_API_BASE_FILE_URL", "bot_api_base_file_url")):
+        if raw := get(name):
+            if not raw.startswith(("http://", "https://")):
+                raise ConfigError(
+                    f"{name} must be an http(s) URL such as http://127.0.0.1:8081/bot, "
+                    f"got {raw!r}."
+                )
+            kwargs[key] = raw
+    if raw := get("SUMMARY_TIME"):
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ConfigError(f"SUMMARY_TIME must be HH:MM (24-hour clock), got {raw!r}.")
+        kwargs["summary_time"] = time(int(match[1]), int(match[2]))
+    if raw := get("OFFER_WINDOW_HOURS"):
+        if not raw.isdigit() or not 1 <= int(raw) <= 168:
+            raise ConfigError(
+                f"OFFER_WINDOW_HOURS must be a whole number of hours from 1 to 168, got {raw!r}."
+            )
+        kwargs["offer_window_hours"] = int(raw)
+    if raw := get("RATE_LIMIT_PER_SECOND"):
+        try:
+            rate = float(raw)
+        except ValueError:
+            rate = 0.0
+        if not 0 < rate <= 1000:
+            raise ConfigError(
+                f"RATE_LIMIT_PER_SECOND must be a number above 0 and at most 1000, got {raw!r}."
+            )
+        kwargs["rate_limit_per_second"] = rate
+    return Settings(**kwargs)  # type: ignore[arg-type]

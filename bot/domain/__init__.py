@@ -1,0 +1,1 @@
+"""Domain rules: state machines, money, permissions. Imports neither telegram nor aiosqlite."""

@@ -1,0 +1,68 @@
+"""Concurrent update processing that keeps each chat's updates in order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+
+class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
+    """Different chats run at once; within one chat an update starts after the previous ends.
+
+    The Application starts one task per update in arrival order, and asyncio locks wake their
+    waiters first in, first out, so a chat's updates run in the order they came.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self.completed = 0
+        self._progress = asyncio.Condition()
+
+    @staticmethod
+    def _key(update: object) -> int | None:
+        if isinstance(update, Update):
+            if update.effective_chat is not None:
+                return update.effective_chat.id
+            if update.effective_user is not None:
+                return update.effective_user.id
+        return None
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = self._key(update)
+        try:
+            if key is None:
+                await coroutine
+                return
+            lock, users = self._locks.get(key, (None, 0))
+            if lock is None:
+                lock = asyncio.Lock()
+            self._locks[key] = (lock, users + 1)
+            try:
+                async with lock:
+                    await coroutine
+            finally:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+        finally:
+            async with self._progress:
+                self.completed += 1
+                self._progress.notify_all()
+
+    async def wait_completed(self, count: int) -> None:
+        """Wait until `count` updates in all have finished (used by the test harness)."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.completed >= count)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass

@@ -1,0 +1,135 @@
+"""A rate limiter with two lanes: replies to the person acting, and bulk sends from the outbox.
+
+PTB's `AIORateLimiter` throttles every request that names a chat through one bucket, first come
+first served, so a long fan-out would make someone typing a command wait behind it. Here the
+interactive lane takes capacity first; the bulk lane takes only what is left, and keeps a small
+reserve in the bucket so that a reply arriving mid-fan-out finds a token at once. Both lanes share
+the overall cap (Telegram's ~30 messages/s), the per-group cap (20/min) and the pause that a
+`RetryAfter` imposes on the whole bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+
+class Lane(enum.Enum):
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
+
+class PriorityRateLimiter(BaseRateLimiter[Lane]):
+    def __init__(
+        self,
+        overall_max_rate: float = 30,
+        overall_time_period: float = 1,
+        group_max_rate: float = 20,
+        group_time_period: float = 60,
+        max_retries: int = 2,
+        bulk_reserve: float = 0.1,
+    ) -> None:
+        self._overall = AsyncLimiter(overall_max_rate, overall_time_period)
+        self._group_max_rate = group_max_rate
+        self._group_time_period = group_time_period
+        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._max_retries = max_retries
+        # Tokens the bulk lane leaves in the bucket for replies (at least one).
+        self._reserve = max(1.0, overall_max_rate * bulk_reserve)
+        self._tick = overall_time_period / overall_max_rate
+        self._interactive_waiting = 0
+        self._resume = asyncio.Event()
+        self._resume.set()
+        self._resume_handle: asyncio.TimerHandle | None = None
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        if self._resume_handle is not None:
+            self._resume_handle.cancel()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    def _group_limiter(self, group_id: int | str) -> AsyncLimiter:
+        if len(self._groups) > 512:
+            for key, limiter in list(self._groups.items()):
+                if key != group_id and limiter.has_capacity(limiter.max_rate):
+                    del self._groups[key]
+        limiter = self._groups.get(group_id)
+        if limiter is None:
+            limiter = self._groups[group_id] = AsyncLimiter(
+                self._group_max_rate, self._group_time_period
+            )
+        return limiter
+
+    def _pause(self, seconds: float) -> None:
+        """Hold every request for `seconds`: Telegram's flood wait applies to the whole bot."""
+        self._resume.clear()
+        if self._resume_handle is not None:
+            self._resume_handle.cancel()
+        self._resume_handle = asyncio.get_running_loop().call_later(seconds, self._resume.set)
+
+    async def _acquire_overall(self, lane: Lane) -> None:
+        if lane is Lane.INTERACTIVE:
+            self._interactive_waiting += 1
+            try:
+                await self._overall.acquire()
+            finally:
+                self._interactive_waiting -= 1
+            return
+        while self._interactive_waiting or not self._overall.has_capacity(1 + self._reserve):
+            await asyncio.sleep(self._tick)
+            await self._resume.wait()
+        await self._overall.acquire()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Lane | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        lane = rate_limit_args or Lane.INTERACTIVE
+        chat_id = data.get("chat_id")
+        with contextlib.suppress(ValueError, TypeError):
+            chat_id = int(chat_id)  # type: ignore[arg-type]
+        is_group = (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str)
+        # The outbox retries on its own schedule, so bulk sends are tried once here.
+        retries = self._max_retries if lane is Lane.INTERACTIVE else 0
+        for attempt in range(retries + 1):
+            await self._resume.wait()
+            try:
+                group_ctx = (
+                    self._group_limiter(chat_id)  # type: ignore[arg-type]
+                    if is_group and self._group_max_rate
+                    else contextlib.nullcontext()
+                )
+                async with group_ctx:
+                    if chat_id is not None:
+                        await self._acquire_overall(lane)
+                    await self._resume.wait()
+                    return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                seconds = exc.retry_after
+                wait = (seconds.total_seconds() if hasattr(seconds, "total_seconds")
+                        else float(seconds)) + 0.1
+                log.warning("flood wait of %.1f s on %s (%s lane)", wait, endpoint, lane.value)
+                self._pause(wait)
+                if attempt == retries:
+                    raise
+        raise AssertionError("unreachable")

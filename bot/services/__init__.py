@@ -1,0 +1,21 @@
+"""Application services: each owns its transactions and takes and returns plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.delivery import Notifier, OutboxDispatcher
+from bot.services.users import UserService
+from storage import Database
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    notifier: Notifier
+    dispatcher: OutboxDispatcher
+    users: UserService

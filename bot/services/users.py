@@ -1,0 +1,74 @@
+"""Users and platform roles."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from bot.clock import Clock, to_epoch
+from storage import Database
+from storage import users as users_repo
+from storage.models import UserRecord
+
+
+@dataclass(frozen=True, slots=True)
+class SeenUser:
+    """A user as an update shows them (no telegram types past the handler)."""
+
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+
+
+class UserService:
+    # Recording every update would make every update a write; remember what was last written
+    # (bounded) and write only when something changed. The database stays the truth.
+    _CACHE_SIZE = 50_000
+
+    def __init__(self, db: Database, clock: Clock, admin_ids: frozenset[int]) -> None:
+        self._db = db
+        self._clock = clock
+        self._config_admins = admin_ids
+        self._granted_admins: set[int] = set()
+        self._written: OrderedDict[int, tuple[object, ...]] = OrderedDict()
+
+    async def load(self) -> None:
+        self._granted_admins = await users_repo.granted_admin_ids(self._db)
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self._config_admins or user_id in self._granted_admins
+
+    @property
+    def admin_ids(self) -> frozenset[int]:
+        return self._config_admins | self._granted_admins
+
+    async def seen(self, user: SeenUser, *, in_private: bool) -> None:
+        state = (user.first_name, user.last_name, user.username, user.language_code, in_private)
+        previous = self._written.get(user.id)
+        # A private message after a group one still has news: the user can now be messaged.
+        if previous is not None and (previous == state or (previous[:4] == state[:4]
+                                                           and previous[4] and not in_private)):
+            self._written.move_to_end(user.id)
+            return
+        async with self._db.transaction() as tx:
+            await users_repo.upsert_seen(
+                tx, user_id=user.id, first_name=user.first_name, last_name=user.last_name,
+                username=user.username, language_code=user.language_code,
+                in_private=in_private, now=to_epoch(self._clock.now()),
+            )
+        self._remember(user.id, state)
+
+    def forget(self, user_id: int) -> None:
+        """Drop the cached state, e.g. after a send found the user unreachable."""
+        self._written.pop(user_id, None)
+
+    def _remember(self, user_id: int, state: tuple[object, ...]) -> None:
+        self._written[user_id] = state
+        self._written.move_to_end(user_id)
+        if len(self._written) > self._CACHE_SIZE:
+            self._written.popitem(last=False)
+
+    async def get(self, user_id: int) -> UserRecord | None:
+        return await users_repo.get(self._db, user_id)

@@ -1,0 +1,125 @@
+"""One writer connection (transactions serialised by a lock) and one reader, both in WAL mode.
+
+Every aiosqlite call is a hop to its worker thread, so the helpers here do one hop each:
+`fetch_all` is `execute_fetchall`, `execute` returns the cursor of that same hop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiosqlite
+
+from storage.migrate import apply_migrations
+
+log = logging.getLogger(__name__)
+
+Params = Mapping[str, Any] | Sequence[Any]
+Row = sqlite3.Row
+
+
+async def _connect(path: str) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    await conn.executescript(
+        "PRAGMA journal_mode = WAL;"
+        "PRAGMA foreign_keys = ON;"
+        "PRAGMA busy_timeout = 5000;"
+        # FULL: a committed ledger entry survives power loss, not only a crash of the process.
+        "PRAGMA synchronous = FULL;"
+    )
+    return conn
+
+
+class Tx:
+    """The open write transaction handed to repositories."""
+
+    __slots__ = ("_after_commit", "_conn")
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._after_commit: list[Callable[[], None]] = []
+
+    async def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+        cursor = await self._conn.execute(sql, params)
+        return cursor  # type: ignore[return-value]  # rowcount / lastrowid need no extra hop
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the transaction has committed (e.g. wake the outbox)."""
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
+
+
+class Database:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        self._writer = await _connect(self.path)
+        await apply_migrations(self._writer)
+        # An in-memory database exists only inside its one connection.
+        self._reader = self._writer if self.path == ":memory:" else await _connect(self.path)
+
+    async def close(self) -> None:
+        if self._reader is not None and self._reader is not self._writer:
+            await self._reader.close()
+        if self._writer is not None:
+            await self._writer.close()
+        self._writer = self._reader = None
+
+    @property
+    def writer(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        return self._writer
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """BEGIN IMMEDIATE … COMMIT, one writer at a time; rolls back on any exception."""
+        async with self._write_lock:
+            conn = self.writer
+            await conn.execute("BEGIN IMMEDIATE")
+            tx = Tx(conn)
+            try:
+                yield tx
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+        for callback in tx._after_commit:
+            try:
+                callback()
+            except Exception:  # a wake-up hook must never undo a committed change
+                log.exception("after-commit callback failed")
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """A read on the reader connection: sees committed data, never waits for the writer."""
+        if self._reader is None:
+            raise RuntimeError("database is not open")
+        return list(await self._reader.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]

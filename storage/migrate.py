@@ -1,0 +1,70 @@
+"""Numbered SQL migrations (`migrations/NNNN_name.sql`), each applied once in its own transaction."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from importlib import resources
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+_NAME_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class MigrationError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations() -> list[Migration]:
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        if match := _NAME_RE.match(entry.name):
+            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"two migrations share a number: {versions}")
+    return found
+
+
+async def apply_migrations(
+    conn: aiosqlite.Connection, migrations: list[Migration] | None = None
+) -> list[int]:
+    """Apply pending migrations in order; return the versions applied now."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+    )
+    done = {row[0] for row in await conn.execute_fetchall("SELECT version FROM schema_migrations")}
+    applied = []
+    for migration in migrations if migrations is not None else bundled_migrations():
+        if migration.version in done:
+            continue
+        script = (
+            "BEGIN IMMEDIATE;\n"
+            f"{migration.sql}\n;\n"
+            "INSERT INTO schema_migrations (version, name, applied_at) "
+            f"VALUES ({migration.version}, '{migration.name}', {int(time.time())});\n"
+            "COMMIT;"
+        )
+        try:
+            await conn.executescript(script)
+        except Exception as exc:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise MigrationError(
+                f"migration {migration.version:04d}_{migration.name} failed: {exc}"
+            ) from exc
+        log.info("applied migration %04d_%s", migration.version, migration.name)
+        applied.append(migration.version)
+    return applied

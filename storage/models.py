@@ -1,0 +1,35 @@
+"""Small typed records built from rows at the storage edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+    can_message: bool
+    timezone: str | None
+
+    @property
+    def display_name(self) -> str:
+        name = self.first_name if not self.last_name else f"{self.first_name} {self.last_name}"
+        return name
+
+    @property
+    def mention(self) -> str:
+        return f"@{self.username}" if self.username else self.display_name
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    user_id: int | None
+    method: str
+    payload: str
+    attempts: int

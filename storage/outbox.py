@@ -1,0 +1,91 @@
+"""The outbox: notices for other people, queued inside the transaction that caused them."""
+
+from __future__ import annotations
+
+from storage.db import Database, Tx
+from storage.models import OutboxRow
+
+
+async def enqueue(
+    tx: Tx,
+    *,
+    chat_id: int,
+    user_id: int | None,
+    method: str,
+    payload: str,
+    dedupe_key: str | None,
+    now: int,
+    not_before: int | None = None,
+) -> int | None:
+    """Queue one message; returns its id, or None when `dedupe_key` was queued before."""
+    cursor = await tx.execute(
+        "INSERT OR IGNORE INTO outbox"
+        " (chat_id, user_id, method, payload, dedupe_key, not_before, created_at)"
+        " VALUES (:chat, :user, :method, :payload, :key, :not_before, :now)",
+        {"chat": chat_id, "user": user_id, "method": method, "payload": payload,
+         "key": dedupe_key, "not_before": now if not_before is None else not_before,
+         "now": now},
+    )
+    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def enqueue_many(tx: Tx, rows: list[dict[str, object]]) -> None:
+    """Batch form of `enqueue` for fan-outs (keys: chat, user, method, payload, key, now)."""
+    await tx.executemany(
+        "INSERT OR IGNORE INTO outbox"
+        " (chat_id, user_id, method, payload, dedupe_key, not_before, created_at)"
+        " VALUES (:chat, :user, :method, :payload, :key, :now, :now)",
+        rows,
+    )
+
+
+async def due(db: Database, now: int, limit: int) -> list[OutboxRow]:
+    rows = await db.fetch_all(
+        "SELECT id, chat_id, user_id, method, payload, attempts FROM outbox"
+        " WHERE status = 'pending' AND not_before <= :now ORDER BY id LIMIT :limit",
+        {"now": now, "limit": limit},
+    )
+    return [OutboxRow(r["id"], r["chat_id"], r["user_id"], r["method"], r["payload"],
+                      r["attempts"]) for r in rows]
+
+
+async def next_due_at(db: Database) -> int | None:
+    return await db.fetch_value("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
+
+
+async def mark_sent(tx: Tx, ids: list[int], now: int) -> None:
+    await tx.executemany(
+        "UPDATE outbox SET status = 'sent', sent_at = :now, attempts = attempts + 1"
+        " WHERE id = :id AND status = 'pending'",
+        [{"id": i, "now": now} for i in ids],
+    )
+
+
+async def postpone(tx: Tx, outbox_id: int, not_before: int, error: str, count: bool) -> None:
+    await tx.execute(
+        "UPDATE outbox SET not_before = :nb, last_error = :err,"
+        " attempts = attempts + :inc WHERE id = :id AND status = 'pending'",
+        {"id": outbox_id, "nb": not_before, "err": error, "inc": int(count)},
+    )
+
+
+async def close(tx: Tx, outbox_id: int, status: str, error: str) -> None:
+    await tx.execute(
+        "UPDATE outbox SET status = :status, last_error = :err, attempts = attempts + 1"
+        " WHERE id = :id AND status = 'pending'",
+        {"id": outbox_id, "status": status, "err": error},
+    )
+
+
+async def close_pending_for_chat(tx: Tx, chat_id: int, status: str, error: str) -> int:
+    cursor = await tx.execute(
+        "UPDATE outbox SET status = :status, last_error = :err"
+        " WHERE chat_id = :chat AND status = 'pending'",
+        {"chat": chat_id, "status": status, "err": error},
+    )
+    return cursor.rowcount
+
+
+async def counts(db: Database) -> dict[str, int]:
+    rows = await db.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+    return {row[0]: row[1] for row in rows}

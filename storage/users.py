@@ -1,0 +1,105 @@
+"""Users as Telegram shows them, recorded from every update."""
+
+from __future__ import annotations
+
+from storage.db import Database, Row, Tx
+from storage.models import UserRecord
+
+_COLUMNS = "id, first_name, last_name, username, language_code, can_message, timezone"
+
+
+def _user(row: Row) -> UserRecord:
+    return UserRecord(
+        id=row["id"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        username=row["username"],
+        language_code=row["language_code"],
+        can_message=bool(row["can_message"]),
+        timezone=row["timezone"],
+    )
+
+
+async def upsert_seen(
+    tx: Tx,
+    *,
+    user_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    language_code: str | None,
+    in_private: bool,
+    now: int,
+) -> None:
+    """Record the user; a message in a private chat means the bot may now message them."""
+    await tx.execute(
+        "INSERT INTO users (id, first_name, last_name, username, language_code, can_message,"
+        " created_at, updated_at)"
+        " VALUES (:id, :first, :last, :username, :lang, :private, :now, :now)"
+        " ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,"
+        " last_name = excluded.last_name, username = excluded.username,"
+        " language_code = excluded.language_code,"
+        " can_message = MAX(users.can_message, excluded.can_message),"
+        " unreachable_at = CASE WHEN excluded.can_message = 1 THEN NULL"
+        "                       ELSE users.unreachable_at END,"
+        " updated_at = excluded.updated_at",
+        {"id": user_id, "first": first_name, "last": last_name, "username": username,
+         "lang": language_code, "private": int(in_private), "now": now},
+    )
+
+
+async def mark_unreachable(tx: Tx, user_id: int, now: int) -> None:
+    await tx.execute(
+        "UPDATE users SET can_message = 0, unreachable_at = :now WHERE id = :id",
+        {"id": user_id, "now": now},
+    )
+
+
+async def get(db: Database | Tx, user_id: int) -> UserRecord | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM users WHERE id = :id", {"id": user_id})
+    return _user(row) if row else None
+
+
+async def get_many(db: Database | Tx, user_ids: list[int]) -> dict[int, UserRecord]:
+    if not user_ids:
+        return {}
+    marks = ",".join("?" * len(user_ids))
+    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM users WHERE id IN ({marks})", user_ids)
+    return {row["id"]: _user(row) for row in rows}
+
+
+async def find_by_username(db: Database | Tx, username: str) -> UserRecord | None:
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM users WHERE username = :u COLLATE NOCASE"
+        " ORDER BY updated_at DESC LIMIT 1",
+        {"u": username.lstrip("@")},
+    )
+    return _user(row) if row else None
+
+
+async def set_timezone(tx: Tx, user_id: int, timezone: str | None) -> None:
+    await tx.execute(
+        "UPDATE users SET timezone = :tz WHERE id = :id", {"id": user_id, "tz": timezone}
+    )
+
+
+async def granted_admin_ids(db: Database | Tx) -> set[int]:
+    return {row[0] for row in await db.fetch_all("SELECT user_id FROM admins")}
+
+
+async def add_audit(
+    tx: Tx,
+    *,
+    actor_id: int,
+    action: str,
+    target_type: str | None,
+    target_id: int | None,
+    detail: str | None,
+    now: int,
+) -> None:
+    await tx.execute(
+        "INSERT INTO audit_log (actor_id, action, target_type, target_id, detail, created_at)"
+        " VALUES (:actor, :action, :ttype, :tid, :detail, :now)",
+        {"actor": actor_id, "action": action, "ttype": target_type, "tid": target_id,
+         "detail": detail, "now": now},
+    )

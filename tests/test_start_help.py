@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from tgfake import Harness
+from tgfake.harness import command_for
+
+
+async def test_start_in_private_welcomes_a_worker(h: Harness) -> None:
+    alice = h.user("Alice")
+    replies = await alice.send("/start")
+    assert len(replies) == 1
+    assert "Welcome to Guildwork, Alice!" in replies[0].text
+    assert replies[0].params["parse_mode"] == "HTML"
+
+
+async def test_start_in_private_tells_an_admin_what_they_do(h: Harness, admin) -> None:
+    await admin.send("/start")
+    assert "platform admin" in admin.last_message().text
+
+
+async def test_help_in_private_lists_admin_commands_only_to_admins(h: Harness, admin) -> None:
+    alice = h.user("Alice")
+    await alice.send("/help")
+    await admin.send("/help")
+    assert "/start" in alice.last_message().text
+    assert "Platform admin" not in alice.last_message().text
+    assert "Platform admin" in admin.last_message().text
+
+
+async def test_start_with_bot_name_in_a_group_answers_in_the_group(h: Harness) -> None:
+    lee = h.user("Lee")
+    group = h.group("Dubbers", admins=(lee,))
+    replies = await lee.send(command_for("/start"), chat=group)
+    assert replies and "group chat" in replies[0].text
+    await lee.send(command_for("/help"), chat=group)
+    assert "Guildwork in a group" in group.last_message().text
+
+
+async def test_names_are_escaped_in_html_replies(h: Harness) -> None:
+    mallory = h.user("<b>Mal</b> & co")
+    await mallory.send("/start")
+    text = mallory.last_message().text
+    assert "&lt;b&gt;Mal&lt;/b&gt; &amp; co" in text
+    assert "<b>Mal</b>" not in text
+
+
+async def test_command_menus_are_set_per_scope_at_start(h: Harness) -> None:
+    from tests.conftest import ADMIN_ID
+
+    private = {c["command"] for c in h.api.commands["all_private_chats"]}
+    group = {c["command"] for c in h.api.commands["all_group_chats"]}
+    admin = {c["command"] for c in h.api.commands[f"chat:{ADMIN_ID}"]}
+    assert {"start", "help"} <= private
+    assert {"start", "help"} <= group
+    assert private <= admin
+
+
+async def test_every_update_records_the_user(h: Harness) -> None:
+    alice = h.user("Alice", username="alice_w", language="zh-hans")
+    group = h.group("G")
+    await alice.send("/help", chat=group)
+    record = await h.services.users.get(alice.id)
+    assert record is not None and record.username == "alice_w"
+    assert record.language_code == "zh-hans"
+    assert record.can_message is False  # only seen in a group so far
+    await alice.send("/start")
+    record = await h.services.users.get(alice.id)
+    assert record is not None and record.can_message is True

@@ -1,0 +1,332 @@
+"""The fake Bot API: answers the methods the bot uses with realistic JSON and records every call.
+
+It holds the world as Telegram would see it: users (who has started the bot, who blocked it),
+chats (private and group, with each member's status), messages the bot sent per chat, files.
+Failures can be injected per method and chat: a 429 with `retry_after`, a 403, a network error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+BOT_ID = 7_000_000_001
+BOT_USERNAME = "guildwork_test_bot"
+BOT_TOKEN = f"{BOT_ID}:TEST-token-for-the-offline-fake-bot-api"
+
+_SEND_MEDIA = {"sendDocument": "document", "sendPhoto": "photo", "sendVoice": "voice",
+               "sendAudio": "audio", "sendVideo": "video", "sendAnimation": "animation"}
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error_code": self.code,
+                                "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
+class InjectedNetworkError(Exception):
+    """Raised by the request layer as a network failure (no HTTP answer at all)."""
+
+
+@dataclass
+class Sent:
+    """One message the bot sent (or an edit of it, or an answered button press)."""
+
+    method: str
+    chat_id: int
+    message_id: int | None
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[dict[str, str]]:
+        markup = self.params.get("reply_markup") or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+    @property
+    def button_texts(self) -> list[str]:
+        return [b["text"] for b in self.buttons]
+
+
+@dataclass
+class _UserState:
+    user: dict[str, Any]
+    started: bool
+    blocked: bool = False
+
+
+@dataclass
+class _Fault:
+    method: str
+    chat_id: int | None
+    kind: str  # retry_after | forbidden | network | bad_request
+    retry_after: int
+    remaining: int
+
+
+class FakeBotAPI:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "Guildwork",
+                         "username": BOT_USERNAME, "can_join_groups": True,
+                         "can_read_all_group_messages": False,
+                         "supports_inline_queries": False}
+        self.users: dict[int, _UserState] = {}
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.members: dict[int, dict[int, str]] = defaultdict(dict)
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.sent: dict[int, list[Sent]] = defaultdict(list)
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.invite_links: list[str] = []
+        self._faults: list[_Fault] = []
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._update_ids = itertools.count(1)
+        self.pending_updates: list[dict[str, Any]] = []
+        self.latency = 0.0  # seconds each call takes, applied by the request layer
+
+    # --- the world -----------------------------------------------------------------------
+
+    def add_user(self, user: dict[str, Any], *, started: bool = True) -> None:
+        with self._lock:
+            self.users[user["id"]] = _UserState(user, started)
+            self.chats[user["id"]] = {"id": user["id"], "type": "private",
+                                      "first_name": user["first_name"],
+                                      **({"username": user["username"]}
+                                         if user.get("username") else {})}
+
+    def add_group(self, chat_id: int, title: str) -> dict[str, Any]:
+        with self._lock:
+            chat = {"id": chat_id, "type": "supergroup", "title": title}
+            self.chats[chat_id] = chat
+            return chat
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """status: creator, administrator, member, left, kicked."""
+        with self._lock:
+            self.members[chat_id][user_id] = status
+
+    def mark_started(self, user_id: int) -> None:
+        with self._lock:
+            state = self.users.get(user_id)
+            if state is not None:
+                state.started = True
+                state.blocked = False
+
+    def block(self, user_id: int) -> None:
+        with self._lock:
+            self.users[user_id].blocked = True
+
+    def next_message_id(self, chat_id: int) -> int:
+        with self._lock:
+            return next(self._message_ids[chat_id])
+
+    def next_update_id(self) -> int:
+        with self._lock:
+            return next(self._update_ids)
+
+    def fail_next(self, method: str, *, chat_id: int | None = None, kind: str = "retry_after",
+                  retry_after: int = 1, times: int = 1) -> None:
+        with self._lock:
+            self._faults.append(_Fault(method, chat_id, kind, retry_after, times))
+
+    # --- reading what happened ---------------------------------------------------------------
+
+    def messages(self, chat_id: int) -> list[Sent]:
+        with self._lock:
+            return list(self.sent[chat_id])
+
+    def calls_of(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [params for name, params in self.calls if name == method]
+
+    def find_message(self, chat_id: int, message_id: int) -> Sent | None:
+        for sent in reversed(self.sent[chat_id]):
+            if sent.message_id == message_id and sent.method != "editMessageText":
+                return sent
+        return None
+
+    # --- answering ---------------------------------------------------------------------------
+
+    def handle(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Answer one Bot API call; returns the JSON body Telegram would return."""
+        with self._lock:
+            self.calls.append((method, params))
+            try:
+                self._check_fault(method, params)
+                result = self._dispatch(method, params)
+            except ApiError as error:
+                return error.payload()
+            return {"ok": True, "result": result}
+
+    def _check_fault(self, method: str, params: dict[str, Any]) -> None:
+        chat_id = _int_or_none(params.get("chat_id"))
+        for fault in self._faults:
+            if fault.method == method and fault.chat_id in (None, chat_id) and fault.remaining:
+                fault.remaining -= 1
+                self._faults = [f for f in self._faults if f.remaining]
+                if fault.kind == "retry_after":
+                    raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}",
+                                   fault.retry_after)
+                if fault.kind == "forbidden":
+                    raise ApiError(403, "Forbidden: bot was blocked by the user")
+                if fault.kind == "bad_request":
+                    raise ApiError(400, "Bad Request: message text is empty")
+                if fault.kind == "network":
+                    raise InjectedNetworkError("connection reset by peer")
+
+    def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return self.bot_user
+        if method in ("deleteWebhook", "setWebhook", "close", "logOut", "sendChatAction",
+                      "deleteMyCommands", "setMyDescription", "setMyShortDescription"):
+            return True
+        if method == "getUpdates":
+            offset = int(params.get("offset") or 0)
+            ready = [u for u in self.pending_updates if u["update_id"] >= offset]
+            self.pending_updates = ready
+            return ready[:100]
+        if method == "setMyCommands":
+            scope = params.get("scope") or {"type": "default"}
+            key = scope["type"] + (f":{scope['chat_id']}" if "chat_id" in scope else "")
+            self.commands[key] = list(params["commands"])
+            return True
+        if method == "getMyCommands":
+            return self.commands.get("default", [])
+        if method == "sendMessage":
+            chat_id = self._writable_chat(params)
+            return self._record_message(method, chat_id, params, {"text": params["text"]})
+        if method in _SEND_MEDIA:
+            chat_id = self._writable_chat(params)
+            kind = _SEND_MEDIA[method]
+            return self._record_message(method, chat_id, params,
+                                        self._media_json(kind, params.get(kind)))
+        if method == "editMessageText":
+            chat_id = self._writable_chat(params)
+            message_id = int(params["message_id"])
+            original = self.find_message(chat_id, message_id)
+            if original is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            if original.params.get("text") == params["text"] and (
+                original.params.get("reply_markup") == params.get("reply_markup")
+            ):
+                raise ApiError(400, "Bad Request: message is not modified")
+            original.params = {**original.params, "text": params["text"],
+                               "reply_markup": params.get("reply_markup")}
+            self.sent[chat_id].append(Sent(method, chat_id, message_id, params))
+            return self._message_json(chat_id, message_id, {"text": params["text"]}, params)
+        if method == "editMessageReplyMarkup":
+            chat_id = self._writable_chat(params)
+            message_id = int(params["message_id"])
+            original = self.find_message(chat_id, message_id)
+            if original is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            original.params = {**original.params, "reply_markup": params.get("reply_markup")}
+            self.sent[chat_id].append(Sent(method, chat_id, message_id, params))
+            return self._message_json(chat_id, message_id, {"text": original.text}, params)
+        if method == "answerCallbackQuery":
+            self.sent[0].append(Sent(method, 0, None, params))
+            return True
+        if method == "getChat":
+            chat = self.chats.get(_int_or_none(params["chat_id"]) or 0)
+            if chat is None:
+                raise ApiError(400, "Bad Request: chat not found")
+            return chat
+        if method == "getChatMember":
+            return self._chat_member(int(params["chat_id"]), int(params["user_id"]))
+        if method == "createChatInviteLink":
+            link = f"https://t.me/+fake{len(self.invite_links) + 1:06d}"
+            self.invite_links.append(link)
+            return {"invite_link": link, "creator": self.bot_user, "creates_join_request": False,
+                    "is_primary": False, "is_revoked": False}
+        if method == "getFile":
+            file_id = params["file_id"]
+            meta = self.files.get(file_id, {"file_unique_id": f"u-{file_id}"})
+            return {"file_id": file_id, "file_unique_id": meta["file_unique_id"],
+                    "file_size": meta.get("file_size", 1024), "file_path": f"files/{file_id}"}
+        raise ApiError(404, "Not Found: method not found")
+
+    def _writable_chat(self, params: dict[str, Any]) -> int:
+        chat_id = _int_or_none(params.get("chat_id"))
+        if chat_id is None or chat_id not in self.chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        state = self.users.get(chat_id)
+        if state is not None:
+            if state.blocked:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            if not state.started:
+                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        return chat_id
+
+    def _record_message(self, method: str, chat_id: int, params: dict[str, Any],
+                        content: dict[str, Any]) -> dict[str, Any]:
+        message_id = next(self._message_ids[chat_id])
+        self.sent[chat_id].append(Sent(method, chat_id, message_id, dict(params)))
+        return self._message_json(chat_id, message_id, content, params)
+
+    def _message_json(self, chat_id: int, message_id: int, content: dict[str, Any],
+                      params: dict[str, Any]) -> dict[str, Any]:
+        message = {"message_id": message_id, "date": int(time.time()),
+                   "chat": self.chats[chat_id], "from": self.bot_user, **content}
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        return message
+
+    def _media_json(self, kind: str, file_ref: Any) -> dict[str, Any]:
+        file_id = file_ref if isinstance(file_ref, str) else f"uploaded-{len(self.files) + 1}"
+        meta = self.files.get(file_id, {"file_unique_id": f"u-{file_id}"})
+        body = {"file_id": file_id, "file_unique_id": meta["file_unique_id"]}
+        if kind == "photo":
+            return {"photo": [{**body, "width": 1280, "height": 960}]}
+        if kind in ("voice", "audio", "video", "animation"):
+            body["duration"] = meta.get("duration", 1)
+            if kind in ("video", "animation"):
+                body.update(width=640, height=480)
+        return {kind: body}
+
+    def _chat_member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        user = self.bot_user if user_id == BOT_ID else (
+            self.users[user_id].user if user_id in self.users else None)
+        if user is None:
+            raise ApiError(400, "Bad Request: user not found")
+        status = "administrator" if user_id == BOT_ID else self.members[chat_id].get(user_id,
+                                                                                       "left")
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({flag: True for flag in (
+                "can_be_edited", "can_manage_chat", "can_delete_messages",
+                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                "can_delete_stories")})
+            member["is_anonymous"] = False
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
