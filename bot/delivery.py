@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import warnings
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, to_epoch
 from bot.ratelimit import Lane
@@ -37,6 +39,8 @@ from storage import users as users_repo
 from storage.models import OutboxRow
 
 log = logging.getLogger(__name__)
+# The outbox stores Bot API calls by method name and sends them generically, on purpose.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
 UnreachableHook = Callable[[Tx, OutboxRow], Awaitable[None]]
 

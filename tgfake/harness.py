@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -42,19 +43,26 @@ class Harness:
         settings: Settings | None = None,
         clock: ManualClock | None = None,
         api: FakeBotAPI | None = None,
+        latency: float | Callable[[str], float] | None = None,
+        max_concurrent_updates: int = 256,
     ) -> None:
         base = settings or Settings(bot_token=BOT_TOKEN)
         self.settings = replace(base, bot_token=BOT_TOKEN, database_path=str(database_path),
                                 admin_ids=frozenset(admin_ids) | base.admin_ids)
         self.clock = clock or ManualClock()
         self.api = api or FakeBotAPI()
+        self.latency = latency
+        self.max_concurrent_updates = max_concurrent_updates
         self.app: Application | None = None
+        self.request: FakeRequest | None = None
         self._fed = 0
 
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> Harness:
-        app = build_application(self.settings, request=FakeRequest(self.api), clock=self.clock)
+        self.request = FakeRequest(self.api, self.latency)
+        app = build_application(self.settings, request=self.request, clock=self.clock,
+                                max_concurrent_updates=self.max_concurrent_updates)
         await app.initialize()
         if app.post_init:
             await app.post_init(app)

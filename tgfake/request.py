@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from telegram.error import NetworkError
@@ -13,8 +15,19 @@ from tgfake.api import FakeBotAPI, InjectedNetworkError
 
 
 class FakeRequest(BaseRequest):
-    def __init__(self, api: FakeBotAPI) -> None:
+    """Answers from `api`; `latency` (seconds, or a function of the method) simulates the network.
+
+    It also counts requests in flight, overall and per chat, so tests can see concurrency.
+    """
+
+    def __init__(self, api: FakeBotAPI,
+                 latency: float | Callable[[str], float] | None = None) -> None:
         self.api = api
+        self.latency = latency
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._chat_in_flight: Counter[int] = Counter()
+        self.max_in_flight_per_chat: Counter[int] = Counter()
 
     async def initialize(self) -> None:
         pass
@@ -38,11 +51,25 @@ class FakeRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
-        if self.api.latency:
-            await asyncio.sleep(self.api.latency)
+        chat_id = params.get("chat_id")
+        delay = self.latency(api_method) if callable(self.latency) else (
+            self.latency or self.api.latency)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        if isinstance(chat_id, int):
+            self._chat_in_flight[chat_id] += 1
+            self.max_in_flight_per_chat[chat_id] = max(
+                self.max_in_flight_per_chat[chat_id], self._chat_in_flight[chat_id])
         try:
-            body = self.api.handle(api_method, params)
-        except InjectedNetworkError as exc:
-            raise NetworkError(f"fake network error: {exc}") from exc
+            if delay and api_method != "getUpdates":
+                await asyncio.sleep(delay)
+            try:
+                body = self.api.handle(api_method, params)
+            except InjectedNetworkError as exc:
+                raise NetworkError(f"fake network error: {exc}") from exc
+        finally:
+            self.in_flight -= 1
+            if isinstance(chat_id, int):
+                self._chat_in_flight[chat_id] -= 1
         status = 200 if body["ok"] else body["error_code"]
         return status, json.dumps(body).encode()
