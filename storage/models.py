@@ -33,3 +33,24 @@ class OutboxRow:
     method: str
     payload: str
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class GuildRecord:
+    id: int
+    name: str
+    chat_id: int
+    leader_id: int
+    status: str  # pending | approved | rejected | suspended
+    status_reason: str | None
+    commission_bp: int
+    invite_code: str | None
+    precheck: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    guild_id: int
+    user: UserRecord
+    role: str  # leader | deputy | member
+    joined_at: int
