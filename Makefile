@@ -40,7 +40,6 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 format: install
 	$(BIN)/ruff check --fix .

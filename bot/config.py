@@ -51,7 +51,11 @@ def load_settings(
     """Read settings; the process environment wins over `.env`."""
     values: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        try:
+            loaded = dotenv_values(env_file)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{env_file} could not be read ({exc}): fix or remove it.") from None
+        values.update({k: v for k, v in loaded.items() if v is not None})
     values.update(os.environ if environ is None else environ)
     return parse_settings(values)
 
@@ -83,11 +87,17 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
                 "separated by commas, e.g. ADMIN_IDS=12345,67890."
             ) from None
     if raw := get("DATABASE_PATH"):
+        folder = Path(raw).expanduser().parent
+        if raw != ":memory:" and not folder.is_dir():
+            raise ConfigError(
+                f"DATABASE_PATH {raw!r} is in a folder that does not exist ({folder}): "
+                "create the folder or choose another path."
+            )
         kwargs["database_path"] = raw
     if raw := get("TIMEZONE"):
         try:
             kwargs["timezone"] = ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: TIMEZONE=Asia
             raise ConfigError(
                 f"TIMEZONE is not a known time zone ({raw!r}): use an IANA name such as "
                 "Asia/Shanghai or Europe/Berlin."
@@ -119,7 +129,7 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
             raise ConfigError(f"SUMMARY_TIME must be HH:MM (24-hour clock), got {raw!r}.")
         kwargs["summary_time"] = time(int(match[1]), int(match[2]))
     if raw := get("OFFER_WINDOW_HOURS"):
-        if not raw.isdigit() or not 1 <= int(raw) <= 168:
+        if not raw.isdecimal() or not 1 <= int(raw) <= 168:
             raise ConfigError(
                 f"OFFER_WINDOW_HOURS must be a whole number of hours from 1 to 168, got {raw!r}."
             )

@@ -18,6 +18,7 @@ that were in flight; unsent rows are picked up again after a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import warnings
@@ -154,10 +155,8 @@ class OutboxDispatcher:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def _run(self) -> None:
@@ -177,10 +176,8 @@ class OutboxDispatcher:
             next_due = await outbox_repo.next_due_at(self._db)
             if next_due is not None:
                 timeout = min(timeout, max(0.05, next_due - to_epoch(self._clock.now())))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), timeout)
-            except TimeoutError:
-                pass
 
     async def flush(self) -> int:
         """Send everything due now; returns how many rows were processed."""

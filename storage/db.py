@@ -100,10 +100,13 @@ class Database:
             tx = Tx(conn)
             try:
                 yield tx
+                await conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                # A failed COMMIT (disk full, deferred constraint) leaves the transaction open;
+                # some errors end it already, and a second ROLLBACK would mask the first error.
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
                 raise
-            await conn.execute("COMMIT")
         for callback in tx._after_commit:
             try:
                 callback()

@@ -1,4 +1,4 @@
-"""Numbered SQL migrations (`migrations/NNNN_name.sql`), each applied once in its own transaction."""
+"""Numbered SQL migrations (`migrations/NNNN_name.sql`), each applied once in a transaction."""
 
 from __future__ import annotations
 

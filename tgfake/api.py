@@ -84,6 +84,7 @@ class _Fault:
 class FakeBotAPI:
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self._updates_changed = threading.Condition(self._lock)
         self.bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "Guildwork",
                          "username": BOT_USERNAME, "can_join_groups": True,
                          "can_read_all_group_messages": False,
@@ -97,7 +98,8 @@ class FakeBotAPI:
         self.files: dict[str, dict[str, Any]] = {}
         self.invite_links: list[str] = []
         self._faults: list[_Fault] = []
-        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(
+            lambda: itertools.count(1))
         self._update_ids = itertools.count(1)
         self.pending_updates: list[dict[str, Any]] = []
         self.latency = 0.0  # seconds each call takes, applied by the request layer
@@ -141,6 +143,22 @@ class FakeBotAPI:
     def next_update_id(self) -> int:
         with self._lock:
             return next(self._update_ids)
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue an update for getUpdates (any thread); gives it an update_id if it has none."""
+        with self._updates_changed:
+            if "update_id" not in update:
+                update = {"update_id": next(self._update_ids), **update}
+            self.pending_updates.append(update)
+            self._updates_changed.notify_all()
+            return int(update["update_id"])
+
+    def wait_for_updates(self, offset: int, timeout: float) -> bool:
+        """Block until an update with update_id >= offset is pending, or `timeout` passes."""
+        with self._updates_changed:
+            return self._updates_changed.wait_for(
+                lambda: any(u["update_id"] >= offset for u in self.pending_updates),
+                timeout=max(timeout, 0.0))
 
     def fail_next(self, method: str, *, chat_id: int | None = None, kind: str = "retry_after",
                   retry_after: int = 1, times: int = 1) -> None:
