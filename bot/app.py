@@ -17,10 +17,13 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    MessageHandler,
     TypeHandler,
+    filters,
 )
 from telegram.request import BaseRequest
 
@@ -33,8 +36,11 @@ from bot.i18n import texts_for
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
+from bot.services.guilds import GuildService
+from bot.services.market import MarketService
 from bot.services.users import UserService
-from handlers import errors, gates, start
+from bot.views import guilds as guild_views
+from handlers import errors, gates, guilds, market, newtask, start
 from storage import Database, Tx
 from storage.models import OutboxRow
 
@@ -76,11 +82,47 @@ def build_application(
 
 def register_handlers(app: Application) -> None:
     """Every handler, in one ordered list. Groups run in order; lower first."""
-    # -1: record who wrote, before anything else looks at the user.
-    app.add_handler(TypeHandler(Update, gates.record_user), group=-1)
+    # -2: record who wrote, before anything else looks at the user.
+    app.add_handler(TypeHandler(Update, gates.record_user), group=-2)
+    # -1: a suspended guild's group gets the suspension for any command or button, and stops.
+    app.add_handler(TypeHandler(Update, gates.refuse_suspended_guilds), group=-1)
+    private = filters.ChatType.PRIVATE
     app.add_handlers([
+        # Before the generic /start: an invite deep link (`/start join_<code>`) joins a guild.
+        CommandHandler("start", guilds.join,
+                       filters=private & filters.Regex(r"^/start(@\w+)?\s+join_")),
         CommandHandler("start", start.start),
         CommandHandler("help", start.help_command),
+        # guilds and membership
+        CommandHandler("register", guilds.register),
+        CommandHandler("invite", guilds.invite),
+        CommandHandler("members", guilds.members),
+        CommandHandler("promote", guilds.promote),
+        CommandHandler("demote", guilds.demote),
+        CommandHandler("remove", guilds.remove),
+        CommandHandler("commission", guilds.commission),
+        CommandHandler("leave", guilds.leave),
+        CommandHandler("guilds", guilds.list_guilds),
+        CommandHandler("approve", guilds.approve),
+        CommandHandler("reject", guilds.reject),
+        CommandHandler("suspend", guilds.suspend),
+        CallbackQueryHandler(guilds.review_pressed, pattern=guild_views.REVIEW_PATTERN),
+        # Only replies to an open "why reject?" prompt; other private texts pass by.
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND
+                       & guilds.awaiting_reject_reason(app), guilds.reject_reason),
+        # the task market; /newtask is a guided flow (its /cancel comes first while it runs)
+        newtask.conversation(),
+        CommandHandler("cancel", newtask.nothing_to_cancel),
+        CommandHandler("tasks", market.tasks),
+        CommandHandler("task", market.task),
+        CommandHandler("quote", market.quote),
+        CommandHandler("withdraw", market.withdraw),
+        CommandHandler("claim", market.claim),
+        CommandHandler("quotes", market.quotes),
+        CommandHandler("award", market.award),
+        CommandHandler("rejectquote", market.reject_quote),
+        CommandHandler("canceltask", market.cancel_task),
+        CallbackQueryHandler(market.quote_button, pattern=r"^q1:(award|reject):\d+$"),
     ])
     app.add_error_handler(errors.on_error)
 
@@ -101,13 +143,18 @@ async def on_startup(app: Application) -> None:
             users.forget(row.user_id)
 
     dispatcher.unreachable_hooks.append(forget_unreachable)
+    notifier = Notifier(data.clock, dispatcher.wake)
+    guild_service = GuildService(db, data.clock, notifier, users)
+    await guild_service.load()
     data.services = Services(
         settings=settings,
         db=db,
         clock=data.clock,
-        notifier=Notifier(data.clock, dispatcher.wake),
+        notifier=notifier,
         dispatcher=dispatcher,
         users=users,
+        guilds=guild_service,
+        market=MarketService(db, data.clock, notifier, settings, users, guild_service),
     )
     await set_command_menus(app, users.admin_ids)
     dispatcher.start()

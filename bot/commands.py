@@ -31,15 +31,61 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", "", N_("Start the bot"), Audience.ANYONE),
     Command("help", "", N_("What you can do here"), Audience.ANYONE),
     Command("cancel", "", N_("Leave the current guided step"), Audience.ANYONE),
+    # --- guilds and membership ---
+    Command("register", "<guild name>", N_("Register this group as a guild (group admins)"),
+            Audience.GUILD),
+    Command("invite", "[new]", N_("Invite link for members; new: replace the old one"),
+            Audience.GUILD),
+    Command("members", "", N_("Members, roles, and whether I can message them"),
+            Audience.GUILD),
+    Command("promote", "@member", N_("Make a member a deputy (leader)"), Audience.GUILD),
+    Command("demote", "@member", N_("Make a deputy a plain member again (leader)"),
+            Audience.GUILD),
+    Command("remove", "@member", N_("Remove a member from the guild (leader)"), Audience.GUILD),
+    Command("commission", "<percent>", N_("The guild's cut of members' earnings, 0–50 % (leader)"),
+            Audience.GUILD),
+    Command("leave", "", N_("Leave your guild"), Audience.WORKER),
+    Command("guilds", "[status]", N_("Guilds with status and member counts"), Audience.ADMIN),
+    Command("approve", "<guild>", N_("Approve a guild, or lift its suspension"), Audience.ADMIN),
+    Command("reject", "<guild> <reason>", N_("Reject a pending guild, with the reason"),
+            Audience.ADMIN),
+    Command("suspend", "<guild> <reason>", N_("Suspend a guild; its members are told"),
+            Audience.ADMIN),
+    # --- the task market (guild groups) ---
+    Command("tasks", "", N_("Open tasks and units left"), Audience.GUILD),
+    Command("task", "<task>", N_("One task in full"), Audience.GUILD),
+    Command("quote", "<task> <price> <units> [note]", N_("Quote for a quote task"),
+            Audience.GUILD),
+    Command("withdraw", "<quote>", N_("Withdraw your guild's quote"), Audience.GUILD),
+    Command("claim", "<task> <units>", N_("Claim units of a fixed-price task"), Audience.GUILD),
+    # --- the task market (admins, private) ---
+    Command("newtask", "[form]", N_("Post a task (guided, or the one-message form)"),
+            Audience.ADMIN),
+    Command("tasks", "", N_("Tasks in progress"), Audience.ADMIN),
+    Command("task", "<task>", N_("A task with its quotes and allocations"), Audience.ADMIN),
+    Command("quotes", "<task>", N_("Compare a task's quotes, with Award buttons"),
+            Audience.ADMIN),
+    Command("award", "<quote> [units]", N_("Award a quote, in full or in part"),
+            Audience.ADMIN),
+    Command("rejectquote", "<quote> [reason]", N_("Turn a quote down"), Audience.ADMIN),
+    Command("canceltask", "<task> [reason]", N_("Cancel a task; its guilds are told"),
+            Audience.ADMIN),
 )
 
 
-def command(name: str) -> Command:
+def command(name: str, audience: Audience | None = None) -> Command:
     for entry in COMMANDS:
-        if entry.name == name:
+        if entry.name == name and audience in (None, entry.audience):
             return entry
     raise KeyError(name)
 
 
 def for_audiences(*audiences: Audience) -> list[Command]:
-    return [c for c in COMMANDS if c.audience in audiences]
+    """The commands for these audiences; a name listed twice keeps its last audience's entry."""
+    chosen: dict[str, Command] = {}
+    for audience in audiences:
+        for entry in COMMANDS:
+            if entry.audience is audience:
+                chosen.pop(entry.name, None)
+                chosen[entry.name] = entry
+    return list(chosen.values())

@@ -30,3 +30,24 @@ async def reply(update: Update, text: str, keyboard: Keyboard | None = None) -> 
 
 def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == "private"
+
+
+def id_arg(value: str | None, usage: str, what: str = "id") -> int:
+    """'12' or '#12' -> 12; anything else is a usage error naming the command."""
+    from bot.domain.errors import N_, Usage
+
+    raw = (value or "").strip().lstrip("#")
+    if not raw.isdecimal() or int(raw) <= 0:
+        reason = (N_("A number is missing.") if not value
+                  else N_("That is not a number."))
+        raise Usage(reason=reason, usage=usage)
+    return int(raw)
+
+
+def require_args(args: list[str] | None, count: int, usage: str) -> list[str]:
+    from bot.domain.errors import N_, Usage
+
+    args = list(args or [])
+    if len(args) < count:
+        raise Usage(reason=N_("Something is missing."), usage=usage)
+    return args

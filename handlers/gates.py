@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import html
+import re
 
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.commands import Audience, for_audiences
 from bot.context import GuildContext
+from bot.domain.guilds import GuildSuspended
 from bot.services.users import SeenUser
+from handlers.common import reply, texts
 
 
 async def record_user(update: Update, context: GuildContext) -> None:
@@ -18,3 +25,34 @@ async def record_user(update: Update, context: GuildContext) -> None:
         SeenUser(user.id, user.first_name, user.last_name, user.username, user.language_code),
         in_private=in_private,
     )
+
+
+# Commands anyone may use anywhere; everything else in a suspended guild's group is refused.
+_ALWAYS_OPEN = frozenset(c.name for c in for_audiences(Audience.ANYONE))
+
+
+async def refuse_suspended_guilds(update: Update, context: GuildContext) -> None:
+    """A command or button in a suspended guild's group gets the suspension, and nothing else."""
+    chat = update.effective_chat
+    if chat is None or chat.type == "private":
+        return
+    query = update.callback_query
+    if query is None:
+        message = update.message
+        if message is None or not message.text or not message.text.startswith("/"):
+            return
+        name, _at, addressee = message.text.split()[0][1:].partition("@")
+        if addressee and addressee.lower() != (context.bot.username or "").lower():
+            return
+        if name.lower() in _ALWAYS_OPEN:
+            return
+    guild = await context.services.guilds.suspended_in_chat(chat.id)
+    if guild is None:
+        return
+    _ = texts(update)
+    text = GuildSuspended(name=guild.name, reason=guild.status_reason or "—").render(_)
+    if query is not None:
+        await query.answer(html.unescape(re.sub(r"<[^>]+>", "", text))[:200], show_alert=True)
+    else:
+        await reply(update, text)
+    raise ApplicationHandlerStop

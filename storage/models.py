@@ -54,3 +54,13 @@ class MemberRecord:
     user: UserRecord
     role: str  # leader | deputy | member
     joined_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class GuildOverview:
+    """One line of the admins' guild list."""
+
+    guild: GuildRecord
+    leader: UserRecord | None
+    member_count: int
+    created_at: int

@@ -184,5 +184,5 @@ def test_an_unreadable_env_file_is_a_configuration_error(tmp_path):
 
     env = tmp_path / ".env"
     env.write_bytes(b"BOT_TOKEN=\xff\xfe\n")
-    with pytest.raises(ConfigError, match=".env"):
+    with pytest.raises(ConfigError, match=r"\.env"):
         load_settings(environ={}, env_file=env)

@@ -193,6 +193,19 @@ class FakeUser:
         return await self._message(chat, {"text": text, **(
             {"reply_to_message": reply_to} if reply_to else {})}, settle=settle)
 
+    async def reply(self, to: Sent, text: str, *, chat: FakeGroup | None = None) -> list[Sent]:
+        """Reply to a message the bot sent (as answering a ForceReply prompt does)."""
+        chat_data = chat.chat if chat else self.private_chat
+        replied = {"message_id": to.message_id, "date": int(time.time()), "chat": chat_data,
+                   "from": self.h.api.bot_user, "text": to.text}
+        return await self.send(text, chat=chat, reply_to=replied)
+
+    def said(self, text: str, *, chat: FakeGroup | None = None) -> dict[str, Any]:
+        """A message by this user that the bot never saw (privacy mode), for `reply_to`."""
+        chat_data = chat.chat if chat else self.private_chat
+        return {"message_id": self.h.api.next_message_id(chat_data["id"]),
+                "date": int(time.time()), "chat": chat_data, "from": self.data, "text": text}
+
     async def send_document(self, file_name: str = "result.pdf", *, mime_type: str =
                             "application/pdf", file_size: int = 20_000,
                             file_unique_id: str | None = None, caption: str | None = None

@@ -9,9 +9,15 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 
-def N_(message: str) -> str:
+class Msg(str):
+    """A message id marked with `N_`: translated when rendered, also as a placeholder value."""
+
+    __slots__ = ()
+
+
+def N_(message: str) -> Msg:
     """Mark a message for extraction without translating it yet."""
-    return message
+    return Msg(message)
 
 
 class _Translate(Protocol):
@@ -26,7 +32,8 @@ class DomainError(Exception):
         super().__init__(self.text.format(**values) if values else self.text)
 
     def render(self, _: _Translate) -> str:
-        return _(self.text, **self.values)
+        values = {k: _(v) if isinstance(v, Msg) else v for k, v in self.values.items()}
+        return _(self.text, **values)
 
 
 class Usage(DomainError):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
+from bot.services.guilds import GuildService
+from bot.services.market import MarketService
 from bot.services.users import UserService
 from storage import Database
 
@@ -19,3 +21,5 @@ class Services:
     notifier: Notifier
     dispatcher: OutboxDispatcher
     users: UserService
+    guilds: GuildService
+    market: MarketService

@@ -29,3 +29,15 @@ CREATE TABLE guild_members (
 -- A worker belongs to at most one guild at a time.
 CREATE UNIQUE INDEX guild_members_one_active ON guild_members (user_id) WHERE status = 'active';
 CREATE INDEX guild_members_guild ON guild_members (guild_id, status);
+-- Guild names are told apart by people, so no two guilds that are not rejected share one.
+CREATE UNIQUE INDEX guilds_name ON guilds (name COLLATE NOCASE) WHERE status != 'rejected';
+
+-- Every invite code a guild ever had: the current one is guilds.invite_code; a code replaced by
+-- `/invite new` stays here with revoked_at set, so opening an old link gets a clear answer.
+CREATE TABLE guild_invites (
+    code       TEXT    PRIMARY KEY,
+    guild_id   INTEGER NOT NULL REFERENCES guilds (id),
+    created_by INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);

@@ -1,0 +1,312 @@
+"""Tasks, quotes and claims: the market's rules, free of Telegram and storage."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
+
+from bot.domain.errors import N_, DomainError
+from bot.domain.money import MoneyFormatError, parse_amount
+
+MODES = ("quote", "fixed")
+RESULT_TYPES = ("text", "document", "photo", "voice", "audio", "video", "any")
+MAX_UNITS = 1_000_000
+MAX_TITLE = 200
+MAX_NOTE = 300
+MAX_REVIEW_DAYS = 60
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+CLOSED_STATES = ("completed", "cancelled", "expired")
+# Task and quote states as people read them (translated when rendered).
+STATUS_NAMES = {"open": N_("open"), "allocated": N_("fully allocated"),
+                "completed": N_("completed"), "cancelled": N_("cancelled"),
+                "expired": N_("expired"), "pending": N_("pending"), "accepted": N_("awarded"),
+                "rejected": N_("rejected"), "withdrawn": N_("withdrawn")}
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+class TaskFormError(DomainError):
+    text = N_("Line {line} ({field}): {problem}")
+
+
+class TaskFieldError(DomainError):
+    """A field of the guided flow, or a rule across fields, was refused."""
+
+    text = N_("{problem}")
+
+
+class TaskNotFound(DomainError):
+    text = N_("Task #{task_id} was not found.")
+
+
+class TaskNotOpen(DomainError):
+    text = N_("Task #{task_id} is {status}: it takes no more quotes or claims.")
+
+
+class QuoteOnFixedTask(DomainError):
+    text = N_("Task #{task_id} has a fixed price: claim units with /claim {task_id} <units>.")
+
+
+class ClaimOnQuoteTask(DomainError):
+    text = N_("Task #{task_id} takes quotes: quote with /quote {task_id} <price> <units> "
+              "[note].")
+
+
+class PriceOverCap(DomainError):
+    text = N_("Your price {price} is above the task's cap of {cap} per unit.")
+
+
+class NotEnoughUnits(DomainError):
+    text = N_("Task #{task_id} has only {left} unit(s) left; you asked for {asked}.")
+
+
+class QuoteWindowClosed(DomainError):
+    text = N_("The quote window of task #{task_id} closed at {closed}.")
+
+
+class QuoteNotFound(DomainError):
+    text = N_("Quote #{quote_id} was not found.")
+
+
+class QuoteNotPending(DomainError):
+    text = N_("Quote #{quote_id} is {status}, so it can't be changed now.")
+
+
+class NotYourQuote(DomainError):
+    text = N_("Quote #{quote_id} belongs to another guild.")
+
+
+class BadAmount(DomainError):
+    text = N_("{value} is not a price: write it with a dot and at most {digits} decimals, "
+              "e.g. {example}.")
+
+
+class BadCount(DomainError):
+    text = N_("{value} is not a number of units: write a whole number from 1 to {max}.")
+
+
+# --- values -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TaskDraft:
+    title: str
+    instructions: str = ""
+    mode: str = ""
+    result_type: str = ""
+    units: int = 0
+    price_minor: int = 0
+    deadline: datetime | None = None
+    quote_deadline: datetime | None = None
+    review_days: int = 3
+    auto_award: bool = False
+    skills: str | None = None
+
+    def but(self, **changes: object) -> TaskDraft:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def parse_units(text: str) -> int:
+    raw = text.strip()
+    if not re.fullmatch(r"\d+", raw) or not 1 <= int(raw) <= MAX_UNITS:
+        raise BadCount(value=raw, max=MAX_UNITS)
+    return int(raw)
+
+
+def parse_price(text: str, exponent: int) -> int:
+    raw = text.strip()
+    example = "2" if exponent == 0 else "2." + "5".ljust(exponent, "0")
+    try:
+        value = parse_amount(raw, exponent)
+    except MoneyFormatError:
+        raise BadAmount(value=raw, digits=exponent, example=example) from None
+    if value <= 0:
+        raise BadAmount(value=raw, digits=exponent, example=example)
+    return value
+
+
+def parse_time(text: str, zone: tzinfo) -> datetime:
+    raw = text.strip()
+    try:
+        local = datetime.strptime(raw, TIME_FORMAT)
+    except ValueError:
+        raise ValueError(raw) from None
+    return local.replace(tzinfo=zone)
+
+
+def parse_mode(text: str) -> str:
+    value = text.strip().lower()
+    if value not in MODES:
+        raise ValueError(value)
+    return value
+
+
+def parse_result_type(text: str) -> str:
+    value = text.strip().lower()
+    if value not in RESULT_TYPES:
+        raise ValueError(value)
+    return value
+
+
+def parse_title(text: str) -> str:
+    title = " ".join(text.split())
+    if not title:
+        raise TaskFieldError(problem=N_("The task needs a title."))
+    if len(title) > MAX_TITLE:
+        raise TaskFieldError(problem=N_("The title is too long (200 characters at most)."))
+    return title
+
+
+_FIELDS = ("mode", "units", "price", "result", "deadline", "quote_deadline", "review_days",
+           "auto_award", "skills")
+
+
+def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
+    """The one-message form: `/newtask <title>`, `key: value` lines, a blank line, instructions.
+
+    Every problem names its line, the field and what was expected.
+    """
+    lines = text.split("\n")
+    head = lines[0].split(maxsplit=1)
+    title_text = head[1] if len(head) > 1 else ""
+    try:
+        title = parse_title(title_text)
+    except TaskFieldError:
+        raise TaskFormError(line=1, field="title",
+                            problem=N_("write the task's title after /newtask")) from None
+    values: dict[str, tuple[int, str]] = {}
+    body_start = len(lines)
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            body_start = number
+            break
+        key, sep, value = line.partition(":")
+        key = key.strip().lower().replace(" ", "_").replace("-", "_")
+        if not sep or key not in _FIELDS:
+            raise TaskFormError(line=number, field=key or "?",
+                                problem=N_("expected one of these keys: mode, units, price, "
+                                           "result, deadline, quote_deadline, review_days, "
+                                           "auto_award, skills — then a blank line and the "
+                                           "instructions"))
+        if key in values:
+            raise TaskFormError(line=number, field=key, problem=N_("this key is given twice"))
+        values[key] = (number, value.strip())
+    instructions = "\n".join(lines[body_start:]).strip()
+
+    def field(key: str) -> tuple[int, str]:
+        if key not in values:
+            raise TaskFormError(line=len(lines[:body_start]) + 1 if body_start else 2,
+                                field=key, problem=N_("this key is missing"))
+        return values[key]
+
+    number, raw = field("mode")
+    try:
+        mode = parse_mode(raw)
+    except ValueError:
+        raise TaskFormError(line=number, field="mode",
+                            problem=N_("expected quote or fixed")) from None
+    number, raw = field("units")
+    try:
+        units = parse_units(raw)
+    except BadCount:
+        raise TaskFormError(line=number, field="units",
+                            problem=N_("expected a whole number from 1 to 1000000")) from None
+    number, raw = field("price")
+    try:
+        price = parse_price(raw, exponent)
+    except BadAmount:
+        raise TaskFormError(line=number, field="price",
+                            problem=N_("expected a price per unit above 0 with a dot for "
+                                       "decimals, e.g. 2.50")) from None
+    number, raw = field("result")
+    try:
+        result_type = parse_result_type(raw)
+    except ValueError:
+        raise TaskFormError(line=number, field="result",
+                            problem=N_("expected text, document, photo, voice, audio, video "
+                                       "or any")) from None
+    number, raw = field("deadline")
+    try:
+        deadline = parse_time(raw, zone)
+    except ValueError:
+        raise TaskFormError(line=number, field="deadline",
+                            problem=N_("expected a time as YYYY-MM-DD HH:MM")) from None
+    quote_deadline = None
+    if "quote_deadline" in values:
+        number, raw = values["quote_deadline"]
+        try:
+            quote_deadline = parse_time(raw, zone)
+        except ValueError:
+            raise TaskFormError(line=number, field="quote_deadline",
+                                problem=N_("expected a time as YYYY-MM-DD HH:MM")) from None
+    review_days = 3
+    if "review_days" in values:
+        number, raw = values["review_days"]
+        if not re.fullmatch(r"\d+", raw) or int(raw) > MAX_REVIEW_DAYS:
+            raise TaskFormError(line=number, field="review_days",
+                                problem=N_("expected a whole number of days from 0 to 60"))
+        review_days = int(raw)
+    auto_award = False
+    if "auto_award" in values:
+        number, raw = values["auto_award"]
+        if raw.lower() not in ("yes", "no"):
+            raise TaskFormError(line=number, field="auto_award", problem=N_("expected yes or no"))
+        auto_award = raw.lower() == "yes"
+    skills = values["skills"][1] or None if "skills" in values else None
+    return TaskDraft(title=title, instructions=instructions, mode=mode, result_type=result_type,
+                     units=units, price_minor=price, deadline=deadline,
+                     quote_deadline=quote_deadline, review_days=review_days,
+                     auto_award=auto_award, skills=skills)
+
+
+def check_draft(draft: TaskDraft, now: datetime) -> None:
+    """Rules across fields, for both the form and the guided flow."""
+    if draft.deadline is None or draft.deadline <= now:
+        raise TaskFieldError(problem=N_("The deadline must be in the future."))
+    if draft.mode == "fixed" and (draft.quote_deadline is not None or draft.auto_award):
+        raise TaskFieldError(problem=N_("quote_deadline and auto_award apply to quote tasks "
+                                        "only."))
+    if draft.quote_deadline is not None:
+        if draft.quote_deadline <= now:
+            raise TaskFieldError(problem=N_("The quote deadline must be in the future."))
+        if draft.quote_deadline >= draft.deadline:
+            raise TaskFieldError(problem=N_("The quote deadline must come before the task's "
+                                            "deadline."))
+    if draft.auto_award and draft.quote_deadline is None:
+        raise TaskFieldError(problem=N_("auto_award needs a quote_deadline: that is when it "
+                                        "awards."))
+
+
+def units_left(units: int, allocated: int) -> int:
+    return max(0, units - allocated)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteOffer:
+    quote_id: int
+    price_minor: int
+    units: int
+    created_at: int
+
+
+def plan_auto_award(quotes: list[QuoteOffer], units_left: int) -> list[tuple[int, int]]:
+    """Lowest price first (the earlier quote wins a tie) until the units are covered.
+
+    Returns (quote id, units awarded); the last award may be partial.
+    """
+    plan = []
+    for quote in sorted(quotes, key=lambda q: (q.price_minor, q.created_at, q.quote_id)):
+        if units_left <= 0:
+            break
+        take = min(quote.units, units_left)
+        plan.append((quote.quote_id, take))
+        units_left -= take
+    return plan
+
+
+def quote_window_open(quote_deadline: datetime | None, closed: bool, now: datetime) -> bool:
+    return not closed and (quote_deadline is None or now < quote_deadline)
+
+
+def days(n: int) -> timedelta:
+    return timedelta(days=n)

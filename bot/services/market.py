@@ -1,0 +1,404 @@
+"""The task market: posting, announcing, quoting, claiming, awarding, cancelling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, from_epoch, to_epoch
+from bot.config import Settings
+from bot.delivery import Notifier
+from bot.domain.errors import N_, AdminsOnly
+from bot.domain.tasks import (
+    MAX_NOTE,
+    STATUS_NAMES,
+    ClaimOnQuoteTask,
+    NotEnoughUnits,
+    PriceOverCap,
+    QuoteNotFound,
+    QuoteNotPending,
+    QuoteOffer,
+    QuoteOnFixedTask,
+    QuoteWindowClosed,
+    TaskDraft,
+    TaskFieldError,
+    TaskNotFound,
+    TaskNotOpen,
+    check_draft,
+    parse_price,
+    parse_task_form,
+    parse_units,
+    plan_auto_award,
+    quote_window_open,
+)
+from bot.i18n import texts_for
+from bot.services.users import UserService
+from bot.views import market as views
+from storage import Database, Tx
+from storage import market as repo
+from storage import users as users_repo
+from storage.market import AttachmentRecord, QuoteRecord, TaskRecord
+from storage.models import GuildRecord
+
+
+class GuildLookup(Protocol):
+    async def acting_guild(self, chat_id: int, user_id: int) -> GuildRecord: ...
+
+    async def guild_in_chat(self, chat_id: int) -> GuildRecord: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PostedTask:
+    task: TaskRecord
+    announced_to: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuotePlaced:
+    quote: QuoteRecord
+    task: TaskRecord
+    replaced_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimMade:
+    allocation_id: int
+    task: TaskRecord
+    units: int
+    unit_price_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class Awarded:
+    quote: QuoteRecord
+    units: int
+    task: TaskRecord
+    closed_quote_ids: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDetails:
+    task: TaskRecord
+    quotes: list[QuoteRecord]
+    allocations: list[repo.AllocationRecord]
+    attachments: list[AttachmentRecord]
+
+
+class MarketService:
+    def __init__(self, db: Database, clock: Clock, notifier: Notifier, settings: Settings,
+                 users: UserService, guilds: GuildLookup) -> None:
+        self._db = db
+        self._clock = clock
+        self._notifier = notifier
+        self._settings = settings
+        self._users = users
+        self._guilds = guilds
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _now(self) -> int:
+        return to_epoch(self._clock.now())
+
+    def _require_admin(self, user_id: int) -> None:
+        if not self._users.is_admin(user_id):
+            raise AdminsOnly()
+
+    async def zone_of(self, user_id: int) -> ZoneInfo:
+        record = await self._users.get(user_id)
+        if record is not None and record.timezone:
+            return ZoneInfo(record.timezone)
+        return self._settings.timezone
+
+    def money(self, minor: int) -> str:
+        return views.money_text(minor, self._settings)
+
+    async def _task(self, reader: Database | Tx, task_id: int) -> TaskRecord:
+        task = await repo.get_task(reader, task_id)
+        if task is None:
+            raise TaskNotFound(task_id=task_id)
+        return task
+
+    async def _tell_admins(self, tx: Tx, render: views.Render,
+                           keyboard: views.KeyboardRender | None = None) -> None:
+        admins = await users_repo.get_many(tx, sorted(self._users.admin_ids))
+        for admin_id in sorted(self._users.admin_ids):
+            record = admins.get(admin_id)
+            _ = texts_for(record.language_code if record else None)
+            await self._notifier.message(tx, admin_id, render(_), user_id=admin_id,
+                                         keyboard=keyboard(_) if keyboard else None)
+
+    async def _tell_guilds(self, tx: Tx, chats: list[repo.GuildChat], render: views.Render
+                           ) -> None:
+        for chat in chats:
+            await self._notifier.message(tx, chat.chat_id, render(texts_for(chat.language_code)))
+
+    # --- posting ------------------------------------------------------------------------------
+
+    async def post_task(self, admin_id: int, draft: TaskDraft,
+                        attachments: list[AttachmentRecord] | None = None) -> PostedTask:
+        self._require_admin(admin_id)
+        now = self._clock.now()
+        check_draft(draft, now)
+        assert draft.deadline is not None
+        async with self._db.transaction() as tx:
+            task_id = await repo.insert_task(
+                tx, title=draft.title, instructions=draft.instructions, mode=draft.mode,
+                result_type=draft.result_type, units=draft.units,
+                price_minor=draft.price_minor, deadline_at=to_epoch(draft.deadline),
+                quote_deadline_at=to_epoch(draft.quote_deadline) if draft.quote_deadline
+                else None, review_days=draft.review_days, auto_award=draft.auto_award,
+                skills=draft.skills, created_by=admin_id, now=to_epoch(now))
+            if attachments:
+                await repo.add_attachments(tx, task_id, attachments)
+            task = await self._task(tx, task_id)
+            chats = await repo.approved_guild_chats(tx)
+            await self._tell_guilds(
+                tx, chats, lambda _: views.announcement(_, task, self._settings,
+                                                        len(attachments or [])))
+            await users_repo.add_audit(tx, actor_id=admin_id, action="task.post",
+                                       target_type="task", target_id=task_id,
+                                       detail=draft.title, now=to_epoch(now))
+        return PostedTask(task, len(chats))
+
+    async def post_from_form(self, admin_id: int, text: str) -> PostedTask:
+        """The one-message `/newtask` form, read in the admin's time zone."""
+        self._require_admin(admin_id)
+        draft = parse_task_form(text, zone=await self.zone_of(admin_id),
+                                exponent=self._settings.currency_exponent)
+        return await self.post_task(admin_id, draft)
+
+    def check_draft(self, draft: TaskDraft) -> None:
+        """For the guided flow: refuse a bad deadline as soon as it is typed."""
+        check_draft(draft, self._clock.now())
+
+    # --- browsing -----------------------------------------------------------------------------
+
+    async def open_tasks_for_chat(self, chat_id: int) -> list[TaskRecord]:
+        await self._guilds.guild_in_chat(chat_id)
+        return await repo.tasks_in(self._db, ("open",))
+
+    async def tasks_for_admin(self, admin_id: int) -> list[TaskRecord]:
+        self._require_admin(admin_id)
+        return await repo.tasks_in(self._db, ("open", "allocated"))
+
+    async def task_details(self, task_id: int, *, viewer_id: int, chat_id: int,
+                           private: bool) -> TaskDetails:
+        """Anyone in a guild chat sees the task; admins in private also see quotes and units."""
+        is_admin = private and self._users.is_admin(viewer_id)
+        if not is_admin:
+            if private:
+                raise AdminsOnly()
+            await self._guilds.guild_in_chat(chat_id)
+        task = await self._task(self._db, task_id)
+        quotes = await repo.quotes_for_task(self._db, task_id) if is_admin else []
+        allocations = await repo.allocations_for_task(self._db, task_id) if is_admin else []
+        return TaskDetails(task, quotes, allocations, await repo.attachments(self._db, task_id))
+
+    # --- quotes -------------------------------------------------------------------------------
+
+    async def place_quote(self, chat_id: int, user_id: int, task_id: int, price_text: str,
+                          units_text: str, note: str | None) -> QuotePlaced:
+        guild = await self._guilds.acting_guild(chat_id, user_id)
+        price = parse_price(price_text, self._settings.currency_exponent)
+        units = parse_units(units_text)
+        note = " ".join(note.split())[:MAX_NOTE] if note and note.strip() else None
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            task = await self._task(tx, task_id)
+            self._check_open(task, "quote")
+            if not quote_window_open(
+                from_epoch(task.quote_deadline_at) if task.quote_deadline_at else None,
+                task.quote_window_closed, now):
+                raise QuoteWindowClosed(task_id=task_id, closed=views.when_text(
+                    task.quote_deadline_at or to_epoch(now), self._settings.timezone))
+            if price > task.price_minor:
+                raise PriceOverCap(price=self.money(price), cap=self.money(task.price_minor))
+            if units > task.units_left:
+                raise NotEnoughUnits(task_id=task_id, left=task.units_left, asked=units)
+            replaced = await repo.withdraw_pending(tx, task_id, guild.id, "replaced",
+                                                   to_epoch(now))
+            quote_id = await repo.insert_quote(tx, task_id=task_id, guild_id=guild.id,
+                                               price_minor=price, units=units, note=note,
+                                               created_by=user_id, now=to_epoch(now))
+            quote = await repo.get_quote(tx, quote_id)
+            assert quote is not None
+            size = (await repo.guild_sizes(tx, [guild.id])).get(guild.id, 0)
+            await self._tell_admins(
+                tx, lambda _: views.quote_for_admins(_, quote, task, size, replaced,
+                                                     self._settings),
+                keyboard=lambda _: views.quote_buttons(_, quote))
+        return QuotePlaced(quote, task, replaced)
+
+    async def withdraw_quote(self, chat_id: int, user_id: int, quote_id: int) -> QuoteRecord:
+        guild = await self._guilds.acting_guild(chat_id, user_id)
+        async with self._db.transaction() as tx:
+            quote = await repo.get_quote(tx, quote_id)
+            if quote is None or quote.guild_id != guild.id:
+                raise QuoteNotFound(quote_id=quote_id)
+            if not await repo.decide_quote(tx, quote_id, status="withdrawn", awarded_units=None,
+                                           reason="withdrawn by the guild", by=user_id,
+                                           now=self._now()):
+                raise QuoteNotPending(quote_id=quote_id, status=STATUS_NAMES[quote.status])
+            await self._tell_admins(tx, lambda _: views.quote_withdrawn(_, quote))
+        return quote
+
+    async def quotes_for(self, admin_id: int, task_id: int
+                         ) -> tuple[TaskRecord, list[QuoteRecord], dict[int, int]]:
+        self._require_admin(admin_id)
+        task = await self._task(self._db, task_id)
+        quotes = await repo.quotes_for_task(self._db, task_id)
+        sizes = await repo.guild_sizes(self._db, sorted({q.guild_id for q in quotes}))
+        return task, quotes, sizes
+
+    async def award(self, admin_id: int, quote_id: int, units: int | None = None) -> Awarded:
+        self._require_admin(admin_id)
+        async with self._db.transaction() as tx:
+            result = await self._award(tx, quote_id, units, admin_id)
+            await users_repo.add_audit(tx, actor_id=admin_id, action="quote.award",
+                                       target_type="quote", target_id=quote_id,
+                                       detail=f"units={result.units}", now=self._now())
+        return result
+
+    async def _award(self, tx: Tx, quote_id: int, units: int | None, by: int) -> Awarded:
+        now = self._now()
+        quote = await repo.get_quote(tx, quote_id)
+        if quote is None:
+            raise QuoteNotFound(quote_id=quote_id)
+        if quote.status != "pending":
+            raise QuoteNotPending(quote_id=quote_id, status=STATUS_NAMES[quote.status])
+        task = await self._task(tx, quote.task_id)
+        self._check_open(task, "quote")
+        take = quote.units if units is None else units
+        if take < 1 or take > quote.units:
+            raise TaskFieldError(problem=N_("You can award from 1 up to the units quoted."))
+        if take > task.units_left:
+            raise NotEnoughUnits(task_id=task.id, left=task.units_left, asked=take)
+        if not await repo.take_units(tx, task.id, take):
+            raise NotEnoughUnits(task_id=task.id, left=task.units_left, asked=take)
+        await repo.decide_quote(tx, quote_id, status="accepted", awarded_units=take,
+                                reason=None, by=by, now=now)
+        await repo.insert_allocation(tx, task_id=task.id, guild_id=quote.guild_id, units=take,
+                                     unit_price_minor=quote.price_minor, source="quote",
+                                     quote_id=quote_id, created_by=by, now=now)
+        task = await self._task(tx, task.id)
+        chats = await repo.guild_chats(tx, [quote.guild_id])
+        await self._tell_guilds(tx, chats, lambda _: views.quote_awarded(
+            _, quote, take, task, self._settings))
+        closed: list[int] = []
+        if task.status == "allocated":
+            closed = await self._close_quotes(tx, task, "rejected",
+                                              "all units were awarded", "quote.full")
+        return Awarded(quote, take, task, closed)
+
+    async def reject_quote(self, admin_id: int, quote_id: int, reason: str | None
+                           ) -> QuoteRecord:
+        self._require_admin(admin_id)
+        reason = " ".join(reason.split())[:MAX_NOTE] if reason and reason.strip() else None
+        async with self._db.transaction() as tx:
+            quote = await repo.get_quote(tx, quote_id)
+            if quote is None:
+                raise QuoteNotFound(quote_id=quote_id)
+            if not await repo.decide_quote(tx, quote_id, status="rejected", awarded_units=None,
+                                           reason=reason, by=admin_id, now=self._now()):
+                raise QuoteNotPending(quote_id=quote_id, status=STATUS_NAMES[quote.status])
+            chats = await repo.guild_chats(tx, [quote.guild_id])
+            await self._tell_guilds(tx, chats, lambda _: views.quote_rejected(_, quote, reason))
+            await users_repo.add_audit(tx, actor_id=admin_id, action="quote.reject",
+                                       target_type="quote", target_id=quote_id, detail=reason,
+                                       now=self._now())
+        return quote
+
+    async def _close_quotes(self, tx: Tx, task: TaskRecord, status: str, reason: str,
+                            kind: str) -> list[int]:
+        pending = await repo.quotes_for_task(tx, task.id, ("pending",))
+        closed = await repo.close_pending_quotes(tx, task.id, status=status, reason=reason,
+                                                 now=self._now())
+        chats = await repo.guild_chats(tx, sorted({q.guild_id for q in pending}))
+        by_guild = {q.guild_id: q for q in pending}
+        for chat in chats:
+            quote = by_guild[chat.guild_id]
+            _ = texts_for(chat.language_code)
+            await self._notifier.message(tx, chat.chat_id,
+                                         views.quote_closed(_, quote, task, kind))
+        return closed
+
+    # --- claims -------------------------------------------------------------------------------
+
+    async def claim(self, chat_id: int, user_id: int, task_id: int, units_text: str
+                    ) -> ClaimMade:
+        guild = await self._guilds.acting_guild(chat_id, user_id)
+        units = parse_units(units_text)
+        async with self._db.transaction() as tx:
+            task = await self._task(tx, task_id)
+            self._check_open(task, "fixed")
+            if units > task.units_left or not await repo.take_units(tx, task_id, units):
+                raise NotEnoughUnits(task_id=task_id, left=task.units_left, asked=units)
+            allocation_id = await repo.insert_allocation(
+                tx, task_id=task_id, guild_id=guild.id, units=units,
+                unit_price_minor=task.price_minor, source="claim", quote_id=None,
+                created_by=user_id, now=self._now())
+            task = await self._task(tx, task_id)
+            await self._tell_admins(tx, lambda _: views.claim_for_admins(
+                _, guild.name, units, task, self._settings))
+        return ClaimMade(allocation_id, task, units, task.price_minor)
+
+    def _check_open(self, task: TaskRecord, mode: str) -> None:
+        if task.status != "open":
+            raise TaskNotOpen(task_id=task.id, status=STATUS_NAMES[task.status])
+        if task.mode != mode:
+            raise (QuoteOnFixedTask if task.mode == "fixed" else ClaimOnQuoteTask)(
+                task_id=task.id)
+
+    # --- cancelling ---------------------------------------------------------------------------
+
+    async def cancel_task(self, admin_id: int, task_id: int, reason: str | None) -> TaskRecord:
+        self._require_admin(admin_id)
+        reason = " ".join(reason.split())[:MAX_NOTE] if reason and reason.strip() else None
+        async with self._db.transaction() as tx:
+            task = await self._task(tx, task_id)
+            if not await repo.close_task(tx, task_id, from_states=("open", "allocated"),
+                                         status="cancelled", reason=reason, now=self._now()):
+                raise TaskNotOpen(task_id=task_id, status=STATUS_NAMES[task.status])
+            task = await self._task(tx, task_id)
+            await self._close_quotes(tx, task, "rejected", "task cancelled", "quote.cancelled")
+            holders = sorted({a.guild_id for a in await repo.allocations_for_task(tx, task_id)})
+            chats = await repo.guild_chats(tx, holders)
+            await self._tell_guilds(tx, chats, lambda _: views.task_cancelled(_, task, reason))
+            await users_repo.add_audit(tx, actor_id=admin_id, action="task.cancel",
+                                       target_type="task", target_id=task_id, detail=reason,
+                                       now=self._now())
+        return task
+
+    # --- the quote window (run by the clock) -------------------------------------------------
+
+    async def close_due_quote_windows(self) -> list[int]:
+        """Close every quote window past its deadline; auto-award where the admin asked."""
+        closed = []
+        for task in await repo.tasks_with_quote_window_due(self._db, self._now()):
+            async with self._db.transaction() as tx:
+                if not await repo.close_quote_window(tx, task.id):
+                    continue  # another sweep got there first
+                awarded: list[tuple[QuoteRecord, int]] = []
+                if task.auto_award:
+                    pending = await repo.quotes_for_task(tx, task.id, ("pending",))
+                    offers = [QuoteOffer(q.id, q.price_minor, q.units, q.created_at)
+                              for q in pending]
+                    for quote_id, units in plan_auto_award(offers, task.units_left):
+                        result = await self._award(tx, quote_id, units, by=0)
+                        awarded.append((result.quote, units))
+                    current = await self._task(tx, task.id)
+                    if current.status == "open":
+                        await self._close_quotes(tx, current, "expired",
+                                                 "quote window closed", "quote.expired")
+                current = await self._task(tx, task.id)
+                pending_left = len(await repo.quotes_for_task(tx, task.id, ("pending",)))
+                await self._tell_admins(tx, lambda _, t=current, a=awarded, n=pending_left:
+                                        views.window_closed(_, t, a, n, self._settings))
+                await users_repo.add_audit(tx, actor_id=0, action="task.quote_window_closed",
+                                           target_type="task", target_id=task.id,
+                                           detail=f"auto_awarded={len(awarded)}",
+                                           now=self._now())
+            closed.append(task.id)
+        return closed
+

@@ -1,0 +1,286 @@
+"""Texts and buttons of the task market."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+
+from bot.clock import from_epoch
+from bot.config import Settings
+from bot.domain.errors import N_
+from bot.domain.tasks import STATUS_NAMES
+from bot.i18n import Html, Translator
+from bot.views.common import Keyboard, button, keyboard, money, when
+from storage.market import QuoteRecord, TaskRecord
+
+Render = Callable[[Translator], str]
+KeyboardRender = Callable[[Translator], Keyboard]
+
+RESULT_LABELS = {
+    "text": N_("text"), "document": N_("document"), "photo": N_("photo"),
+    "voice": N_("voice message"), "audio": N_("audio file"), "video": N_("video"),
+    "any": N_("any file or text"),
+}
+MODE_LABELS = {"quote": N_("quote (bid at or below the price)"),
+               "fixed": N_("fixed price (claim units)")}
+STATUS_LABELS = STATUS_NAMES
+
+
+def money_text(minor: int, settings: Settings) -> str:
+    return money(minor, settings.currency, settings.currency_exponent)
+
+
+def when_text(epoch: int, zone: tzinfo) -> str:
+    return when(from_epoch(epoch), zone)
+
+
+def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo) -> Html:
+    lines = [
+        _("Kind: {mode}", mode=_(MODE_LABELS[task.mode])),
+        _("Result: {result}", result=_(RESULT_LABELS[task.result_type])),
+        _("Units: {left} of {units} left", left=task.units_left, units=task.units),
+        (_("Price cap: {price} per unit", price=money_text(task.price_minor, settings))
+         if task.mode == "quote" else
+         _("Price: {price} per unit", price=money_text(task.price_minor, settings))),
+        _("Deadline: {when}", when=when_text(task.deadline_at, zone)),
+    ]
+    if task.quote_deadline_at:
+        lines.append(_("Quotes until: {when}", when=when_text(task.quote_deadline_at, zone)))
+    if task.skills:
+        lines.append(_("Skills: {skills}", skills=task.skills))
+    return Html("\n".join(lines))
+
+
+def announcement(_: Translator, task: TaskRecord, settings: Settings, attachments: int) -> str:
+    how = (_("Quote with /quote {id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
+           if task.mode == "quote" else
+           _("Claim units with /claim {id} &lt;units&gt;", id=task.id))
+    parts = [_("<b>New task #{id}: {title}</b>", id=task.id, title=task.title),
+             _facts(_, task, settings, settings.timezone)]
+    if task.instructions:
+        parts.append(_("Instructions: {text}", text=_short(task.instructions, 400)))
+    if attachments:
+        parts.append(_.plural("{count} attachment comes with the assignment.",
+                              "{count} attachments come with the assignment.", attachments))
+    parts.append(how)
+    return "\n".join(parts)
+
+
+def task_posted(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo,
+                announced_to: int) -> str:
+    return "\n".join([
+        _("<b>Task #{id}</b> posted: {title}", id=task.id, title=task.title),
+        _facts(_, task, settings, zone),
+        _.plural("Announced to {count} guild.", "Announced to {count} guilds.", announced_to),
+    ])
+
+
+def task_line(_: Translator, task: TaskRecord, settings: Settings) -> str:
+    return _("#{id} {title} — {left}/{units} units left, {price} per unit ({mode}, {status})",
+             id=task.id, title=task.title, left=task.units_left, units=task.units,
+             price=money_text(task.price_minor, settings), mode=task.mode,
+             status=_(STATUS_LABELS[task.status]))
+
+
+def task_list(_: Translator, tasks: list[TaskRecord], settings: Settings, *, admin: bool
+              ) -> str:
+    if not tasks:
+        return _("No tasks are open right now.")
+    title = _("<b>Tasks in progress</b>") if admin else _("<b>Open tasks</b>")
+    footer = (_("Details: /task &lt;id&gt; · quotes: /quotes &lt;id&gt;") if admin
+              else _("Details: /task &lt;id&gt;"))
+    return "\n".join([title, *(task_line(_, t, settings) for t in tasks), footer])
+
+
+def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo, *,
+                 quotes: list[QuoteRecord], allocations: list, attachments: int,
+                 admin: bool) -> str:
+    parts = [_("<b>Task #{id}: {title}</b> ({status})", id=task.id, title=task.title,
+               status=_(STATUS_LABELS[task.status])), _facts(_, task, settings, zone)]
+    if task.instructions:
+        parts.append(_("Instructions:\n{text}", text=task.instructions))
+    if attachments:
+        parts.append(_.plural("{count} attachment.", "{count} attachments.", attachments))
+    if task.cancel_reason:
+        parts.append(_("Reason: {reason}", reason=task.cancel_reason))
+    if admin:
+        if quotes:
+            parts.append(_("<b>Quotes</b>"))
+            parts.extend(quote_line(_, q, settings) for q in quotes)
+        if allocations:
+            parts.append(_("<b>Allocations</b>"))
+            parts.extend(_("{guild}: {units} units at {price}", guild=a.guild_name,
+                           units=a.units, price=money_text(a.unit_price_minor, settings))
+                         for a in allocations)
+    elif task.status == "open":
+        parts.append(_("Quote with /quote {id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
+                     if task.mode == "quote"
+                     else _("Claim units with /claim {id} &lt;units&gt;", id=task.id))
+    return "\n".join(parts)
+
+
+def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
+               size: int | None = None) -> str:
+    text = _("Quote #{id} — {guild}: {units} units at {price} ({status})", id=quote.id,
+             guild=quote.guild_name, units=quote.units,
+             price=money_text(quote.price_minor, settings),
+             status=_(STATUS_LABELS[quote.status]))
+    if size is not None:
+        text += " " + _.plural("· {count} member", "· {count} members", size)
+    if quote.awarded_units:
+        text += " " + _("· awarded {units}", units=quote.awarded_units)
+    if quote.note:
+        text += "\n   " + _("Note: {note}", note=quote.note)
+    return text
+
+
+def quotes_table(_: Translator, task: TaskRecord, quotes: list[QuoteRecord],
+                 sizes: dict[int, int], settings: Settings) -> str:
+    head = _("<b>Quotes for task #{id}: {title}</b>\n{left} of {units} units left, cap {cap}",
+             id=task.id, title=task.title, left=task.units_left, units=task.units,
+             cap=money_text(task.price_minor, settings))
+    if not quotes:
+        return head + "\n" + _("No quotes yet.")
+    lines = [quote_line(_, q, settings, sizes.get(q.guild_id, 0)) for q in quotes]
+    return "\n".join([head, *lines, _("Award with /award &lt;quote&gt; [units]")])
+
+
+def quotes_keyboard(_: Translator, quotes: list[QuoteRecord]) -> Keyboard:
+    return keyboard(*(quote_buttons(_, q)["inline_keyboard"][0] for q in quotes
+                      if q.status == "pending"))
+
+
+def quote_buttons(_: Translator, quote: QuoteRecord) -> Keyboard:
+    return keyboard([button(_("Award #{id}", id=quote.id), f"q1:award:{quote.id}"),
+                     button(_("Reject #{id}", id=quote.id), f"q1:reject:{quote.id}")])
+
+
+def quote_for_admins(_: Translator, quote: QuoteRecord, task: TaskRecord, size: int,
+                     replaced: int | None, settings: Settings) -> str:
+    text = _("<b>Quote #{id}</b> for task #{task_id} ({title}): {guild} offers {units} units "
+             "at {price} (cap {cap}).", id=quote.id, task_id=task.id, title=task.title,
+             guild=quote.guild_name, units=quote.units,
+             price=money_text(quote.price_minor, settings),
+             cap=money_text(task.price_minor, settings))
+    text += "\n" + _.plural("The guild has {count} member.", "The guild has {count} members.",
+                            size)
+    if quote.note:
+        text += "\n" + _("Note: {note}", note=quote.note)
+    if replaced:
+        text += "\n" + _("It replaces quote #{old}.", old=replaced)
+    return text
+
+
+def quote_placed(_: Translator, quote: QuoteRecord, task: TaskRecord, replaced: int | None,
+                 settings: Settings) -> str:
+    text = _("<b>Quote #{id}</b> sent for task #{task_id}: {units} units at {price} per unit. "
+             "The admins will decide; withdraw it with /withdraw {id}.", id=quote.id,
+             task_id=task.id, units=quote.units,
+             price=money_text(quote.price_minor, settings))
+    if replaced:
+        text += "\n" + _("It replaces your quote #{old}.", old=replaced)
+    return text
+
+
+def quote_withdrawn(_: Translator, quote: QuoteRecord) -> str:
+    return _("Quote #{id} for task #{task_id} was withdrawn by {guild}.", id=quote.id,
+             task_id=quote.task_id, guild=quote.guild_name)
+
+
+def quote_withdrawn_reply(_: Translator, quote: QuoteRecord) -> str:
+    return _("Quote #{id} is withdrawn.", id=quote.id)
+
+
+def quote_awarded(_: Translator, quote: QuoteRecord, units: int, task: TaskRecord,
+                  settings: Settings) -> str:
+    if units == quote.units:
+        return _("🎉 Quote #{id} was awarded: {units} units of task #{task_id} ({title}) at "
+                 "{price} per unit are now your guild's. Hand them to members with "
+                 "/distribute {task_id} or /assign {task_id} &lt;units&gt; @member.",
+                 id=quote.id, units=units, task_id=task.id, title=task.title,
+                 price=money_text(quote.price_minor, settings))
+    return _("🎉 Quote #{id} was awarded in part: {units} of the {quoted} units you quoted for "
+             "task #{task_id} ({title}) at {price} per unit are now your guild's.",
+             id=quote.id, units=units, quoted=quote.units, task_id=task.id, title=task.title,
+             price=money_text(quote.price_minor, settings))
+
+
+def awarded_reply(_: Translator, quote: QuoteRecord, units: int, task: TaskRecord,
+                  closed: list[int]) -> str:
+    text = _("Quote #{id} awarded: {guild} gets {units} units of task #{task_id}. "
+             "{left} units left.", id=quote.id, guild=quote.guild_name, units=units,
+             task_id=task.id, left=task.units_left)
+    if closed:
+        text += "\n" + _("Task #{task_id} is fully allocated; the other quotes were rejected "
+                         "({ids}).", task_id=task.id,
+                         ids=", ".join(f"#{i}" for i in closed))
+    return text
+
+
+def quote_rejected(_: Translator, quote: QuoteRecord, reason: str | None) -> str:
+    if reason:
+        return _("Quote #{id} for task #{task_id} was not accepted. Reason: {reason}",
+                 id=quote.id, task_id=quote.task_id, reason=reason)
+    return _("Quote #{id} for task #{task_id} was not accepted.", id=quote.id,
+             task_id=quote.task_id)
+
+
+def quote_rejected_reply(_: Translator, quote: QuoteRecord) -> str:
+    return _("Quote #{id} rejected; {guild} was told.", id=quote.id, guild=quote.guild_name)
+
+
+def quote_closed(_: Translator, quote: QuoteRecord, task: TaskRecord, kind: str) -> str:
+    if kind == "quote.cancelled":
+        return _("Task #{task_id} was cancelled, so quote #{id} is closed.", task_id=task.id,
+                 id=quote.id)
+    if kind == "quote.expired":
+        return _("The quote window of task #{task_id} closed; quote #{id} was not awarded.",
+                 task_id=task.id, id=quote.id)
+    return _("All units of task #{task_id} were awarded to other guilds; quote #{id} was not "
+             "accepted.", task_id=task.id, id=quote.id)
+
+
+def claim_made(_: Translator, allocation_units: int, task: TaskRecord, price: int,
+               settings: Settings) -> str:
+    return _("Claimed {units} units of task #{task_id} ({title}) at {price} per unit. "
+             "{left} units are left for other guilds. Hand them to members with "
+             "/distribute {task_id}.", units=allocation_units, task_id=task.id,
+             title=task.title, price=money_text(price, settings), left=task.units_left)
+
+
+def claim_for_admins(_: Translator, guild: str, units: int, task: TaskRecord,
+                     settings: Settings) -> str:
+    return _("{guild} claimed {units} units of task #{task_id} ({title}); {left} of {total} "
+             "left.", guild=guild, units=units, task_id=task.id, title=task.title,
+             left=task.units_left, total=task.units)
+
+
+def task_cancelled(_: Translator, task: TaskRecord, reason: str | None) -> str:
+    if reason:
+        return _("Task #{id} ({title}) was cancelled by the platform. Reason: {reason}",
+                 id=task.id, title=task.title, reason=reason)
+    return _("Task #{id} ({title}) was cancelled by the platform.", id=task.id, title=task.title)
+
+
+def task_cancelled_reply(_: Translator, task: TaskRecord) -> str:
+    return _("Task #{id} is cancelled; the guilds involved were told.", id=task.id)
+
+
+def window_closed(_: Translator, task: TaskRecord, awarded: list[tuple[QuoteRecord, int]],
+                  pending_left: int, settings: Settings) -> str:
+    lines = [_("The quote window of task #{id} ({title}) closed.", id=task.id,
+               title=task.title)]
+    for quote, units in awarded:
+        lines.append(_("Auto-awarded quote #{id}: {guild}, {units} units at {price}.",
+                       id=quote.id, guild=quote.guild_name, units=units,
+                       price=money_text(quote.price_minor, settings)))
+    if pending_left:
+        lines.append(_.plural("{count} quote waits for your decision: /quotes {id}",
+                              "{count} quotes wait for your decision: /quotes {id}",
+                              pending_left, id=task.id))
+    lines.append(_("{left} of {units} units left.", left=task.units_left, units=task.units))
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,116 @@
+"""Texts and buttons of the guided /newtask flow."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.config import Settings
+from bot.domain.tasks import RESULT_TYPES, TaskDraft
+from bot.i18n import Translator
+from bot.views.common import Keyboard, button, keyboard, money, when
+from bot.views.market import MODE_LABELS, RESULT_LABELS
+
+
+def ask_title(_: Translator) -> str:
+    return _("<b>New task</b> — step 1 of 7. Send the task's title. (/cancel stops at any step.)")
+
+
+def ask_instructions(_: Translator) -> str:
+    return _("Step 2 of 7. Send the instructions for workers as text. You can also send files "
+             "(script, examples) to attach. Press Done when finished.")
+
+
+def instructions_noted(_: Translator, attachments: int) -> str:
+    return _.plural("Noted ({count} file attached). Send more, or press Done.",
+                    "Noted ({count} files attached). Send more, or press Done.", attachments)
+
+
+def done_keyboard(_: Translator) -> Keyboard:
+    return keyboard([button(_("Done"), "nt1:done")])
+
+
+def ask_result(_: Translator) -> str:
+    return _("Step 3 of 7. What should each unit's result be?")
+
+
+def result_keyboard(_: Translator) -> Keyboard:
+    buttons = [button(_(RESULT_LABELS[kind]), f"nt1:result:{kind}") for kind in RESULT_TYPES]
+    return keyboard(buttons[:3], buttons[3:6], buttons[6:])
+
+
+def ask_units(_: Translator) -> str:
+    return _("Step 4 of 7. How many units? (a whole number, e.g. 200)")
+
+
+def ask_price(_: Translator, settings: Settings) -> str:
+    example = "2" if settings.currency_exponent == 0 else "2.50"
+    return _("Step 5 of 7. Price per unit in {currency}, e.g. {example}. For a quote task this "
+             "is the cap: guilds bid at or below it.", currency=settings.currency,
+             example=example)
+
+
+def ask_mode(_: Translator) -> str:
+    return _("Step 6 of 7. How do guilds take it?")
+
+
+def mode_keyboard(_: Translator) -> Keyboard:
+    return keyboard([button(_(MODE_LABELS["quote"]), "nt1:mode:quote")],
+                    [button(_(MODE_LABELS["fixed"]), "nt1:mode:fixed")])
+
+
+def ask_deadline(_: Translator, zone: tzinfo) -> str:
+    return _("Step 7 of 7. Deadline for the work, as YYYY-MM-DD HH:MM in your time zone "
+             "({zone}).", zone=str(zone))
+
+
+def ask_quote_deadline(_: Translator, zone: tzinfo) -> str:
+    return _("When does the quote window close? YYYY-MM-DD HH:MM ({zone}), or Skip to award "
+             "by hand whenever you like.", zone=str(zone))
+
+
+def skip_keyboard(_: Translator) -> Keyboard:
+    return keyboard([button(_("Skip"), "nt1:skip")])
+
+
+def ask_auto_award(_: Translator) -> str:
+    return _("Award automatically when the window closes (lowest price first)?")
+
+
+def yes_no_keyboard(_: Translator) -> Keyboard:
+    return keyboard([button(_("Yes"), "nt1:auto:yes"), button(_("No"), "nt1:auto:no")])
+
+
+def summary(_: Translator, draft: TaskDraft, attachments: int, settings: Settings,
+            zone: tzinfo) -> str:
+    lines = [
+        _("<b>Check the task</b>"),
+        _("Title: {title}", title=draft.title),
+        _("Kind: {mode}", mode=_(MODE_LABELS[draft.mode])),
+        _("Result: {result}", result=_(RESULT_LABELS[draft.result_type])),
+        _("Units: {units}", units=draft.units),
+        _("Price: {price} per unit", price=money(draft.price_minor, settings.currency,
+                                                  settings.currency_exponent)),
+    ]
+    if draft.deadline:
+        lines.append(_("Deadline: {when}", when=when(draft.deadline, zone)))
+    if draft.quote_deadline:
+        lines.append(_("Quotes until: {when}", when=when(draft.quote_deadline, zone)))
+        lines.append(_("Auto-award: {answer}", answer=_("yes") if draft.auto_award else _("no")))
+    lines.append(_.plural("{count} attachment.", "{count} attachments.", attachments))
+    return "\n".join(lines)
+
+
+def confirm_keyboard(_: Translator) -> Keyboard:
+    return keyboard([button(_("Post"), "nt1:post"), button(_("Cancel"), "nt1:cancel")])
+
+
+def discarded(_: Translator) -> str:
+    return _("The draft is discarded; nothing was posted.")
+
+
+def unexpected(_: Translator) -> str:
+    return _("That doesn't fit this step. Answer the question above, or /cancel.")
+
+
+def nothing_to_cancel(_: Translator) -> str:
+    return _("There is nothing to cancel.")

@@ -1,0 +1,336 @@
+"""Tasks, attachments, quotes and allocations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.db import Database, Row, Tx
+
+Reader = Database | Tx
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    id: int
+    title: str
+    instructions: str
+    mode: str
+    result_type: str
+    units: int
+    price_minor: int
+    allocated_units: int
+    status: str
+    deadline_at: int
+    quote_deadline_at: int | None
+    quote_window_closed: bool
+    review_days: int
+    auto_award: bool
+    skills: str | None
+    cancel_reason: str | None
+    created_by: int
+    created_at: int
+
+    @property
+    def units_left(self) -> int:
+        return self.units - self.allocated_units
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    kind: str
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRecord:
+    id: int
+    task_id: int
+    guild_id: int
+    guild_name: str
+    guild_chat_id: int
+    price_minor: int
+    units: int
+    note: str | None
+    status: str
+    awarded_units: int | None
+    reason: str | None
+    created_by: int
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRecord:
+    id: int
+    task_id: int
+    guild_id: int
+    guild_name: str
+    units: int
+    unit_price_minor: int
+    source: str
+    quote_id: int | None
+    created_at: int
+
+
+_TASK_COLUMNS = (
+    "id, title, instructions, mode, result_type, units, price_minor, allocated_units, status,"
+    " deadline_at, quote_deadline_at, quote_window_closed, review_days, auto_award, skills,"
+    " cancel_reason, created_by, created_at"
+)
+
+
+def _task(row: Row) -> TaskRecord:
+    return TaskRecord(
+        id=row["id"], title=row["title"], instructions=row["instructions"], mode=row["mode"],
+        result_type=row["result_type"], units=row["units"], price_minor=row["price_minor"],
+        allocated_units=row["allocated_units"], status=row["status"],
+        deadline_at=row["deadline_at"], quote_deadline_at=row["quote_deadline_at"],
+        quote_window_closed=bool(row["quote_window_closed"]), review_days=row["review_days"],
+        auto_award=bool(row["auto_award"]), skills=row["skills"],
+        cancel_reason=row["cancel_reason"], created_by=row["created_by"],
+        created_at=row["created_at"],
+    )
+
+
+_QUOTE_SELECT = (
+    "SELECT q.id, q.task_id, q.guild_id, g.name AS guild_name, g.chat_id AS guild_chat_id,"
+    " q.price_minor, q.units, q.note, q.status, q.awarded_units, q.reason, q.created_by,"
+    " q.created_at FROM quotes q JOIN guilds g ON g.id = q.guild_id"
+)
+
+
+def _quote(row: Row) -> QuoteRecord:
+    return QuoteRecord(**dict(zip(row.keys(), row, strict=True)))
+
+
+_ALLOCATION_SELECT = (
+    "SELECT a.id, a.task_id, a.guild_id, g.name AS guild_name, a.units, a.unit_price_minor,"
+    " a.source, a.quote_id, a.created_at FROM allocations a JOIN guilds g ON g.id = a.guild_id"
+)
+
+
+def _allocation(row: Row) -> AllocationRecord:
+    return AllocationRecord(**dict(zip(row.keys(), row, strict=True)))
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+async def insert_task(tx: Tx, *, title: str, instructions: str, mode: str, result_type: str,
+                      units: int, price_minor: int, deadline_at: int,
+                      quote_deadline_at: int | None, review_days: int, auto_award: bool,
+                      skills: str | None, created_by: int, now: int) -> int:
+    cursor = await tx.execute(
+        "INSERT INTO tasks (title, instructions, mode, result_type, units, price_minor,"
+        " deadline_at, quote_deadline_at, review_days, auto_award, skills, created_by,"
+        " created_at) VALUES (:title, :instructions, :mode, :result_type, :units, :price,"
+        " :deadline, :quote_deadline, :review_days, :auto_award, :skills, :by, :now)",
+        {"title": title, "instructions": instructions, "mode": mode, "result_type": result_type,
+         "units": units, "price": price_minor, "deadline": deadline_at,
+         "quote_deadline": quote_deadline_at, "review_days": review_days,
+         "auto_award": int(auto_award), "skills": skills, "by": created_by, "now": now},
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def add_attachments(tx: Tx, task_id: int, attachments: list[AttachmentRecord]) -> None:
+    await tx.executemany(
+        "INSERT INTO task_attachments (task_id, kind, file_id, file_unique_id, file_name,"
+        " position) VALUES (:task, :kind, :file_id, :unique, :name, :pos)",
+        [{"task": task_id, "kind": a.kind, "file_id": a.file_id, "unique": a.file_unique_id,
+          "name": a.file_name, "pos": i} for i, a in enumerate(attachments)],
+    )
+
+
+async def attachments(db: Reader, task_id: int) -> list[AttachmentRecord]:
+    rows = await db.fetch_all(
+        "SELECT kind, file_id, file_unique_id, file_name FROM task_attachments"
+        " WHERE task_id = :task ORDER BY position", {"task": task_id})
+    return [AttachmentRecord(r["kind"], r["file_id"], r["file_unique_id"], r["file_name"])
+            for r in rows]
+
+
+async def get_task(db: Reader, task_id: int) -> TaskRecord | None:
+    row = await db.fetch_one(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = :id",
+                             {"id": task_id})
+    return _task(row) if row else None
+
+
+async def tasks_in(db: Reader, statuses: tuple[str, ...], limit: int = 50) -> list[TaskRecord]:
+    marks = ",".join(f":s{i}" for i in range(len(statuses)))
+    params: dict[str, object] = {f"s{i}": s for i, s in enumerate(statuses)}
+    params["limit"] = limit
+    rows = await db.fetch_all(
+        f"SELECT {_TASK_COLUMNS} FROM tasks WHERE status IN ({marks}) ORDER BY id DESC"
+        " LIMIT :limit", params)
+    return [_task(r) for r in rows]
+
+
+async def take_units(tx: Tx, task_id: int, units: int) -> bool:
+    """Allocate `units` of an open task if that many are left; one conditional write."""
+    cursor = await tx.execute(
+        "UPDATE tasks SET allocated_units = allocated_units + :n,"
+        " status = CASE WHEN allocated_units + :n = units THEN 'allocated' ELSE status END"
+        " WHERE id = :id AND status = 'open' AND allocated_units + :n <= units",
+        {"id": task_id, "n": units},
+    )
+    return cursor.rowcount == 1
+
+
+async def close_task(tx: Tx, task_id: int, *, from_states: tuple[str, ...], status: str,
+                     reason: str | None, now: int) -> bool:
+    marks = ",".join(f":f{i}" for i in range(len(from_states)))
+    params: dict[str, object] = {f"f{i}": s for i, s in enumerate(from_states)}
+    params.update(id=task_id, status=status, reason=reason, now=now)
+    cursor = await tx.execute(
+        f"UPDATE tasks SET status = :status, cancel_reason = :reason, closed_at = :now"
+        f" WHERE id = :id AND status IN ({marks})", params)
+    return cursor.rowcount == 1
+
+
+async def close_quote_window(tx: Tx, task_id: int) -> bool:
+    cursor = await tx.execute(
+        "UPDATE tasks SET quote_window_closed = 1 WHERE id = :id AND quote_window_closed = 0",
+        {"id": task_id})
+    return cursor.rowcount == 1
+
+
+async def tasks_with_quote_window_due(db: Reader, now: int) -> list[TaskRecord]:
+    rows = await db.fetch_all(
+        f"SELECT {_TASK_COLUMNS} FROM tasks WHERE status = 'open' AND quote_window_closed = 0"
+        " AND quote_deadline_at IS NOT NULL AND quote_deadline_at <= :now ORDER BY id",
+        {"now": now})
+    return [_task(r) for r in rows]
+
+
+# --- quotes -----------------------------------------------------------------------------------
+
+async def withdraw_pending(tx: Tx, task_id: int, guild_id: int, reason: str, now: int
+                           ) -> int | None:
+    """Withdraw the guild's live quote on the task, if any; returns its id."""
+    row = await tx.fetch_one(
+        "UPDATE quotes SET status = 'withdrawn', reason = :reason, decided_at = :now"
+        " WHERE task_id = :task AND guild_id = :guild AND status = 'pending' RETURNING id",
+        {"task": task_id, "guild": guild_id, "reason": reason, "now": now})
+    return row[0] if row else None
+
+
+async def insert_quote(tx: Tx, *, task_id: int, guild_id: int, price_minor: int, units: int,
+                       note: str | None, created_by: int, now: int) -> int:
+    cursor = await tx.execute(
+        "INSERT INTO quotes (task_id, guild_id, price_minor, units, note, created_by,"
+        " created_at) VALUES (:task, :guild, :price, :units, :note, :by, :now)",
+        {"task": task_id, "guild": guild_id, "price": price_minor, "units": units,
+         "note": note, "by": created_by, "now": now})
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def get_quote(db: Reader, quote_id: int) -> QuoteRecord | None:
+    row = await db.fetch_one(f"{_QUOTE_SELECT} WHERE q.id = :id", {"id": quote_id})
+    return _quote(row) if row else None
+
+
+async def quotes_for_task(db: Reader, task_id: int, statuses: tuple[str, ...] | None = None
+                          ) -> list[QuoteRecord]:
+    params: dict[str, object] = {"task": task_id}
+    where = "q.task_id = :task"
+    if statuses:
+        where += " AND q.status IN (" + ",".join(f":s{i}" for i in range(len(statuses))) + ")"
+        params.update({f"s{i}": s for i, s in enumerate(statuses)})
+    rows = await db.fetch_all(
+        f"{_QUOTE_SELECT} WHERE {where} ORDER BY q.price_minor, q.created_at, q.id", params)
+    return [_quote(r) for r in rows]
+
+
+async def decide_quote(tx: Tx, quote_id: int, *, status: str, awarded_units: int | None,
+                       reason: str | None, by: int | None, now: int) -> bool:
+    cursor = await tx.execute(
+        "UPDATE quotes SET status = :status, awarded_units = :awarded, reason = :reason,"
+        " decided_by = :by, decided_at = :now WHERE id = :id AND status = 'pending'",
+        {"id": quote_id, "status": status, "awarded": awarded_units, "reason": reason,
+         "by": by, "now": now})
+    return cursor.rowcount == 1
+
+
+async def close_pending_quotes(tx: Tx, task_id: int, *, status: str, reason: str, now: int
+                               ) -> list[int]:
+    rows = await tx.fetch_all(
+        "UPDATE quotes SET status = :status, reason = :reason, decided_at = :now"
+        " WHERE task_id = :task AND status = 'pending' RETURNING id",
+        {"task": task_id, "status": status, "reason": reason, "now": now})
+    return sorted(r[0] for r in rows)
+
+
+# --- allocations ------------------------------------------------------------------------------
+
+async def insert_allocation(tx: Tx, *, task_id: int, guild_id: int, units: int,
+                            unit_price_minor: int, source: str, quote_id: int | None,
+                            created_by: int, now: int) -> int:
+    cursor = await tx.execute(
+        "INSERT INTO allocations (task_id, guild_id, units, unit_price_minor, source, quote_id,"
+        " created_by, created_at) VALUES (:task, :guild, :units, :price, :source, :quote,"
+        " :by, :now)",
+        {"task": task_id, "guild": guild_id, "units": units, "price": unit_price_minor,
+         "source": source, "quote": quote_id, "by": created_by, "now": now})
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def allocations_for_task(db: Reader, task_id: int) -> list[AllocationRecord]:
+    rows = await db.fetch_all(f"{_ALLOCATION_SELECT} WHERE a.task_id = :task ORDER BY a.id",
+                              {"task": task_id})
+    return [_allocation(r) for r in rows]
+
+
+async def allocations_for_guild(db: Reader, guild_id: int, task_id: int | None = None
+                                ) -> list[AllocationRecord]:
+    params: dict[str, object] = {"guild": guild_id}
+    where = "a.guild_id = :guild"
+    if task_id is not None:
+        where += " AND a.task_id = :task"
+        params["task"] = task_id
+    rows = await db.fetch_all(f"{_ALLOCATION_SELECT} WHERE {where} ORDER BY a.id", params)
+    return [_allocation(r) for r in rows]
+
+
+async def get_allocation(db: Reader, allocation_id: int) -> AllocationRecord | None:
+    row = await db.fetch_one(f"{_ALLOCATION_SELECT} WHERE a.id = :id", {"id": allocation_id})
+    return _allocation(row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class GuildChat:
+    guild_id: int
+    name: str
+    chat_id: int
+    language_code: str | None  # the leader's, for texts sent to the group
+
+
+async def approved_guild_chats(db: Reader) -> list[GuildChat]:
+    rows = await db.fetch_all(
+        "SELECT g.id, g.name, g.chat_id, u.language_code FROM guilds g"
+        " LEFT JOIN users u ON u.id = g.leader_id WHERE g.status = 'approved' ORDER BY g.id")
+    return [GuildChat(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def guild_chats(db: Reader, guild_ids: list[int]) -> list[GuildChat]:
+    if not guild_ids:
+        return []
+    marks = ",".join("?" * len(guild_ids))
+    rows = await db.fetch_all(
+        "SELECT g.id, g.name, g.chat_id, u.language_code FROM guilds g"
+        f" LEFT JOIN users u ON u.id = g.leader_id WHERE g.id IN ({marks}) ORDER BY g.id",
+        guild_ids)
+    return [GuildChat(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def guild_sizes(db: Reader, guild_ids: list[int]) -> dict[int, int]:
+    if not guild_ids:
+        return {}
+    marks = ",".join("?" * len(guild_ids))
+    rows = await db.fetch_all(
+        "SELECT guild_id, COUNT(*) FROM guild_members WHERE status = 'active'"
+        f" AND guild_id IN ({marks}) GROUP BY guild_id", guild_ids)
+    return {r[0]: r[1] for r in rows}

@@ -1,0 +1,353 @@
+"""The task market: an admin posts, guilds quote or claim, the admin awards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from storage import market as market_repo
+from tests.scenario import FIXED_TASK, QUOTE_TASK, approved_guild, task_id_in
+from tgfake import FakeUser, Harness
+
+
+@pytest.fixture
+async def market(h: Harness, admin: FakeUser):
+    """Two approved guilds (A led by Lee, B led by Mei) and a pending one (C)."""
+    lee, mei, ken = h.user("Lee"), h.user("Mei"), h.user("Ken")
+    await admin.send("/start")
+    group_a = await approved_guild(h, admin, "Alpha Dubbers", lee)
+    group_b = await approved_guild(h, admin, "Beta Voices", mei)
+    group_c = h.group("Pending chat", admins=(ken,))
+    await ken.send("/register Gamma Pending", chat=group_c)
+    return {"lee": lee, "mei": mei, "ken": ken, "a": group_a, "b": group_b, "c": group_c}
+
+
+async def test_a_posted_task_is_announced_in_every_approved_guild(h, admin, market) -> None:
+    replies = await admin.send(QUOTE_TASK)
+    task_id = task_id_in(replies[-1].text)
+    assert "posted" in replies[-1].text and "Announced to 2 guilds" in replies[-1].text
+    for group in (market["a"], market["b"]):
+        text = group.last_message().text
+        assert f"New task #{task_id}: Cantonese dubbing, batch 3" in text
+        assert "Price cap: 2.50 CNY per unit" in text
+        assert "voice message" in text
+        assert f"/quote {task_id}" in text
+        assert "Deadline: 2026-12-20 18:00" in text
+    assert not any("New task" in t for t in market["c"].texts())
+
+
+async def test_guilds_quote_and_the_admin_awards_one_in_full_and_one_in_part(
+        h, admin, market) -> None:
+    lee, mei, group_a, group_b = market["lee"], market["mei"], market["a"], market["b"]
+    task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+
+    reply_a = await lee.send(f"/quote {task_id} 2.40 60 we have 12 native speakers",
+                             chat=group_a)
+    assert "Quote #1" in reply_a[-1].text and "60 units at 2.40 CNY" in reply_a[-1].text
+    reply_b = await mei.send(f"/quote {task_id} 2.20 60", chat=group_b)
+    assert "Quote #2" in reply_b[-1].text
+
+    # The admins hear of each quote in their private chat, with Award buttons.
+    dm = [s for s in admin.messages() if "Quote #" in s.text]
+    assert "Alpha Dubbers offers 60 units at 2.40 CNY" in dm[-2].text
+    assert "Note: we have 12 native speakers" in dm[-2].text
+    assert "Award #2" in dm[-1].button_texts
+
+    await admin.send(f"/quotes {task_id}")
+    table = admin.last_message().text
+    assert table.index("Quote #2") < table.index("Quote #1")  # the lower price first
+
+    await admin.press("Award #2", message=dm[-1])
+    assert "Quote #2 awarded: Beta Voices gets 60 units" in admin.messages()[-1].text
+    assert "Quote #2 was awarded: 60 units of task" in group_b.last_message().text
+
+    await admin.send("/award 1 40")
+    assert "Beta Voices" not in admin.last_message().text
+    assert "Alpha Dubbers gets 40 units" in admin.last_message().text
+    assert "awarded in part: 40 of the 60 units" in group_a.last_message().text
+
+    task = await market_repo.get_task(h.services.db, task_id)
+    assert task is not None and task.status == "allocated" and task.allocated_units == 100
+    allocations = await market_repo.allocations_for_task(h.services.db, task_id)
+    assert [(a.guild_name, a.units, a.unit_price_minor) for a in allocations] == [
+        ("Beta Voices", 60, 220), ("Alpha Dubbers", 40, 240)]
+
+    # A fully allocated task takes no more quotes.
+    await lee.send(f"/quote {task_id} 2.00 10", chat=group_a)
+    assert "fully allocated" in group_a.last_message().text
+
+
+async def test_a_new_quote_replaces_the_guilds_live_quote_and_can_be_withdrawn(
+        h, admin, market) -> None:
+    lee, group_a = market["lee"], market["a"]
+    task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    await lee.send(f"/quote {task_id} 2.40 60", chat=group_a)
+    await lee.send(f"/quote {task_id} 2.30 80", chat=group_a)
+    assert "It replaces your quote #1" in group_a.last_message().text
+    quotes = await market_repo.quotes_for_task(h.services.db, task_id)
+    assert [(q.id, q.status) for q in quotes] == [(2, "pending"), (1, "withdrawn")]
+
+    await lee.send("/withdraw 2", chat=group_a)
+    assert "Quote #2 is withdrawn" in group_a.last_message().text
+    await admin.send("/award 2")
+    assert "Quote #2 is withdrawn" in admin.last_message().text
+
+
+async def test_a_guild_cannot_withdraw_another_guilds_quote(h, admin, market) -> None:
+    task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    await market["lee"].send(f"/quote {task_id} 2.40 60", chat=market["a"])
+    await market["mei"].send("/withdraw 1", chat=market["b"])
+    assert "Quote #1 was not found" in market["b"].last_message().text
+
+
+async def test_two_guilds_racing_for_the_last_units_never_exceed_the_task(
+        h, admin, market) -> None:
+    lee, mei, group_a, group_b = market["lee"], market["mei"], market["a"], market["b"]
+    task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
+    assert f"/claim {task_id}" in group_a.last_message().text
+    await lee.send(f"/claim {task_id} 4", chat=group_a)
+    assert "Claimed 4 units" in group_a.last_message().text and "6 units are left" in \
+        group_a.last_message().text
+
+    # Both guilds want the 6 that are left, at the same instant.
+    await lee.send(f"/claim {task_id} 6", chat=group_a, settle=False)
+    await mei.send(f"/claim {task_id} 6", chat=group_b, settle=False)
+    await h.settle()
+
+    answers = [group_a.last_message().text, group_b.last_message().text]
+    assert sum("Claimed 6 units" in a for a in answers) == 1
+    assert sum("fully allocated" in a or "only 0 unit" in a for a in answers) == 1
+    allocations = await market_repo.allocations_for_task(h.services.db, task_id)
+    assert sum(a.units for a in allocations) == 10
+    task = await market_repo.get_task(h.services.db, task_id)
+    assert task is not None and task.status == "allocated"
+
+
+async def test_many_concurrent_claims_never_allocate_more_than_the_task(
+        h, admin, market) -> None:
+    task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
+    for _ in range(6):
+        await market["lee"].send(f"/claim {task_id} 3", chat=market["a"], settle=False)
+        await market["mei"].send(f"/claim {task_id} 2", chat=market["b"], settle=False)
+    await h.settle()
+    allocations = await market_repo.allocations_for_task(h.services.db, task_id)
+    assert sum(a.units for a in allocations) == 10
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/quote {q} 0 10", "is not a price"),
+        ("/quote {q} 2,5 10", "is not a price: write it with a dot"),
+        ("/quote {q} abc 10", "abc is not a price"),
+        ("/quote {q} 2.999 10", "at most 2 decimals"),
+        ("/quote {q} 3.00 10", "above the task's cap of 2.50 CNY"),
+        ("/quote {q} 2.00 0", "0 is not a number of units"),
+        ("/quote {q} 2.00 -3", "-3 is not a number of units"),
+        ("/quote {q} 2.00 101", "has only 100 unit(s) left; you asked for 101"),
+        ("/quote {q} 2.00", "Usage: /quote &lt;task&gt; &lt;price&gt; &lt;units&gt; [note]"),
+        ("/quote", "Usage: /quote"),
+        ("/quote abc 2.00 5", "That is not a number"),
+        ("/quote 999 2.00 5", "Task #999 was not found"),
+        ("/quote {f} 1.00 5", "has a fixed price: claim units with /claim"),
+        ("/claim {q} 5", "takes quotes: quote with /quote"),
+        ("/claim {f} 11", "has only 10 unit(s) left; you asked for 11"),
+        ("/claim {f} 0", "0 is not a number of units"),
+        ("/claim {f}", "Usage: /claim &lt;task&gt; &lt;units&gt;"),
+        ("/withdraw", "Usage: /withdraw"),
+        ("/withdraw 77", "Quote #77 was not found"),
+        ("/task 999", "Task #999 was not found"),
+    ],
+)
+async def test_bad_input_in_a_guild_group_is_refused_with_the_reason(
+        h, admin, market, command: str, expected: str) -> None:
+    quote_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    fixed_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
+    replies = await market["lee"].send(command.format(q=quote_id, f=fixed_id), chat=market["a"])
+    assert replies, "the bot must answer"
+    assert expected in replies[-1].text
+
+
+async def test_only_a_guild_leader_or_deputy_may_quote_or_claim(h, admin, market) -> None:
+    task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
+    stranger = h.user("Stranger")
+    market["a"].add(stranger)
+    await stranger.send(f"/claim {task_id} 2", chat=market["a"])
+    assert "leader" in market["a"].last_message().text
+    # In a group that is not a guild, or a guild still pending approval:
+    await market["ken"].send(f"/claim {task_id} 2", chat=market["c"])
+    assert "Claimed" not in market["c"].last_message().text
+    plain = h.group("Just friends", admins=(stranger,))
+    await stranger.send(f"/claim {task_id} 2", chat=plain)
+    assert "not a guild" in plain.last_message().text
+    # In a private chat:
+    await market["lee"].send(f"/claim {task_id} 2")
+    assert "Claimed" not in market["lee"].last_message().text
+    allocations = await market_repo.allocations_for_task(h.services.db, task_id)
+    assert allocations == []
+
+
+async def test_admin_commands_are_refused_to_others_and_outside_private_chats(
+        h, admin, market) -> None:
+    lee = market["lee"]
+    await lee.send(QUOTE_TASK)
+    assert "Only platform admins" in lee.last_message().text
+    task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    await lee.send(f"/quotes {task_id}")
+    assert "Only platform admins" in lee.last_message().text
+    await lee.send("/award 1")
+    assert "Only platform admins" in lee.last_message().text
+    await lee.send(f"/canceltask {task_id}")
+    assert "Only platform admins" in lee.last_message().text
+    group = market["a"]
+    await admin.send(f"/quotes {task_id}", chat=group)
+    assert "private chat" in group.last_message().text
+
+
+async def test_quotes_after_the_window_closed_are_refused(h, admin, market) -> None:
+    task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    h.clock.set(datetime(2026, 12, 10, 4, 1, tzinfo=UTC))  # 12:01 in Shanghai
+    await market["lee"].send(f"/quote {task_id} 2.00 10", chat=market["a"])
+    assert "quote window of task" in market["a"].last_message().text
+    assert "closed at 2026-12-10 12:00" in market["a"].last_message().text
+
+
+async def test_cancelling_a_task_tells_the_guilds_that_hold_or_quoted_it(
+        h, admin, market) -> None:
+    task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    await market["lee"].send(f"/quote {task_id} 2.40 30", chat=market["a"])
+    await market["mei"].send(f"/quote {task_id} 2.20 30", chat=market["b"])
+    await admin.send("/award 2")
+    await admin.send(f"/canceltask {task_id} the client withdrew the batch")
+    assert f"Task #{task_id} is cancelled" in admin.last_message().text
+    b_texts = market["b"].texts()
+    assert any("was cancelled by the platform. Reason: the client withdrew the batch" in t
+               for t in b_texts)
+    assert "was cancelled, so quote #1 is closed" in market["a"].last_message().text
+    await market["mei"].send(f"/quote {task_id} 2.00 5", chat=market["b"])
+    assert "is cancelled" in market["b"].last_message().text
+    await admin.send(f"/canceltask {task_id}")
+    assert "is cancelled" in admin.last_message().text
+
+
+async def test_browsing_open_tasks_in_a_guild_and_in_progress_for_admins(
+        h, admin, market) -> None:
+    quote_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    fixed_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
+    await market["lee"].send(f"/claim {fixed_id} 4", chat=market["a"])
+    await market["lee"].send("/tasks", chat=market["a"])
+    listing = market["a"].last_message().text
+    assert f"#{quote_id} Cantonese dubbing, batch 3 — 100/100 units left" in listing
+    assert f"#{fixed_id} Street photos, Guangzhou — 6/10 units left" in listing
+
+    await market["lee"].send(f"/task {fixed_id}", chat=market["a"])
+    details = market["a"].last_message().text
+    assert "One photo of a shop front per unit" in details
+    assert "Allocations" not in details
+
+    await admin.send(f"/task {fixed_id}")
+    assert "Alpha Dubbers: 4 units at 1.20 CNY" in admin.last_message().text
+    await admin.send("/tasks")
+    assert "Tasks in progress" in admin.last_message().text
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        ("/newtask Title\nmode: auction\nunits: 5\nprice: 1\nresult: text\n"
+         "deadline: 2026-12-20 18:00", "Line 2 (mode): expected quote or fixed"),
+        ("/newtask Title\nmode: fixed\nunits: many\nprice: 1\nresult: text\n"
+         "deadline: 2026-12-20 18:00", "Line 3 (units): expected a whole number"),
+        ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1,5\nresult: text\n"
+         "deadline: 2026-12-20 18:00", "Line 4 (price): expected a price per unit"),
+        ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1\nresult: hologram\n"
+         "deadline: 2026-12-20 18:00", "Line 5 (result): expected text, document"),
+        ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1\nresult: text\n"
+         "deadline: tomorrow", "Line 6 (deadline): expected a time as YYYY-MM-DD HH:MM"),
+        ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1\nresult: text", "(deadline): this "
+         "key is missing"),
+        ("/newtask Title\nmode: fixed\ncolour: red", "Line 3 (colour): expected one of"),
+        ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1\nresult: text\n"
+         "deadline: 2020-01-01 10:00", "The deadline must be in the future"),
+        ("/newtask Title\nmode: quote\nunits: 5\nprice: 1\nresult: text\n"
+         "deadline: 2026-12-20 18:00\nquote_deadline: 2026-12-21 10:00",
+         "The quote deadline must come before"),
+        ("/newtask Title\nmode: quote\nunits: 5\nprice: 1\nresult: text\n"
+         "deadline: 2026-12-20 18:00\nauto_award: yes", "auto_award needs a quote_deadline"),
+        ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1\nresult: text\n"
+         "deadline: 2026-12-20 18:00\nmode: quote", "Line 7 (mode): this key is given twice"),
+    ],
+)
+async def test_the_one_message_form_names_the_line_and_what_was_expected(
+        h, admin, form: str, expected: str) -> None:
+    await admin.send(form)
+    assert expected in admin.last_message().text
+    assert await market_repo.tasks_in(h.services.db, ("open",)) == []
+
+
+async def test_an_admin_posts_a_task_step_by_step(h, admin, market) -> None:
+    await admin.send("/newtask")
+    assert "step 1 of 7" in admin.last_message().text
+    await admin.send("Hakka dubbing pilot")
+    await admin.send("Read each line slowly.")
+    await admin.send_document("script.pdf")
+    assert "1 file attached" in admin.last_message().text
+    await admin.press("Done")
+    await admin.press("voice message")
+    await admin.send("many")  # not a number: the step says why and waits
+    assert "many is not a number of units" in admin.last_message().text
+    await admin.send("50")
+    await admin.send("3.00")
+    await admin.press("quote (bid")
+    await admin.send("2020-01-01 10:00")
+    assert "The deadline must be in the future" in admin.last_message().text
+    await admin.send("2026-12-20 18:00")
+    await admin.press("Skip")
+    summary = admin.last_message()
+    assert "Title: Hakka dubbing pilot" in summary.text and "Units: 50" in summary.text
+    assert "1 attachment" in summary.text
+    replies = await admin.press("Post")
+    task_id = task_id_in(replies[-1].text)
+    task = await market_repo.get_task(h.services.db, task_id)
+    assert task is not None
+    assert (task.title, task.units, task.price_minor, task.mode, task.result_type) == (
+        "Hakka dubbing pilot", 50, 300, "quote", "voice")
+    assert task.instructions == "Read each line slowly."
+    files = await market_repo.attachments(h.services.db, task_id)
+    assert [f.file_name for f in files] == ["script.pdf"]
+    assert "New task #" in market["a"].last_message().text
+    assert "1 attachment comes with the assignment" in market["a"].last_message().text
+
+
+async def test_cancel_leaves_the_guided_flow_without_posting(h, admin, market) -> None:
+    await admin.send("/newtask")
+    await admin.send("Something")
+    await admin.send("/cancel")
+    assert "discarded" in admin.last_message().text
+    await admin.send("A stray message")  # no longer part of a flow: not taken as a field
+    assert await market_repo.tasks_in(h.services.db, ("open",)) == []
+
+
+async def test_a_quote_window_with_auto_award_awards_lowest_price_first(
+        h, admin, market) -> None:
+    third = h.user("Tao")
+    group_t = await approved_guild(h, admin, "Third Guild", third)
+    form = QUOTE_TASK.replace("quote_deadline:", "auto_award: yes\nquote_deadline:")
+    task_id = task_id_in((await admin.send(form))[-1].text)
+    await market["lee"].send(f"/quote {task_id} 2.00 50", chat=market["a"])
+    await market["mei"].send(f"/quote {task_id} 1.80 30", chat=market["b"])
+    await third.send(f"/quote {task_id} 1.80 40", chat=group_t)  # same price, later
+
+    h.clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))
+    closed = await h.services.market.close_due_quote_windows()
+    await h.settle()
+    assert closed == [task_id]
+    allocations = await market_repo.allocations_for_task(h.services.db, task_id)
+    assert [(a.guild_name, a.units) for a in allocations] == [
+        ("Beta Voices", 30), ("Third Guild", 40), ("Alpha Dubbers", 30)]
+    assert "awarded in part: 30 of the 50" in market["a"].last_message().text
+    digest = [t for t in admin.texts() if "quote window of task" in t][-1]
+    assert "Auto-awarded quote #2: Beta Voices, 30 units" in digest
+    # A second sweep does nothing more.
+    assert await h.services.market.close_due_quote_windows() == []
