@@ -104,7 +104,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("leave", guilds.leave),
         CommandHandler("guilds", guilds.list_guilds),
         CommandHandler("approve", guilds.approve),
-        CommandHandler("reject", guilds.reject),
+        CommandHandler("rejectguild", guilds.reject),
         CommandHandler("suspend", guilds.suspend),
         CallbackQueryHandler(guilds.review_pressed, pattern=guild_views.REVIEW_PATTERN),
         # Only replies to an open "why reject?" prompt; other private texts pass by.

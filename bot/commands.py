@@ -47,7 +47,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("leave", "", N_("Leave your guild"), Audience.WORKER),
     Command("guilds", "[status]", N_("Guilds with status and member counts"), Audience.ADMIN),
     Command("approve", "<guild>", N_("Approve a guild, or lift its suspension"), Audience.ADMIN),
-    Command("reject", "<guild> <reason>", N_("Reject a pending guild, with the reason"),
+    Command("rejectguild", "<guild> <reason>", N_("Reject a pending guild, with the reason"),
             Audience.ADMIN),
     Command("suspend", "<guild> <reason>", N_("Suspend a guild; its members are told"),
             Audience.ADMIN),

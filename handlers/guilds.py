@@ -27,9 +27,9 @@ from bot.views import guilds as views
 from handlers.common import is_private, reply, texts
 
 # user_data key: the admin's open "why reject?" prompts, {prompt message id: (guild id,
-# review message id)}. Conversation scratch only: after a restart /reject still works.
+# review message id)}. Conversation scratch only: after a restart /rejectguild still works.
 REJECT_PROMPTS = "guilds.reject_prompts"
-_USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{4,32})$")
+_USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
 
 
 def _usage(name: str, reason: str) -> Usage:
@@ -145,9 +145,9 @@ async def approve(update: Update, context: GuildContext) -> None:
 
 async def reject(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "reject")
+    _private_only(update, "rejectguild")
     if len(context.args or []) < 2:
-        raise _usage("reject", N_("Give the guild's number and the reason."))
+        raise _usage("rejectguild", N_("Give the guild's number and the reason."))
     ref, reason = _ref_and_reason(update)
     result = await context.services.guilds.reject(_ids(update)[1], ref, reason)
     await reply(update, views.decision(_, result))
@@ -178,7 +178,8 @@ async def list_guilds(update: Update, context: GuildContext) -> None:
         raise _usage("guilds", N_("Filter by a status: pending, approved, suspended or rejected."))
     result = await context.services.guilds.list_guilds(
         _ids(update)[1], status.lower() if status else None)
-    await reply(update, views.guild_list(_, result))
+    for page in views.guild_list(_, result):
+        await reply(update, page)
 
 
 # --- invites and membership -------------------------------------------------------------------

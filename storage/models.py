@@ -33,6 +33,7 @@ class OutboxRow:
     method: str
     payload: str
     attempts: int
+    dedupe_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

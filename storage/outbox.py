@@ -41,12 +41,12 @@ async def enqueue_many(tx: Tx, rows: list[dict[str, object]]) -> None:
 
 async def due(db: Database, now: int, limit: int) -> list[OutboxRow]:
     rows = await db.fetch_all(
-        "SELECT id, chat_id, user_id, method, payload, attempts FROM outbox"
+        "SELECT id, chat_id, user_id, method, payload, attempts, dedupe_key FROM outbox"
         " WHERE status = 'pending' AND not_before <= :now ORDER BY id LIMIT :limit",
         {"now": now, "limit": limit},
     )
     return [OutboxRow(r["id"], r["chat_id"], r["user_id"], r["method"], r["payload"],
-                      r["attempts"]) for r in rows]
+                      r["attempts"], r["dedupe_key"]) for r in rows]
 
 
 async def next_due_at(db: Database) -> int | None:

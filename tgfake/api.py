@@ -303,7 +303,8 @@ class FakeBotAPI:
                       params: dict[str, Any]) -> dict[str, Any]:
         message = {"message_id": message_id, "date": int(time.time()),
                    "chat": self.chats[chat_id], "from": self.bot_user, **content}
-        if params.get("reply_markup"):
+        # Telegram shows only inline keyboards on a message (not ForceReply or reply keyboards).
+        if (params.get("reply_markup") or {}).get("inline_keyboard"):
             message["reply_markup"] = params["reply_markup"]
         if params.get("caption"):
             message["caption"] = params["caption"]

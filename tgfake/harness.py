@@ -264,7 +264,7 @@ class FakeUser:
         msg = {"message_id": target.message_id, "date": int(time.time()),
                "chat": self.h.api.chats[chat_id], "from": self.h.api.bot_user,
                "text": target.text}
-        if target.params.get("reply_markup"):
+        if (target.params.get("reply_markup") or {}).get("inline_keyboard"):
             msg["reply_markup"] = target.params["reply_markup"]
         await self.h.feed({"update_id": self.h.api.next_update_id(), "callback_query": {
             "id": query_id, "from": self.data, "chat_instance": str(chat_id),

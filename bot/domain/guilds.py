@@ -66,6 +66,10 @@ class GuildNameInvalid(DomainError):
     text = N_("A guild name is {min} to {max} characters on one line.")
 
 
+class ReasonMissing(DomainError):
+    text = N_("Please give a reason: the guild will see it.")
+
+
 class ReasonTooLong(DomainError):
     text = N_("Please keep the reason under {max} characters.")
 
@@ -195,7 +199,9 @@ def clean_name(raw: str) -> str:
 
 
 def clean_reason(raw: str) -> str:
-    reason = raw.strip()
+    reason = " ".join(raw.split())
+    if not reason:
+        raise ReasonMissing()
     if len(reason) > REASON_MAX:
         raise ReasonTooLong(max=REASON_MAX)
     return reason

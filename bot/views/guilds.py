@@ -56,7 +56,7 @@ def review_request(_: Translator, guild: GuildRecord, leader: UserRecord | None,
              "Leader: {leader}\n\nApprove it, or reject it with a reason (also as text: "
              "{approve} · {reject}).",
              id=guild.id, name=guild.name, group=chat_title or "—", leader=person(leader),
-             approve=f"/approve {guild.id}", reject=f"/reject {guild.id} <reason>")
+             approve=f"/approve {guild.id}", reject=f"/rejectguild {guild.id} <reason>")
 
 
 def review_keyboard(_: Translator, guild_id: int) -> Keyboard:
@@ -134,15 +134,14 @@ def reinstated_member(_: Translator, guild: GuildRecord) -> Html:
              name=guild.name)
 
 
-def guild_list(_: Translator, result: GuildList) -> Html:
+def guild_list(_: Translator, result: GuildList) -> list[Html]:
+    """The admins' guild list, split into messages that fit Telegram's limit."""
     counts = result.counts
     head = _("<b>Guilds</b>: {pending} pending · {approved} approved · {suspended} suspended · "
              "{rejected} rejected",
              pending=counts.get("pending", 0), approved=counts.get("approved", 0),
              suspended=counts.get("suspended", 0), rejected=counts.get("rejected", 0))
-    if not result.guilds:
-        return Html(head + "\n" + _("No guilds yet."))
-    lines = [head]
+    lines: list[str] = []
     for entry in result.guilds:
         guild = entry.guild
         lines.append(_.plural(
@@ -153,9 +152,24 @@ def guild_list(_: Translator, result: GuildList) -> Html:
             entry.member_count, id=guild.id, name=guild.name,
             status=_(STATUS_NAMES[guild.status]), leader=person(entry.leader),
             percent=percent(guild.commission_bp)))
+    if not result.guilds:
+        lines.append(_("No guilds yet."))
     if result.total > len(result.guilds):
-        lines.append(_("… and {more} more.", more=result.total - len(result.guilds)))
-    return Html("\n".join(lines))
+        lines.append(_("… and {more} more; {usage} narrows the list.",
+                       more=result.total - len(result.guilds), usage="/guilds <status>"))
+    return _pages(head, lines)
+
+
+def _pages(head: str, lines: list[str]) -> list[Html]:
+    pages: list[list[str]] = [[head]]
+    size = len(head)
+    for line in lines:
+        if size + len(line) > _PAGE_LIMIT:
+            pages.append([])
+            size = 0
+        pages[-1].append(line)
+        size += len(line) + 1
+    return [Html("\n".join(page)) for page in pages]
 
 
 # --- invites and membership ----------------------------------------------------------------
@@ -199,24 +213,18 @@ def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
     head = _.plural("<b>{name}</b> — {count} member · commission {percent} %",
                     "<b>{name}</b> — {count} members · commission {percent} %",
                     len(result.members), name=guild.name, percent=percent(guild.commission_bp))
-    pages: list[list[str]] = [[head]]
-    size = len(head)
+    lines: list[str] = []
     for member in result.members:
         reach = (_("✅ can get my messages") if member.user.can_message
                  else _("⚠️ can't get my messages (hasn't started me, or blocked me)"))
-        line = _("{mark} {who} — {role}, joined {day} · {reach}",
-                 mark=_ROLE_MARKS.get(member.role, "•"), who=person(member.user),
-                 role=_(ROLE_NAMES[member.role]), day=_day(member.joined_at, zone), reach=reach)
-        if size + len(line) > _PAGE_LIMIT:
-            pages.append([])
-            size = 0
-        pages[-1].append(line)
-        size += len(line) + 1
-    unreachable = sum(1 for m in result.members if not m.user.can_message)
-    if unreachable:
-        pages[-1].append(_("Members I can't message won't get their assignments: ask them to "
-                           "open a private chat with me and press Start."))
-    return [Html("\n".join(page)) for page in pages]
+        lines.append(_("{mark} {who} — {role}, joined {day} · {reach}",
+                       mark=_ROLE_MARKS.get(member.role, "•"), who=person(member.user),
+                       role=_(ROLE_NAMES[member.role]), day=_day(member.joined_at, zone),
+                       reach=reach))
+    if any(not m.user.can_message for m in result.members):
+        lines.append(_("Members I can't message won't get their assignments: ask them to "
+                       "open a private chat with me and press Start."))
+    return _pages(head, lines)
 
 
 def promoted(_: Translator, change: MemberChange) -> Html:
