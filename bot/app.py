@@ -39,8 +39,9 @@ from bot.services import Services
 from bot.services.guilds import GuildService
 from bot.services.market import MarketService
 from bot.services.users import UserService
+from bot.services.work import WorkService
 from bot.views import guilds as guild_views
-from handlers import errors, gates, guilds, market, newtask, start
+from handlers import errors, gates, guilds, market, newtask, start, work
 from storage import Database, Tx
 from storage.models import OutboxRow
 
@@ -123,6 +124,27 @@ def register_handlers(app: Application) -> None:
         CommandHandler("rejectquote", market.reject_quote),
         CommandHandler("canceltask", market.cancel_task),
         CallbackQueryHandler(market.quote_button, pattern=r"^q1:(award|reject):\d+$"),
+        # assignments, results, review, money
+        CommandHandler("assign", work.assign),
+        CommandHandler("distribute", work.distribute),
+        CommandHandler("progress", work.progress),
+        CommandHandler("precheck", work.precheck),
+        CommandHandler("earnings", work.earnings),
+        CommandHandler("submit", work.submit),
+        CommandHandler("done", work.done),
+        CommandHandler("review", work.review),
+        CommandHandler("accept", work.accept),
+        CommandHandler("reject", work.reject),
+        CommandHandler("payout", work.payout),
+        CallbackQueryHandler(work.offer_button, pattern=r"^a1:(accept|decline|submit):\d+$"),
+        CallbackQueryHandler(work.review_button, pattern=r"^a1:(approve|reject):\d+$"),
+        CallbackQueryHandler(work.precheck_button, pattern=r"^a1:pass:\d+$"),
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND
+                       & work.awaiting_reject_reason(app), work.reject_reason),
+        # Last: whatever a worker sends in private that nothing above took is a result.
+        MessageHandler(private & ~filters.COMMAND & (
+            filters.TEXT | filters.Document.ALL | filters.PHOTO | filters.VOICE
+            | filters.AUDIO | filters.VIDEO), work.result),
     ])
     app.add_error_handler(errors.on_error)
 
@@ -146,6 +168,10 @@ async def on_startup(app: Application) -> None:
     notifier = Notifier(data.clock, dispatcher.wake)
     guild_service = GuildService(db, data.clock, notifier, users)
     await guild_service.load()
+    work_service = WorkService(db, data.clock, notifier, settings, users, guild_service,
+                               app.bot.username)
+    guild_service.open_assignments_count = work_service.open_assignments
+    dispatcher.unreachable_hooks.append(work_service.on_unreachable)
     data.services = Services(
         settings=settings,
         db=db,
@@ -155,6 +181,7 @@ async def on_startup(app: Application) -> None:
         users=users,
         guilds=guild_service,
         market=MarketService(db, data.clock, notifier, settings, users, guild_service),
+        work=work_service,
     )
     await set_command_menus(app, users.admin_ids)
     dispatcher.start()

@@ -70,6 +70,31 @@ COMMANDS: tuple[Command, ...] = (
     Command("rejectquote", "<quote> [reason]", N_("Turn a quote down"), Audience.ADMIN),
     Command("canceltask", "<task> [reason]", N_("Cancel a task; its guilds are told"),
             Audience.ADMIN),
+    # --- assignments and results (guild groups) ---
+    Command("assign", "<task> <units> @member", N_("Hand units to a member (or reply to them)"),
+            Audience.GUILD),
+    Command("distribute", "<task>", N_("Spread the unassigned units evenly over members"),
+            Audience.GUILD),
+    Command("progress", "<task>", N_("Who holds which units, and their results"),
+            Audience.GUILD),
+    Command("precheck", "on|off", N_("Check members' results before the platform does"),
+            Audience.GUILD),
+    Command("earnings", "", N_("The guild's totals and commission"), Audience.GUILD),
+    # --- workers (private) ---
+    Command("tasks", "", N_("Your assignments and what each still needs"), Audience.WORKER),
+    Command("submit", "<assignment>", N_("Choose the assignment your next results are for"),
+            Audience.WORKER),
+    Command("done", "[assignment]", N_("Submit the results for review"), Audience.WORKER),
+    Command("earnings", "", N_("Your earnings, pending amounts and balance"), Audience.WORKER),
+    # --- review and money (admins, private) ---
+    Command("review", "[assignment]", N_("The next submission, with its results"),
+            Audience.ADMIN),
+    Command("accept", "<assignment> [units]", N_("Accept results (in part: fewer units)"),
+            Audience.ADMIN),
+    Command("reject", "<assignment> <reason>", N_("Send results back for rework"),
+            Audience.ADMIN),
+    Command("payout", "<user> <amount> [note]", N_("Record a payout; the user is told"),
+            Audience.ADMIN),
 )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application
+from telegram.ext.filters import MessageFilter
 
 from bot.i18n import Translator, texts_for
 from bot.views.common import Keyboard
@@ -51,3 +53,22 @@ def require_args(args: list[str] | None, count: int, usage: str) -> list[str]:
     if len(args) < count:
         raise Usage(reason=N_("Something is missing."), usage=usage)
     return args
+
+
+class RepliesToPrompt(MessageFilter):
+    """A reply to one of this user's open prompts kept in `user_data[key]` (by message id).
+
+    Prompts are conversation scratch: after a restart the text command still does the job.
+    """
+
+    def __init__(self, app: Application, key: str) -> None:
+        super().__init__(name=f"replies_to_prompt({key})")
+        self._app = app
+        self._key = key
+
+    def filter(self, message: Message) -> bool:
+        replied, user = message.reply_to_message, message.from_user
+        if replied is None or user is None:
+            return False
+        prompts = self._app.user_data.get(user.id, {}).get(self._key, {})
+        return replied.message_id in prompts

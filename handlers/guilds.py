@@ -24,7 +24,7 @@ from bot.domain.guilds import (
 )
 from bot.services.guilds import MemberRef
 from bot.views import guilds as views
-from handlers.common import is_private, reply, texts
+from handlers.common import RepliesToPrompt, is_private, reply, texts
 
 # user_data key: the admin's open "why reject?" prompts, {prompt message id: (guild id,
 # review message id)}. Conversation scratch only: after a restart /rejectguild still works.
@@ -98,23 +98,9 @@ async def review_pressed(update: Update, context: GuildContext) -> None:
     prompts[prompt.message_id] = (guild.id, message.message_id)
 
 
-class _AwaitingRejectReason(MessageFilter):
-    """A reply to one of this user's open "why reject?" prompts."""
-
-    def __init__(self, app: Application) -> None:
-        super().__init__(name="awaiting_reject_reason")
-        self._app = app
-
-    def filter(self, message: Message) -> bool:
-        replied, user = message.reply_to_message, message.from_user
-        if replied is None or user is None:
-            return False
-        prompts = self._app.user_data.get(user.id, {}).get(REJECT_PROMPTS, {})
-        return replied.message_id in prompts
-
-
 def awaiting_reject_reason(app: Application) -> MessageFilter:
-    return _AwaitingRejectReason(app)
+    """A reply to one of this admin's open "why reject?" prompts."""
+    return RepliesToPrompt(app, REJECT_PROMPTS)
 
 
 async def reject_reason(update: Update, context: GuildContext) -> None:

@@ -8,6 +8,7 @@ from bot.commands import command
 from bot.context import GuildContext
 from bot.domain.errors import PrivateChatOnly
 from bot.views import market as views
+from handlers import work
 from handlers.common import id_arg, is_private, markup, reply, require_args, texts
 
 
@@ -21,7 +22,7 @@ async def tasks(update: Update, context: GuildContext) -> None:
             found = await market.tasks_for_admin(user_id)
             await reply(update, views.task_list(_, found, settings, admin=True))
             return
-        await reply(update, _("You have no assignments yet."))
+        await work.my_tasks(update, context)
         return
     found = await market.open_tasks_for_chat(update.effective_chat.id)
     await reply(update, views.task_list(_, found, settings, admin=False))

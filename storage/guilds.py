@@ -255,3 +255,8 @@ async def set_role(tx: Tx, guild_id: int, user_id: int, *, expected: str, role: 
         " AND role = :expected",
         {"guild": guild_id, "user": user_id, "expected": expected, "role": role})
     return cursor.rowcount == 1
+
+
+async def set_precheck(tx: Tx, guild_id: int, on: bool) -> None:
+    await tx.execute("UPDATE guilds SET precheck = :on WHERE id = :id",
+                     {"id": guild_id, "on": int(on)})

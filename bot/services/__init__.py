@@ -10,6 +10,7 @@ from bot.delivery import Notifier, OutboxDispatcher
 from bot.services.guilds import GuildService
 from bot.services.market import MarketService
 from bot.services.users import UserService
+from bot.services.work import WorkService
 from storage import Database
 
 
@@ -23,3 +24,4 @@ class Services:
     users: UserService
     guilds: GuildService
     market: MarketService
+    work: WorkService

@@ -1,0 +1,251 @@
+"""Assignments and their results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.db import Database, Row, Tx
+
+Reader = Database | Tx
+OPEN = ("offered", "accepted", "submitted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRecord:
+    id: int
+    task_id: int
+    task_title: str
+    result_type: str
+    review_days: int
+    allocation_id: int
+    guild_id: int
+    guild_name: str
+    guild_chat_id: int
+    leader_id: int
+    commission_bp: int
+    precheck: bool
+    worker_id: int
+    units: int
+    unit_price_minor: int
+    status: str
+    accepted_units: int | None
+    reject_reason: str | None
+    rework_count: int
+    offered_at: int
+    offer_expires_at: int
+    due_at: int
+    submitted_at: int | None
+    prechecked_at: int | None
+    auto_accepted: bool
+
+    @property
+    def round(self) -> int:
+        return self.rework_count
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord:
+    id: int
+    assignment_id: int
+    kind: str
+    file_id: str | None
+    file_unique_id: str | None
+    file_name: str | None
+    mime_type: str | None
+    file_size: int | None
+    text: str | None
+
+
+_SELECT = (
+    "SELECT a.id, a.task_id, t.title AS task_title, t.result_type, t.review_days,"
+    " a.allocation_id, a.guild_id, g.name AS guild_name, g.chat_id AS guild_chat_id,"
+    " g.leader_id, g.commission_bp, g.precheck, a.worker_id, a.units, a.unit_price_minor,"
+    " a.status, a.accepted_units, a.reject_reason, a.rework_count, a.offered_at,"
+    " a.offer_expires_at, a.due_at, a.submitted_at, a.prechecked_at, a.auto_accepted"
+    " FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN guilds g ON g.id = a.guild_id"
+)
+
+
+def _assignment(row: Row) -> AssignmentRecord:
+    values = dict(zip(row.keys(), row, strict=True))
+    values["precheck"] = bool(values["precheck"])
+    values["auto_accepted"] = bool(values["auto_accepted"])
+    return AssignmentRecord(**values)
+
+
+def _result(row: Row) -> ResultRecord:
+    return ResultRecord(**dict(zip(row.keys(), row, strict=True)))
+
+
+# Units an assignment holds of its allocation: all of them while open, the accepted part once
+# approved, none once declined, expired or cancelled (those return to the guild's pool).
+_HELD = ("CASE WHEN status = 'approved' THEN COALESCE(accepted_units, units)"
+         " WHEN status IN ('offered', 'accepted', 'submitted', 'rejected') THEN units ELSE 0 END")
+
+
+async def pool(db: Reader, task_id: int, guild_id: int) -> list[tuple[int, int, int]]:
+    """(allocation id, unit price, units not held by any assignment) for the guild's task."""
+    rows = await db.fetch_all(
+        "SELECT al.id, al.unit_price_minor, al.units - COALESCE("
+        f"  (SELECT SUM({_HELD}) FROM assignments WHERE allocation_id = al.id), 0) AS free"
+        " FROM allocations al WHERE al.task_id = :task AND al.guild_id = :guild ORDER BY al.id",
+        {"task": task_id, "guild": guild_id})
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def insert(tx: Tx, *, task_id: int, allocation_id: int, guild_id: int, worker_id: int,
+                 units: int, unit_price_minor: int, assigned_by: int, now: int,
+                 offer_expires_at: int, due_at: int) -> int:
+    cursor = await tx.execute(
+        "INSERT INTO assignments (task_id, allocation_id, guild_id, worker_id, units,"
+        " unit_price_minor, assigned_by, offered_at, offer_expires_at, due_at)"
+        " VALUES (:task, :allocation, :guild, :worker, :units, :price, :by, :now, :expires,"
+        " :due)",
+        {"task": task_id, "allocation": allocation_id, "guild": guild_id, "worker": worker_id,
+         "units": units, "price": unit_price_minor, "by": assigned_by, "now": now,
+         "expires": offer_expires_at, "due": due_at})
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def get(db: Reader, assignment_id: int) -> AssignmentRecord | None:
+    row = await db.fetch_one(f"{_SELECT} WHERE a.id = :id", {"id": assignment_id})
+    return _assignment(row) if row else None
+
+
+async def for_worker(db: Reader, worker_id: int, statuses: tuple[str, ...] = OPEN
+                     ) -> list[AssignmentRecord]:
+    marks = ",".join(f":s{i}" for i in range(len(statuses)))
+    params: dict[str, object] = {f"s{i}": s for i, s in enumerate(statuses)}
+    params["worker"] = worker_id
+    rows = await db.fetch_all(
+        f"{_SELECT} WHERE a.worker_id = :worker AND a.status IN ({marks}) ORDER BY a.id",
+        params)
+    return [_assignment(r) for r in rows]
+
+
+async def for_task_and_guild(db: Reader, task_id: int, guild_id: int) -> list[AssignmentRecord]:
+    rows = await db.fetch_all(
+        f"{_SELECT} WHERE a.task_id = :task AND a.guild_id = :guild ORDER BY a.id",
+        {"task": task_id, "guild": guild_id})
+    return [_assignment(r) for r in rows]
+
+
+async def open_count(db: Reader, worker_id: int) -> int:
+    row = await db.fetch_one(
+        "SELECT COUNT(*) FROM assignments WHERE worker_id = :w AND status IN"
+        " ('offered', 'accepted', 'submitted', 'rejected')", {"w": worker_id})
+    return int(row[0]) if row else 0
+
+
+async def open_units_by_worker(db: Reader, worker_ids: list[int]) -> dict[int, int]:
+    if not worker_ids:
+        return {}
+    marks = ",".join("?" * len(worker_ids))
+    rows = await db.fetch_all(
+        "SELECT worker_id, SUM(units) FROM assignments WHERE status IN"
+        f" ('offered', 'accepted', 'submitted', 'rejected') AND worker_id IN ({marks})"
+        " GROUP BY worker_id", worker_ids)
+    return {r[0]: r[1] for r in rows}
+
+
+async def transition(tx: Tx, assignment_id: int, from_states: tuple[str, ...], to: str,
+                     **fields: object) -> bool:
+    """One conditional write: the state moves only if it is one of `from_states`."""
+    sets = ", ".join(f"{column} = :{column}" for column in fields)
+    params: dict[str, object] = {f"f{i}": s for i, s in enumerate(from_states)}
+    params.update(fields)
+    params.update(id=assignment_id, to=to)
+    marks = ",".join(f":f{i}" for i in range(len(from_states)))
+    cursor = await tx.execute(
+        f"UPDATE assignments SET status = :to{', ' + sets if sets else ''}"
+        f" WHERE id = :id AND status IN ({marks})", params)
+    return cursor.rowcount == 1
+
+
+async def bump_rework(tx: Tx, assignment_id: int, reason: str, by: int | None, now: int) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'rejected', reject_reason = :reason,"
+        " rework_count = rework_count + 1, decided_at = :now, decided_by = :by,"
+        " prechecked_at = NULL, prechecked_by = NULL"
+        " WHERE id = :id AND status = 'submitted'",
+        {"id": assignment_id, "reason": reason, "by": by, "now": now})
+    return cursor.rowcount == 1
+
+
+async def next_for_review(db: Reader) -> AssignmentRecord | None:
+    """The oldest submission an admin can review (pre-checked when its guild asks for that)."""
+    row = await db.fetch_one(
+        f"{_SELECT} WHERE a.status = 'submitted' AND (g.precheck = 0 OR a.prechecked_at IS NOT"
+        " NULL) ORDER BY a.submitted_at, a.id LIMIT 1")
+    return _assignment(row) if row else None
+
+
+async def review_queue_size(db: Reader) -> int:
+    row = await db.fetch_one(
+        "SELECT COUNT(*) FROM assignments a JOIN guilds g ON g.id = a.guild_id"
+        " WHERE a.status = 'submitted' AND (g.precheck = 0 OR a.prechecked_at IS NOT NULL)")
+    return int(row[0]) if row else 0
+
+
+async def mark_prechecked(tx: Tx, assignment_id: int, by: int, now: int) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET prechecked_at = :now, prechecked_by = :by"
+        " WHERE id = :id AND status = 'submitted' AND prechecked_at IS NULL",
+        {"id": assignment_id, "by": by, "now": now})
+    return cursor.rowcount == 1
+
+
+async def approved_units_of_task(db: Reader, task_id: int) -> int:
+    row = await db.fetch_one(
+        "SELECT COALESCE(SUM(accepted_units), 0) FROM assignments"
+        " WHERE task_id = :task AND status = 'approved'", {"task": task_id})
+    return int(row[0]) if row else 0
+
+
+async def pending_gross(db: Reader, worker_id: int) -> list[tuple[int, int]]:
+    """(gross, commission bp) of the worker's submitted, not yet accepted assignments."""
+    rows = await db.fetch_all(
+        "SELECT a.units * a.unit_price_minor, g.commission_bp FROM assignments a"
+        " JOIN guilds g ON g.id = a.guild_id WHERE a.worker_id = :w AND a.status = 'submitted'",
+        {"w": worker_id})
+    return [(r[0], r[1]) for r in rows]
+
+
+async def guild_pending_gross(db: Reader, guild_id: int) -> int:
+    row = await db.fetch_one(
+        "SELECT COALESCE(SUM(units * unit_price_minor), 0) FROM assignments"
+        " WHERE guild_id = :g AND status = 'submitted'", {"g": guild_id})
+    return int(row[0]) if row else 0
+
+
+# --- results -------------------------------------------------------------------------------
+
+async def add_result(tx: Tx, *, assignment_id: int, round: int, kind: str,
+                     file_id: str | None, file_unique_id: str | None, file_name: str | None,
+                     mime_type: str | None, file_size: int | None, text: str | None,
+                     now: int) -> int | None:
+    """Store a result; None when the same file was already submitted (by anyone)."""
+    cursor = await tx.execute(
+        "INSERT OR IGNORE INTO results (assignment_id, round, kind, file_id, file_unique_id,"
+        " file_name, mime_type, file_size, text, created_at) VALUES (:a, :round, :kind, :fid,"
+        " :fuid, :name, :mime, :size, :text, :now)",
+        {"a": assignment_id, "round": round, "kind": kind, "fid": file_id,
+         "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
+         "text": text, "now": now})
+    return cursor.lastrowid if cursor.rowcount == 1 else None
+
+
+async def result_count(db: Reader, assignment_id: int, round: int) -> int:
+    row = await db.fetch_one(
+        "SELECT COUNT(*) FROM results WHERE assignment_id = :a AND round = :r",
+        {"a": assignment_id, "r": round})
+    return int(row[0]) if row else 0
+
+
+async def results(db: Reader, assignment_id: int, round: int) -> list[ResultRecord]:
+    rows = await db.fetch_all(
+        "SELECT id, assignment_id, kind, file_id, file_unique_id, file_name, mime_type,"
+        " file_size, text FROM results WHERE assignment_id = :a AND round = :r ORDER BY id",
+        {"a": assignment_id, "r": round})
+    return [_result(r) for r in rows]

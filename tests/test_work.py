@@ -1,0 +1,327 @@
+"""The work loop: units reach members, come back as results, are reviewed and paid once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.work import credit_for, result_kind_allowed, spread
+from storage import ledger as ledger_repo
+from storage import work as work_repo
+from tests.scenario import approved_guild, task_id_in
+from tgfake import FakeUser, Harness
+
+AUDIO_TASK = """/newtask Cantonese lines, batch 1
+mode: quote
+units: 8
+price: 2.50
+result: audio
+deadline: 2026-12-20 18:00
+
+Record each line of the attached script. One recording per line."""
+
+
+def assignment_ids(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"Assignment #(\d+)", text)]
+
+
+@pytest.fixture
+async def guild(h: Harness, admin: FakeUser):
+    """Guild Alpha (leader Lee, 10 % commission) with workers Wu, Xi, Yan, holding 8 units of an
+    audio task at 2.40 per unit."""
+    lee, wu, xi, yan = h.user("Lee"), h.user("Wu"), h.user("Xi"), h.user("Yan")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha Dubbers", lee, members=(wu, xi, yan))
+    await lee.send("/commission 10", chat=group)
+    task_id = task_id_in((await admin.send(AUDIO_TASK))[-1].text)
+    await lee.send(f"/quote {task_id} 2.40 8", chat=group)
+    await admin.send("/award 1")
+    return {"lee": lee, "wu": wu, "xi": xi, "yan": yan, "group": group, "task": task_id}
+
+
+async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> None:
+    lee, wu, xi, yan, group = guild["lee"], guild["wu"], guild["xi"], guild["yan"], guild["group"]
+    task_id = guild["task"]
+
+    # The leader spreads the 8 units over the 4 members who can be messaged.
+    await lee.send(f"/distribute {task_id}", chat=group)
+    listing = group.last_message().text
+    assert "Distributed" in listing
+    offers = {user.first_name: user.last_message() for user in (wu, xi, yan)}
+    for user, offer in offers.items():
+        assert "2 unit(s) of task" in offer.text, user
+        assert "Record each line of the attached script" in offer.text
+        assert offer.button_texts == ["Accept", "Decline"]
+    wu_id = assignment_ids(offers["Wu"].text)[0]
+    xi_id = assignment_ids(offers["Xi"].text)[0]
+
+    # Wu and Xi accept, Yan declines; the leader hears of each.
+    await wu.press("Accept")
+    assert f"Assignment #{wu_id} is yours" in wu.last_message().text
+    await xi.press("Accept")
+    await yan.press("Decline")
+    lee_dm = lee.texts()
+    assert any("declined assignment" in t and "back in the guild's pool" in t for t in lee_dm)
+    pool = await work_repo.pool(h.services.db, task_id, 1)
+    assert sum(free for _, _, free in pool) == 2
+
+    # Wu records: a voice note, a photo (wrong type), the same voice note again (duplicate).
+    assert "Result 1 of 2" in (await wu.send_voice(file_unique_id="wu-line-1"))[-1].text
+    refused = (await wu.send_photo())[-1].text
+    assert "wants audio file results; that was photo" in refused
+    assert "already submitted" in (await wu.send_voice(file_unique_id="wu-line-1"))[-1].text
+    done = (await wu.send_voice(file_unique_id="wu-line-2"))[-1]
+    assert "All in" in done.text and done.button_texts == ["Submit"]
+    await wu.press("Submit")
+    assert f"Assignment #{wu_id} is submitted for review" in wu.last_message().text
+
+    # Xi sends her recordings as audio files (one as a document with an audio type).
+    await xi.send(f"/submit {xi_id}")
+    await xi.send_document("line-3.mp3", mime_type="audio/mpeg")
+    await xi.send_audio()
+    await xi.send("/done")
+    assert f"Assignment #{xi_id} is submitted" in xi.last_message().text
+
+    # The admin reviews Wu's work: the results are shown again, then rejected with a reason.
+    await admin.send("/review")
+    review = admin.messages()[-4:]
+    assert f"Review assignment #{wu_id}" in review[0].text and "by @wu" in review[0].text
+    assert [s.method for s in review[1:3]] == ["sendVoice", "sendVoice"]
+    assert review[3].button_texts == ["Accept", "Reject"]
+    await admin.press("Reject")
+    prompt = admin.last_message()
+    await admin.reply(prompt, "Line 2 is cut off at the end")
+    assert f"Assignment #{wu_id} sent back for rework" in admin.last_message().text
+    told = wu.last_message().text
+    assert "sent back for rework. Reason: Line 2 is cut off at the end" in told
+
+    # Wu reworks: two new recordings, submitted again, and accepted this time.
+    await wu.send_voice(file_unique_id="wu-line-1-take-2")
+    await wu.send_voice(file_unique_id="wu-line-2-take-2")
+    await wu.press("Submit")
+    await admin.send(f"/review {wu_id}")
+    assert "rework round 1" in admin.messages()[-4].text
+    await admin.press("Accept")
+    assert f"Assignment #{wu_id} accepted: 2 of 2 unit(s)" in admin.last_message().text
+    # 2 units × 2.40 = 4.80; the guild keeps 10 % = 0.48; Wu gets 4.32.
+    assert "Credited 4.32 CNY to the worker and 0.48 CNY commission" in \
+        admin.last_message().text
+    assert "You earned 4.32 CNY" in wu.last_message().text
+    assert await ledger_repo.entries_for_assignment(h.services.db, wu_id) == [
+        ("worker_share", wu.id, 432), ("commission", lee.id, 48)]
+
+    await admin.send(f"/accept {xi_id}")
+    assert "You earned 4.32 CNY" in xi.last_message().text
+
+    # Earnings: the worker's and the guild's.
+    await wu.send("/earnings")
+    mine = wu.last_message().text
+    assert "Today: accepted 4.32 CNY, paid 0.00 CNY" in mine
+    assert "Balance</b> (accepted, not yet paid): 4.32 CNY" in mine
+    await lee.send("/earnings", chat=group)
+    theirs = group.last_message().text
+    assert "Today: members 8.64 CNY, commission 0.96 CNY" in theirs
+
+    # A payout, and one that would overpay.
+    await admin.send("/payout @wu 4.00 December, part 1")
+    assert "Payout of 4.00 CNY to @wu recorded. Their balance is now 0.32 CNY" in \
+        admin.last_message().text
+    assert "A payout of 4.00 CNY was recorded for you" in wu.last_message().text
+    await admin.send("/payout @wu 1.00")
+    assert "balance is 0.32 CNY; a payout of 1.00 CNY would exceed it" in \
+        admin.last_message().text
+    await wu.send("/earnings")
+    assert "paid 4.00 CNY" in wu.last_message().text
+    assert "Balance</b> (accepted, not yet paid): 0.32 CNY" in wu.last_message().text
+
+
+async def test_an_acceptance_credits_the_ledger_exactly_once(h, admin, guild) -> None:
+    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    assignment_id = assignment_ids(wu.last_message().text)[0]
+    await wu.press("Accept")
+    await wu.send_voice()
+    await wu.press("Submit")
+    await admin.send("/review")
+    accept_button = admin.last_message()
+    await admin.press("Accept", message=accept_button)
+    await admin.press_data(f"a1:approve:{assignment_id}", message=accept_button)  # stale
+    await admin.send(f"/accept {assignment_id}")
+    assert "is accepted, so that can't be done now" in admin.last_message().text
+    entries = await ledger_repo.entries_for_assignment(h.services.db, assignment_id)
+    assert [kind for kind, _, _ in entries] == ["worker_share", "commission"]
+    assert sum(amount for _, _, amount in entries) == 240
+
+
+async def test_part_acceptance_credits_only_the_accepted_units(h, admin, guild) -> None:
+    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 3 @wu", chat=group)
+    assignment_id = assignment_ids(wu.last_message().text)[0]
+    await wu.press("Accept")
+    for _ in range(3):
+        await wu.send_voice()
+    await wu.send("/done")
+    await admin.send(f"/accept {assignment_id} 2")
+    assert "accepted: 2 of 3 unit(s)" in admin.last_message().text
+    entries = await ledger_repo.entries_for_assignment(h.services.db, assignment_id)
+    assert sum(amount for _, _, amount in entries) == 2 * 240
+    # The unit not accepted goes back to the guild's pool.
+    pool = await work_repo.pool(h.services.db, guild["task"], 1)
+    assert sum(free for _, _, free in pool) == 8 - 2
+    await admin.send(f"/accept {assignment_id} 9")
+    assert "is accepted" in admin.last_message().text
+
+
+async def test_buttons_pressed_by_the_wrong_person_or_twice_are_refused(h, admin, guild) -> None:
+    lee, wu, xi, group = guild["lee"], guild["wu"], guild["xi"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 2 @wu", chat=group)
+    assignment_id = assignment_ids(wu.last_message().text)[0]
+    answers = await xi.press_data(f"a1:accept:{assignment_id}")
+    assert any(f"Assignment #{assignment_id} is not yours" in a.params.get("text", "")
+               for a in answers)
+    await xi.press_data(f"a1:submit:{assignment_id}")
+    assert f"#{assignment_id} is not yours" in xi.last_alert()
+    await wu.press("Accept")
+    await wu.press_data(f"a1:decline:{assignment_id}", message=wu.messages()[0])
+    assert "is in progress, so that can't be done now" in wu.last_alert()
+    # A worker cannot send results to someone else's assignment, nor accept reviews.
+    await xi.send(f"/submit {assignment_id}")
+    assert f"Assignment #{assignment_id} is not yours" in xi.last_message().text
+    await wu.send(f"/accept {assignment_id}")
+    assert "Only platform admins" in wu.last_message().text
+    await wu.press_data(f"a1:approve:{assignment_id}")
+    assert "Only platform admins" in wu.last_alert()
+
+
+async def test_handing_out_never_exceeds_the_guilds_units(h, admin, guild) -> None:
+    lee, group = guild["lee"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 9 @wu", chat=group)
+    assert "has 8 unassigned unit(s) of task" in group.last_message().text
+    await lee.send(f"/assign {guild['task']} 6 @wu", chat=group)
+    await lee.send(f"/assign {guild['task']} 3 @xi", chat=group)
+    assert "has 2 unassigned unit(s)" in group.last_message().text
+    await lee.send(f"/distribute {guild['task']}", chat=group)
+    await lee.send(f"/distribute {guild['task']}", chat=group)
+    assert "has 0 unassigned unit(s)" in group.last_message().text
+    offered = await work_repo.for_task_and_guild(h.services.db, guild["task"], 1)
+    assert sum(a.units for a in offered) == 8
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/assign", "Usage: /assign"),
+        ("/assign {t} 2", "Name the member as @username"),
+        ("/assign {t} two @wu", "two is not a number of units"),
+        ("/assign {t} 2 @nobody_here", "@nobody_here is not an active member"),
+        ("/assign 999 2 @wu", "Task #999 was not found"),
+        ("/distribute", "Usage: /distribute"),
+        ("/progress abc", "That is not a number"),
+        ("/precheck maybe", "Say on or off"),
+    ],
+)
+async def test_bad_leader_input_is_refused_with_the_reason(h, admin, guild, command,
+                                                           expected) -> None:
+    await guild["lee"].send(command.format(t=guild["task"]), chat=guild["group"])
+    assert expected in guild["group"].last_message().text
+
+
+async def test_members_cannot_hand_out_work(h, admin, guild) -> None:
+    await guild["wu"].send(f"/distribute {guild['task']}", chat=guild["group"])
+    assert "leader" in guild["group"].last_message().text
+
+
+async def test_a_worker_with_several_assignments_must_choose(h, admin, guild) -> None:
+    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    await wu.send_voice()
+    assert "Accept assignment" in wu.last_message().text
+    for offer in [m for m in wu.messages() if m.button_texts == ["Accept", "Decline"]]:
+        await wu.press("Accept", message=offer)
+    await wu.send_voice()
+    assert "You have several assignments open (#1, #2)" in wu.last_message().text
+    await wu.send("/tasks")
+    listing = wu.last_message().text
+    assert "#1 Cantonese lines, batch 1: 1 unit(s), in progress — 0 of 1 results in" in listing
+    await wu.send("/submit 2")
+    assert "Result 1 of 1 for assignment #2" in (await wu.send_voice())[-1].text
+    await wu.send("/done 1")
+    assert "has 0 of 1 results" in wu.last_message().text
+
+
+async def test_a_worker_holding_open_assignments_cannot_leave(h, admin, guild) -> None:
+    await guild["lee"].send(f"/assign {guild['task']} 1 @wu", chat=guild["group"])
+    await guild["wu"].send("/leave")
+    assert "open assignment" in guild["wu"].last_message().text
+
+
+async def test_an_unreachable_member_is_flagged_and_the_leader_gets_a_link(
+        h, admin, guild) -> None:
+    lee, group = guild["lee"], guild["group"]
+    zed = h.user("Zed")
+    group.add(zed)
+    await zed.send("/start join_" + "x" * 22)  # an unknown code: not a member
+    # Zed joins through the real link, then blocks the bot.
+    await lee.send("/invite", chat=group)
+    code = re.search(r"start=(join_[\w-]+)", group.last_message().text)[1]
+    await zed.send(f"/start {code}")
+    h.api.block(zed.id)
+    await lee.send(f"/assign {guild['task']} 1 @zed", chat=group)
+    warned = lee.last_message().text
+    assert "I could not deliver assignment" in warned and "@zed" in warned
+    assert f"start={code}" in warned
+    await lee.send(f"/distribute {guild['task']}", chat=group)
+    assert "Not reachable" in group.last_message().text and "@zed" in group.last_message().text
+
+
+async def test_a_guild_that_prechecks_sees_submissions_before_the_admins(h, admin, guild) -> None:
+    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
+    await lee.send("/precheck on", chat=group)
+    assert "now pre-checks results" in group.last_message().text
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    await wu.press("Accept")
+    await wu.send_voice()
+    await wu.press("Submit")
+    assert "Your guild leader checks it first" in wu.last_message().text
+    await admin.send("/review")
+    assert "Nothing is waiting for review" in admin.last_message().text
+    assert lee.last_message().button_texts == ["Pass to review"]
+    await lee.press("Pass to review")
+    await admin.send("/review")
+    assert "Review assignment #1" in admin.messages()[-3].text
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+@given(units=st.integers(0, 10_000), price=st.integers(1, 1_000_000),
+       bp=st.integers(0, 5_000))
+def test_the_ledger_parts_always_add_up_to_the_gross(units: int, price: int, bp: int) -> None:
+    credit = credit_for(units, price, bp)
+    assert credit.gross_minor == units * price
+    assert credit.worker_minor + credit.commission_minor == credit.gross_minor
+    assert 0 <= credit.commission_minor <= credit.gross_minor // 2
+    assert credit.worker_minor >= 0
+
+
+@given(units=st.integers(0, 1000), members=st.lists(st.integers(1, 10**9), unique=True,
+                                                       max_size=50))
+def test_spreading_units_is_even_and_exact(units: int, members: list[int]) -> None:
+    plan = spread(units, members)
+    assert sum(n for _, n in plan) == (units if members else 0)
+    if plan:
+        counts = [n for _, n in plan]
+        assert max(counts) - min(counts) <= 1
+
+
+def test_result_types_accept_what_clients_really_send() -> None:
+    assert result_kind_allowed("audio", "voice")
+    assert result_kind_allowed("audio", "document", "audio/mpeg")
+    assert result_kind_allowed("photo", "document", "image/png")
+    assert not result_kind_allowed("photo", "document", "application/pdf")
+    assert not result_kind_allowed("voice", "photo")
+    assert result_kind_allowed("any", "video")
+    assert not result_kind_allowed("text", "document", "text/plain")
