@@ -38,10 +38,14 @@ from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
 from bot.services.guilds import GuildService
 from bot.services.market import MarketService
+from bot.services.summaries import SummaryService
+from bot.services.sweep import SweepService
 from bot.services.users import UserService
 from bot.services.work import WorkService
 from bot.views import guilds as guild_views
 from handlers import errors, gates, guilds, market, newtask, start, work
+from handlers import settings as settings_handlers
+from scheduler import jobs
 from storage import Database, Tx
 from storage.models import OutboxRow
 
@@ -55,6 +59,7 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     max_concurrent_updates: int = 256,
+    clock_jobs: bool = True,
 ) -> Application:
     builder = (
         ApplicationBuilder()
@@ -78,6 +83,8 @@ def build_application(
     application.bot_data.settings = settings
     application.bot_data.clock = clock or SystemClock()
     register_handlers(application)
+    if clock_jobs:
+        jobs.schedule(application)
     return application
 
 
@@ -139,6 +146,11 @@ def register_handlers(app: Application) -> None:
         CallbackQueryHandler(work.offer_button, pattern=r"^a1:(accept|decline|submit):\d+$"),
         CallbackQueryHandler(work.review_button, pattern=r"^a1:(approve|reject):\d+$"),
         CallbackQueryHandler(work.precheck_button, pattern=r"^a1:pass:\d+$"),
+        # the clock's settings and summaries
+        CommandHandler("settings", settings_handlers.settings),
+        CommandHandler("summary", settings_handlers.summary),
+        CallbackQueryHandler(settings_handlers.settings_button,
+                             pattern=r"^s1:freq:(daily|weekly|monthly|off)$"),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND
                        & work.awaiting_reject_reason(app), work.reject_reason),
         # Last: whatever a worker sends in private that nothing above took is a result.
@@ -172,6 +184,7 @@ async def on_startup(app: Application) -> None:
                                app.bot.username)
     guild_service.open_assignments_count = work_service.open_assignments
     dispatcher.unreachable_hooks.append(work_service.on_unreachable)
+    market_service = MarketService(db, data.clock, notifier, settings, users, guild_service)
     data.services = Services(
         settings=settings,
         db=db,
@@ -180,8 +193,10 @@ async def on_startup(app: Application) -> None:
         dispatcher=dispatcher,
         users=users,
         guilds=guild_service,
-        market=MarketService(db, data.clock, notifier, settings, users, guild_service),
+        market=market_service,
         work=work_service,
+        sweep=SweepService(db, data.clock, work_service, market_service),
+        summaries=SummaryService(db, data.clock, notifier, settings, users),
     )
     await set_command_menus(app, users.admin_ids)
     dispatcher.start()

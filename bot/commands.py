@@ -95,6 +95,11 @@ COMMANDS: tuple[Command, ...] = (
             Audience.ADMIN),
     Command("payout", "<user> <amount> [note]", N_("Record a payout; the user is told"),
             Audience.ADMIN),
+    # --- the clock ---
+    Command("settings", "[daily|weekly|monthly|off | timezone <Area/City>]",
+            N_("How often you get earnings summaries, and your time zone"), Audience.WORKER),
+    Command("summary", "", N_("Send everyone's summary of the period so far, now"),
+            Audience.ADMIN),
 )
 
 

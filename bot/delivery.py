@@ -74,6 +74,26 @@ class Notifier:
         return await self._queue(tx, chat_id, user_id, "sendMessage", payload, dedupe_key,
                                  delay_seconds)
 
+    def message_row(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        dedupe_key: str | None = None,
+        now: int,
+    ) -> dict[str, object]:
+        """One message as a row for `storage.outbox.enqueue_many` (large fan-outs)."""
+        payload = {"text": text, "parse_mode": "HTML",
+                   "link_preview_options": {"is_disabled": True}}
+        return {"chat": chat_id, "user": user_id, "method": "sendMessage",
+                "payload": json.dumps(payload, ensure_ascii=False), "key": dedupe_key,
+                "now": now}
+
+    def wake(self) -> None:
+        """Tell the dispatcher that rows were queued (call after the commit)."""
+        self._wake()
+
     async def media(
         self,
         tx: Tx,

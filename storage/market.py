@@ -334,3 +334,11 @@ async def guild_sizes(db: Reader, guild_ids: list[int]) -> dict[int, int]:
         "SELECT guild_id, COUNT(*) FROM guild_members WHERE status = 'active'"
         f" AND guild_id IN ({marks}) GROUP BY guild_id", guild_ids)
     return {r[0]: r[1] for r in rows}
+
+
+async def tasks_past_deadline(db: Reader, now: int, limit: int = 200) -> list[TaskRecord]:
+    rows = await db.fetch_all(
+        f"SELECT {_TASK_COLUMNS} FROM tasks WHERE status IN ('open', 'allocated')"
+        " AND deadline_at <= :now ORDER BY deadline_at LIMIT :limit",
+        {"now": now, "limit": limit})
+    return [_task(r) for r in rows]

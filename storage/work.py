@@ -249,3 +249,54 @@ async def results(db: Reader, assignment_id: int, round: int) -> list[ResultReco
         " file_size, text FROM results WHERE assignment_id = :a AND round = :r ORDER BY id",
         {"a": assignment_id, "r": round})
     return [_result(r) for r in rows]
+
+
+# --- the clock -------------------------------------------------------------------------------
+
+async def offers_past_window(db: Reader, now: int, limit: int = 500) -> list[int]:
+    rows = await db.fetch_all(
+        "SELECT id FROM assignments WHERE status = 'offered' AND offer_expires_at <= :now"
+        " ORDER BY offer_expires_at LIMIT :limit", {"now": now, "limit": limit})
+    return [r[0] for r in rows]
+
+
+async def due_for_reminder(db: Reader, now: int, column: str, earliest: int, latest: int,
+                           limit: int = 500) -> list[int]:
+    """Working assignments due in (now + earliest, now + latest] not yet reminded."""
+    assert column in ("reminded_24h_at", "reminded_1h_at")
+    rows = await db.fetch_all(
+        "SELECT id FROM assignments WHERE status IN ('accepted', 'rejected')"
+        f" AND due_at > :low AND due_at <= :high AND {column} IS NULL ORDER BY due_at"
+        " LIMIT :limit", {"low": now + earliest, "high": now + latest, "limit": limit})
+    return [r[0] for r in rows]
+
+
+async def mark_reminded(tx: Tx, assignment_id: int, column: str, now: int) -> bool:
+    assert column in ("reminded_24h_at", "reminded_1h_at")
+    cursor = await tx.execute(
+        f"UPDATE assignments SET {column} = :now WHERE id = :id AND {column} IS NULL"
+        " AND status IN ('accepted', 'rejected')", {"id": assignment_id, "now": now})
+    return cursor.rowcount == 1
+
+
+async def overdue(db: Reader, now: int, limit: int = 500) -> list[int]:
+    rows = await db.fetch_all(
+        "SELECT id FROM assignments WHERE status IN ('offered', 'accepted', 'rejected')"
+        " AND due_at <= :now ORDER BY due_at LIMIT :limit", {"now": now, "limit": limit})
+    return [r[0] for r in rows]
+
+
+async def review_overdue(db: Reader, now: int, limit: int = 500) -> list[int]:
+    """Submissions left unreviewed past their task's review window."""
+    rows = await db.fetch_all(
+        "SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id"
+        " WHERE a.status = 'submitted' AND a.submitted_at + t.review_days * 86400 <= :now"
+        " ORDER BY a.submitted_at LIMIT :limit", {"now": now, "limit": limit})
+    return [r[0] for r in rows]
+
+
+async def submitted_count_for_task(db: Reader, task_id: int) -> int:
+    row = await db.fetch_one(
+        "SELECT COUNT(*) FROM assignments WHERE task_id = :t AND status IN"
+        " ('offered', 'accepted', 'submitted', 'rejected')", {"t": task_id})
+    return int(row[0]) if row else 0

@@ -56,3 +56,30 @@ def task_id_in(text: str) -> int:
     match = re.search(r"Task #(\d+)", text)
     assert match, text
     return int(match[1])
+
+
+AUDIO_TASK = """/newtask Cantonese lines, batch 1
+mode: quote
+units: 8
+price: 2.50
+result: audio
+deadline: 2026-12-20 18:00
+
+Record each line of the attached script. One recording per line."""
+
+
+async def guild_holding_units(h: Harness, admin: FakeUser) -> dict:
+    """Guild Alpha (leader Lee, 10 % commission) with workers Wu, Xi, Yan, holding the 8 units
+    of an audio task at 2.40 per unit (due 2026-12-20 18:00 Shanghai time)."""
+    lee, wu, xi, yan = h.user("Lee"), h.user("Wu"), h.user("Xi"), h.user("Yan")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha Dubbers", lee, members=(wu, xi, yan))
+    await lee.send("/commission 10", chat=group)
+    task_id = task_id_in((await admin.send(AUDIO_TASK))[-1].text)
+    await lee.send(f"/quote {task_id} 2.40 8", chat=group)
+    await admin.send("/award 1")
+    return {"lee": lee, "wu": wu, "xi": xi, "yan": yan, "group": group, "task": task_id}
+
+
+def assignment_ids(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"Assignment #(\d+)", text)]

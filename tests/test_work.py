@@ -11,35 +11,13 @@ from hypothesis import strategies as st
 from bot.domain.work import credit_for, result_kind_allowed, spread
 from storage import ledger as ledger_repo
 from storage import work as work_repo
-from tests.scenario import approved_guild, task_id_in
+from tests.scenario import assignment_ids, guild_holding_units
 from tgfake import FakeUser, Harness
-
-AUDIO_TASK = """/newtask Cantonese lines, batch 1
-mode: quote
-units: 8
-price: 2.50
-result: audio
-deadline: 2026-12-20 18:00
-
-Record each line of the attached script. One recording per line."""
-
-
-def assignment_ids(text: str) -> list[int]:
-    return [int(n) for n in re.findall(r"Assignment #(\d+)", text)]
 
 
 @pytest.fixture
 async def guild(h: Harness, admin: FakeUser):
-    """Guild Alpha (leader Lee, 10 % commission) with workers Wu, Xi, Yan, holding 8 units of an
-    audio task at 2.40 per unit."""
-    lee, wu, xi, yan = h.user("Lee"), h.user("Wu"), h.user("Xi"), h.user("Yan")
-    await lee.send("/start")
-    group = await approved_guild(h, admin, "Alpha Dubbers", lee, members=(wu, xi, yan))
-    await lee.send("/commission 10", chat=group)
-    task_id = task_id_in((await admin.send(AUDIO_TASK))[-1].text)
-    await lee.send(f"/quote {task_id} 2.40 8", chat=group)
-    await admin.send("/award 1")
-    return {"lee": lee, "wu": wu, "xi": xi, "yan": yan, "group": group, "task": task_id}
+    return await guild_holding_units(h, admin)
 
 
 async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> None:

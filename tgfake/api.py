@@ -8,6 +8,7 @@ Failures can be injected per method and chat: a 429 with `retry_after`, a 403, a
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections import defaultdict
@@ -230,14 +231,19 @@ class FakeBotAPI:
             return self.commands.get("default", [])
         if method == "sendMessage":
             chat_id = self._writable_chat(params)
+            check_text(params.get("text"), params.get("parse_mode"), TEXT_LIMIT)
             return self._record_message(method, chat_id, params, {"text": params["text"]})
         if method in _SEND_MEDIA:
             chat_id = self._writable_chat(params)
+            if params.get("caption"):
+                check_text(params["caption"], params.get("parse_mode"), CAPTION_LIMIT,
+                           caption=True)
             kind = _SEND_MEDIA[method]
             return self._record_message(method, chat_id, params,
                                         self._media_json(kind, params.get(kind)))
         if method == "editMessageText":
             chat_id = self._writable_chat(params)
+            check_text(params.get("text"), params.get("parse_mode"), TEXT_LIMIT)
             message_id = int(params["message_id"])
             original = self.find_message(chat_id, message_id)
             if original is None:
@@ -342,6 +348,89 @@ class FakeBotAPI:
         elif status == "kicked":
             member["until_date"] = 0
         return member
+
+
+# --- message text as Telegram checks it ---------------------------------------------------------
+
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+# The tags Telegram's HTML parse mode knows; anything else is refused, as is a stray `<`.
+_HTML_TAGS = frozenset({"a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins",
+                        "tg-spoiler", "tg-emoji", "span", "pre", "code", "blockquote"})
+_ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot)|#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+def check_text(text: Any, parse_mode: Any, limit: int, *, caption: bool = False) -> str:
+    """The text as the recipient would see it; refused as Telegram refuses it (HTTP 400):
+    malformed HTML in HTML parse mode, empty, or over the length limit."""
+    raw = "" if text is None else str(text)
+    plain = parse_html(raw) if str(parse_mode or "").upper() == "HTML" else raw
+    if not plain.strip() and not caption:
+        raise ApiError(400, "Bad Request: message text is empty")
+    if len(plain.encode("utf-16-le")) // 2 > limit:
+        raise ApiError(400, "Bad Request: message caption is too long" if caption
+                       else "Bad Request: message is too long")
+    return plain
+
+
+def parse_html(text: str) -> str:
+    """Telegram's HTML parse mode (after tdlib's parse_html): the plain text, or a 400."""
+    out: list[str] = []
+    open_tags: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "&":
+            match = _ENTITY_RE.match(text, i)
+            if match:  # an unknown entity stays as it is, like Telegram does
+                named, dec, hexa = match.groups()
+                out.append(_NAMED[named] if named else chr(int(dec or hexa, 16 if hexa else 10)))
+                i = match.end()
+                continue
+        if c != "<":
+            out.append(c)
+            i += 1
+            continue
+        begin = i
+        i += 1
+        if i < n and text[i] == "/":
+            end = text.find(">", i)
+            if not open_tags:
+                raise _entities_error(f"Unexpected end tag at byte offset {begin}")
+            if end < 0:
+                raise _entities_error(f"Unclosed end tag at byte offset {begin}")
+            name = text[i + 1:end].strip().lower()
+            expected = open_tags.pop()
+            if name and name != expected:
+                raise _entities_error(f'Unmatched end tag at byte offset {begin}, expected '
+                                      f'"</{expected}>", found "</{name}>"')
+            i = end + 1
+            continue
+        start = i
+        while i < n and not text[i].isspace() and text[i] != ">":
+            i += 1
+        if i >= n:
+            raise _entities_error(f"Unclosed start tag at byte offset {begin}")
+        name = text[start:i].lower()
+        if name not in _HTML_TAGS:
+            raise _entities_error(f'Unsupported start tag "{name}" at byte offset {begin}')
+        quote = ""
+        while i < n and (quote or text[i] != ">"):  # attributes, quoted values may hold '>'
+            if text[i] in "\"'" and (not quote or text[i] == quote):
+                quote = "" if quote else text[i]
+            i += 1
+        if i >= n:
+            raise _entities_error(f"Unclosed start tag at byte offset {begin}")
+        open_tags.append(name)
+        i += 1
+    if open_tags:
+        raise _entities_error(
+            f'Can\'t find end tag corresponding to start tag "{open_tags[-1]}"')
+    return "".join(out)
+
+
+def _entities_error(detail: str) -> ApiError:
+    return ApiError(400, f"Bad Request: can't parse entities: {detail}")
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -45,6 +45,7 @@ class Harness:
         api: FakeBotAPI | None = None,
         latency: float | Callable[[str], float] | None = None,
         max_concurrent_updates: int = 256,
+        clock_jobs: bool = False,
     ) -> None:
         base = settings or Settings(bot_token=BOT_TOKEN)
         self.settings = replace(base, bot_token=BOT_TOKEN, database_path=str(database_path),
@@ -53,6 +54,8 @@ class Harness:
         self.api = api or FakeBotAPI()
         self.latency = latency
         self.max_concurrent_updates = max_concurrent_updates
+        # The JobQueue runs on real time; tests drive the clock's services directly instead.
+        self.clock_jobs = clock_jobs
         self.app: Application | None = None
         self.request: FakeRequest | None = None
         self._fed = 0
@@ -62,7 +65,8 @@ class Harness:
     async def start(self) -> Harness:
         self.request = FakeRequest(self.api, self.latency)
         app = build_application(self.settings, request=self.request, clock=self.clock,
-                                max_concurrent_updates=self.max_concurrent_updates)
+                                max_concurrent_updates=self.max_concurrent_updates,
+                                clock_jobs=self.clock_jobs)
         await app.initialize()
         if app.post_init:
             await app.post_init(app)

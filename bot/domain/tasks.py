@@ -45,12 +45,13 @@ class TaskNotOpen(DomainError):
 
 
 class QuoteOnFixedTask(DomainError):
-    text = N_("Task #{task_id} has a fixed price: claim units with /claim {task_id} <units>.")
+    text = N_("Task #{task_id} has a fixed price: claim units with /claim {task_id} "
+              "&lt;units&gt;.")
 
 
 class ClaimOnQuoteTask(DomainError):
-    text = N_("Task #{task_id} takes quotes: quote with /quote {task_id} <price> <units> "
-              "[note].")
+    text = N_("Task #{task_id} takes quotes: quote with /quote {task_id} &lt;price&gt; "
+              "&lt;units&gt; [note].")
 
 
 class PriceOverCap(DomainError):

@@ -9,6 +9,8 @@ from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
 from bot.services.guilds import GuildService
 from bot.services.market import MarketService
+from bot.services.summaries import SummaryService
+from bot.services.sweep import SweepService
 from bot.services.users import UserService
 from bot.services.work import WorkService
 from storage import Database
@@ -25,3 +27,5 @@ class Services:
     guilds: GuildService
     market: MarketService
     work: WorkService
+    sweep: SweepService
+    summaries: SummaryService

@@ -164,7 +164,7 @@ class WorkService:
         return AssignmentInState(assignment_id=assignment.id,
                                  status=rules.STATUS_NAMES[assignment.status])
 
-    async def _tell(self, tx: Tx, user_id: int, render: views.Render,
+    async def tell(self, tx: Tx, user_id: int, render: views.Render,
                     keyboard: views.KeyboardRender | None = None, dedupe_key: str | None = None
                     ) -> None:
         record = await users_repo.get(tx, user_id)
@@ -181,7 +181,7 @@ class WorkService:
 
     async def _tell_admins(self, tx: Tx, render: views.Render) -> None:
         for admin_id in sorted(self._users.admin_ids):
-            await self._tell(tx, admin_id, render)
+            await self.tell(tx, admin_id, render)
 
     async def zone_of(self, user_id: int) -> ZoneInfo:
         record = await self._users.get(user_id)
@@ -297,7 +297,7 @@ class WorkService:
             return
         worker = await users_repo.get(tx, assignment.worker_id)
         link = self._invite_link(await guilds_repo.get(tx, assignment.guild_id))
-        await self._tell(tx, assignment.leader_id, lambda _: views.offer_undeliverable(
+        await self.tell(tx, assignment.leader_id, lambda _: views.offer_undeliverable(
             _, assignment, worker, link))
 
     def _invite_link(self, guild: GuildRecord | None) -> str:
@@ -322,7 +322,7 @@ class WorkService:
                 raise self._state_error(assignment)
             assignment = await self._get(tx, assignment_id)
             worker = await users_repo.get(tx, worker_id)
-            await self._tell(tx, assignment.leader_id, lambda _: views.offer_answered(
+            await self.tell(tx, assignment.leader_id, lambda _: views.offer_answered(
                 _, assignment, worker, accept))
         return assignment
 
@@ -411,7 +411,7 @@ class WorkService:
             assignment = await self._get(tx, assignment.id)
             worker = await users_repo.get(tx, worker_id)
             if assignment.precheck:
-                await self._tell(tx, assignment.leader_id,
+                await self.tell(tx, assignment.leader_id,
                                  lambda _: views.precheck_request(_, assignment, worker),
                                  lambda _: views.precheck_keyboard(_, assignment.id))
             else:
@@ -459,14 +459,14 @@ class WorkService:
                       ) -> Decided:
         self._require_admin(admin_id)
         async with self._db.transaction() as tx:
-            decided = await self._approve(tx, assignment_id, units, by=admin_id, auto=False)
+            decided = await self.approve_in(tx, assignment_id, units, by=admin_id, auto=False)
             await users_repo.add_audit(tx, actor_id=admin_id, action="assignment.accept",
                                        target_type="assignment", target_id=assignment_id,
                                        detail=f"units={decided.assignment.accepted_units}",
                                        now=self._now())
         return decided
 
-    async def _approve(self, tx: Tx, assignment_id: int, units: int | None, *, by: int | None,
+    async def approve_in(self, tx: Tx, assignment_id: int, units: int | None, *, by: int | None,
                        auto: bool) -> Decided:
         """Accept and credit in one transaction. Used by admins and by the clock."""
         now = self._now()
@@ -488,7 +488,7 @@ class WorkService:
                 worker_minor=credit.worker_minor, leader_id=assignment.leader_id,
                 guild_id=assignment.guild_id, commission_minor=credit.commission_minor,
                 by=by, now=now)
-        await self._tell(tx, assignment.worker_id, lambda _: views.approved_for_worker(
+        await self.tell(tx, assignment.worker_id, lambda _: views.approved_for_worker(
             _, assignment, credit, self._settings, auto))
         await self._tell_group(tx, assignment, lambda _: views.approved_for_guild(
             _, assignment, credit, self._settings))
@@ -518,7 +518,7 @@ class WorkService:
         if not await repo.bump_rework(tx, assignment.id, reason, by, now):
             raise self._state_error(assignment)
         assignment = await self._get(tx, assignment.id)
-        await self._tell(tx, assignment.worker_id,
+        await self.tell(tx, assignment.worker_id,
                          lambda _: views.rejected_for_worker(_, assignment, reason))
 
     # --- money --------------------------------------------------------------------------------
@@ -547,7 +547,7 @@ class WorkService:
             await users_repo.add_audit(tx, actor_id=admin_id, action="ledger.payout",
                                        target_type="user", target_id=user.id,
                                        detail=f"{amount} {note or ''}".strip(), now=now)
-            await self._tell(tx, user.id, lambda _: views.payout_for_worker(
+            await self.tell(tx, user.id, lambda _: views.payout_for_worker(
                 _, amount, balance - amount, note, self._settings))
         return user, amount, balance - amount
 

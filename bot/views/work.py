@@ -309,3 +309,36 @@ def progress(_: Translator, p: object, settings: Settings) -> str:
                        id=a.id, who=_who(worker, a.worker_id), units=a.units,
                        status=_(STATUS_NAMES[a.status]), have=have))
     return "\n".join(lines)
+
+
+# --- the clock -------------------------------------------------------------------------------
+
+def offer_expired_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
+    return _("{who} did not answer assignment #{id} in time; its {units} unit(s) of task "
+             "#{task_id} are back in the guild's pool.", who=_who(worker, a.worker_id),
+             id=a.id, units=a.units, task_id=a.task_id)
+
+
+def offer_expired_worker(_: Translator, a: AssignmentRecord) -> str:
+    return _("The offer of assignment #{id} expired unanswered; its units went back to your "
+             "guild.", id=a.id)
+
+
+def reminder(_: Translator, a: AssignmentRecord, have: int, hours: int, zone: tzinfo) -> str:
+    return _.plural(
+        "⏰ Assignment #{id} ({title}) is due within {count} hour, at {when}. {have} of "
+        "{units} results are in.",
+        "⏰ Assignment #{id} ({title}) is due within {count} hours, at {when}. {have} of "
+        "{units} results are in.", hours, id=a.id, title=a.task_title,
+        when=when(from_epoch(a.due_at), zone), have=have, units=a.units)
+
+
+def overdue_worker(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} ({title}) passed its deadline without being submitted, so it "
+             "expired and its units went back to your guild.", id=a.id, title=a.task_title)
+
+
+def overdue_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
+    return _("Assignment #{id} of {who} passed its deadline unsubmitted; its {units} unit(s) "
+             "of task #{task_id} are back in the guild's pool.", id=a.id,
+             who=_who(worker, a.worker_id), units=a.units, task_id=a.task_id)

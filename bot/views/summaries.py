@@ -1,0 +1,106 @@
+"""Texts of the earnings summaries, the admin digest and /settings."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.config import Settings
+from bot.domain.errors import N_
+from bot.domain.periods import Period
+from bot.i18n import Translator
+from bot.views.common import Keyboard, button, keyboard, money
+from storage.summaries import GuildFigures, PlatformFigures, WorkerFigures
+
+FREQUENCY_NAMES = {"daily": N_("daily"), "weekly": N_("weekly"), "monthly": N_("monthly"),
+                   "off": N_("off")}
+
+
+def _money(minor: int, settings: Settings) -> str:
+    return money(minor, settings.currency, settings.currency_exponent)
+
+
+def _span(_: Translator, period: Period, zone: tzinfo) -> str:
+    start = period.start.astimezone(zone)
+    end = period.end.astimezone(zone)
+    return _("{start} – {end}", start=start.strftime("%Y-%m-%d %H:%M"),
+             end=end.strftime("%Y-%m-%d %H:%M"))
+
+
+def _title(_: Translator, period: Period) -> str:
+    titles = {"daily": N_("Your day"), "weekly": N_("Your week"), "monthly": N_("Your month")}
+    return _(titles.get(period.frequency, N_("Your earnings")))
+
+
+def worker_summary(_: Translator, period: Period, zone: tzinfo, f: WorkerFigures,
+                   pending: int, settings: Settings) -> str:
+    return "\n".join([
+        _("📊 <b>{title}</b> ({span})", title=_title(_, period), span=_span(_, period, zone)),
+        _("Units accepted: {units}", units=f.units),
+        _("Earned: {amount}", amount=_money(f.earned, settings)),
+        _("Paid out: {amount}", amount=_money(f.paid, settings)),
+        _("Waiting for review: {amount}", amount=_money(pending, settings)),
+        _("<b>Balance</b> (earned, not yet paid): {amount}", amount=_money(f.balance, settings)),
+        _("Change how often you get this: /settings"),
+    ])
+
+
+def guild_summary(_: Translator, name: str, period: Period, zone: tzinfo, f: GuildFigures,
+                  settings: Settings) -> str:
+    lines = [
+        _("📊 <b>{name}</b>: the week ({span})", name=name, span=_span(_, period, zone)),
+        _("Units accepted: {units}", units=f.units),
+        _("Members earned: {amount}", amount=_money(f.members_earned, settings)),
+        _("Guild commission: {amount}", amount=_money(f.commission, settings)),
+    ]
+    if f.leaderboard:
+        lines.append(_("<b>Leaderboard</b>"))
+        for place, (who, units, earned) in enumerate(f.leaderboard, start=1):
+            lines.append(_("{place}. {who} — {units} unit(s), {amount}", place=place, who=who,
+                           units=units, amount=_money(earned, settings)))
+    return "\n".join(lines)
+
+
+def admin_digest(_: Translator, period: Period, zone: tzinfo, f: PlatformFigures,
+                 settings: Settings) -> str:
+    lines = [
+        _("📊 <b>Platform digest</b> ({span})", span=_span(_, period, zone)),
+        _("Tasks posted: {posted}; open now: {open}", posted=f.tasks_posted, open=f.tasks_open),
+        _("Units accepted: {units}", units=f.units_accepted),
+        _("Credited: {credited}; paid out: {paid}", credited=_money(f.credited, settings),
+          paid=_money(f.paid, settings)),
+        _("Guilds: {approved} approved, {pending} waiting for approval",
+          approved=f.guilds_approved, pending=f.guilds_pending),
+    ]
+    if f.top_guilds:
+        lines.append(_("<b>Most active guilds</b>"))
+        lines.extend(_("{name}: {units} unit(s)", name=name, units=units)
+                     for name, units in f.top_guilds)
+    return "\n".join(lines)
+
+
+def summary_sent(_: Translator, workers: int, guilds: int, admins: int) -> str:
+    return _("Summaries queued: {workers} to workers, {guilds} to guild groups, {admins} to "
+             "admins. They go out at the rate limit's pace.", workers=workers, guilds=guilds,
+             admins=admins)
+
+
+def settings_text(_: Translator, frequency: str, zone: str, default: bool, at: str) -> str:
+    zone_line = (_("Time zone: {zone} (the platform's default)", zone=zone) if default
+                 else _("Time zone: {zone}", zone=zone))
+    return "\n".join([
+        _("<b>Your settings</b>"),
+        _("Earnings summary: {frequency}, at {at}", frequency=_(FREQUENCY_NAMES[frequency]),
+          at=at),
+        zone_line,
+        _("Choose how often below. Set your time zone with /settings timezone "
+          "&lt;Area/City&gt;, e.g. /settings timezone Europe/Berlin."),
+    ])
+
+
+def settings_keyboard(_: Translator, current: str) -> Keyboard:
+    def label(choice: str) -> str:
+        name = _(FREQUENCY_NAMES[choice])
+        return f"• {name}" if choice == current else name
+
+    return keyboard([button(label(c), f"s1:freq:{c}") for c in ("daily", "weekly", "monthly")],
+                    [button(label("off"), "s1:freq:off")])

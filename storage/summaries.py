@@ -1,0 +1,204 @@
+"""Queries behind the earnings summaries, and the record of summaries sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from storage.db import Database, Tx
+
+Reader = Database | Tx
+
+_RECIPIENTS = (
+    " FROM users u JOIN guild_members m ON m.user_id = u.id AND m.status = 'active'"
+    " JOIN guilds g ON g.id = m.guild_id AND g.status = 'approved'"
+    " WHERE u.can_message = 1 AND u.summary_frequency != 'off'"
+)
+
+
+def _marks(values: Sequence[object], prefix: str = "v") -> tuple[str, dict[str, object]]:
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return ",".join(f":{k}" for k in params), params
+
+
+async def worker_groups(db: Reader, default_zone: str) -> list[tuple[str, str]]:
+    """The (time zone, frequency) pairs that workers receiving summaries have chosen."""
+    rows = await db.fetch_all(
+        f"SELECT DISTINCT COALESCE(u.timezone, :dz), u.summary_frequency {_RECIPIENTS}",
+        {"dz": default_zone})
+    return [(r[0], r[1]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    user_id: int
+    language_code: str | None
+    guild_id: int
+
+
+async def workers_due(db: Reader, *, zone: str, default_zone: str, frequency: str | None,
+                      period_key: str, kind: str = "worker") -> list[Recipient]:
+    """Workers of a (zone, frequency) group who have no run recorded for the period."""
+    frequency_filter = "" if frequency is None else " AND u.summary_frequency = :f"
+    rows = await db.fetch_all(
+        f"SELECT u.id, u.language_code, m.guild_id {_RECIPIENTS}"
+        f" AND COALESCE(u.timezone, :dz) = :zone{frequency_filter}"
+        " AND NOT EXISTS (SELECT 1 FROM summary_runs r WHERE r.kind = :kind"
+        " AND r.subject_id = u.id AND r.period_key = :key) ORDER BY u.id",
+        {"dz": default_zone, "zone": zone, "f": frequency, "key": period_key, "kind": kind})
+    return [Recipient(r[0], r[1], r[2]) for r in rows]
+
+
+@dataclass(slots=True)
+class WorkerFigures:
+    earned: int = 0  # worker share and commission credited in the period
+    paid: int = 0
+    units: int = 0  # units accepted in the period
+    pending: list[tuple[int, int]] | None = None  # (gross, commission bp) awaiting review
+    balance: int = 0
+
+
+async def worker_figures(db: Reader, user_ids: list[int], start: int, end: int
+                         ) -> dict[int, WorkerFigures]:
+    """Figures for a batch of workers over (start, end]: four queries, whatever the batch."""
+    figures = {uid: WorkerFigures(pending=[]) for uid in user_ids}
+    if not user_ids:
+        return figures
+    marks, params = _marks(user_ids)
+    window = {**params, "s": start, "e": end}
+    for row in await db.fetch_all(
+            "SELECT user_id, SUM(CASE WHEN kind != 'payout' THEN amount_minor ELSE 0 END),"
+            " SUM(CASE WHEN kind = 'payout' THEN -amount_minor ELSE 0 END) FROM ledger"
+            f" WHERE user_id IN ({marks}) AND created_at > :s AND created_at <= :e"
+            " GROUP BY user_id", window):
+        figures[row[0]].earned, figures[row[0]].paid = row[1], row[2]
+    for row in await db.fetch_all(
+            f"SELECT user_id, SUM(amount_minor) FROM ledger WHERE user_id IN ({marks})"
+            " GROUP BY user_id", params):
+        figures[row[0]].balance = row[1]
+    for row in await db.fetch_all(
+            "SELECT worker_id, SUM(accepted_units) FROM assignments WHERE status = 'approved'"
+            f" AND decided_at > :s AND decided_at <= :e AND worker_id IN ({marks})"
+            " GROUP BY worker_id", window):
+        figures[row[0]].units = row[1]
+    for row in await db.fetch_all(
+            "SELECT a.worker_id, a.units * a.unit_price_minor, g.commission_bp"
+            " FROM assignments a JOIN guilds g ON g.id = a.guild_id"
+            f" WHERE a.status = 'submitted' AND a.worker_id IN ({marks})", params):
+        pending = figures[row[0]].pending
+        assert pending is not None
+        pending.append((row[1], row[2]))
+    return figures
+
+
+async def record_runs(tx: Tx, kind: str, rows: list[tuple[int, str, bool]], now: int) -> None:
+    await tx.executemany(
+        "INSERT OR IGNORE INTO summary_runs (kind, subject_id, period_key, sent, created_at)"
+        " VALUES (:kind, :subject, :key, :sent, :now)",
+        [{"kind": kind, "subject": s, "key": k, "sent": int(sent), "now": now}
+         for s, k, sent in rows])
+
+
+async def run_recorded(db: Reader, kind: str, subject_id: int, period_key: str) -> bool:
+    row = await db.fetch_one(
+        "SELECT 1 FROM summary_runs WHERE kind = :kind AND subject_id = :s AND period_key = :k",
+        {"kind": kind, "s": subject_id, "k": period_key})
+    return row is not None
+
+
+# --- guilds ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class GuildSubject:
+    guild_id: int
+    name: str
+    chat_id: int
+    zone: str
+    language_code: str | None
+
+
+async def guild_subjects(db: Reader, default_zone: str) -> list[GuildSubject]:
+    rows = await db.fetch_all(
+        "SELECT g.id, g.name, g.chat_id, COALESCE(u.timezone, :dz), u.language_code"
+        " FROM guilds g LEFT JOIN users u ON u.id = g.leader_id WHERE g.status = 'approved'"
+        " ORDER BY g.id", {"dz": default_zone})
+    return [GuildSubject(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class GuildFigures:
+    members_earned: int
+    commission: int
+    units: int
+    leaderboard: list[tuple[str, int, int]]  # (name, units, earned)
+
+
+async def guild_figures(db: Reader, guild_id: int, start: int, end: int, top: int = 10
+                        ) -> GuildFigures:
+    params = {"g": guild_id, "s": start, "e": end}
+    sums = await db.fetch_one(
+        "SELECT COALESCE(SUM(CASE WHEN kind = 'worker_share' THEN amount_minor END), 0),"
+        " COALESCE(SUM(CASE WHEN kind = 'commission' THEN amount_minor END), 0)"
+        " FROM ledger WHERE guild_id = :g AND created_at > :s AND created_at <= :e", params)
+    units = await db.fetch_one(
+        "SELECT COALESCE(SUM(accepted_units), 0) FROM assignments WHERE guild_id = :g"
+        " AND status = 'approved' AND decided_at > :s AND decided_at <= :e", params)
+    board = await db.fetch_all(
+        "SELECT COALESCE('@' || u.username, u.first_name), SUM(a.accepted_units),"
+        " COALESCE(SUM(l.amount_minor), 0) FROM assignments a JOIN users u ON u.id = a.worker_id"
+        " LEFT JOIN ledger l ON l.assignment_id = a.id AND l.kind = 'worker_share'"
+        " WHERE a.guild_id = :g AND a.status = 'approved' AND a.decided_at > :s"
+        " AND a.decided_at <= :e GROUP BY a.worker_id ORDER BY 3 DESC, 2 DESC, a.worker_id"
+        " LIMIT :top", {**params, "top": top})
+    assert sums is not None and units is not None
+    return GuildFigures(sums[0], sums[1], units[0], [(r[0], r[1], r[2]) for r in board])
+
+
+# --- the platform ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PlatformFigures:
+    tasks_posted: int
+    tasks_open: int
+    units_accepted: int
+    credited: int
+    paid: int
+    guilds_approved: int
+    guilds_pending: int
+    top_guilds: list[tuple[str, int]]  # (name, units accepted)
+
+
+async def platform_figures(db: Reader, start: int, end: int, top: int = 5) -> PlatformFigures:
+    params = {"s": start, "e": end}
+    tasks = await db.fetch_one(
+        "SELECT COALESCE(SUM(created_at > :s AND created_at <= :e), 0),"
+        " COALESCE(SUM(status IN ('open', 'allocated')), 0) FROM tasks", params)
+    units = await db.fetch_one(
+        "SELECT COALESCE(SUM(accepted_units), 0) FROM assignments WHERE status = 'approved'"
+        " AND decided_at > :s AND decided_at <= :e", params)
+    money = await db.fetch_one(
+        "SELECT COALESCE(SUM(CASE WHEN kind != 'payout' THEN amount_minor END), 0),"
+        " COALESCE(SUM(CASE WHEN kind = 'payout' THEN -amount_minor END), 0)"
+        " FROM ledger WHERE created_at > :s AND created_at <= :e", params)
+    guilds = await db.fetch_one(
+        "SELECT COALESCE(SUM(status = 'approved'), 0), COALESCE(SUM(status = 'pending'), 0)"
+        " FROM guilds")
+    best = await db.fetch_all(
+        "SELECT g.name, SUM(a.accepted_units) FROM assignments a JOIN guilds g"
+        " ON g.id = a.guild_id WHERE a.status = 'approved' AND a.decided_at > :s"
+        " AND a.decided_at <= :e GROUP BY a.guild_id ORDER BY 2 DESC, a.guild_id LIMIT :top",
+        {**params, "top": top})
+    assert tasks and units and money and guilds
+    return PlatformFigures(tasks[0], tasks[1], units[0], money[0], money[1], guilds[0],
+                           guilds[1], [(r[0], r[1]) for r in best])
+
+
+async def user_preferences(db: Reader, user_id: int) -> tuple[str, str | None] | None:
+    row = await db.fetch_one(
+        "SELECT summary_frequency, timezone FROM users WHERE id = :id", {"id": user_id})
+    return (row[0], row[1]) if row else None
+
+
+async def set_frequency(tx: Tx, user_id: int, frequency: str) -> None:
+    await tx.execute("UPDATE users SET summary_frequency = :f WHERE id = :id",
+                     {"id": user_id, "f": frequency})
