@@ -108,9 +108,11 @@ async def reject_reason(update: Update, context: GuildContext) -> None:
     _ = texts(update)
     message, user = update.effective_message, update.effective_user
     assert message is not None and message.reply_to_message is not None and user is not None
-    guild_id, review_message_id = context.user_data.get(REJECT_PROMPTS, {}).pop(
-        message.reply_to_message.message_id)
+    prompts = context.user_data.get(REJECT_PROMPTS, {})
+    guild_id, review_message_id = prompts[message.reply_to_message.message_id]
+    # The prompt stays open until the rejection is made: a refused reason may be given again.
     result = await context.services.guilds.reject(user.id, guild_id, message.text or "")
+    prompts.pop(message.reply_to_message.message_id, None)
     text = views.decision(_, result)
     await reply(update, text)
     # The review request shows the outcome instead of its buttons (if it still exists).

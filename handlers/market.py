@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.commands import command
 from bot.context import GuildContext
-from bot.domain.errors import PrivateChatOnly
+from bot.domain.errors import GroupChatOnly, PrivateChatOnly
 from bot.views import market as views
 from handlers import work
 from handlers.common import id_arg, is_private, markup, reply, require_args, texts
@@ -20,12 +20,14 @@ async def tasks(update: Update, context: GuildContext) -> None:
     if is_private(update):
         if context.services.users.is_admin(user_id):
             found = await market.tasks_for_admin(user_id)
-            await reply(update, views.task_list(_, found, settings, admin=True))
+            for page in views.task_list(_, found.tasks, found.total, settings, admin=True):
+                await reply(update, page)
             return
         await work.my_tasks(update, context)
         return
     found = await market.open_tasks_for_chat(update.effective_chat.id)
-    await reply(update, views.task_list(_, found, settings, admin=False))
+    for page in views.task_list(_, found.tasks, found.total, settings, admin=False):
+        await reply(update, page)
 
 
 async def task(update: Update, context: GuildContext) -> None:
@@ -37,15 +39,17 @@ async def task(update: Update, context: GuildContext) -> None:
         task_id, viewer_id=update.effective_user.id, chat_id=update.effective_chat.id,
         private=private)
     zone = await context.services.market.zone_of(update.effective_user.id)
-    await reply(update, views.task_details(
-        _, details.task, context.services.settings, zone, quotes=details.quotes,
-        allocations=details.allocations, attachments=len(details.attachments),
-        admin=bool(details.quotes or details.allocations) or (
-            private and context.services.users.is_admin(update.effective_user.id))))
+    for page in views.task_details(
+            _, details.task, context.services.settings, zone, quotes=details.quotes,
+            allocations=details.allocations, attachments=len(details.attachments),
+            admin=bool(details.quotes or details.allocations) or (
+                private and context.services.users.is_admin(update.effective_user.id))):
+        await reply(update, page)
 
 
 async def quote(update: Update, context: GuildContext) -> None:
     _ = texts(update)
+    _group_only(update, "/quote")
     usage = command("quote").usage
     args = require_args(context.args, 3, usage)
     task_id = id_arg(args[0], usage)
@@ -58,6 +62,7 @@ async def quote(update: Update, context: GuildContext) -> None:
 
 async def withdraw(update: Update, context: GuildContext) -> None:
     _ = texts(update)
+    _group_only(update, "/withdraw")
     usage = command("withdraw").usage
     quote_id = id_arg(require_args(context.args, 1, usage)[0], usage)
     withdrawn = await context.services.market.withdraw_quote(
@@ -67,6 +72,7 @@ async def withdraw(update: Update, context: GuildContext) -> None:
 
 async def claim(update: Update, context: GuildContext) -> None:
     _ = texts(update)
+    _group_only(update, "/claim")
     usage = command("claim").usage
     args = require_args(context.args, 2, usage)
     made = await context.services.market.claim(
@@ -82,9 +88,10 @@ async def quotes(update: Update, context: GuildContext) -> None:
     task_id = id_arg(require_args(context.args, 1, usage)[0], usage)
     found_task, found, sizes = await context.services.market.quotes_for(
         update.effective_user.id, task_id)
-    await reply(update, views.quotes_table(_, found_task, found, sizes,
-                                           context.services.settings),
-                views.quotes_keyboard(_, found))
+    shown = views.quotes_table(_, found_task, found, sizes, context.services.settings)
+    for page in shown[:-1]:
+        await reply(update, page)
+    await reply(update, shown[-1], views.quotes_keyboard(_, found))
 
 
 async def award(update: Update, context: GuildContext) -> None:
@@ -140,4 +147,9 @@ async def quote_button(update: Update, context: GuildContext) -> None:
 def _private_only(update: Update, name: str) -> None:
     if not is_private(update):
         raise PrivateChatOnly(command=name)
+
+
+def _group_only(update: Update, name: str) -> None:
+    if is_private(update):
+        raise GroupChatOnly(command=name)
 

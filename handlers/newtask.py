@@ -17,10 +17,11 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.context import GuildContext
-from bot.domain.errors import N_, AdminsOnly
+from bot.domain.errors import N_, AdminsOnly, PrivateChatOnly
 from bot.domain.tasks import (
     TaskDraft,
     TaskFieldError,
+    check_instructions,
     parse_mode,
     parse_price,
     parse_result_type,
@@ -59,6 +60,8 @@ async def start(update: Update, context: GuildContext) -> int:
     user_id = update.effective_user.id
     if not context.services.users.is_admin(user_id):
         raise AdminsOnly()
+    if update.effective_chat.type != "private":
+        raise PrivateChatOnly(command="/newtask")
     message = update.effective_message
     if len(message.text.split(maxsplit=1)) > 1:  # the one-message form
         posted = await context.services.market.post_from_form(user_id, message.text)
@@ -83,7 +86,7 @@ async def instructions_text(update: Update, context: GuildContext) -> int:
     flow = _flow(context)
     text = update.effective_message.text_html.strip()
     joined = f"{flow.draft.instructions}\n{text}" if flow.draft.instructions else text
-    flow.draft = flow.draft.but(instructions=joined)
+    flow.draft = flow.draft.but(instructions=check_instructions(joined))
     _ = texts(update)
     await reply(update, views.instructions_noted(_, len(flow.attachments)),
                 views.done_keyboard(_))
@@ -93,12 +96,12 @@ async def instructions_text(update: Update, context: GuildContext) -> int:
 async def instructions_file(update: Update, context: GuildContext) -> int:
     flow = _flow(context)
     attachment = _attachment(update.effective_message)
-    flow.attachments.append(attachment)
     if update.effective_message.caption:
         caption = update.effective_message.caption_html
         joined = (f"{flow.draft.instructions}\n{caption}" if flow.draft.instructions
                   else caption)
-        flow.draft = flow.draft.but(instructions=joined)
+        flow.draft = flow.draft.but(instructions=check_instructions(joined))
+    flow.attachments.append(attachment)
     _ = texts(update)
     await reply(update, views.instructions_noted(_, len(flow.attachments)),
                 views.done_keyboard(_))
@@ -217,6 +220,11 @@ async def cancel(update: Update, context: GuildContext) -> int:
     return ConversationHandler.END
 
 
+async def stale_button(update: Update, context: GuildContext) -> None:
+    """A button of an earlier step or draft: say so, and the current step stays."""
+    await update.callback_query.answer(views.stale_button(texts(update)), show_alert=True)
+
+
 async def nothing_to_cancel(update: Update, context: GuildContext) -> None:
     await reply(update, views.nothing_to_cancel(texts(update)))
 
@@ -278,7 +286,8 @@ def conversation() -> ConversationHandler:
         # Buttons here belong to the one flow of the user, so per_message tracking isn't needed.
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         return ConversationHandler(
-            entry_points=[CommandHandler("newtask", start, filters=private)],
+            # In a group too, so that /newtask there is told where it works.
+            entry_points=[CommandHandler("newtask", start)],
             states={
                 TITLE: [MessageHandler(text, title)],
                 INSTRUCTIONS: [MessageHandler(text, instructions_text),
@@ -296,6 +305,7 @@ def conversation() -> ConversationHandler:
             },
             fallbacks=[CommandHandler("cancel", cancel),
                        cb(cancel, pattern=r"^nt1:cancel$"),
+                       cb(stale_button, pattern=r"^nt1:"),
                        MessageHandler(private & ~filters.COMMAND, unexpected)],
             name="newtask",
             allow_reentry=True,

@@ -167,6 +167,13 @@ async def tasks_in(db: Reader, statuses: tuple[str, ...], limit: int = 50) -> li
     return [_task(r) for r in rows]
 
 
+async def count_tasks_in(db: Reader, statuses: tuple[str, ...]) -> int:
+    marks = ",".join(f":s{i}" for i in range(len(statuses)))
+    params = {f"s{i}": s for i, s in enumerate(statuses)}
+    row = await db.fetch_one(f"SELECT COUNT(*) FROM tasks WHERE status IN ({marks})", params)
+    return int(row[0]) if row else 0
+
+
 async def take_units(tx: Tx, task_id: int, units: int) -> bool:
     """Allocate `units` of an open task if that many are left; one conditional write."""
     cursor = await tx.execute(

@@ -179,7 +179,19 @@ async def test_a_leader_of_one_guild_cannot_register_another(h: Harness, admin: 
     lee, _ = await register(h)
     second = h.group("Second group", admins=(lee,))
     replies = await lee.send("/register Mandarin Subtitlers", chat=second)
-    assert "You are already a member of guild “Cantonese Dubbers”" in replies[0].text
+    # Not "send /leave first": a leader can't leave the guild they lead.
+    assert replies[0].text == ("You lead guild “Cantonese Dubbers”, and a leader can't also "
+                               "belong to another guild.")
+
+
+async def test_a_leader_opening_another_guilds_invite_is_told_why_not(
+        h: Harness, admin: FakeUser) -> None:
+    lee, _ = await approved_guild(h, admin)
+    mei, hakka = await approved_guild(h, admin, "Hakka Voices", leader="Mei", title="Hakka HQ")
+    replies = await lee.send(f"/start {await invite_payload(mei, hakka)}")
+    assert replies[-1].text == ("You lead guild “Cantonese Dubbers”, and a leader can't also "
+                                "belong to another guild.")
+    assert "/leave" not in replies[-1].text
 
 
 async def test_an_anonymous_admin_is_asked_to_show_themselves(h: Harness, admin: FakeUser
@@ -220,6 +232,18 @@ async def test_an_admin_rejects_by_button_with_a_reason(h: Harness, admin: FakeU
     replies = await lee.send("/register Cantonese Dubbers", chat=group)
     assert "Guild “Cantonese Dubbers” (#1) is registered" in replies[0].text
     assert "New guild to review" in admin.last_message().text
+
+
+async def test_a_refused_reason_can_be_given_again_to_the_same_prompt(
+        h: Harness, admin: FakeUser) -> None:
+    _lee, group = await register(h)
+    await admin.press("Reject")
+    prompt = admin.last_message()
+    replies = await admin.reply(prompt, "x" * 301)
+    assert replies[-1].text == "Please keep the reason under 300 characters."
+    replies = await admin.reply(prompt, "No dubbing samples")
+    assert "❌ Guild #1 “Cantonese Dubbers” is rejected: No dubbing samples" in replies[0].text
+    assert "Reason: No dubbing samples" in group.last_message().text
 
 
 async def test_a_stale_review_button_says_what_happened(h: Harness, admin: FakeUser) -> None:

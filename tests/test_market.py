@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.domain.tasks import TaskDraft
 from storage import market as market_repo
 from tests.scenario import FIXED_TASK, QUOTE_TASK, approved_guild, task_id_in
 from tgfake import FakeUser, Harness
@@ -351,3 +352,141 @@ async def test_a_quote_window_with_auto_award_awards_lowest_price_first(
     assert "Auto-awarded quote #2: Beta Voices, 30 units" in digest
     # A second sweep does nothing more.
     assert await h.services.market.close_due_quote_windows() == []
+
+
+# --- what reaches people is what the admin wrote, in messages Telegram accepts ----------------
+
+ANGLE_TASK = """/newtask Shop signs, Foshan
+mode: fixed
+units: 4
+price: 1.00
+result: photo
+deadline: 2026-12-15 20:00
+
+Write the shop's <name> & street under each photo."""
+
+
+async def test_form_instructions_reach_guilds_and_workers_as_written(h, admin) -> None:
+    lee, wu = h.user("Lee"), h.user("Wu")
+    group = await approved_guild(h, admin, "Alpha Dubbers", lee, members=(wu,))
+    task_id = task_id_in((await admin.send(ANGLE_TASK))[-1].text)
+    shown = "Write the shop's &lt;name&gt; &amp; street under each photo."
+    assert shown in group.last_message().text
+    await lee.send(f"/task {task_id}", chat=group)
+    assert shown in group.last_message().text
+    await lee.send(f"/claim {task_id} 2", chat=group)
+    await lee.send(f"/assign {task_id} 2 @wu", chat=group)
+    offer = [t for t in wu.texts() if "Assignment #" in t]
+    assert offer and shown in offer[-1]
+    assert h.api.refused == []
+
+
+async def test_guided_instructions_keep_their_formatting(h, admin, market) -> None:
+    await admin.send("/newtask")
+    await admin.send("Hakka dubbing pilot")
+    text = "Read slowly: 1 < 2 & clearly."
+    message = h.new_message(admin, admin.private_chat, text=text,
+                            entities=[{"type": "bold", "offset": 0, "length": 12}])
+    await h.feed({"update_id": h.api.next_update_id(), "message": message})
+    await admin.press("Done")
+    await admin.press("voice message")
+    await admin.send("5")
+    await admin.send("1.00")
+    await admin.press("fixed price")
+    await admin.send("2026-12-20 18:00")
+    await admin.press("Post")
+    assert "<b>Read slowly:</b> 1 &lt; 2 &amp; clearly." in market["a"].last_message().text
+    assert h.api.refused == []
+
+
+async def test_instructions_longer_than_an_offer_can_carry_are_refused(h, admin, market) -> None:
+    await admin.send(FIXED_TASK + " " + "x" * 3_000)
+    assert "Line 8 (instructions): too long (3000 characters at most)" in \
+        admin.last_message().text
+    await admin.send("/newtask")
+    await admin.send("Long read")
+    await admin.send("y" * 2_000)
+    await admin.send("z" * 1_500)
+    assert "The instructions are too long" in admin.last_message().text
+    await admin.press("Done")  # the first part was kept: the flow goes on
+    assert "Step 3 of 7" in admin.last_message().text
+    assert await market_repo.tasks_in(h.services.db, ("open",)) == []
+
+
+async def test_quoting_or_claiming_in_private_says_where_it_works(h, admin, market) -> None:
+    task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
+    lee = market["lee"]
+    for command in (f"/claim {task_id} 2", f"/quote {task_id} 1.00 2", "/withdraw 1"):
+        name = command.split()[0]
+        replies = await lee.send(command)
+        assert replies[-1].text == f"Please use {name} in your guild's group chat."
+
+
+async def test_long_task_lists_come_in_messages_telegram_accepts(h, admin) -> None:
+    for n in range(60):  # posted before any guild exists: no announcements to wait for
+        draft = TaskDraft(title=f"Task {n:02d} " + "t" * 190, instructions="Do it.",
+                          mode="fixed", result_type="text", units=5, price_minor=100,
+                          deadline=datetime(2026, 12, 20, 10, tzinfo=UTC))
+        await h.services.market.post_task(admin.id, draft)
+    lee = h.user("Lee")
+    group = await approved_guild(h, admin, "Alpha Dubbers", lee)
+    replies = await lee.send("/tasks", chat=group)
+    assert len(replies) > 1 and all(len(r.text) <= 4096 for r in replies)
+    listed = "\n".join(r.text for r in replies)
+    assert all(f"Task {n:02d} " in listed for n in range(10, 60))  # the newest 50
+    assert "… and 10 older; /task &lt;id&gt; shows any of them." in listed
+    replies = await admin.send("/tasks")
+    assert len(replies) > 1 and "Tasks in progress" in replies[0].text
+    assert h.api.refused == []
+
+
+async def test_many_quotes_are_compared_in_messages_telegram_accepts(h, admin, market) -> None:
+    task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    for n in range(12):
+        leader = h.user(f"Leader {n}")
+        group = await approved_guild(h, admin, f"Guild {n:02d}", leader)
+        await leader.send(f"/quote {task_id} 2.{n:02d} 5 " + "note " * 60, chat=group)
+    replies = await admin.send(f"/quotes {task_id}")
+    assert len(replies) > 1 and all(len(r.text) <= 4096 for r in replies)
+    assert all(f"Quote #{n + 1} " in "\n".join(r.text for r in replies) for n in range(12))
+    assert replies[-1].button_texts[:2] == ["Award #1", "Reject #1"]  # the cheapest first
+    assert len(replies[-1].buttons) == 20
+    assert "The buttons below are for the 10 cheapest pending quotes." in replies[-1].text
+    assert h.api.refused == []
+
+
+async def test_newtask_in_a_group_says_where_it_works(h, admin, market) -> None:
+    group = market["a"]
+    await admin.send("/newtask", chat=group)
+    assert group.last_message().text == "Please use /newtask in a private chat with me."
+    await market["lee"].send("/newtask", chat=group)
+    assert group.last_message().text == "Only platform admins can do that."
+
+
+async def test_a_button_of_an_earlier_step_is_answered_and_the_step_stays(
+        h, admin, market) -> None:
+    await admin.send("/newtask")
+    await admin.send("Hakka dubbing pilot")
+    first_done = (await admin.send("Read each line slowly."))[-1]
+    await admin.send("Mind the tones.")
+    await admin.press("Done")
+    assert "Step 3 of 7" in admin.last_message().text
+    answers = await admin.press("Done", message=first_done)
+    assert "earlier step or draft" in answers[0].params["text"]
+    await admin.press("voice message")  # the flow is where it was
+    assert "Step 4 of 7" in admin.last_message().text
+
+
+async def test_a_suspended_guild_is_not_awarded_new_work(h, admin, market) -> None:
+    form = QUOTE_TASK.replace("quote_deadline:", "auto_award: yes\nquote_deadline:")
+    task_id = task_id_in((await admin.send(form))[-1].text)
+    await market["lee"].send(f"/quote {task_id} 1.50 60", chat=market["a"])  # the cheapest
+    await market["mei"].send(f"/quote {task_id} 2.20 60", chat=market["b"])
+    await admin.send("/suspend 1 fake recordings")
+    await admin.send("/award 1")
+    assert "Guild “Alpha Dubbers” is suspended by the platform" in admin.last_message().text
+
+    h.clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))  # the window closes: auto-award
+    assert await h.services.market.close_due_quote_windows() == [task_id]
+    allocations = await market_repo.allocations_for_task(h.services.db, task_id)
+    assert [(a.guild_name, a.units) for a in allocations] == [("Beta Voices", 60)]

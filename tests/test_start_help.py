@@ -65,3 +65,27 @@ async def test_every_update_records_the_user(h: Harness) -> None:
     await alice.send("/start")
     record = await h.services.users.get(alice.id)
     assert record is not None and record.can_message is True
+
+
+def test_the_fake_refuses_html_and_lengths_as_telegram_does() -> None:
+    from tgfake.api import ApiError, check_text, parse_html
+
+    assert parse_html('<b>A &amp; B</b> & <a href="x>y">l</a> &#x41;') == "A & B & l A"
+    for bad, why in [("/claim 1 <units>", 'Unsupported start tag "units"'),
+                     ("1 < 2", 'Unsupported start tag ""'), ("<b>open", "Can't find end tag"),
+                     ("<b>x</i>", "Unmatched end tag"), ("x</b>", "Unexpected end tag")]:
+        try:
+            parse_html(bad)
+        except ApiError as error:
+            assert why in error.description, (bad, error.description)
+        else:
+            raise AssertionError(f"{bad!r} was accepted")
+    for text, limit, refusal in [("x" * 4097, 4096, "message is too long"),
+                                 (" ", 4096, "message text is empty")]:
+        try:
+            check_text(text, "HTML", limit)
+        except ApiError as error:
+            assert refusal in error.description
+        else:
+            raise AssertionError(refusal)
+    assert check_text("<b>é</b>" * 2048, "HTML", 4096) == "é" * 2048

@@ -98,6 +98,9 @@ class FakeBotAPI:
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.invite_links: list[str] = []
+        # Calls Telegram would answer with 400 (bad HTML, too long, no such chat), as
+        # (method, chat id, description); injected faults are not counted.
+        self.refused: list[tuple[str, int | None, str]] = []
         self._faults: list[_Fault] = []
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(
             lambda: itertools.count(1))
@@ -190,8 +193,14 @@ class FakeBotAPI:
             self.calls.append((method, params))
             try:
                 self._check_fault(method, params)
+            except ApiError as error:
+                return error.payload()
+            try:
                 result = self._dispatch(method, params)
             except ApiError as error:
+                if error.code == 400:
+                    self.refused.append((method, _int_or_none(params.get("chat_id")),
+                                         error.description))
                 return error.payload()
             return {"ok": True, "result": result}
 

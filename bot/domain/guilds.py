@@ -120,6 +120,10 @@ class AlreadyInGuild(DomainError):
               "time: send /leave first to join another.")
 
 
+class LeadsAGuild(AlreadyInGuild):
+    text = N_("You lead guild “{name}”, and a leader can't also belong to another guild.")
+
+
 class AlreadyMember(DomainError):
     text = N_("You are already a member of “{name}”.")
 

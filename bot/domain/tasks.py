@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
@@ -15,6 +16,9 @@ MAX_UNITS = 1_000_000
 MAX_TITLE = 200
 MAX_NOTE = 300
 MAX_REVIEW_DAYS = 60
+# Instructions travel in every offer (one message, 4,096 characters with the offer's own lines);
+# longer ones belong in an attached file.
+MAX_INSTRUCTIONS = 3_000
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 CLOSED_STATES = ("completed", "cancelled", "expired")
 # Task and quote states as people read them (translated when rendered).
@@ -92,7 +96,7 @@ class BadCount(DomainError):
 @dataclass(frozen=True, slots=True)
 class TaskDraft:
     title: str
-    instructions: str = ""
+    instructions: str = ""  # HTML (Telegram's subset), shown to guilds and workers as it is
     mode: str = ""
     result_type: str = ""
     units: int = 0
@@ -149,6 +153,22 @@ def parse_result_type(text: str) -> str:
     return value
 
 
+def plain_text(markup: str) -> str:
+    """What a reader sees of Telegram HTML: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+
+
+def instructions_length(markup: str) -> int:
+    return len(plain_text(markup))
+
+
+def check_instructions(markup: str) -> str:
+    if instructions_length(markup) > MAX_INSTRUCTIONS:
+        raise TaskFieldError(problem=N_("The instructions are too long (3000 characters at "
+                                        "most): attach longer ones as a file."))
+    return markup
+
+
 def parse_title(text: str) -> str:
     title = " ".join(text.split())
     if not title:
@@ -192,7 +212,12 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
         if key in values:
             raise TaskFormError(line=number, field=key, problem=N_("this key is given twice"))
         values[key] = (number, value.strip())
-    instructions = "\n".join(lines[body_start:]).strip()
+    # Plain text in the form; stored as HTML like the guided flow's, so it is escaped here.
+    instructions = html.escape("\n".join(lines[body_start:]).strip(), quote=False)
+    if instructions_length(instructions) > MAX_INSTRUCTIONS:
+        raise TaskFormError(line=body_start + 1, field="instructions",
+                            problem=N_("too long (3000 characters at most): attach longer "
+                                       "instructions as a file"))
 
     def field(key: str) -> tuple[int, str]:
         if key not in values:
@@ -262,6 +287,7 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
 
 def check_draft(draft: TaskDraft, now: datetime) -> None:
     """Rules across fields, for both the form and the guided flow."""
+    check_instructions(draft.instructions)
     if draft.deadline is None or draft.deadline <= now:
         raise TaskFieldError(problem=N_("The deadline must be in the future."))
     if draft.mode == "fixed" and (draft.quote_deadline is not None or draft.auto_award):

@@ -31,6 +31,7 @@ from bot.domain.guilds import (
     LeaderCannotLeave,
     LeaderIsTarget,
     LeaderOnly,
+    LeadsAGuild,
     MemberHasOpenAssignments,
     NotADeputy,
     NotAGuildChat,
@@ -190,7 +191,8 @@ class GuildService:
                                         status=status_name(existing.status))
             current = await repo.membership(tx, user_id)
             if current is not None:
-                raise AlreadyInGuild(name=current[0].name)
+                raise (LeadsAGuild if current[1] == LEADER else AlreadyInGuild)(
+                    name=current[0].name)
             if await repo.name_taken(tx, name, except_id=existing.id if existing else None):
                 raise GuildNameTaken(name=name)
             if existing is None:
@@ -333,7 +335,8 @@ class GuildService:
             if current is not None:
                 if current[0].id == guild.id:
                     raise AlreadyMember(name=guild.name)
-                raise AlreadyInGuild(name=current[0].name)
+                raise (LeadsAGuild if current[1] == LEADER else AlreadyInGuild)(
+                    name=current[0].name)
             await repo.add_member(tx, guild.id, user_id, role=MEMBER, now=now)
             user = await users_repo.get(tx, user_id)
             _ = await self._group_texts(tx, guild)

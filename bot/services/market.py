@@ -10,6 +10,7 @@ from bot.clock import Clock, from_epoch, to_epoch
 from bot.config import Settings
 from bot.delivery import Notifier
 from bot.domain.errors import N_, AdminsOnly
+from bot.domain.guilds import APPROVED, ensure_active
 from bot.domain.tasks import (
     MAX_NOTE,
     STATUS_NAMES,
@@ -36,10 +37,13 @@ from bot.i18n import texts_for
 from bot.services.users import UserService
 from bot.views import market as views
 from storage import Database, Tx
+from storage import guilds as guilds_repo
 from storage import market as repo
 from storage import users as users_repo
 from storage.market import AttachmentRecord, QuoteRecord, TaskRecord
 from storage.models import GuildRecord
+
+TASK_LIST_LIMIT = 50  # tasks listed by /tasks; the rest are counted
 
 
 class GuildLookup(Protocol):
@@ -75,6 +79,12 @@ class Awarded:
     units: int
     task: TaskRecord
     closed_quote_ids: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskList:
+    tasks: list[TaskRecord]  # the newest first, TASK_LIST_LIMIT at most
+    total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +184,20 @@ class MarketService:
 
     # --- browsing -----------------------------------------------------------------------------
 
-    async def open_tasks_for_chat(self, chat_id: int) -> list[TaskRecord]:
+    async def open_tasks_for_chat(self, chat_id: int) -> TaskList:
+        """The newest open tasks, and how many are open in all."""
         await self._guilds.guild_in_chat(chat_id)
-        return await repo.tasks_in(self._db, ("open",))
+        return await self._task_list(("open",))
 
-    async def tasks_for_admin(self, admin_id: int) -> list[TaskRecord]:
+    async def tasks_for_admin(self, admin_id: int) -> TaskList:
         self._require_admin(admin_id)
-        return await repo.tasks_in(self._db, ("open", "allocated"))
+        return await self._task_list(("open", "allocated"))
+
+    async def _task_list(self, statuses: tuple[str, ...]) -> TaskList:
+        tasks = await repo.tasks_in(self._db, statuses, TASK_LIST_LIMIT)
+        total = (len(tasks) if len(tasks) < TASK_LIST_LIMIT
+                 else await repo.count_tasks_in(self._db, statuses))
+        return TaskList(tasks, total)
 
     async def task_details(self, task_id: int, *, viewer_id: int, chat_id: int,
                            private: bool) -> TaskDetails:
@@ -267,6 +284,9 @@ class MarketService:
             raise QuoteNotFound(quote_id=quote_id)
         if quote.status != "pending":
             raise QuoteNotPending(quote_id=quote_id, status=STATUS_NAMES[quote.status])
+        guild = await guilds_repo.get(tx, quote.guild_id)
+        if guild is not None:  # a suspended guild takes no new work
+            ensure_active(guild.name, guild.status, guild.status_reason)
         task = await self._task(tx, quote.task_id)
         self._check_open(task, "quote")
         take = quote.units if units is None else units
@@ -322,6 +342,11 @@ class MarketService:
             await self._notifier.message(tx, chat.chat_id,
                                          views.quote_closed(_, quote, task, kind))
         return closed
+
+    @staticmethod
+    async def _guild_active(tx: Tx, guild_id: int) -> bool:
+        guild = await guilds_repo.get(tx, guild_id)
+        return guild is not None and guild.status == APPROVED
 
     # --- claims -------------------------------------------------------------------------------
 
@@ -380,10 +405,11 @@ class MarketService:
                 if not await repo.close_quote_window(tx, task.id):
                     continue  # another sweep got there first
                 awarded: list[tuple[QuoteRecord, int]] = []
-                if task.auto_award:
+                task = await self._task(tx, task.id)  # as it is now, not as first read
+                if task.auto_award and task.status == "open":
                     pending = await repo.quotes_for_task(tx, task.id, ("pending",))
                     offers = [QuoteOffer(q.id, q.price_minor, q.units, q.created_at)
-                              for q in pending]
+                              for q in pending if await self._guild_active(tx, q.guild_id)]
                     for quote_id, units in plan_auto_award(offers, task.units_left):
                         result = await self._award(tx, quote_id, units, by=0)
                         awarded.append((result.quote, units))

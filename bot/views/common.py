@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from bot.domain.tasks import plain_text
 from bot.i18n import Html, escape
 
 Keyboard = dict[str, Any]
+# Telegram takes 4,096 characters a message; a page leaves room for a header or a footer.
+PAGE_LIMIT = 3_500
 
 
 def button(text: str, callback_data: str) -> dict[str, str]:
@@ -41,3 +44,24 @@ def when(moment: datetime, zone: tzinfo) -> str:
 
 def mention(name: str, user_id: int) -> Html:
     return Html(f'<a href="tg://user?id={int(user_id)}">{escape(name)}</a>')
+
+
+def excerpt(markup: str, limit: int) -> Html:
+    """Stored HTML as it is when short; else its text cut to `limit` characters (no tag cut)."""
+    plain = plain_text(markup)
+    if len(plain) <= limit:
+        return Html(markup)
+    return Html(escape(plain[: limit - 1] + "…"))
+
+
+def pages(head: str, lines: list[str], limit: int = PAGE_LIMIT) -> list[Html]:
+    """The head and the lines, split into messages that fit Telegram's limit."""
+    chunks: list[list[str]] = [[head]]
+    size = len(head)
+    for line in lines:
+        if size + len(line) > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line) + 1
+    return [Html("\n".join(chunk)) for chunk in chunks]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from bot.clock import from_epoch
 from bot.domain.guilds import REGISTER_USAGE, ROLE_NAMES, STATUS_NAMES
 from bot.i18n import Html, Translator
-from bot.views.common import Keyboard, button, keyboard
+from bot.views.common import Keyboard, button, keyboard, pages
 
 if TYPE_CHECKING:
     from bot.services.guilds import Decision, GuildList, Invite, MemberChange, Roster
@@ -21,7 +21,6 @@ GuildText = Callable[[Translator, "GuildRecord"], Html]
 REVIEW_PREFIX = "g1"
 REVIEW_PATTERN = rf"^{REVIEW_PREFIX}:(approve|reject):(\d+)$"
 _ROLE_MARKS = {"leader": "👑", "deputy": "⭐", "member": "•"}
-_PAGE_LIMIT = 3_500  # Telegram allows 4,096 characters a message; leave room for the header
 
 
 def percent(commission_bp: int) -> str:
@@ -157,19 +156,7 @@ def guild_list(_: Translator, result: GuildList) -> list[Html]:
     if result.total > len(result.guilds):
         lines.append(_("… and {more} more; {usage} narrows the list.",
                        more=result.total - len(result.guilds), usage="/guilds <status>"))
-    return _pages(head, lines)
-
-
-def _pages(head: str, lines: list[str]) -> list[Html]:
-    pages: list[list[str]] = [[head]]
-    size = len(head)
-    for line in lines:
-        if size + len(line) > _PAGE_LIMIT:
-            pages.append([])
-            size = 0
-        pages[-1].append(line)
-        size += len(line) + 1
-    return [Html("\n".join(page)) for page in pages]
+    return pages(head, lines)
 
 
 # --- invites and membership ----------------------------------------------------------------
@@ -224,7 +211,7 @@ def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
     if any(not m.user.can_message for m in result.members):
         lines.append(_("Members I can't message won't get their assignments: ask them to "
                        "open a private chat with me and press Start."))
-    return _pages(head, lines)
+    return pages(head, lines)
 
 
 def promoted(_: Translator, change: MemberChange) -> Html:

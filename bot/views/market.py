@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.domain.errors import N_
 from bot.domain.tasks import STATUS_NAMES
 from bot.i18n import Html, Translator
-from bot.views.common import Keyboard, button, keyboard, money, when
+from bot.views.common import Keyboard, button, excerpt, keyboard, money, pages, when
 from storage.market import QuoteRecord, TaskRecord
 
 Render = Callable[[Translator], str]
@@ -24,6 +24,9 @@ RESULT_LABELS = {
 MODE_LABELS = {"quote": N_("quote (bid at or below the price)"),
                "fixed": N_("fixed price (claim units)")}
 STATUS_LABELS = STATUS_NAMES
+MODE_NAMES = {"quote": N_("quote"), "fixed": N_("fixed price")}
+# Telegram refuses huge keyboards; the cheapest pending quotes get buttons, the rest /award.
+MAX_QUOTE_BUTTONS = 10
 
 
 def money_text(minor: int, settings: Settings) -> str:
@@ -58,7 +61,7 @@ def announcement(_: Translator, task: TaskRecord, settings: Settings, attachment
     parts = [_("<b>New task #{id}: {title}</b>", id=task.id, title=task.title),
              _facts(_, task, settings, settings.timezone)]
     if task.instructions:
-        parts.append(_("Instructions: {text}", text=_short(task.instructions, 400)))
+        parts.append(_("Instructions: {text}", text=excerpt(task.instructions, 400)))
     if attachments:
         parts.append(_.plural("{count} attachment comes with the assignment.",
                               "{count} attachments come with the assignment.", attachments))
@@ -78,27 +81,33 @@ def task_posted(_: Translator, task: TaskRecord, settings: Settings, zone: tzinf
 def task_line(_: Translator, task: TaskRecord, settings: Settings) -> str:
     return _("#{id} {title} — {left}/{units} units left, {price} per unit ({mode}, {status})",
              id=task.id, title=task.title, left=task.units_left, units=task.units,
-             price=money_text(task.price_minor, settings), mode=task.mode,
+             price=money_text(task.price_minor, settings), mode=_(MODE_NAMES[task.mode]),
              status=_(STATUS_LABELS[task.status]))
 
 
-def task_list(_: Translator, tasks: list[TaskRecord], settings: Settings, *, admin: bool
-              ) -> str:
+def task_list(_: Translator, tasks: list[TaskRecord], total: int, settings: Settings, *,
+              admin: bool) -> list[Html]:
+    """The task list, newest first, in as many messages as it takes."""
     if not tasks:
-        return _("No tasks are open right now.")
+        return [_("No tasks are open right now.")]
     title = _("<b>Tasks in progress</b>") if admin else _("<b>Open tasks</b>")
-    footer = (_("Details: /task &lt;id&gt; · quotes: /quotes &lt;id&gt;") if admin
-              else _("Details: /task &lt;id&gt;"))
-    return "\n".join([title, *(task_line(_, t, settings) for t in tasks), footer])
+    lines = [task_line(_, t, settings) for t in tasks]
+    if total > len(tasks):
+        lines.append(_("… and {more} older; /task &lt;id&gt; shows any of them.",
+                       more=total - len(tasks)))
+    lines.append(_("Details: /task &lt;id&gt; · quotes: /quotes &lt;id&gt;") if admin
+                 else _("Details: /task &lt;id&gt;"))
+    return pages(title, lines)
 
 
 def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo, *,
                  quotes: list[QuoteRecord], allocations: list, attachments: int,
-                 admin: bool) -> str:
+                 admin: bool) -> list[Html]:
+    """One task (for admins with its quotes and allocations), in as many messages as it takes."""
     parts = [_("<b>Task #{id}: {title}</b> ({status})", id=task.id, title=task.title,
                status=_(STATUS_LABELS[task.status])), _facts(_, task, settings, zone)]
     if task.instructions:
-        parts.append(_("Instructions:\n{text}", text=task.instructions))
+        parts.append(_("Instructions:\n{text}", text=Html(task.instructions)))
     if attachments:
         parts.append(_.plural("{count} attachment.", "{count} attachments.", attachments))
     if task.cancel_reason:
@@ -116,7 +125,7 @@ def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzin
         parts.append(_("Quote with /quote {id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
                      if task.mode == "quote"
                      else _("Claim units with /claim {id} &lt;units&gt;", id=task.id))
-    return "\n".join(parts)
+    return pages(parts[0], parts[1:])
 
 
 def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
@@ -135,19 +144,24 @@ def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
 
 
 def quotes_table(_: Translator, task: TaskRecord, quotes: list[QuoteRecord],
-                 sizes: dict[int, int], settings: Settings) -> str:
+                 sizes: dict[int, int], settings: Settings) -> list[Html]:
+    """The quotes, cheapest first, in as many messages as it takes (buttons go on the last)."""
     head = _("<b>Quotes for task #{id}: {title}</b>\n{left} of {units} units left, cap {cap}",
              id=task.id, title=task.title, left=task.units_left, units=task.units,
              cap=money_text(task.price_minor, settings))
     if not quotes:
-        return head + "\n" + _("No quotes yet.")
+        return [Html(head + "\n" + _("No quotes yet."))]
     lines = [quote_line(_, q, settings, sizes.get(q.guild_id, 0)) for q in quotes]
-    return "\n".join([head, *lines, _("Award with /award &lt;quote&gt; [units]")])
+    footer = _("Award with /award &lt;quote&gt; [units]")
+    if sum(q.status == "pending" for q in quotes) > MAX_QUOTE_BUTTONS:
+        footer += "\n" + _("The buttons below are for the {count} cheapest pending quotes.",
+                           count=MAX_QUOTE_BUTTONS)
+    return pages(head, [*lines, footer])
 
 
 def quotes_keyboard(_: Translator, quotes: list[QuoteRecord]) -> Keyboard:
-    return keyboard(*(quote_buttons(_, q)["inline_keyboard"][0] for q in quotes
-                      if q.status == "pending"))
+    pending = [q for q in quotes if q.status == "pending"][:MAX_QUOTE_BUTTONS]
+    return keyboard(*(quote_buttons(_, q)["inline_keyboard"][0] for q in pending))
 
 
 def quote_buttons(_: Translator, quote: QuoteRecord) -> Keyboard:
@@ -280,7 +294,3 @@ def window_closed(_: Translator, task: TaskRecord, awarded: list[tuple[QuoteReco
                               pending_left, id=task.id))
     lines.append(_("{left} of {units} units left.", left=task.units_left, units=task.units))
     return "\n".join(lines)
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -114,3 +114,8 @@ def unexpected(_: Translator) -> str:
 
 def nothing_to_cancel(_: Translator) -> str:
     return _("There is nothing to cancel.")
+
+
+def stale_button(_: Translator) -> str:
+    return str(_("That button is from an earlier step or draft. Answer the latest question, "
+                 "or start again with /newtask."))
