@@ -11,8 +11,11 @@ bulk lane (replies to the person acting go first), in order per chat, concurrent
   transaction so that, e.g., a guild leader can be told;
 - other errors (`BadRequest`): the row is closed as failed and logged.
 
-Rows are marked sent right after each batch, so a crash can repeat at most the sends of one batch
-that were in flight; unsent rows are picked up again after a restart.
+Each row is marked sent as soon as its send returns (sends that finish while that commit runs are
+marked together by the next one), so a crash can repeat only the sends still in flight when it
+struck, never a whole batch; a clean stop lets those finish and be marked first. Unsent rows are
+picked up again after a restart. (Telegram has no idempotency key, so a send in flight at a crash
+is either repeated or lost; repeating it is the safe side.)
 """
 
 from __future__ import annotations
@@ -162,6 +165,9 @@ class OutboxDispatcher:
         self._event = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._unmarked: list[int] = []  # sent, waiting for the commit that marks them
+        self._mark_lock = asyncio.Lock()
         self.unreachable_hooks: list[UnreachableHook] = []
         self.sent_total = 0
 
@@ -170,26 +176,38 @@ class OutboxDispatcher:
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def stop(self, grace: float = 5.0) -> None:
+        """Start no new send; let those in flight finish and be marked (up to `grace` seconds,
+        then cancel them), so that a clean restart repeats nothing."""
+        task = self._task
+        if task is None:
+            return
+        self._stopping = True
+        self._event.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        except TimeoutError:
+            task.cancel()
+        except Exception:
+            log.exception("outbox dispatcher failed while stopping")
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
-                processed = await self.run_once()
+                processed = await self.run_once(background=True)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox dispatcher failed; retrying shortly")
                 processed = 0
                 await asyncio.sleep(1)
-            if processed:
+            if processed or self._stopping:
                 continue
             self._event.clear()
             timeout = self._idle_poll
@@ -206,7 +224,9 @@ class OutboxDispatcher:
             total += processed
         return total
 
-    async def run_once(self) -> int:
+    async def run_once(self, *, background: bool = False) -> int:
+        """Send one batch of due rows; returns how many rows it took care of. In the
+        background loop, a stop leaves the rows it has not started on pending."""
         async with self._lock:
             rows = await outbox_repo.due(self._db, to_epoch(self._clock.now()),
                                          self._batch_size)
@@ -215,18 +235,25 @@ class OutboxDispatcher:
             by_chat: dict[int, list[OutboxRow]] = defaultdict(list)
             for row in rows:
                 by_chat[row.chat_id].append(row)
-            results = await asyncio.gather(*(self._send_chat(chat) for chat in by_chat.values()))
-            await self._record([outcome for chat in results for outcome in chat])
-            return len(rows)
+            results = await asyncio.gather(*(self._send_chat(chat, background)
+                                             for chat in by_chat.values()))
+            outcomes = [outcome for chat in results for outcome in chat]
+            await self._record(outcomes)
+            return len(outcomes)
 
-    async def _send_chat(self, rows: list[OutboxRow]) -> list[_Outcome]:
+    async def _send_chat(self, rows: list[OutboxRow], background: bool = False
+                         ) -> list[_Outcome]:
         """Send one chat's rows in order; after a failure the rest of them wait with it."""
         outcomes: list[_Outcome] = []
         async with self._concurrency:
             for index, row in enumerate(rows):
+                if background and self._stopping:
+                    break  # the rest stay pending, untouched, for the next start
                 outcome = await self._send(row)
                 outcomes.append(outcome)
-                if outcome.kind != "sent":
+                if outcome.kind == "sent":
+                    await self._mark_sent(row.id)
+                else:
                     rest = "unreachable" if outcome.kind == "unreachable" else "skipped"
                     outcomes.extend(_Outcome(r, rest, outcome.error, outcome.wait)
                                     for r in rows[index + 1:])
@@ -256,10 +283,27 @@ class OutboxDispatcher:
             return _Outcome(row, "retry", repr(exc))
         return _Outcome(row, "sent")
 
+    async def _mark_sent(self, row_id: int) -> None:
+        """Mark a row sent now. Sends that finish while a commit runs wait for it and are marked
+        together by the next one, so at high rates a commit covers several rows."""
+        self._unmarked.append(row_id)
+        async with self._mark_lock:
+            if not self._unmarked:
+                return  # the commit that just ended took this row with it
+            ids, self._unmarked = self._unmarked, []
+            try:
+                async with self._db.transaction() as tx:
+                    await outbox_repo.mark_sent(tx, ids, to_epoch(self._clock.now()))
+            except BaseException:
+                self._unmarked[:0] = ids  # still pending in the database: the next try takes them
+                raise
+
     async def _record(self, outcomes: list[_Outcome]) -> None:
         now = to_epoch(self._clock.now())
         sent = [o.row.id for o in outcomes if o.kind == "sent"]
         async with self._db.transaction() as tx:
+            # Normally marked one by one already (a no-op then); this catches any whose own
+            # commit failed.
             await outbox_repo.mark_sent(tx, sent, now)
             for o in outcomes:
                 if o.kind in ("flood", "skipped"):

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
+import re
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.ext import Application
 from telegram.ext.filters import MessageFilter
 
 from bot.i18n import Translator, texts_for
 from bot.views.common import Keyboard
+
+if TYPE_CHECKING:
+    from bot.services.guilds import MemberRef
 
 
 def texts(update: object) -> Translator:
@@ -72,3 +78,46 @@ class RepliesToPrompt(MessageFilter):
             return False
         prompts = self._app.user_data.get(user.id, {}).get(self._key, {})
         return replied.message_id in prompts
+
+
+def private_only(update: Update, name: str) -> None:
+    """Refuse outside a private chat, naming the command (`name` without the slash)."""
+    from bot.domain.errors import PrivateChatOnly
+
+    if not is_private(update):
+        raise PrivateChatOnly(command=f"/{name}")
+
+
+def group_only(update: Update, name: str) -> None:
+    """Refuse outside a group chat, naming the command (`name` without the slash)."""
+    from bot.domain.errors import GroupChatOnly
+
+    if is_private(update):
+        raise GroupChatOnly(command=f"/{name}")
+
+
+_USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
+
+
+def member_ref(update: Update, args: list[str], usage: str) -> MemberRef:
+    """Who a leader means: @username as the argument, a mention of someone without a username,
+    or the author of the message they replied to."""
+    from bot.domain.errors import N_, Usage
+    from bot.services.guilds import MemberRef
+
+    message = update.effective_message
+    assert message is not None
+    for entity in message.entities:
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
+            return MemberRef(user_id=entity.user.id, name=entity.user.full_name)
+    if args:
+        match = _USERNAME_RE.match(args[0])
+        if len(args) != 1 or match is None:
+            raise Usage(reason=N_("Name one member as @username, or reply to their message."),
+                        usage=usage)
+        return MemberRef(username=match[1])
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
+        return MemberRef(user_id=replied.from_user.id, name=replied.from_user.full_name)
+    raise Usage(reason=N_("Name the member as @username, or reply to one of their messages."),
+                usage=usage)

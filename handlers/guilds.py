@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 
-from telegram import ForceReply, Message, MessageEntity, Update
+from telegram import ForceReply, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 from telegram.ext import Application
@@ -13,7 +13,7 @@ from telegram.ext.filters import MessageFilter
 
 from bot.commands import command
 from bot.context import GuildContext
-from bot.domain.errors import N_, GroupChatOnly, PrivateChatOnly, Usage
+from bot.domain.errors import N_, Usage
 from bot.domain.guilds import (
     INVITE_PREFIX,
     STATUSES,
@@ -24,26 +24,25 @@ from bot.domain.guilds import (
 )
 from bot.services.guilds import MemberRef
 from bot.views import guilds as views
-from handlers.common import RepliesToPrompt, is_private, reply, texts
+from handlers.common import (
+    RepliesToPrompt,
+    group_only,
+    is_private,
+    member_ref,
+    private_only,
+    reply,
+    texts,
+)
 
 # user_data key: the admin's open "why reject?" prompts, {prompt message id: (guild id,
 # review message id)}. Conversation scratch only: after a restart /rejectguild still works.
 REJECT_PROMPTS = "guilds.reject_prompts"
-_USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
 
 
 def _usage(name: str, reason: str) -> Usage:
     return Usage(reason=reason, usage=command(name).usage)
 
 
-def _group_only(update: Update, name: str) -> None:
-    if is_private(update):
-        raise GroupChatOnly(command=f"/{name}")
-
-
-def _private_only(update: Update, name: str) -> None:
-    if not is_private(update):
-        raise PrivateChatOnly(command=f"/{name}")
 
 
 def _ids(update: Update) -> tuple[int, int]:
@@ -123,7 +122,7 @@ async def reject_reason(update: Update, context: GuildContext) -> None:
 
 async def approve(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "approve")
+    private_only(update, "approve")
     if not context.args:
         raise _usage("approve", N_("Which guild? Give its number or name."))
     result = await context.services.guilds.approve(
@@ -133,7 +132,7 @@ async def approve(update: Update, context: GuildContext) -> None:
 
 async def reject(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "rejectguild")
+    private_only(update, "rejectguild")
     if len(context.args or []) < 2:
         raise _usage("rejectguild", N_("Give the guild's number and the reason."))
     ref, reason = _ref_and_reason(update)
@@ -143,7 +142,7 @@ async def reject(update: Update, context: GuildContext) -> None:
 
 async def suspend(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "suspend")
+    private_only(update, "suspend")
     if len(context.args or []) < 2:
         raise _usage("suspend", N_("Give the guild's number and the reason."))
     ref, reason = _ref_and_reason(update)
@@ -160,7 +159,7 @@ def _ref_and_reason(update: Update) -> tuple[int | str, str]:
 
 async def list_guilds(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "guilds")
+    private_only(update, "guilds")
     status = (context.args or [None])[0]
     if status is not None and status.lower() not in STATUSES:
         raise _usage("guilds", N_("Filter by a status: pending, approved, suspended or rejected."))
@@ -175,7 +174,7 @@ async def list_guilds(update: Update, context: GuildContext) -> None:
 
 async def invite(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "invite")
+    group_only(update, "invite")
     args = context.args or []
     if args not in ([], ["new"]):
         raise _usage("invite", N_("Send /invite for the link, or /invite new to replace it."))
@@ -203,34 +202,19 @@ async def leave(update: Update, context: GuildContext) -> None:
 
 async def members(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "members")
+    group_only(update, "members")
     result = await context.services.guilds.roster(*_ids(update))
     for page in views.roster(_, result, context.services.settings.timezone):
         await reply(update, page)
 
 
 def _member_ref(update: Update, context: GuildContext, name: str) -> MemberRef:
-    """@username as the argument, a mention of someone without a username, or a reply."""
-    message = update.effective_message
-    assert message is not None
-    for entity in message.entities:
-        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
-            return MemberRef(user_id=entity.user.id, name=entity.user.full_name)
-    args = context.args or []
-    if args:
-        match = _USERNAME_RE.match(args[0])
-        if len(args) != 1 or match is None:
-            raise _usage(name, N_("Name one member as @username, or reply to their message."))
-        return MemberRef(username=match[1])
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
-        return MemberRef(user_id=replied.from_user.id, name=replied.from_user.full_name)
-    raise _usage(name, N_("Name the member as @username, or reply to one of their messages."))
+    return member_ref(update, context.args or [], command(name).usage)
 
 
 async def promote(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "promote")
+    group_only(update, "promote")
     target = _member_ref(update, context, "promote")
     result = await context.services.guilds.promote(*_ids(update), target)
     await reply(update, views.promoted(_, result))
@@ -238,7 +222,7 @@ async def promote(update: Update, context: GuildContext) -> None:
 
 async def demote(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "demote")
+    group_only(update, "demote")
     target = _member_ref(update, context, "demote")
     result = await context.services.guilds.demote(*_ids(update), target)
     await reply(update, views.demoted(_, result))
@@ -246,7 +230,7 @@ async def demote(update: Update, context: GuildContext) -> None:
 
 async def remove(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "remove")
+    group_only(update, "remove")
     target = _member_ref(update, context, "remove")
     result = await context.services.guilds.remove(*_ids(update), target)
     await reply(update, views.removed(_, result))
@@ -254,7 +238,7 @@ async def remove(update: Update, context: GuildContext) -> None:
 
 async def commission(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "commission")
+    group_only(update, "commission")
     raw = " ".join(context.args or [])
     commission_bp = parse_percent(raw) if raw else None
     if commission_bp is None:
@@ -263,3 +247,10 @@ async def commission(update: Update, context: GuildContext) -> None:
     shown = views.percent(commission_bp)
     guild = await context.services.guilds.set_commission(*_ids(update), commission_bp, shown)
     await reply(update, views.commission_set(_, guild))
+
+
+async def chat_migrated(update: Update, context: GuildContext) -> None:
+    """The group was upgraded to a supergroup: the guild's home follows the new chat id."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id:
+        await context.services.guilds.chat_migrated(message.chat_id, message.migrate_to_chat_id)

@@ -6,10 +6,18 @@ from telegram import Update
 
 from bot.commands import command
 from bot.context import GuildContext
-from bot.domain.errors import GroupChatOnly, PrivateChatOnly
 from bot.views import market as views
 from handlers import work
-from handlers.common import id_arg, is_private, markup, reply, require_args, texts
+from handlers.common import (
+    group_only,
+    id_arg,
+    is_private,
+    markup,
+    private_only,
+    reply,
+    require_args,
+    texts,
+)
 
 
 async def tasks(update: Update, context: GuildContext) -> None:
@@ -49,7 +57,7 @@ async def task(update: Update, context: GuildContext) -> None:
 
 async def quote(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "/quote")
+    group_only(update, "quote")
     usage = command("quote").usage
     args = require_args(context.args, 3, usage)
     task_id = id_arg(args[0], usage)
@@ -62,7 +70,7 @@ async def quote(update: Update, context: GuildContext) -> None:
 
 async def withdraw(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "/withdraw")
+    group_only(update, "withdraw")
     usage = command("withdraw").usage
     quote_id = id_arg(require_args(context.args, 1, usage)[0], usage)
     withdrawn = await context.services.market.withdraw_quote(
@@ -72,7 +80,7 @@ async def withdraw(update: Update, context: GuildContext) -> None:
 
 async def claim(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "/claim")
+    group_only(update, "claim")
     usage = command("claim").usage
     args = require_args(context.args, 2, usage)
     made = await context.services.market.claim(
@@ -83,7 +91,7 @@ async def claim(update: Update, context: GuildContext) -> None:
 
 async def quotes(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "/quotes")
+    private_only(update, "quotes")
     usage = command("quotes").usage
     task_id = id_arg(require_args(context.args, 1, usage)[0], usage)
     found_task, found, sizes = await context.services.market.quotes_for(
@@ -96,7 +104,7 @@ async def quotes(update: Update, context: GuildContext) -> None:
 
 async def award(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "/award")
+    private_only(update, "award")
     usage = command("award").usage
     args = require_args(context.args, 1, usage)
     units = id_arg(args[1], usage, "units") if len(args) > 1 else None
@@ -108,7 +116,7 @@ async def award(update: Update, context: GuildContext) -> None:
 
 async def reject_quote(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "/rejectquote")
+    private_only(update, "rejectquote")
     usage = command("rejectquote").usage
     args = require_args(context.args, 1, usage)
     rejected = await context.services.market.reject_quote(
@@ -118,7 +126,7 @@ async def reject_quote(update: Update, context: GuildContext) -> None:
 
 async def cancel_task(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "/canceltask")
+    private_only(update, "canceltask")
     usage = command("canceltask").usage
     args = require_args(context.args, 1, usage)
     cancelled = await context.services.market.cancel_task(
@@ -144,12 +152,6 @@ async def quote_button(update: Update, context: GuildContext) -> None:
                                   reply_markup=markup(None))
 
 
-def _private_only(update: Update, name: str) -> None:
-    if not is_private(update):
-        raise PrivateChatOnly(command=name)
 
 
-def _group_only(update: Update, name: str) -> None:
-    if is_private(update):
-        raise GroupChatOnly(command=name)
 

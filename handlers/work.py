@@ -5,89 +5,76 @@ from __future__ import annotations
 import contextlib
 import re
 
-from telegram import ForceReply, Message, MessageEntity, Update
+from telegram import ForceReply, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application
 from telegram.ext.filters import MessageFilter
 
 from bot.commands import command
 from bot.context import GuildContext
-from bot.domain.errors import N_, GroupChatOnly, PrivateChatOnly, Usage
+from bot.domain.errors import N_, Usage
 from bot.services.guilds import MemberRef
 from bot.services.work import ResultInput
 from bot.views import work as views
-from handlers.common import RepliesToPrompt, id_arg, is_private, markup, reply, require_args, texts
+from handlers.common import (
+    RepliesToPrompt,
+    group_only,
+    id_arg,
+    is_private,
+    markup,
+    member_ref,
+    private_only,
+    reply,
+    require_args,
+    texts,
+)
 
 SUBMIT_TO = "work.submit_to"  # user_data: the assignment /submit chose (conversation scratch)
 REJECT_PROMPTS = "work.reject_prompts"  # user_data: {prompt message id: assignment id}
 _USERNAME_RE = re.compile(r"^@([A-Za-z0-9_]{1,32})$")
 
 
-def _group_only(update: Update, name: str) -> None:
-    if is_private(update):
-        raise GroupChatOnly(command=f"/{name}")
 
-
-def _private_only(update: Update, name: str) -> None:
-    if not is_private(update):
-        raise PrivateChatOnly(command=f"/{name}")
-
-
-def _member(update: Update, args: list[str], usage: str) -> MemberRef:
-    """@username in the arguments, a mention of someone without one, or a reply."""
-    message = update.effective_message
-    for entity in message.entities:
-        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
-            return MemberRef(user_id=entity.user.id, name=entity.user.full_name)
-    if args:
-        match = _USERNAME_RE.match(args[0])
-        if match is None or len(args) > 1:
-            raise Usage(reason=N_("Name one member as @username, or reply to their message."),
-                        usage=usage)
-        return MemberRef(username=match[1])
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
-        return MemberRef(user_id=replied.from_user.id, name=replied.from_user.full_name)
-    raise Usage(reason=N_("Name the member as @username, or reply to one of their messages."),
-                usage=usage)
 
 
 # --- leaders, in the guild's group ----------------------------------------------------------
 
 async def assign(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "assign")
+    group_only(update, "assign")
     usage = command("assign").usage
     args = require_args(context.args, 2, usage)
     task_id = id_arg(args[0], usage)
     offers = await context.services.work.assign(
         update.effective_chat.id, update.effective_user.id, task_id, args[1],
-        _member(update, args[2:], usage))
+        member_ref(update, args[2:], usage))
     await reply(update, views.assigned(_, offers, offers[0].worker))
 
 
 async def distribute(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "distribute")
+    group_only(update, "distribute")
     usage = command("distribute").usage
     task_id = id_arg(require_args(context.args, 1, usage)[0], usage)
     result = await context.services.work.distribute(
         update.effective_chat.id, update.effective_user.id, task_id)
-    await reply(update, views.distributed(_, result.offered, result.skipped, result.left))
+    for page in views.distributed(_, result.offered, result.skipped, result.left):
+        await reply(update, page)
 
 
 async def progress(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "progress")
+    group_only(update, "progress")
     usage = command("progress").usage
     task_id = id_arg(require_args(context.args, 1, usage)[0], usage)
     found = await context.services.work.progress(update.effective_chat.id, task_id)
-    await reply(update, views.progress(_, found, context.services.settings))
+    for page in views.progress(_, found, context.services.settings):
+        await reply(update, page)
 
 
 async def precheck(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _group_only(update, "precheck")
+    group_only(update, "precheck")
     usage = command("precheck").usage
     choice = require_args(context.args, 1, usage)[0].lower()
     if choice not in ("on", "off"):
@@ -124,7 +111,7 @@ async def my_tasks(update: Update, context: GuildContext) -> None:
 
 async def submit(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "submit")
+    private_only(update, "submit")
     usage = command("submit").usage
     assignment_id = id_arg(require_args(context.args, 1, usage)[0], usage)
     chosen = await context.services.work.choose(update.effective_user.id, assignment_id)
@@ -134,7 +121,7 @@ async def submit(update: Update, context: GuildContext) -> None:
 
 async def done(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "done")
+    private_only(update, "done")
     usage = command("done").usage
     target = (id_arg(context.args[0], usage) if context.args
               else context.user_data.get(SUBMIT_TO))
@@ -195,7 +182,7 @@ async def offer_button(update: Update, context: GuildContext) -> None:
 
 async def review(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "review")
+    private_only(update, "review")
     usage = command("review").usage
     assignment_id = id_arg(context.args[0], usage) if context.args else None
     item = await context.services.work.next_for_review(update.effective_user.id, assignment_id)
@@ -229,13 +216,14 @@ async def _resend(context: GuildContext, chat_id: int, found: object) -> None:
 
 async def accept(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "accept")
+    private_only(update, "accept")
     usage = command("accept").usage
     args = require_args(context.args, 1, usage)
     units = None
     if len(args) > 1:
-        if not args[1].isdecimal():
-            raise Usage(reason=N_("The units must be a whole number."), usage=usage)
+        if not args[1].isdecimal() or int(args[1]) < 1:
+            raise Usage(reason=N_("Accept 1 unit or more; to accept none, reject with a "
+                                  "reason."), usage=usage)
         units = int(args[1])
     decided = await context.services.work.approve(update.effective_user.id,
                                                   id_arg(args[0], usage), units)
@@ -245,7 +233,7 @@ async def accept(update: Update, context: GuildContext) -> None:
 
 async def reject(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "reject")
+    private_only(update, "reject")
     usage = command("reject").usage
     args = require_args(context.args, 1, usage)
     assignment_id = id_arg(args[0], usage)
@@ -275,7 +263,8 @@ async def review_button(update: Update, context: GuildContext) -> None:
     prompt = await query.message.reply_text(
         views.reject_prompt(_, assignment_id),
         reply_markup=ForceReply(selective=True))
-    context.user_data.setdefault(REJECT_PROMPTS, {})[prompt.message_id] = assignment_id
+    context.user_data.setdefault(REJECT_PROMPTS, {})[prompt.message_id] = ("reject",
+                                                                          assignment_id)
 
 
 def awaiting_reject_reason(app: Application) -> MessageFilter:
@@ -283,29 +272,45 @@ def awaiting_reject_reason(app: Application) -> MessageFilter:
 
 
 async def reject_reason(update: Update, context: GuildContext) -> None:
+    """The reply to a "why?" prompt: an admin's rejection, or a leader's send-back."""
     _ = texts(update)
     message = update.effective_message
-    assignment_id = context.user_data.get(REJECT_PROMPTS, {}).pop(
-        message.reply_to_message.message_id)
-    decided = await context.services.work.reject(update.effective_user.id, assignment_id,
-                                                 message.text or "")
-    await reply(update, views.rejected_reply(_, decided.assignment))
+    prompts = context.user_data.get(REJECT_PROMPTS, {})
+    action, assignment_id = prompts[message.reply_to_message.message_id]
+    work, user_id = context.services.work, update.effective_user.id
+    if action == "back":
+        returned = await work.precheck(user_id, assignment_id, False, message.text or "")
+        text = views.sent_back_reply(_, returned)
+    else:
+        decided = await work.reject(user_id, assignment_id, message.text or "")
+        text = views.rejected_reply(_, decided.assignment)
+    # Dropped only once it worked: a refused reason leaves the prompt open for another reply.
+    prompts.pop(message.reply_to_message.message_id, None)
+    await reply(update, text)
 
 
 async def precheck_button(update: Update, context: GuildContext) -> None:
-    """a1:pass:<id>: the leader passes a submission on to the platform's review."""
+    """a1:pass:<id> passes a submission on to the platform's review; a1:back:<id> asks the
+    leader what to fix, then sends it back."""
     query = update.callback_query
     await query.answer()
     _ = texts(update)
-    passed = await context.services.work.precheck(update.effective_user.id,
-                                                   int(query.data.split(":")[2]), True)
-    await _close(query.message)
-    await reply(update, views.prechecked_reply(_, passed))
+    _prefix, action, raw_id = query.data.split(":")
+    work = context.services.work
+    if action == "pass":
+        passed = await work.precheck(update.effective_user.id, int(raw_id), True)
+        await _close(query.message)
+        await reply(update, views.prechecked_reply(_, passed))
+        return
+    await work.check_precheck(update.effective_user.id, int(raw_id))
+    prompt = await query.message.reply_text(views.send_back_prompt(_, int(raw_id)),
+                                            reply_markup=ForceReply(selective=True))
+    context.user_data.setdefault(REJECT_PROMPTS, {})[prompt.message_id] = ("back", int(raw_id))
 
 
 async def payout(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    _private_only(update, "payout")
+    private_only(update, "payout")
     usage = command("payout").usage
     args = require_args(context.args, 2, usage)
     who = args[0]

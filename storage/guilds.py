@@ -260,3 +260,11 @@ async def set_role(tx: Tx, guild_id: int, user_id: int, *, expected: str, role: 
 async def set_precheck(tx: Tx, guild_id: int, on: bool) -> None:
     await tx.execute("UPDATE guilds SET precheck = :on WHERE id = :id",
                      {"id": guild_id, "on": int(on)})
+
+
+async def move_home(tx: Tx, old_chat_id: int, new_chat_id: int) -> int | None:
+    """A group became a supergroup (a new chat id): the guild moves with it."""
+    row = await tx.fetch_one(
+        "UPDATE guilds SET chat_id = :new WHERE chat_id = :old RETURNING id",
+        {"old": old_chat_id, "new": new_chat_id})
+    return row[0] if row else None

@@ -89,3 +89,9 @@ async def close_pending_for_chat(tx: Tx, chat_id: int, status: str, error: str) 
 async def counts(db: Database) -> dict[str, int]:
     rows = await db.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
     return {row[0]: row[1] for row in rows}
+
+
+async def move_chat(tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
+    await tx.execute(
+        "UPDATE outbox SET chat_id = :new WHERE chat_id = :old AND status = 'pending'",
+        {"old": old_chat_id, "new": new_chat_id})

@@ -82,7 +82,8 @@ async def worker_figures(db: Reader, user_ids: list[int], start: int, end: int
             " GROUP BY worker_id", window):
         figures[row[0]].units = row[1]
     for row in await db.fetch_all(
-            "SELECT a.worker_id, a.units * a.unit_price_minor, g.commission_bp"
+            "SELECT a.worker_id, a.units * a.unit_price_minor,"
+            " COALESCE(a.commission_bp, g.commission_bp)"
             " FROM assignments a JOIN guilds g ON g.id = a.guild_id"
             f" WHERE a.status = 'submitted' AND a.worker_id IN ({marks})", params):
         pending = figures[row[0]].pending

@@ -24,6 +24,8 @@ async def h(db_path: Path) -> AsyncIterator[Harness]:
         yield harness
     finally:
         await harness.stop()
+    # Whatever a test did, Telegram would have accepted every message the bot sent.
+    assert harness.api.refused == [], harness.api.refused
 
 
 @pytest.fixture

@@ -581,3 +581,22 @@ def test_a_big_guild_is_listed_in_messages_that_fit_telegram() -> None:
     assert all(len(page) <= 4096 for page in pages)
     text = "\n".join(pages)
     assert "Worker 1 Longname (@worker_1)" in text and "Worker 300 Longname" in text
+
+
+async def test_a_guild_follows_its_group_when_telegram_upgrades_it(h, admin) -> None:
+    from storage import guilds as guilds_repo
+    from tests.scenario import approved_guild
+
+    lee = h.user("Lee")
+    group = await approved_guild(h, admin, "Upgraded Guild", lee)
+    old_id = group.id
+    new_chat = h.api.add_group(-100_777_000_001, group.title)
+    await lee.h.feed({"update_id": h.api.next_update_id(), "message": {
+        "message_id": h.api.next_message_id(old_id), "date": 0, "chat": group.chat,
+        "from": lee.data, "migrate_to_chat_id": new_chat["id"]}})
+    guild = await guilds_repo.get_by_chat(h.services.db, new_chat["id"])
+    assert guild is not None and guild.name == "Upgraded Guild"
+    group.chat, group.id = new_chat, new_chat["id"]
+    h.api.set_member(group.id, lee.id, "administrator")
+    await lee.send("/members", chat=group)
+    assert "Upgraded Guild" in group.last_message().text

@@ -267,10 +267,91 @@ async def test_a_guild_that_prechecks_sees_submissions_before_the_admins(h, admi
     assert "Your guild leader checks it first" in wu.last_message().text
     await admin.send("/review")
     assert "Nothing is waiting for review" in admin.last_message().text
-    assert lee.last_message().button_texts == ["Pass to review"]
+    assert lee.last_message().button_texts == ["Pass to review", "Send back"]
     await lee.press("Pass to review")
     await admin.send("/review")
     assert "Review assignment #1" in admin.messages()[-3].text
+
+
+async def test_a_leader_sends_a_submission_back_with_what_to_fix(h, admin, guild) -> None:
+    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
+    await lee.send("/precheck on", chat=group)
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    assignment_id = assignment_ids(wu.last_message().text)[0]
+    await wu.press("Accept")
+    await wu.send_voice()
+    await wu.press("Submit")
+    await guild["xi"].press_data(f"a1:back:{assignment_id}")  # not the leader
+    assert "not allowed" in guild["xi"].last_alert()
+    await lee.press("Send back")
+    await lee.reply(lee.last_message(), "Too much background noise")
+    assert f"Assignment #{assignment_id} went back to the worker" in lee.last_message().text
+    assert "Reason: Too much background noise" in wu.last_message().text
+    await lee.press_data(f"a1:pass:{assignment_id}")
+    assert "sent back for rework, so that can't be done now" in lee.last_alert()
+
+
+async def test_switching_pre_check_on_does_not_hide_waiting_submissions(h, admin, guild) -> None:
+    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    await wu.press("Accept")
+    await wu.send_voice()
+    await wu.press("Submit")
+    await lee.send("/precheck on", chat=group)
+    await admin.send("/review")
+    assert "Review assignment #1" in admin.messages()[-3].text
+
+
+async def test_the_commission_is_the_one_the_offer_stated(h, admin, guild) -> None:
+    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    assert "guild's commission (10%)" in wu.last_message().text
+    await wu.press("Accept")
+    await lee.send("/commission 50", chat=group)
+    await wu.send_voice()
+    await wu.press("Submit")
+    await admin.send("/accept 1")
+    assert await ledger_repo.entries_for_assignment(h.services.db, 1) == [
+        ("worker_share", wu.id, 216), ("commission", lee.id, 24)]
+
+
+async def test_cancelling_a_task_cancels_unsubmitted_work_and_keeps_submissions(
+        h, admin, guild) -> None:
+    lee, wu, xi, group = guild["lee"], guild["wu"], guild["xi"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    await lee.send(f"/assign {guild['task']} 1 @xi", chat=group)
+    await wu.press("Accept")
+    await wu.send_voice()
+    await wu.press("Submit")
+    await xi.press("Accept")
+    await admin.send(f"/canceltask {guild['task']} the client stopped the project")
+    assert "Results already submitted stay in /review" in admin.last_message().text
+    told = xi.last_message().text
+    assert "assignment #2 is cancelled" in told and "the client stopped the project" in told
+    await xi.send_voice()
+    assert "no assignment waiting for results" in xi.last_message().text
+    await admin.send("/accept 1")
+    assert "You earned 2.16 CNY" in wu.last_message().text
+
+
+async def test_an_offer_cannot_be_accepted_after_its_window(h, admin, guild) -> None:
+    from datetime import timedelta
+
+    await guild["lee"].send(f"/assign {guild['task']} 1 @wu", chat=guild["group"])
+    h.clock.advance(timedelta(hours=12, minutes=1))
+    await guild["wu"].press("Accept")
+    assert "has expired" in guild["wu"].last_alert()
+
+
+async def test_payouts_name_a_known_user_and_a_positive_amount(h, admin, guild) -> None:
+    await admin.send("/payout @nobody 1.00")
+    assert "I don't know @nobody" in admin.last_message().text
+    await admin.send("/payout @wu 0")
+    assert "is not a price" in admin.last_message().text
+    await admin.send("/payout wu 1")
+    assert "Usage: /payout" in admin.last_message().text
+    await admin.send("/accept 1 0")
+    assert "Accept 1 unit or more" in admin.last_message().text
 
 
 # --- rules -----------------------------------------------------------------------------------

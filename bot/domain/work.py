@@ -105,6 +105,15 @@ class PayoutOverBalance(DomainError):
     text = N_("{who}'s balance is {balance}; a payout of {amount} would exceed it.")
 
 
+class UnknownUser(DomainError):
+    text = N_("I don't know {who}: they have never written to me.")
+
+
+class OfferExpired(DomainError):
+    text = N_("The offer of assignment #{assignment_id} has expired; its units are going back "
+              "to the guild.")
+
+
 class NothingToReview(DomainError):
     text = N_("Nothing is waiting for review. 🎉")
 

@@ -55,6 +55,7 @@ from bot.services.users import UserService
 from bot.views import guilds as views
 from storage import Database, Tx
 from storage import guilds as repo
+from storage import outbox as outbox_repo
 from storage import users as users_repo
 from storage.models import GuildOverview, GuildRecord, MemberRecord, UserRecord
 
@@ -176,6 +177,21 @@ class GuildService:
         return guild if guild is not None and guild.status == SUSPENDED else None
 
     # --- registration and the admins' decision ---------------------------------------------
+
+    async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> int | None:
+        """Telegram upgraded the guild's group to a supergroup: follow it to its new id."""
+        async with self._db.transaction() as tx:
+            guild_id = await repo.move_home(tx, old_chat_id, new_chat_id)
+            if guild_id is None:
+                return None
+            await outbox_repo.move_chat(tx, old_chat_id, new_chat_id)
+            await users_repo.add_audit(tx, actor_id=0, action="guild.chat_migrated",
+                                       target_type="guild", target_id=guild_id,
+                                       detail=f"{old_chat_id} -> {new_chat_id}",
+                                       now=self._now())
+            if old_chat_id in self._suspended_chats:
+                tx.after_commit(lambda: self._suspended_chats.add(new_chat_id))
+        return guild_id
 
     async def register(self, chat_id: int, chat_title: str, user_id: int, name: str, *,
                        is_group_admin: bool) -> GuildRecord:

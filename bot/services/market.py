@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_epoch, to_epoch
 from bot.config import Settings
@@ -34,12 +33,14 @@ from bot.domain.tasks import (
     quote_window_open,
 )
 from bot.i18n import texts_for
+from bot.services.base import Service
 from bot.services.users import UserService
 from bot.views import market as views
 from storage import Database, Tx
 from storage import guilds as guilds_repo
 from storage import market as repo
 from storage import users as users_repo
+from storage import work as work_repo
 from storage.market import AttachmentRecord, QuoteRecord, TaskRecord
 from storage.models import GuildRecord
 
@@ -95,30 +96,13 @@ class TaskDetails:
     attachments: list[AttachmentRecord]
 
 
-class MarketService:
+class MarketService(Service):
     def __init__(self, db: Database, clock: Clock, notifier: Notifier, settings: Settings,
                  users: UserService, guilds: GuildLookup) -> None:
-        self._db = db
-        self._clock = clock
-        self._notifier = notifier
-        self._settings = settings
-        self._users = users
+        super().__init__(db, clock, notifier, settings, users)
         self._guilds = guilds
 
     # --- helpers ------------------------------------------------------------------------------
-
-    def _now(self) -> int:
-        return to_epoch(self._clock.now())
-
-    def _require_admin(self, user_id: int) -> None:
-        if not self._users.is_admin(user_id):
-            raise AdminsOnly()
-
-    async def zone_of(self, user_id: int) -> ZoneInfo:
-        record = await self._users.get(user_id)
-        if record is not None and record.timezone:
-            return ZoneInfo(record.timezone)
-        return self._settings.timezone
 
     def money(self, minor: int) -> str:
         return views.money_text(minor, self._settings)
@@ -128,15 +112,6 @@ class MarketService:
         if task is None:
             raise TaskNotFound(task_id=task_id)
         return task
-
-    async def _tell_admins(self, tx: Tx, render: views.Render,
-                           keyboard: views.KeyboardRender | None = None) -> None:
-        admins = await users_repo.get_many(tx, sorted(self._users.admin_ids))
-        for admin_id in sorted(self._users.admin_ids):
-            record = admins.get(admin_id)
-            _ = texts_for(record.language_code if record else None)
-            await self._notifier.message(tx, admin_id, render(_), user_id=admin_id,
-                                         keyboard=keyboard(_) if keyboard else None)
 
     async def _tell_guilds(self, tx: Tx, chats: list[repo.GuildChat], render: views.Render
                            ) -> None:
@@ -390,6 +365,14 @@ class MarketService:
             holders = sorted({a.guild_id for a in await repo.allocations_for_task(tx, task_id)})
             chats = await repo.guild_chats(tx, holders)
             await self._tell_guilds(tx, chats, lambda _: views.task_cancelled(_, task, reason))
+            cancelled = await work_repo.cancel_unsubmitted(tx, task_id, self._now())
+            workers = await users_repo.get_many(tx, sorted({w for _, w in cancelled}))
+            for assignment_id, worker_id in cancelled:
+                worker = workers.get(worker_id)
+                _ = texts_for(worker.language_code if worker else None)
+                await self._notifier.message(
+                    tx, worker_id, views.assignment_cancelled(_, task, assignment_id, reason),
+                    user_id=worker_id)
             await users_repo.add_audit(tx, actor_id=admin_id, action="task.cancel",
                                        target_type="task", target_id=task_id, detail=reason,
                                        now=self._now())

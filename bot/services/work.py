@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -11,7 +10,7 @@ from bot.clock import Clock, to_epoch
 from bot.config import Settings
 from bot.delivery import Notifier
 from bot.domain import work as rules
-from bot.domain.errors import AdminsOnly, NotAllowed
+from bot.domain.errors import NotAllowed
 from bot.domain.tasks import STATUS_NAMES as TASK_STATUS_NAMES
 from bot.domain.tasks import TaskNotFound, TaskNotOpen, parse_price, parse_units
 from bot.domain.work import (
@@ -28,17 +27,20 @@ from bot.domain.work import (
     NothingOpen,
     NothingToReview,
     NotYourAssignment,
+    OfferExpired,
     OfferNotAcceptedYet,
     PayoutOverBalance,
     ReasonRequired,
     ResultTooLarge,
     ResultTypeMismatch,
+    UnknownUser,
     WhichAssignment,
     credit_for,
     result_kind_allowed,
     spread,
 )
 from bot.i18n import texts_for
+from bot.services.base import Service
 from bot.services.guilds import GuildService, MemberRef
 from bot.services.users import UserService
 from bot.views import work as views
@@ -123,25 +125,14 @@ class Progress:
     assignments: list[tuple[AssignmentRecord, UserRecord | None, int]]  # with results in
 
 
-class WorkService:
+class WorkService(Service):
     def __init__(self, db: Database, clock: Clock, notifier: Notifier, settings: Settings,
                  users: UserService, guilds: GuildService, bot_username: str) -> None:
-        self._db = db
-        self._clock = clock
-        self._notifier = notifier
-        self._settings = settings
-        self._users = users
+        super().__init__(db, clock, notifier, settings, users)
         self._guilds = guilds
         self._bot_username = bot_username
 
     # --- helpers ------------------------------------------------------------------------------
-
-    def _now(self) -> int:
-        return to_epoch(self._clock.now())
-
-    def _require_admin(self, user_id: int) -> None:
-        if not self._users.is_admin(user_id):
-            raise AdminsOnly()
 
     def start_link(self) -> str:
         return f"https://t.me/{self._bot_username}"
@@ -164,31 +155,11 @@ class WorkService:
         return AssignmentInState(assignment_id=assignment.id,
                                  status=rules.STATUS_NAMES[assignment.status])
 
-    async def tell(self, tx: Tx, user_id: int, render: views.Render,
-                    keyboard: views.KeyboardRender | None = None, dedupe_key: str | None = None
-                    ) -> None:
-        record = await users_repo.get(tx, user_id)
-        _ = texts_for(record.language_code if record else None)
-        await self._notifier.message(tx, user_id, render(_), user_id=user_id,
-                                     keyboard=keyboard(_) if keyboard else None,
-                                     dedupe_key=dedupe_key)
-
     async def _tell_group(self, tx: Tx, assignment: AssignmentRecord, render: views.Render
                           ) -> None:
         leader = await users_repo.get(tx, assignment.leader_id)
         _ = texts_for(leader.language_code if leader else None)
         await self._notifier.message(tx, assignment.guild_chat_id, render(_))
-
-    async def _tell_admins(self, tx: Tx, render: views.Render) -> None:
-        for admin_id in sorted(self._users.admin_ids):
-            await self.tell(tx, admin_id, render)
-
-    async def zone_of(self, user_id: int) -> ZoneInfo:
-        record = await self._users.get(user_id)
-        if record is not None and record.timezone:
-            with contextlib.suppress(Exception):
-                return ZoneInfo(record.timezone)
-        return self._settings.timezone
 
     # --- handing out --------------------------------------------------------------------------
 
@@ -266,10 +237,11 @@ class WorkService:
             units -= take
             assignment_id = await repo.insert(
                 tx, task_id=task.id, allocation_id=allocation_id, guild_id=guild.id,
-                worker_id=worker.id, units=take, unit_price_minor=price, assigned_by=by,
-                now=now, offer_expires_at=expires, due_at=task.deadline_at)
+                worker_id=worker.id, units=take, unit_price_minor=price,
+                commission_bp=guild.commission_bp, assigned_by=by, now=now,
+                offer_expires_at=expires, due_at=task.deadline_at)
             assignment = await self._get(tx, assignment_id)
-            zone = await self._zone_in(tx, worker)
+            zone = await self.zone_of(worker.id)
             _ = texts_for(worker.language_code)
             await self._notifier.message(
                 tx, worker.id, views.offer(_, assignment, task, self._settings, zone),
@@ -280,12 +252,6 @@ class WorkService:
                                            user_id=worker.id)
             offered.append(Offered(assignment, worker))
         return offered
-
-    async def _zone_in(self, tx: Tx, user: UserRecord) -> ZoneInfo:
-        if user.timezone:
-            with contextlib.suppress(Exception):
-                return ZoneInfo(user.timezone)
-        return self._settings.timezone
 
     async def on_unreachable(self, tx: Tx, row: OutboxRow) -> None:
         """An offer could not be delivered: tell the leader at once, with a link to forward."""
@@ -312,6 +278,8 @@ class WorkService:
         now = self._now()
         async with self._db.transaction() as tx:
             assignment = await self._own(tx, worker_id, assignment_id)
+            if assignment.status == rules.OFFERED and now >= assignment.offer_expires_at:
+                raise OfferExpired(assignment_id=assignment_id)
             if accept:
                 moved = await repo.transition(tx, assignment_id, (rules.OFFERED,),
                                               rules.ACCEPTED, accepted_at=now)
@@ -405,8 +373,10 @@ class WorkService:
             if assignment.status == rules.ACCEPTED and have < assignment.units:
                 raise AssignmentIncomplete(assignment_id=assignment.id, have=have,
                                            units=assignment.units)
+            guild = await guilds_repo.get(tx, assignment.guild_id)
             if not await repo.transition(tx, assignment.id, (rules.ACCEPTED,), rules.SUBMITTED,
-                                         submitted_at=now):
+                                         submitted_at=now,
+                                         needs_precheck=int(bool(guild and guild.precheck))):
                 raise self._state_error(assignment)
             assignment = await self._get(tx, assignment.id)
             worker = await users_repo.get(tx, worker_id)
@@ -421,14 +391,24 @@ class WorkService:
 
     # --- review -------------------------------------------------------------------------------
 
+    async def check_precheck(self, leader_id: int, assignment_id: int,
+                             reader: Database | Tx | None = None) -> AssignmentRecord:
+        """The submission waits for this guild's pre-check, and the caller may do it."""
+        reader = reader or self._db
+        assignment = await self._get(reader, assignment_id)
+        role = await guilds_repo.role_of(reader, assignment.guild_id, leader_id)
+        if role not in ("leader", "deputy"):
+            raise NotAllowed()
+        if assignment.status != rules.SUBMITTED or not assignment.precheck \
+                or assignment.prechecked_at is not None:
+            raise self._state_error(assignment)
+        return assignment
+
     async def precheck(self, leader_id: int, assignment_id: int, passed: bool,
                        reason: str | None = None) -> AssignmentRecord:
         now = self._now()
         async with self._db.transaction() as tx:
-            assignment = await self._get(tx, assignment_id)
-            role = await guilds_repo.role_of(tx, assignment.guild_id, leader_id)
-            if role not in ("leader", "deputy"):
-                raise NotAllowed()
+            assignment = await self.check_precheck(leader_id, assignment_id, tx)
             if passed:
                 if not await repo.mark_prechecked(tx, assignment_id, leader_id, now):
                     raise self._state_error(assignment)
@@ -536,7 +516,7 @@ class WorkService:
                 user = await users_repo.find_by_username(tx, target.username or "") if target \
                     else None
             if user is None:
-                raise NotAMember(who=target.shown if target else str(user_id))
+                raise UnknownUser(who=target.shown if target else str(user_id))
             balance = await ledger_repo.balance(tx, user.id)
             if amount > balance:
                 raise PayoutOverBalance(who=user.mention,

@@ -276,8 +276,19 @@ def task_cancelled(_: Translator, task: TaskRecord, reason: str | None) -> str:
     return _("Task #{id} ({title}) was cancelled by the platform.", id=task.id, title=task.title)
 
 
+def assignment_cancelled(_: Translator, task: TaskRecord, assignment_id: int,
+                         reason: str | None) -> str:
+    text = _("Task #{task_id} ({title}) was cancelled by the platform, so assignment #{id} is "
+             "cancelled: there is nothing more to send for it.", task_id=task.id,
+             title=task.title, id=assignment_id)
+    if reason:
+        text += "\n" + _("Reason: {reason}", reason=reason)
+    return text
+
+
 def task_cancelled_reply(_: Translator, task: TaskRecord) -> str:
-    return _("Task #{id} is cancelled; the guilds involved were told.", id=task.id)
+    return _("Task #{id} is cancelled; the guilds and workers involved were told. Results "
+             "already submitted stay in /review.", id=task.id)
 
 
 def window_closed(_: Translator, task: TaskRecord, awarded: list[tuple[QuoteRecord, int]],

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from bot.clock import from_epoch
 from bot.config import Settings
 from bot.domain.errors import N_
 from bot.domain.work import STATUS_NAMES, Credit
 from bot.i18n import Html, Translator
-from bot.views.common import Keyboard, button, keyboard, money, when
+from bot.views.common import Keyboard, button, keyboard, money, pages, when
 from bot.views.market import RESULT_LABELS
 from storage.market import TaskRecord
 from storage.models import UserRecord
 from storage.work import AssignmentRecord
+
+if TYPE_CHECKING:
+    from bot.services.work import Progress
 
 Render = Callable[[Translator], str]
 KeyboardRender = Callable[[Translator], Keyboard]
@@ -93,8 +97,9 @@ def assigned(_: Translator, offers: list, worker: UserRecord) -> str:
     return text
 
 
-def distributed(_: Translator, offers: list, skipped: list[UserRecord], left: int) -> str:
-    lines = [_("<b>Distributed</b>")]
+def distributed(_: Translator, offers: list, skipped: list[UserRecord], left: int
+                ) -> list[Html]:
+    lines = []
     for o in offers:
         lines.append(_("Assignment #{id}: {units} unit(s) to {who}", id=o.assignment.id,
                        units=o.assignment.units, who=o.worker.mention))
@@ -103,7 +108,7 @@ def distributed(_: Translator, offers: list, skipped: list[UserRecord], left: in
                        names=", ".join(u.mention for u in skipped)))
     if left:
         lines.append(_("{left} unit(s) still unassigned.", left=left))
-    return "\n".join(lines)
+    return pages(_("<b>Distributed</b>"), lines)
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -170,7 +175,8 @@ def precheck_request(_: Translator, a: AssignmentRecord, worker: UserRecord | No
 
 
 def precheck_keyboard(_: Translator, assignment_id: int) -> Keyboard:
-    return keyboard([button(_("Pass to review"), f"a1:pass:{assignment_id}")])
+    return keyboard([button(_("Pass to review"), f"a1:pass:{assignment_id}"),
+                     button(_("Send back"), f"a1:back:{assignment_id}")])
 
 
 # --- review ----------------------------------------------------------------------------------
@@ -197,6 +203,15 @@ def review_keyboard(_: Translator, assignment_id: int) -> Keyboard:
 def review_footer(_: Translator, a: AssignmentRecord) -> str:
     return _("Accept or reject assignment #{id}. Part acceptance: /accept {id} &lt;units&gt;; "
              "rejection with a reason: /reject {id} &lt;reason&gt;.", id=a.id)
+
+
+def send_back_prompt(_: Translator, assignment_id: int) -> str:
+    return _("What should be fixed in assignment #{id}? Reply to this message; the worker "
+             "will see it.", id=assignment_id)
+
+
+def sent_back_reply(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} went back to the worker for rework.", id=a.id)
 
 
 def reject_prompt(_: Translator, assignment_id: int) -> str:
@@ -300,15 +315,16 @@ def guild_earnings(_: Translator, name: str, periods: list[tuple[str, int, int]]
     return "\n".join(lines)
 
 
-def progress(_: Translator, p: object, settings: Settings) -> str:
-    lines = [_("<b>Task #{id}: {title}</b> — your guild holds {allocated} unit(s), {free} not "
-               "yet assigned.", id=p.task_id, title=p.task_title, allocated=p.allocated,
-               free=p.free)]
+def progress(_: Translator, p: Progress, settings: Settings) -> list[Html]:
+    head = _("<b>Task #{id}: {title}</b> — your guild holds {allocated} unit(s), {free} not "
+             "yet assigned.", id=p.task_id, title=p.task_title, allocated=p.allocated,
+             free=p.free)
+    lines = []
     for a, worker, have in p.assignments:
         lines.append(_("#{id} {who}: {units} unit(s), {status}, {have} result(s) in",
                        id=a.id, who=_who(worker, a.worker_id), units=a.units,
                        status=_(STATUS_NAMES[a.status]), have=have))
-    return "\n".join(lines)
+    return pages(head, lines)
 
 
 # --- the clock -------------------------------------------------------------------------------
