@@ -129,8 +129,11 @@ async def test_a_quote_window_is_closed_by_the_sweep(h, admin: FakeUser) -> None
     h.clock.set(datetime(2026, 12, 10, 4, 1, tzinfo=UTC))
     assert (await h.services.sweep.sweep()).quote_windows == [task_id]
     await h.settle()
-    assert "1 quote waits for your decision" in admin.last_message().text
+    assert "1 quote was not awarded and expired" in admin.last_message().text
+    assert "quote #1 was not awarded" in group.last_message().text
     assert (await h.services.sweep.sweep()).quote_windows == []
+    await admin.send("/award 1")
+    assert "Quote #1 is expired" in admin.last_message().text
 
 
 async def test_the_weekly_summary_reaches_worker_guild_and_admin_once(h, admin, guild) -> None:

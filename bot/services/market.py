@@ -381,7 +381,8 @@ class MarketService(Service):
     # --- the quote window (run by the clock) -------------------------------------------------
 
     async def close_due_quote_windows(self) -> list[int]:
-        """Close every quote window past its deadline; auto-award where the admin asked."""
+        """Close every quote window past its deadline: auto-award where the admin asked, then
+        the quotes still pending expire (their guilds are told)."""
         closed = []
         for task in await repo.tasks_with_quote_window_due(self._db, self._now()):
             async with self._db.transaction() as tx:
@@ -396,13 +397,13 @@ class MarketService(Service):
                     for quote_id, units in plan_auto_award(offers, task.units_left):
                         result = await self._award(tx, quote_id, units, by=0)
                         awarded.append((result.quote, units))
-                    current = await self._task(tx, task.id)
-                    if current.status == "open":
-                        await self._close_quotes(tx, current, "expired",
-                                                 "quote window closed", "quote.expired")
+                # The window is the quoting process: what was not awarded by now expires.
                 current = await self._task(tx, task.id)
-                pending_left = len(await repo.quotes_for_task(tx, task.id, ("pending",)))
-                await self._tell_admins(tx, lambda _, t=current, a=awarded, n=pending_left:
+                expired = (await self._close_quotes(tx, current, "expired",
+                                                    "quote window closed", "quote.expired")
+                           if current.status == "open" else [])
+                count = len(expired)
+                await self._tell_admins(tx, lambda _, t=current, a=awarded, n=count:
                                         views.window_closed(_, t, a, n, self._settings))
                 await users_repo.add_audit(tx, actor_id=0, action="task.quote_window_closed",
                                            target_type="task", target_id=task.id,

@@ -292,16 +292,15 @@ def task_cancelled_reply(_: Translator, task: TaskRecord) -> str:
 
 
 def window_closed(_: Translator, task: TaskRecord, awarded: list[tuple[QuoteRecord, int]],
-                  pending_left: int, settings: Settings) -> str:
+                  expired: int, settings: Settings) -> str:
     lines = [_("The quote window of task #{id} ({title}) closed.", id=task.id,
                title=task.title)]
     for quote, units in awarded:
         lines.append(_("Auto-awarded quote #{id}: {guild}, {units} units at {price}.",
                        id=quote.id, guild=quote.guild_name, units=units,
                        price=money_text(quote.price_minor, settings)))
-    if pending_left:
-        lines.append(_.plural("{count} quote waits for your decision: /quotes {id}",
-                              "{count} quotes wait for your decision: /quotes {id}",
-                              pending_left, id=task.id))
+    if expired:
+        lines.append(_.plural("{count} quote was not awarded and expired.",
+                              "{count} quotes were not awarded and expired.", expired))
     lines.append(_("{left} of {units} units left.", left=task.units_left, units=task.units))
     return "\n".join(lines)

@@ -64,8 +64,9 @@ def ask_deadline(_: Translator, zone: tzinfo) -> str:
 
 
 def ask_quote_deadline(_: Translator, zone: tzinfo) -> str:
-    return _("When does the quote window close? YYYY-MM-DD HH:MM ({zone}), or Skip to award "
-             "by hand whenever you like.", zone=str(zone))
+    return _("When does the quote window close? YYYY-MM-DD HH:MM ({zone}); quotes not awarded "
+             "by then expire. Or Skip to take quotes until you have awarded every unit.",
+             zone=str(zone))
 
 
 def skip_keyboard(_: Translator) -> Keyboard:
