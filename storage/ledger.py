@@ -45,43 +45,43 @@ class PeriodSums:
     paid: int
 
 
-async def user_sums(db: Reader, user_id: int, starts: list[int]) -> list[PeriodSums]:
-    """Credits and payouts of the user since each start (epoch s), one query."""
-    columns = []
-    params: dict[str, object] = {"u": user_id}
-    for i, start in enumerate(starts):
-        params[f"s{i}"] = start
-        columns.append(
-            f"COALESCE(SUM(CASE WHEN kind != 'payout' AND created_at >= :s{i}"
-            f" THEN amount_minor END), 0),"
-            f" COALESCE(SUM(CASE WHEN kind = 'payout' AND created_at >= :s{i}"
-            f" THEN -amount_minor END), 0)")
-    row = await db.fetch_one(
-        f"SELECT {', '.join(columns)} FROM ledger WHERE user_id = :u", params)
-    assert row is not None
-    return [PeriodSums(row[2 * i], row[2 * i + 1]) for i in range(len(starts))]
-
-
 @dataclass(frozen=True, slots=True)
 class GuildSums:
     members_earned: int
     commission: int
 
 
-async def guild_sums(db: Reader, guild_id: int, starts: list[int]) -> list[GuildSums]:
+async def _two_sums_since(db: Reader, owner: str, owner_id: int, first: str, second: str,
+                          starts: list[int]) -> list[tuple[int, int]]:
+    """Two conditional sums of amount_minor since each start (epoch s), in one query.
+    `first`/`second` are SQL conditions on `kind`; `owner` is the column the rows belong to."""
+    assert owner in ("user_id", "guild_id")
     columns = []
-    params: dict[str, object] = {"g": guild_id}
+    params: dict[str, object] = {"owner": owner_id}
     for i, start in enumerate(starts):
         params[f"s{i}"] = start
         columns.append(
-            f"COALESCE(SUM(CASE WHEN kind = 'worker_share' AND created_at >= :s{i}"
-            f" THEN amount_minor END), 0),"
-            f" COALESCE(SUM(CASE WHEN kind = 'commission' AND created_at >= :s{i}"
-            f" THEN amount_minor END), 0)")
+            f"COALESCE(SUM(CASE WHEN {first} AND created_at >= :s{i} THEN amount_minor END), 0),"
+            f" COALESCE(SUM(CASE WHEN {second} AND created_at >= :s{i} THEN amount_minor END),"
+            " 0)")
     row = await db.fetch_one(
-        f"SELECT {', '.join(columns)} FROM ledger WHERE guild_id = :g", params)
+        f"SELECT {', '.join(columns)} FROM ledger WHERE {owner} = :owner", params)
     assert row is not None
-    return [GuildSums(row[2 * i], row[2 * i + 1]) for i in range(len(starts))]
+    return [(row[2 * i], row[2 * i + 1]) for i in range(len(starts))]
+
+
+async def user_sums(db: Reader, user_id: int, starts: list[int]) -> list[PeriodSums]:
+    """Credits and payouts of the user since each start."""
+    sums = await _two_sums_since(db, "user_id", user_id, "kind != 'payout'", "kind = 'payout'",
+                                 starts)
+    return [PeriodSums(earned, -paid) for earned, paid in sums]
+
+
+async def guild_sums(db: Reader, guild_id: int, starts: list[int]) -> list[GuildSums]:
+    """Members' shares and the guild's commission since each start."""
+    sums = await _two_sums_since(db, "guild_id", guild_id, "kind = 'worker_share'",
+                                 "kind = 'commission'", starts)
+    return [GuildSums(members, commission) for members, commission in sums]
 
 
 async def entries_for_assignment(db: Reader, assignment_id: int) -> list[tuple[str, int, int]]:

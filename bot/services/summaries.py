@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.clock import Clock, to_epoch
 from bot.config import Settings
 from bot.delivery import Notifier
-from bot.domain.errors import N_, AdminsOnly, DomainError
+from bot.domain.errors import N_, DomainError
 from bot.domain.periods import CATCH_UP, CHOICES, Period, latest_period, so_far
 from bot.domain.work import credit_for
 from bot.i18n import texts_for
+from bot.services.base import Service
 from bot.services.users import UserService
 from bot.views import summaries as views
 from storage import Database
@@ -57,14 +58,10 @@ class Preferences:
     zone_is_default: bool
 
 
-class SummaryService:
+class SummaryService(Service):
     def __init__(self, db: Database, clock: Clock, notifier: Notifier, settings: Settings,
                  users: UserService) -> None:
-        self._db = db
-        self._clock = clock
-        self._notifier = notifier
-        self._settings = settings
-        self._users = users
+        super().__init__(db, clock, notifier, settings, users)
         # (zone, frequency, period key) groups found complete; rebuilt from the database
         # (one query per group) after a restart. Only saves work: the runs table is the truth.
         self._complete: set[tuple[str, str, str]] = set()
@@ -102,8 +99,7 @@ class SummaryService:
 
     async def send_now(self, admin_id: int) -> SummaryReport:
         """/summary: everyone's summary of the period so far, right away."""
-        if not self._users.is_admin(admin_id):
-            raise AdminsOnly()
+        self._require_admin(admin_id)
         async with self._lock:
             report = SummaryReport()
             now = self._clock.now()
