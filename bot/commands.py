@@ -21,6 +21,8 @@ class Command:
     args: str
     summary: str
     audience: Audience
+    # In a guild's group: may members use it too, or only the leader and deputies?
+    members_too: bool = False
 
     @property
     def usage(self) -> str:
@@ -37,7 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("invite", "[new]", N_("Invite link for members; new: replace the old one"),
             Audience.GUILD),
     Command("members", "", N_("Members, roles, and whether I can message them"),
-            Audience.GUILD),
+            Audience.GUILD, members_too=True),
     Command("promote", "@member", N_("Make a member a deputy (leader)"), Audience.GUILD),
     Command("demote", "@member", N_("Make a deputy a plain member again (leader)"),
             Audience.GUILD),
@@ -52,8 +54,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("suspend", "<guild> <reason>", N_("Suspend a guild; its members are told"),
             Audience.ADMIN),
     # --- the task market (guild groups) ---
-    Command("tasks", "", N_("Open tasks and units left"), Audience.GUILD),
-    Command("task", "<task>", N_("One task in full"), Audience.GUILD),
+    Command("tasks", "", N_("Open tasks and units left"), Audience.GUILD, members_too=True),
+    Command("task", "<task>", N_("One task in full"), Audience.GUILD, members_too=True),
     Command("quote", "<task> <price> <units> [note]", N_("Quote for a quote task"),
             Audience.GUILD),
     Command("withdraw", "<quote>", N_("Withdraw your guild's quote"), Audience.GUILD),
@@ -76,10 +78,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("distribute", "<task>", N_("Spread the unassigned units evenly over members"),
             Audience.GUILD),
     Command("progress", "<task>", N_("Who holds which units, and their results"),
-            Audience.GUILD),
+            Audience.GUILD, members_too=True),
     Command("precheck", "on|off", N_("Check members' results before the platform does"),
             Audience.GUILD),
-    Command("earnings", "", N_("The guild's totals and commission"), Audience.GUILD),
+    Command("earnings", "", N_("The guild's totals and commission"), Audience.GUILD,
+            members_too=True),
     # --- workers (private) ---
     Command("tasks", "", N_("Your assignments and what each still needs"), Audience.WORKER),
     Command("submit", "<assignment>", N_("Choose the assignment your next results are for"),

@@ -1,4 +1,4 @@
-"""/start and /help."""
+"""/start and /help: what the caller may do here, by role and chat."""
 
 from __future__ import annotations
 
@@ -11,16 +11,19 @@ from handlers.common import is_private, reply, texts
 
 async def start(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    user = update.effective_user
-    if not is_private(update) or user is None:
-        await reply(update, views.welcome_group(_))
+    private = is_private(update)
+    standing = await context.services.guilds.standing(
+        update.effective_user.id, update.effective_chat.id, private=private)
+    if not private:
+        await reply(update, views.welcome_group(_, standing))
         return
-    is_admin = context.services.users.is_admin(user.id)
-    await reply(update, views.welcome_private(_, name=user.first_name, is_admin=is_admin))
+    await reply(update, views.welcome_private(_, name=update.effective_user.first_name,
+                                              standing=standing))
 
 
 async def help_command(update: Update, context: GuildContext) -> None:
     _ = texts(update)
-    user = update.effective_user
-    is_admin = user is not None and context.services.users.is_admin(user.id)
-    await reply(update, views.help_text(_, private=is_private(update), is_admin=is_admin))
+    private = is_private(update)
+    standing = await context.services.guilds.standing(
+        update.effective_user.id, update.effective_chat.id, private=private)
+    await reply(update, views.help_text(_, private=private, standing=standing))

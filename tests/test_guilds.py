@@ -342,9 +342,9 @@ async def test_a_suspended_guild_cannot_act_and_its_members_are_told(
     bea = h.user("Bea")
     await bea.send(f"/start {payload}")
     assert suspended in bea.last_message().text
-    # /help still answers in the group.
+    # /help still answers in the group, and says the guild is suspended.
     await lee.send("/help", chat=group)
-    assert "Guildwork in a group" in group.last_message().text
+    assert "<b>Cantonese Dubbers</b> (suspended)" in group.last_message().text
 
     # Lifting the suspension: /approve again.
     replies = await admin.send("/approve 1")

@@ -32,7 +32,28 @@ async def test_start_with_bot_name_in_a_group_answers_in_the_group(h: Harness) -
     replies = await lee.send(command_for("/start"), chat=group)
     assert replies and "group chat" in replies[0].text
     await lee.send(command_for("/help"), chat=group)
-    assert "Guildwork in a group" in group.last_message().text
+    assert "This group is not a guild yet" in group.last_message().text
+
+
+async def test_help_in_a_guild_group_depends_on_the_callers_role(h: Harness, admin) -> None:
+    from tests.scenario import approved_guild
+
+    lee, wu = h.user("Lee"), h.user("Wu")
+    group = await approved_guild(h, admin, "Alpha Dubbers", lee, members=(wu,))
+    await lee.send("/help", chat=group)
+    leader_help = group.last_message().text
+    assert "you are its leader" in leader_help
+    assert "/distribute" in leader_help and "/tasks" in leader_help
+    await wu.send("/help", chat=group)
+    member_help = group.last_message().text
+    assert "/tasks" in member_help and "/earnings" in member_help
+    assert "/distribute" not in member_help and "/quote" not in member_help
+    await wu.send("/start")
+    assert "You are a member of Alpha Dubbers" in wu.last_message().text
+    await wu.send("/help")
+    assert "You are a member of Alpha Dubbers" in wu.last_message().text
+    await lee.send("/start", chat=group)
+    assert "home of guild Alpha Dubbers" in group.last_message().text
 
 
 async def test_names_are_escaped_in_html_replies(h: Harness) -> None:

@@ -70,6 +70,15 @@ async def no_open_assignments(db: Reader, user_id: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class Standing:
+    """Who someone is where they write: for /start and /help."""
+
+    is_admin: bool
+    guild: GuildRecord | None  # private: their guild; group: the guild whose home this is
+    role: str | None  # their role in that guild, if they are a member
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """An admin's decision on a guild: the guild after it, and the status it had before."""
 
@@ -168,6 +177,15 @@ class GuildService:
     async def membership(self, user_id: int, *, db: Reader | None = None
                          ) -> tuple[GuildRecord, str] | None:
         return await repo.membership(db or self._db, user_id)
+
+    async def standing(self, user_id: int, chat_id: int, *, private: bool) -> Standing:
+        is_admin = self._users.is_admin(user_id)
+        if private:
+            found = await repo.membership(self._db, user_id)
+            return Standing(is_admin, *(found or (None, None)))
+        guild = await repo.get_by_chat(self._db, chat_id)
+        role = await repo.role_of(self._db, guild.id, user_id) if guild else None
+        return Standing(is_admin, guild, role)
 
     async def suspended_in_chat(self, chat_id: int) -> GuildRecord | None:
         """The suspended guild whose home is this chat, if any (no query for other chats)."""

@@ -1,39 +1,69 @@
-"""/start and /help texts."""
+"""/start and /help texts, by role and chat."""
 
 from __future__ import annotations
 
-from bot.commands import Audience, for_audiences
+from bot.commands import Audience, Command, for_audiences
+from bot.domain.guilds import ROLE_NAMES, STATUS_NAMES
 from bot.i18n import Html, Translator
+from bot.services.guilds import Standing
+
+_LEADING = ("leader", "deputy")
+
+
+def _lines(_: Translator, commands: list[Command]) -> Html:
+    return Html("\n".join(_("{usage} — {summary}", usage=c.usage, summary=_(c.summary))
+                          for c in commands))
 
 
 def command_list(_: Translator, audiences: tuple[Audience, ...]) -> Html:
-    lines = []
-    for cmd in for_audiences(*audiences):
-        lines.append(_("{usage} — {summary}", usage=cmd.usage, summary=_(cmd.summary)))
-    return Html("\n".join(lines))
+    return _lines(_, for_audiences(*audiences))
 
 
-def help_text(_: Translator, *, private: bool, is_admin: bool) -> Html:
+def help_text(_: Translator, *, private: bool, standing: Standing) -> Html:
     if not private:
-        return _(
-            "<b>Guildwork in a group</b>\n{commands}",
-            commands=command_list(_, (Audience.ANYONE, Audience.GUILD)),
-        )
+        return _group_help(_, standing)
     parts = [_("<b>What you can do here</b>\n{commands}",
                commands=command_list(_, (Audience.ANYONE, Audience.WORKER)))]
-    if is_admin:
+    if standing.guild is not None and standing.role is not None:
+        parts.append(_("You are a {role} of {guild}. Results go to me here, in private; the "
+                       "guild's commands work in its group.",
+                       role=_(ROLE_NAMES[standing.role]), guild=standing.guild.name))
+    if standing.is_admin:
         parts.append(_("<b>Platform admin</b>\n{commands}",
                        commands=command_list(_, (Audience.ADMIN,))))
     return Html("\n\n".join(parts))
 
 
-def welcome_private(_: Translator, *, name: str, is_admin: bool) -> Html:
-    if is_admin:
+def _group_help(_: Translator, standing: Standing) -> Html:
+    guild = standing.guild
+    everyone = [c for c in for_audiences(Audience.ANYONE, Audience.GUILD)
+                if c.audience is Audience.ANYONE or c.members_too]
+    if guild is None:
+        return _("<b>Guildwork in a group</b>\nThis group is not a guild yet. An administrator "
+                 "of the group can register it: /register &lt;guild name&gt;. An admin of the "
+                 "platform then approves it.")
+    if standing.role in _LEADING:
+        leading = [c for c in for_audiences(Audience.GUILD) if not c.members_too]
+        return _("<b>{guild}</b> ({status}) — you are its {role}.\n<b>For everyone</b>\n"
+                 "{everyone}\n<b>For the leader and deputies</b>\n{leading}", guild=guild.name,
+                 status=_(STATUS_NAMES[guild.status]), role=_(ROLE_NAMES[standing.role]),
+                 everyone=_lines(_, everyone), leading=_lines(_, leading))
+    return _("<b>{guild}</b> ({status})\n{everyone}\nThe leader and deputies quote, claim and "
+             "hand out work; you get your assignments from me in private.", guild=guild.name,
+             status=_(STATUS_NAMES[guild.status]), everyone=_lines(_, everyone))
+
+
+def welcome_private(_: Translator, *, name: str, standing: Standing) -> Html:
+    if standing.is_admin:
         return _(
             "Welcome, {name}! You are a platform admin of Guildwork: you approve guilds, post "
             "tasks, review results and record payouts here. Send /help for your commands.",
             name=name,
         )
+    if standing.guild is not None and standing.role is not None:
+        return _("Welcome back, {name}! You are a {role} of {guild}. Your assignments: /tasks. "
+                 "Your earnings: /earnings. Everything else: /help.", name=name,
+                 role=_(ROLE_NAMES[standing.role]), guild=standing.guild.name)
     return _(
         "Welcome to Guildwork, {name}! Guilds take paid tasks here and hand them to their "
         "members. To join a guild, open the invite link your guild leader shares. "
@@ -42,7 +72,10 @@ def welcome_private(_: Translator, *, name: str, is_admin: bool) -> Html:
     )
 
 
-def welcome_group(_: Translator) -> Html:
+def welcome_group(_: Translator, standing: Standing) -> Html:
+    if standing.guild is not None and standing.guild.status == "approved":
+        return _("Hello! This group is the home of guild {guild}. Send /help to see the "
+                 "commands here.", guild=standing.guild.name)
     return _(
         "Hello! Guildwork runs a guild's work from its group chat: the leader quotes for and "
         "claims tasks, hands units to members, and members upload their results to me in "
