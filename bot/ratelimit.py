@@ -48,6 +48,7 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
         self._reserve = max(1.0, overall_max_rate * bulk_reserve)
         self._tick = overall_time_period / overall_max_rate
         self._interactive_waiting = 0
+        self._bulk_gate = asyncio.Lock()
         self._resume = asyncio.Event()
         self._resume.set()
         self._resume_handle: asyncio.TimerHandle | None = None
@@ -90,10 +91,13 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
             finally:
                 self._interactive_waiting -= 1
             return
-        while self._interactive_waiting or not self._overall.has_capacity(1 + self._reserve):
-            await asyncio.sleep(self._tick)
-            await self._resume.wait()
-        await self._overall.acquire()
+        # One bulk sender at a time watches the bucket; the others wait their turn on the gate
+        # (first in, first out) instead of each waking up every tick.
+        async with self._bulk_gate:
+            while self._interactive_waiting or not self._overall.has_capacity(1 + self._reserve):
+                await asyncio.sleep(self._tick)
+                await self._resume.wait()
+            await self._overall.acquire()
 
     async def process_request(
         self,
