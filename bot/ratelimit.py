@@ -43,6 +43,7 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
         self._group_max_rate = group_max_rate
         self._group_time_period = group_time_period
         self._groups: dict[int | str, AsyncLimiter] = {}
+        self._prune_at = 512
         self._max_retries = max_retries
         # Tokens the bulk lane leaves in the bucket for replies (at least one).
         self._reserve = max(1.0, overall_max_rate * bulk_reserve)
@@ -65,10 +66,13 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
         return not self._resume.is_set()
 
     def _group_limiter(self, group_id: int | str) -> AsyncLimiter:
-        if len(self._groups) > 512:
+        if len(self._groups) > self._prune_at:
+            # Forget groups whose bucket has drained. Done when the table doubles, not on every
+            # request: walking 2,000 guilds' limiters per message cost half of a group reply.
             for key, limiter in list(self._groups.items()):
                 if key != group_id and limiter.has_capacity(limiter.max_rate):
                     del self._groups[key]
+            self._prune_at = max(512, 2 * len(self._groups))
         limiter = self._groups.get(group_id)
         if limiter is None:
             limiter = self._groups[group_id] = AsyncLimiter(

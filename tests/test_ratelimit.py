@@ -116,3 +116,16 @@ async def test_a_command_is_answered_while_a_fan_out_is_being_sent(db_path: Path
         assert delivered_when_answered < len(workers)  # she did not wait for the fan-out
         await h.settle()
         assert all(len(w.messages()) == 1 for w in workers)
+
+
+async def test_group_buckets_are_kept_per_group_and_forgotten_once_drained() -> None:
+    limiter = PriorityRateLimiter(overall_max_rate=1000, group_max_rate=20, group_time_period=60)
+
+    async def send() -> bool:
+        return True
+
+    for chat in range(1, 1201):
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": -chat}, None)
+    # Every group's bucket holds one message of its 20 a minute, so none could be forgotten.
+    assert len(limiter._groups) == 1200
+    assert not limiter._groups[-1].has_capacity(20)
