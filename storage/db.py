@@ -7,6 +7,7 @@ Every aiosqlite call is a hop to its worker thread, so the helpers here do one h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -96,15 +97,17 @@ class Database:
         """BEGIN IMMEDIATE … COMMIT, one writer at a time; rolls back on any exception."""
         async with self._write_lock:
             conn = self.writer
-            await conn.execute("BEGIN IMMEDIATE")
             tx = Tx(conn)
             try:
+                await conn.execute("BEGIN IMMEDIATE")
                 yield tx
                 await conn.execute("COMMIT")
             except BaseException:
-                # A failed COMMIT (disk full, deferred constraint) leaves the transaction open;
-                # some errors end it already, and a second ROLLBACK would mask the first error.
-                if conn.in_transaction:
+                # Failed or cancelled anywhere (even while BEGIN or COMMIT was still running on
+                # the connection's thread), the next writer must find no transaction open.
+                # Statements run in order on that thread, so this ROLLBACK comes after whatever
+                # was already sent; when nothing is open any more it fails, harmlessly.
+                with contextlib.suppress(sqlite3.OperationalError):
                     await conn.execute("ROLLBACK")
                 raise
         for callback in tx._after_commit:

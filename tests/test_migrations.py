@@ -288,3 +288,32 @@ async def test_transactions_are_serialised(db: Database) -> None:
     assert order in (["a begin", "a end", "b begin", "b end"],
                      ["b begin", "b end", "a begin", "a end"])
     assert await db.fetch_value("SELECT count(*) FROM audit_log") == 2
+
+
+async def test_a_writer_cancelled_at_any_point_leaves_no_transaction_open(tmp_path) -> None:
+    """A cancelled task (a stopping dispatcher, a timed-out job) must not leave the shared
+    connection inside a transaction: every later writer would fail."""
+    import asyncio
+
+    from storage.db import Database
+
+    db = Database(str(tmp_path / "cancel.db"))
+    await db.open()
+    try:
+        for steps in range(0, 6):  # cancel while BEGIN, the body or COMMIT is in flight
+            async def writer() -> None:
+                async with db.transaction() as tx:
+                    await tx.execute("INSERT INTO admins (user_id, granted_at) VALUES (1, 0)"
+                                     " ON CONFLICT DO NOTHING")
+                    await asyncio.sleep(0)
+
+            task = asyncio.create_task(writer())
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            async with db.transaction() as tx:  # the next writer still gets a clean connection
+                await tx.execute("SELECT 1")
+            assert not db.writer.in_transaction
+    finally:
+        await db.close()
