@@ -1,0 +1,61 @@
+"""The benchmark harness runs end to end at tiny sizes and reports every case.
+
+Figures are not asserted (speed is measured in bench/, never in tests); what is checked is that
+each case ran, produced numbers and ratios, kept per-chat order, and lost and duplicated nothing
+except what the kill-and-restart case can only repeat: the sends in flight at the kill.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.__main__ import main
+
+
+def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: Path) -> None:
+    out = tmp_path / "smoke.json"
+    code = main(["--smoke", "--workers", "600", "--guilds", "20", "--ledger-rows", "6000",
+                 "--workdir", str(tmp_path / "work"), "--out", str(out)])
+    assert code == 0
+    result = json.loads(out.read_text())
+    meta = result["meta"]
+    assert meta["machine"]["nproc"] >= 1 and meta["versions"]["python"]
+    assert meta["platform"]["counts"]["ledger"] == 6000
+    cases = result["cases"]
+    assert sorted(cases) == ["1", "2", "3", "4", "5"]
+    assert all(case["status"] == "ok" for case in cases.values()), cases
+
+    measured = [c for c in cases["1"]["commands"] if c["status"] == "ok"]
+    assert len(measured) >= 5
+    for command in measured:
+        assert command["bot_updates_per_s"] > 0 and command["bare_updates_per_s"] > 0
+        assert command["cost_ratio"] > 0
+        assert command["bot_good_replies"] == command["bot_updates"], command["command"]
+
+    latency = cases["2"]
+    assert latency["throughput_ratio"] > 0
+    assert latency["concurrent"]["order"]["order_held"]
+    assert latency["concurrent"]["updates_done"] == latency["updates"]
+
+    push = cases["3"]
+    for run in push["rates"]:
+        assert run["delivered"] > 0 and run["share_of_cap"] >= 0
+        assert run["lost"] == 0 and run["duplicated"] == 0
+    replies = push["replies"]
+    assert replies["ratio_priority"] > 0 and replies["ratio_stock"] > 0
+    crash = push["crash"]
+    assert crash["lost"] == 0
+    # At-least-once: only a send that was in flight (sent, not yet marked) when the process
+    # was killed can arrive twice.
+    assert crash["duplicated"] <= crash["sent_but_not_marked_at_kill"]
+    assert crash["outbox_at_end"].get("pending", 0) == 0
+
+    summaries = cases["4"]
+    assert summaries["service"]["workers"] > 0 and summaries["time_ratio"] > 0
+    assert summaries["bare"]["rows_read"] > 0
+
+    footprint = cases["5"]
+    assert footprint["bot_users"]["users"] == 600
+    assert all(value > 0 for value in footprint["ratios"].values() if value is not None)
+    assert result["table"]
