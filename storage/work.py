@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from storage.db import Database, Row, Tx
@@ -230,14 +231,19 @@ async def add_result(tx: Tx, *, assignment_id: int, round: int, kind: str,
                      mime_type: str | None, file_size: int | None, text: str | None,
                      now: int) -> int | None:
     """Store a result; None when the same file was already submitted (by anyone)."""
-    cursor = await tx.execute(
-        "INSERT OR IGNORE INTO results (assignment_id, round, kind, file_id, file_unique_id,"
-        " file_name, mime_type, file_size, text, created_at) VALUES (:a, :round, :kind, :fid,"
-        " :fuid, :name, :mime, :size, :text, :now)",
-        {"a": assignment_id, "round": round, "kind": kind, "fid": file_id,
-         "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
-         "text": text, "now": now})
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    try:
+        cursor = await tx.execute(
+            "INSERT INTO results (assignment_id, round, kind, file_id, file_unique_id,"
+            " file_name, mime_type, file_size, text, created_at) VALUES (:a, :round, :kind,"
+            " :fid, :fuid, :name, :mime, :size, :text, :now)",
+            {"a": assignment_id, "round": round, "kind": kind, "fid": file_id,
+             "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
+             "text": text, "now": now})
+    except sqlite3.IntegrityError as exc:
+        if "results.file_unique_id" in str(exc):
+            return None
+        raise
+    return cursor.lastrowid
 
 
 async def result_count(db: Reader, assignment_id: int, round: int) -> int:
