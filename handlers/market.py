@@ -42,16 +42,14 @@ async def task(update: Update, context: GuildContext) -> None:
     _ = texts(update)
     usage = command("task").usage
     task_id = id_arg(require_args(context.args, 1, usage)[0], usage)
-    private = is_private(update)
     details = await context.services.market.task_details(
         task_id, viewer_id=update.effective_user.id, chat_id=update.effective_chat.id,
-        private=private)
+        private=is_private(update))
     zone = await context.services.market.zone_of(update.effective_user.id)
     for page in views.task_details(
             _, details.task, context.services.settings, zone, quotes=details.quotes,
             allocations=details.allocations, attachments=len(details.attachments),
-            admin=bool(details.quotes or details.allocations) or (
-                private and context.services.users.is_admin(update.effective_user.id))):
+            admin=details.admin_view):
         await reply(update, page)
 
 

@@ -490,3 +490,17 @@ async def test_a_suspended_guild_is_not_awarded_new_work(h, admin, market) -> No
     assert await h.services.market.close_due_quote_windows() == [task_id]
     allocations = await market_repo.allocations_for_task(h.services.db, task_id)
     assert [(a.guild_name, a.units) for a in allocations] == [("Beta Voices", 60)]
+
+
+async def test_a_guild_member_can_read_a_task_in_private_others_cannot(h, admin, market) -> None:
+    from tests.scenario import approved_guild
+
+    wu = h.user("Wu")
+    await approved_guild(h, admin, "Delta", h.user("Dan"), members=(wu,))
+    task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
+    await wu.send(f"/task {task_id}")
+    assert "One photo of a shop front per unit" in wu.last_message().text
+    assert "Allocations" not in wu.last_message().text
+    stranger = h.user("Stranger")
+    await stranger.send(f"/task {task_id}")
+    assert "Tasks are for guild members" in stranger.last_message().text

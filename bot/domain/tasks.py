@@ -44,6 +44,10 @@ class TaskNotFound(DomainError):
     text = N_("Task #{task_id} was not found.")
 
 
+class NotGuildMemberAnywhere(DomainError):
+    text = N_("Tasks are for guild members: join a guild through its invite link first.")
+
+
 class TaskNotOpen(DomainError):
     text = N_("Task #{task_id} is {status}: it takes no more quotes or claims.")
 

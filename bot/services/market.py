@@ -8,13 +8,14 @@ from typing import Protocol
 from bot.clock import Clock, from_epoch, to_epoch
 from bot.config import Settings
 from bot.delivery import Notifier
-from bot.domain.errors import N_, AdminsOnly
+from bot.domain.errors import N_
 from bot.domain.guilds import APPROVED, ensure_active
 from bot.domain.tasks import (
     MAX_NOTE,
     STATUS_NAMES,
     ClaimOnQuoteTask,
     NotEnoughUnits,
+    NotGuildMemberAnywhere,
     PriceOverCap,
     QuoteNotFound,
     QuoteNotPending,
@@ -51,6 +52,8 @@ class GuildLookup(Protocol):
     async def acting_guild(self, chat_id: int, user_id: int) -> GuildRecord: ...
 
     async def guild_in_chat(self, chat_id: int) -> GuildRecord: ...
+
+    async def membership(self, user_id: int) -> tuple[GuildRecord, str] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ class TaskDetails:
     quotes: list[QuoteRecord]
     allocations: list[repo.AllocationRecord]
     attachments: list[AttachmentRecord]
+    admin_view: bool  # quotes and allocations included
 
 
 class MarketService(Service):
@@ -176,16 +180,21 @@ class MarketService(Service):
 
     async def task_details(self, task_id: int, *, viewer_id: int, chat_id: int,
                            private: bool) -> TaskDetails:
-        """Anyone in a guild chat sees the task; admins in private also see quotes and units."""
+        """Anyone in a guild chat, or any guild member in private, sees the task (it was
+        announced to every guild); admins in private also see its quotes and allocations."""
         is_admin = private and self._users.is_admin(viewer_id)
         if not is_admin:
             if private:
-                raise AdminsOnly()
-            await self._guilds.guild_in_chat(chat_id)
+                found = await self._guilds.membership(viewer_id)
+                if found is None or found[0].status != "approved":
+                    raise NotGuildMemberAnywhere()
+            else:
+                await self._guilds.guild_in_chat(chat_id)
         task = await self._task(self._db, task_id)
         quotes = await repo.quotes_for_task(self._db, task_id) if is_admin else []
         allocations = await repo.allocations_for_task(self._db, task_id) if is_admin else []
-        return TaskDetails(task, quotes, allocations, await repo.attachments(self._db, task_id))
+        return TaskDetails(task, quotes, allocations, await repo.attachments(self._db, task_id),
+                           is_admin)
 
     # --- quotes -------------------------------------------------------------------------------
 
