@@ -146,8 +146,8 @@ def register_handlers(app: Application) -> None:
         CommandHandler("reject", work.reject),
         CommandHandler("payout", work.payout),
         CallbackQueryHandler(work.offer_button, pattern=r"^a1:(accept|decline|submit):\d+$"),
-        CallbackQueryHandler(work.review_button, pattern=r"^a1:(approve|reject):\d+$"),
-        CallbackQueryHandler(work.precheck_button, pattern=r"^a1:(pass|back):\d+$"),
+        CallbackQueryHandler(work.review_button, pattern=r"^a1:(approve|reject):\d+(:\d+)?$"),
+        CallbackQueryHandler(work.precheck_button, pattern=r"^a1:(pass|back):\d+(:\d+)?$"),
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
         CommandHandler("summary", settings_handlers.summary),

@@ -305,10 +305,14 @@ class OutboxDispatcher:
             # Normally marked one by one already (a no-op then); this catches any whose own
             # commit failed.
             await outbox_repo.mark_sent(tx, sent, now)
+            # A chat's rows after a failed one wait at least as long as it does, so that they
+            # stay in order (outcomes list each chat's failed row before the rows it held up).
+            held: dict[int, int] = {}
             for o in outcomes:
                 if o.kind in ("flood", "skipped"):
-                    await outbox_repo.postpone(tx, o.row.id, now + int(o.wait + 0.999), o.error,
-                                               count=False)
+                    await outbox_repo.postpone(
+                        tx, o.row.id, max(now + int(o.wait + 0.999), held.get(o.row.chat_id, 0)),
+                        o.error, count=False)
                 elif o.kind == "retry":
                     if o.row.attempts + 1 >= self._max_attempts:
                         log.error("outbox %s: giving up after %s attempts: %s", o.row.id,
@@ -316,6 +320,7 @@ class OutboxDispatcher:
                         await outbox_repo.close(tx, o.row.id, "failed", o.error)
                     else:
                         backoff = min(600, 5 * 2**o.row.attempts)
+                        held[o.row.chat_id] = now + backoff
                         await outbox_repo.postpone(tx, o.row.id, now + backoff, o.error,
                                                    count=True)
                 elif o.kind == "failed":

@@ -81,11 +81,16 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
         return limiter
 
     def _pause(self, seconds: float) -> None:
-        """Hold every request for `seconds`: Telegram's flood wait applies to the whole bot."""
+        """Hold every request for `seconds`: Telegram's flood wait applies to the whole bot.
+        A shorter wait answered while a longer one runs does not end the longer one early."""
+        loop = asyncio.get_running_loop()
+        handle = self._resume_handle
+        if self.paused and handle is not None and handle.when() >= loop.time() + seconds:
+            return
         self._resume.clear()
-        if self._resume_handle is not None:
-            self._resume_handle.cancel()
-        self._resume_handle = asyncio.get_running_loop().call_later(seconds, self._resume.set)
+        if handle is not None:
+            handle.cancel()
+        self._resume_handle = loop.call_later(seconds, self._resume.set)
 
     async def _acquire_overall(self, lane: Lane) -> None:
         if lane is Lane.INTERACTIVE:

@@ -193,7 +193,7 @@ async def review(update: Update, context: GuildContext) -> None:
     for found in item.results:
         await _resend(context, chat_id, found)
     await reply(update, views.review_footer(_, item.assignment),
-                views.review_keyboard(_, item.assignment.id))
+                views.review_keyboard(_, item.assignment.id, item.assignment.round))
 
 
 async def _resend(context: GuildContext, chat_id: int, found: object) -> None:
@@ -246,25 +246,31 @@ async def reject(update: Update, context: GuildContext) -> None:
 
 
 async def review_button(update: Update, context: GuildContext) -> None:
-    """a1:approve:<id> accepts in full; a1:reject:<id> asks for the reason."""
+    """a1:approve:<id>[:<round>] accepts in full; a1:reject:<id>[:<round>] asks for the
+    reason. The round is the submission the buttons were shown under."""
     query = update.callback_query
     await query.answer()
     _ = texts(update)
-    _prefix, action, raw_id = query.data.split(":")
-    assignment_id = int(raw_id)
+    action, assignment_id, round = _review_data(query.data)
     work = context.services.work
     if action == "approve":
-        decided = await work.approve(update.effective_user.id, assignment_id)
+        decided = await work.approve(update.effective_user.id, assignment_id, round=round)
         await _close(query.message)
         await reply(update, views.approved_reply(_, decided.assignment, decided.credit,
                                                  context.services.settings))
         return
-    await work.next_for_review(update.effective_user.id, assignment_id)  # still reviewable?
+    await work.next_for_review(update.effective_user.id, assignment_id, round)  # reviewable?
     prompt = await query.message.reply_text(
         views.reject_prompt(_, assignment_id),
         reply_markup=ForceReply(selective=True))
     context.user_data.setdefault(REJECT_PROMPTS, {})[prompt.message_id] = ("reject",
-                                                                          assignment_id)
+                                                                          assignment_id, round)
+
+
+def _review_data(data: str) -> tuple[str, int, int | None]:
+    """(action, assignment id, round or None for buttons sent before rounds were named)."""
+    _prefix, action, raw_id, *raw_round = data.split(":")
+    return action, int(raw_id), int(raw_round[0]) if raw_round else None
 
 
 def awaiting_reject_reason(app: Application) -> MessageFilter:
@@ -276,13 +282,15 @@ async def reject_reason(update: Update, context: GuildContext) -> None:
     _ = texts(update)
     message = update.effective_message
     prompts = context.user_data.get(REJECT_PROMPTS, {})
-    action, assignment_id = prompts[message.reply_to_message.message_id]
+    action, assignment_id, *rest = prompts[message.reply_to_message.message_id]
+    round = rest[0] if rest else None
     work, user_id = context.services.work, update.effective_user.id
     if action == "back":
-        returned = await work.precheck(user_id, assignment_id, False, message.text or "")
+        returned = await work.precheck(user_id, assignment_id, False, message.text or "",
+                                       round)
         text = views.sent_back_reply(_, returned)
     else:
-        decided = await work.reject(user_id, assignment_id, message.text or "")
+        decided = await work.reject(user_id, assignment_id, message.text or "", round)
         text = views.rejected_reply(_, decided.assignment)
     # Dropped only once it worked: a refused reason leaves the prompt open for another reply.
     prompts.pop(message.reply_to_message.message_id, None)
@@ -295,17 +303,18 @@ async def precheck_button(update: Update, context: GuildContext) -> None:
     query = update.callback_query
     await query.answer()
     _ = texts(update)
-    _prefix, action, raw_id = query.data.split(":")
+    action, assignment_id, round = _review_data(query.data)
     work = context.services.work
     if action == "pass":
-        passed = await work.precheck(update.effective_user.id, int(raw_id), True)
+        passed = await work.precheck(update.effective_user.id, assignment_id, True, round=round)
         await _close(query.message)
         await reply(update, views.prechecked_reply(_, passed))
         return
-    await work.check_precheck(update.effective_user.id, int(raw_id))
-    prompt = await query.message.reply_text(views.send_back_prompt(_, int(raw_id)),
+    await work.check_precheck(update.effective_user.id, assignment_id, round=round)
+    prompt = await query.message.reply_text(views.send_back_prompt(_, assignment_id),
                                             reply_markup=ForceReply(selective=True))
-    context.user_data.setdefault(REJECT_PROMPTS, {})[prompt.message_id] = ("back", int(raw_id))
+    context.user_data.setdefault(REJECT_PROMPTS, {})[prompt.message_id] = ("back",
+                                                                          assignment_id, round)
 
 
 async def payout(update: Update, context: GuildContext) -> None:

@@ -305,6 +305,19 @@ async def review_overdue(db: Reader, now: int, limit: int = 500) -> list[int]:
     return [r[0] for r in rows]
 
 
+async def tasks_to_close(db: Reader, now: int, limit: int = 200) -> list[tuple[int, int]]:
+    """(task id, units) of open or allocated tasks past their deadline with no assignment
+    still open. Tasks still waiting on a review are left out here, not skipped by the caller:
+    a page of those would otherwise hide every later task from the sweep for good."""
+    rows = await db.fetch_all(
+        "SELECT t.id, t.units FROM tasks t WHERE t.status IN ('open', 'allocated')"
+        " AND t.deadline_at <= :now AND NOT EXISTS (SELECT 1 FROM assignments a"
+        " WHERE a.task_id = t.id"
+        " AND a.status IN ('offered', 'accepted', 'submitted', 'rejected'))"
+        " ORDER BY t.deadline_at, t.id LIMIT :limit", {"now": now, "limit": limit})
+    return [(r[0], r[1]) for r in rows]
+
+
 async def submitted_count_for_task(db: Reader, task_id: int) -> int:
     row = await db.fetch_one(
         "SELECT COUNT(*) FROM assignments WHERE task_id = :t AND status IN"

@@ -258,3 +258,35 @@ async def test_the_summary_time_comes_from_the_settings(db_path: Path) -> None:
         someone = h.user("Someone")
         await someone.send("/settings")
         assert "at 08:30" in someone.last_message().text
+
+
+async def test_tasks_waiting_on_reviews_do_not_keep_later_tasks_from_closing(
+        h, admin, guild) -> None:
+    """More tasks past their deadline with work in review than one sweep reads must not hide
+    a later task that has nothing left in flight: it is closed all the same."""
+    db = h.services.db
+    task = await market_repo.get_task(db, guild["task"])
+    assert task is not None
+    wu = await h.services.users.get(guild["wu"].id)
+    assert wu is not None
+    columns = [r[1] for r in await db.fetch_all("PRAGMA table_info(tasks)") if r[1] != "id"]
+    copied = ", ".join(c if c not in ("deadline_at", "review_days") else
+                       {"deadline_at": ":early", "review_days": "60"}[c] for c in columns)
+    async with db.transaction() as tx:
+        for _n in range(201):  # one more than a sweep reads at a time
+            cursor = await tx.execute(
+                f"INSERT INTO tasks ({', '.join(columns)}) SELECT {copied} FROM tasks"
+                " WHERE id = :id", {"id": task.id, "early": task.deadline_at - 3600})
+            await tx.execute(
+                "INSERT INTO assignments (task_id, allocation_id, guild_id, worker_id, units,"
+                " unit_price_minor, status, assigned_by, offered_at, offer_expires_at, due_at,"
+                " submitted_at) SELECT :t, al.id, al.guild_id, :w, 1, al.unit_price_minor,"
+                " 'submitted', :w, 0, 0, :due, :submitted FROM allocations al"
+                " WHERE al.task_id = :task",
+                {"t": cursor.lastrowid, "w": wu.id, "task": task.id,
+                 "due": task.deadline_at - 3600, "submitted": task.deadline_at - 7200})
+    h.clock.set(DUE + timedelta(minutes=1))
+    report = await h.services.sweep.sweep()
+    assert report.tasks_closed == [task.id]  # the 201 tasks in review stay open
+    closed = await market_repo.get_task(db, task.id)
+    assert closed is not None and closed.status == "expired"

@@ -162,3 +162,19 @@ async def test_a_flood_wait_keeps_the_later_notices_of_that_chat_behind(h: Harne
     h.clock.advance(timedelta(seconds=2))
     await h.settle()
     assert bob.texts() == ["step 0", "step 1", "step 2"]
+
+
+async def test_after_a_network_error_a_chat_gets_its_notices_in_the_order_queued(
+        h: Harness) -> None:
+    """The rows behind a failed one wait with it: an offer's attachments never arrive before
+    the offer itself."""
+    bob = h.user("Bob")
+    h.api.fail_next("sendMessage", chat_id=bob.id, kind="network")
+    async with h.services.db.transaction() as tx:
+        await h.services.notifier.message(tx, bob.id, "First, the offer.", user_id=bob.id)
+        await h.services.notifier.message(tx, bob.id, "Then, its details.", user_id=bob.id)
+    await h.settle()
+    assert bob.messages() == []
+    h.clock.advance(timedelta(seconds=5))  # the first back-off
+    await h.settle()
+    assert bob.texts() == ["First, the offer.", "Then, its details."]

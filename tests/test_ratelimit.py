@@ -129,3 +129,24 @@ async def test_group_buckets_are_kept_per_group_and_forgotten_once_drained() -> 
     # Every group's bucket holds one message of its 20 a minute, so none could be forgotten.
     assert len(limiter._groups) == 1200
     assert not limiter._groups[-1].has_capacity(20)
+
+
+async def test_a_shorter_flood_wait_does_not_cut_a_longer_one_short() -> None:
+    limiter = PriorityRateLimiter()
+    answered = asyncio.Event()
+
+    async def flood(seconds: float) -> bool:
+        await answered.wait()  # both requests in flight when Telegram answers
+        raise RetryAfter(seconds)
+
+    sends = [asyncio.create_task(limiter.process_request(
+        flood, (seconds,), {}, "sendMessage", {"chat_id": 5 + seconds}, Lane.BULK))
+        for seconds in (1, 0)]  # 1.1 s asked first, then 0.1 s
+    await asyncio.sleep(0.05)
+    answered.set()
+    results = await asyncio.gather(*sends, return_exceptions=True)
+    assert all(isinstance(r, RetryAfter) for r in results)
+    await asyncio.sleep(0.3)
+    assert limiter.paused  # still inside the longer wait
+    await asyncio.sleep(1.0)
+    assert not limiter.paused

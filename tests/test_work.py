@@ -384,3 +384,53 @@ def test_result_types_accept_what_clients_really_send() -> None:
     assert not result_kind_allowed("voice", "photo")
     assert result_kind_allowed("any", "video")
     assert not result_kind_allowed("text", "document", "text/plain")
+
+
+async def test_review_buttons_under_an_earlier_round_are_refused(h, admin, guild) -> None:
+    """Accept under a review of results since rejected and redone would pay for work the admin
+    never saw: the buttons belong to the round they showed."""
+    lee, wu = guild["lee"], guild["wu"]
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=guild["group"])
+    assignment_id = assignment_ids(wu.last_message().text)[0]
+    await wu.press("Accept")
+    await wu.send_voice()
+    await wu.press("Submit")
+    await admin.send("/review")
+    old_review = admin.last_message()
+    assert old_review.button_texts == ["Accept", "Reject"]
+    await admin.send(f"/reject {assignment_id} Line 1 is cut off")
+    await wu.send_voice()
+    await wu.press("Submit")
+
+    await admin.press("Accept", message=old_review)
+    assert "earlier submission" in admin.last_alert()
+    assert await ledger_repo.entries_for_assignment(h.services.db, assignment_id) == []
+    await admin.press("Reject", message=old_review)
+    assert "earlier submission" in admin.last_alert()
+
+    await admin.send("/review")
+    await admin.press("Accept")
+    entries = await ledger_repo.entries_for_assignment(h.services.db, assignment_id)
+    assert [kind for kind, _, _ in entries] == ["worker_share", "commission"]
+
+
+async def test_pre_check_buttons_under_an_earlier_round_are_refused(h, admin, guild) -> None:
+    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
+    await lee.send("/precheck on", chat=group)
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    assignment_id = assignment_ids(wu.last_message().text)[0]
+    await wu.press("Accept")
+    await wu.send_voice()
+    await wu.press("Submit")
+    first = lee.last_message()
+    await lee.press("Send back", message=first)
+    await lee.reply(lee.last_message(), "Too much background noise")
+    await wu.send_voice()
+    await wu.press("Submit")
+    await lee.press("Pass to review", message=first)
+    assert "earlier submission" in lee.last_alert()
+    await admin.send("/review")
+    assert "Nothing is waiting for review" in admin.last_message().text
+    await lee.press("Pass to review")
+    await admin.send(f"/review {assignment_id}")
+    assert "rework round 1" in admin.messages()[-3].text

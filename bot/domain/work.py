@@ -109,6 +109,11 @@ class UnknownUser(DomainError):
     text = N_("I don't know {who}: they have never written to me.")
 
 
+class StaleReview(DomainError):
+    text = N_("Those buttons are for an earlier submission of assignment #{assignment_id}; it "
+              "was sent back and submitted again since. Use the buttons under the newest one.")
+
+
 class OfferExpired(DomainError):
     text = N_("The offer of assignment #{assignment_id} has expired; its units are going back "
               "to the guild.")

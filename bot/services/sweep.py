@@ -137,19 +137,19 @@ class SweepService:
     async def close_tasks(self) -> list[int]:
         """Tasks past their deadline with nothing left in flight: expired (or completed)."""
         done = []
-        for task in await market_repo.tasks_past_deadline(self._db, self._now()):
+        for task_id, units in await repo.tasks_to_close(self._db, self._now()):
             async with self._db.transaction() as tx:
-                if await repo.submitted_count_for_task(tx, task.id):
+                if await repo.submitted_count_for_task(tx, task_id):
                     continue  # results still in review: the clock comes back for it
-                approved = await repo.approved_units_of_task(tx, task.id)
-                status = "completed" if approved >= task.units else "expired"
-                if not await market_repo.close_task(tx, task.id,
+                approved = await repo.approved_units_of_task(tx, task_id)
+                status = "completed" if approved >= units else "expired"
+                if not await market_repo.close_task(tx, task_id,
                                                     from_states=("open", "allocated"),
                                                     status=status, reason=None,
                                                     now=self._now()):
                     continue
-                await market_repo.close_pending_quotes(tx, task.id, status="expired",
+                await market_repo.close_pending_quotes(tx, task_id, status="expired",
                                                        reason="task deadline passed",
                                                        now=self._now())
-            done.append(task.id)
+            done.append(task_id)
         return done

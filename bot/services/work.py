@@ -33,6 +33,7 @@ from bot.domain.work import (
     ReasonRequired,
     ResultTooLarge,
     ResultTypeMismatch,
+    StaleReview,
     UnknownUser,
     WhichAssignment,
     credit_for,
@@ -149,6 +150,12 @@ class WorkService(Service):
         if found.worker_id != worker_id:
             raise NotYourAssignment(assignment_id=assignment_id)
         return found
+
+    @staticmethod
+    def _check_round(assignment: AssignmentRecord, round: int | None) -> None:
+        """A button names the round it was shown for; a later round was not seen."""
+        if round is not None and round != assignment.round:
+            raise StaleReview(assignment_id=assignment.id)
 
     @staticmethod
     def _state_error(assignment: AssignmentRecord) -> AssignmentInState:
@@ -383,7 +390,8 @@ class WorkService(Service):
             if assignment.precheck:
                 await self.tell(tx, assignment.leader_id,
                                  lambda _: views.precheck_request(_, assignment, worker),
-                                 lambda _: views.precheck_keyboard(_, assignment.id))
+                                 lambda _: views.precheck_keyboard(_, assignment.id,
+                                                                    assignment.round))
             else:
                 await self._tell_admins(tx, lambda _: views.submitted_for_admins(
                     _, assignment, worker))
@@ -392,7 +400,8 @@ class WorkService(Service):
     # --- review -------------------------------------------------------------------------------
 
     async def check_precheck(self, leader_id: int, assignment_id: int,
-                             reader: Database | Tx | None = None) -> AssignmentRecord:
+                             reader: Database | Tx | None = None, round: int | None = None
+                             ) -> AssignmentRecord:
         """The submission waits for this guild's pre-check, and the caller may do it."""
         reader = reader or self._db
         assignment = await self._get(reader, assignment_id)
@@ -402,13 +411,15 @@ class WorkService(Service):
         if assignment.status != rules.SUBMITTED or not assignment.precheck \
                 or assignment.prechecked_at is not None:
             raise self._state_error(assignment)
+        self._check_round(assignment, round)
         return assignment
 
     async def precheck(self, leader_id: int, assignment_id: int, passed: bool,
-                       reason: str | None = None) -> AssignmentRecord:
+                       reason: str | None = None, round: int | None = None
+                       ) -> AssignmentRecord:
         now = self._now()
         async with self._db.transaction() as tx:
-            assignment = await self.check_precheck(leader_id, assignment_id, tx)
+            assignment = await self.check_precheck(leader_id, assignment_id, tx, round)
             if passed:
                 if not await repo.mark_prechecked(tx, assignment_id, leader_id, now):
                     raise self._state_error(assignment)
@@ -418,13 +429,14 @@ class WorkService(Service):
                 await self._send_back(tx, assignment, reason, leader_id, now)
             return await self._get(tx, assignment_id)
 
-    async def next_for_review(self, admin_id: int, assignment_id: int | None = None
-                              ) -> ReviewItem:
+    async def next_for_review(self, admin_id: int, assignment_id: int | None = None,
+                              round: int | None = None) -> ReviewItem:
         self._require_admin(admin_id)
         if assignment_id is not None:
             assignment = await self._get(self._db, assignment_id)
             if assignment.status != rules.SUBMITTED:
                 raise self._state_error(assignment)
+            self._check_round(assignment, round)
         else:
             found = await repo.next_for_review(self._db)
             if found is None:
@@ -435,11 +447,12 @@ class WorkService(Service):
         waiting = await repo.review_queue_size(self._db) - 1
         return ReviewItem(assignment, worker, results, max(0, waiting))
 
-    async def approve(self, admin_id: int, assignment_id: int, units: int | None = None
-                      ) -> Decided:
+    async def approve(self, admin_id: int, assignment_id: int, units: int | None = None,
+                      round: int | None = None) -> Decided:
         self._require_admin(admin_id)
         async with self._db.transaction() as tx:
-            decided = await self.approve_in(tx, assignment_id, units, by=admin_id, auto=False)
+            decided = await self.approve_in(tx, assignment_id, units, by=admin_id, auto=False,
+                                            round=round)
             await users_repo.add_audit(tx, actor_id=admin_id, action="assignment.accept",
                                        target_type="assignment", target_id=assignment_id,
                                        detail=f"units={decided.assignment.accepted_units}",
@@ -447,12 +460,13 @@ class WorkService(Service):
         return decided
 
     async def approve_in(self, tx: Tx, assignment_id: int, units: int | None, *, by: int | None,
-                       auto: bool) -> Decided:
+                       auto: bool, round: int | None = None) -> Decided:
         """Accept and credit in one transaction. Used by admins and by the clock."""
         now = self._now()
         assignment = await self._get(tx, assignment_id)
         if assignment.status != rules.SUBMITTED:
             raise self._state_error(assignment)
+        self._check_round(assignment, round)
         accepted = assignment.units if units is None else units
         if not 0 <= accepted <= assignment.units:
             raise AcceptUnitsOutOfRange(units=assignment.units, assignment_id=assignment_id)
@@ -479,11 +493,14 @@ class WorkService(Service):
                                          status="completed", reason=None, now=now)
         return Decided(assignment, credit)
 
-    async def reject(self, admin_id: int, assignment_id: int, reason: str | None) -> Decided:
+    async def reject(self, admin_id: int, assignment_id: int, reason: str | None,
+                     round: int | None = None) -> Decided:
         self._require_admin(admin_id)
         now = self._now()
         async with self._db.transaction() as tx:
             assignment = await self._get(tx, assignment_id)
+            if assignment.status == rules.SUBMITTED:
+                self._check_round(assignment, round)
             await self._send_back(tx, assignment, reason, admin_id, now)
             await users_repo.add_audit(tx, actor_id=admin_id, action="assignment.reject",
                                        target_type="assignment", target_id=assignment_id,

@@ -174,9 +174,10 @@ def precheck_request(_: Translator, a: AssignmentRecord, worker: UserRecord | No
              who=_who(worker, a.worker_id), id=a.id, units=a.units, task_id=a.task_id)
 
 
-def precheck_keyboard(_: Translator, assignment_id: int) -> Keyboard:
-    return keyboard([button(_("Pass to review"), f"a1:pass:{assignment_id}"),
-                     button(_("Send back"), f"a1:back:{assignment_id}")])
+def precheck_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard:
+    # The round keeps a button under one submission from acting on a later one.
+    return keyboard([button(_("Pass to review"), f"a1:pass:{assignment_id}:{round}"),
+                     button(_("Send back"), f"a1:back:{assignment_id}:{round}")])
 
 
 # --- review ----------------------------------------------------------------------------------
@@ -195,9 +196,10 @@ def review_header(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
     return text
 
 
-def review_keyboard(_: Translator, assignment_id: int) -> Keyboard:
-    return keyboard([button(_("Accept"), f"a1:approve:{assignment_id}"),
-                     button(_("Reject"), f"a1:reject:{assignment_id}")])
+def review_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard:
+    # The round keeps a button under one submission from acting on a later one.
+    return keyboard([button(_("Accept"), f"a1:approve:{assignment_id}:{round}"),
+                     button(_("Reject"), f"a1:reject:{assignment_id}:{round}")])
 
 
 def review_footer(_: Translator, a: AssignmentRecord) -> str:
