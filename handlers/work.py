@@ -136,6 +136,8 @@ async def result(update: Update, context: GuildContext) -> None:
     taken = await context.services.work.add_result(
         update.effective_user.id, context.user_data.get(SUBMIT_TO),
         result_from(update.effective_message))
+    if context.user_data.get(SUBMIT_TO) not in (None, taken.assignment.id):
+        context.user_data.pop(SUBMIT_TO)  # that choice no longer takes results
     keyboard = (views.submit_keyboard(_, taken.assignment.id)
                 if taken.have >= taken.assignment.units else None)
     await reply(update, views.result_taken(_, taken.assignment, taken.have), keyboard)

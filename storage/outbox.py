@@ -41,8 +41,12 @@ async def enqueue_many(tx: Tx, rows: list[dict[str, object]]) -> None:
 
 async def due(db: Database, now: int, limit: int) -> list[OutboxRow]:
     rows = await db.fetch_all(
-        "SELECT id, chat_id, user_id, method, payload, attempts, dedupe_key FROM outbox"
-        " WHERE status = 'pending' AND not_before <= :now ORDER BY id LIMIT :limit",
+        "SELECT id, chat_id, user_id, method, payload, attempts, dedupe_key FROM outbox o"
+        " WHERE status = 'pending' AND not_before <= :now"
+        # a chat's rows in the order queued: none overtakes an earlier one still waiting
+        " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
+        " AND e.status = 'pending' AND e.id < o.id AND e.not_before > :now)"
+        " ORDER BY id LIMIT :limit",
         {"now": now, "limit": limit},
     )
     return [OutboxRow(r["id"], r["chat_id"], r["user_id"], r["method"], r["payload"],

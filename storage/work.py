@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from storage.db import Database, Row, Tx
@@ -230,19 +229,22 @@ async def add_result(tx: Tx, *, assignment_id: int, round: int, kind: str,
                      file_id: str | None, file_unique_id: str | None, file_name: str | None,
                      mime_type: str | None, file_size: int | None, text: str | None,
                      now: int) -> int | None:
-    """Store a result; None when the same file was already submitted (by anyone)."""
-    try:
-        cursor = await tx.execute(
-            "INSERT INTO results (assignment_id, round, kind, file_id, file_unique_id,"
-            " file_name, mime_type, file_size, text, created_at) VALUES (:a, :round, :kind,"
-            " :fid, :fuid, :name, :mime, :size, :text, :now)",
-            {"a": assignment_id, "round": round, "kind": kind, "fid": file_id,
-             "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
-             "text": text, "now": now})
-    except sqlite3.IntegrityError as exc:
-        if "results.file_unique_id" in str(exc):
+    """Store a result; None when the file was already sent for another assignment, or in
+    this round of this one. (A later round of the same assignment may take it again.)"""
+    if file_unique_id is not None:
+        taken = await tx.fetch_one(
+            "SELECT 1 FROM results WHERE file_unique_id = :f"
+            " AND (assignment_id != :a OR round = :round) LIMIT 1",
+            {"f": file_unique_id, "a": assignment_id, "round": round})
+        if taken is not None:
             return None
-        raise
+    cursor = await tx.execute(
+        "INSERT INTO results (assignment_id, round, kind, file_id, file_unique_id,"
+        " file_name, mime_type, file_size, text, created_at) VALUES (:a, :round, :kind,"
+        " :fid, :fuid, :name, :mime, :size, :text, :now)",
+        {"a": assignment_id, "round": round, "kind": kind, "fid": file_id,
+         "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
+         "text": text, "now": now})
     return cursor.lastrowid
 
 

@@ -178,3 +178,16 @@ async def test_after_a_network_error_a_chat_gets_its_notices_in_the_order_queued
     h.clock.advance(timedelta(seconds=5))  # the first back-off
     await h.settle()
     assert bob.texts() == ["First, the offer.", "Then, its details."]
+
+
+async def test_notices_queued_after_a_postponed_one_wait_behind_it(h: Harness) -> None:
+    bob = h.user("Bob")
+    h.api.fail_next("sendMessage", chat_id=bob.id, kind="network")
+    await _notify(h, bob.id, "first", user_id=bob.id)
+    await h.settle()  # "first" failed and backs off
+    await _notify(h, bob.id, "second", user_id=bob.id)  # queued later, due at once
+    await h.settle()
+    assert bob.texts() == []  # "second" does not overtake "first"
+    h.clock.advance(timedelta(seconds=10))
+    await h.settle()
+    assert bob.texts() == ["first", "second"]

@@ -434,3 +434,42 @@ async def test_pre_check_buttons_under_an_earlier_round_are_refused(h, admin, gu
     await lee.press("Pass to review")
     await admin.send(f"/review {assignment_id}")
     assert "rework round 1" in admin.messages()[-3].text
+
+
+async def test_a_rework_may_send_an_unchanged_file_again_but_not_twice_a_round(
+        h, admin, guild) -> None:
+    lee, wu, xi, group = guild["lee"], guild["wu"], guild["xi"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 2 @wu", chat=group)
+    await wu.press("Accept")
+    await wu.send_voice(file_unique_id="good-take")
+    await wu.send_voice(file_unique_id="bad-take")
+    await wu.press("Submit")
+    await admin.send("/reject 1 the second line is cut off")
+    # The good take may come back in the rework; the same file twice in a round may not.
+    assert "Result 1 of 2" in (await wu.send_voice(file_unique_id="good-take"))[-1].text
+    assert "already submitted" in (await wu.send_voice(file_unique_id="good-take"))[-1].text
+    assert "Result 2 of 2" in (await wu.send_voice(file_unique_id="new-take"))[-1].text
+    # Nobody else may hand in Wu's file.
+    await lee.send(f"/assign {guild['task']} 1 @xi", chat=group)
+    await xi.press("Accept")
+    assert "already submitted" in (await xi.send_voice(file_unique_id="good-take"))[-1].text
+
+
+async def test_a_chosen_assignment_that_expired_no_longer_captures_results(
+        h, admin, guild) -> None:
+    from datetime import timedelta
+
+    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
+    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
+    await wu.press("Accept")
+    await wu.send("/submit 1")
+    await admin.send(f"/canceltask {guild['task']}")  # assignment #1 is cancelled
+    h.clock.advance(timedelta(minutes=1))
+    from tests.scenario import AUDIO_TASK, task_id_in
+
+    second = task_id_in((await admin.send(AUDIO_TASK))[-1].text)
+    await lee.send(f"/quote {second} 2.40 1", chat=group)
+    await admin.send("/award 2")
+    await lee.send(f"/assign {second} 1 @wu", chat=group)
+    await wu.press("Accept")
+    assert "Result 1 of 1 for assignment #2" in (await wu.send_voice())[-1].text

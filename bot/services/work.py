@@ -317,14 +317,25 @@ class WorkService(Service):
         return ResultTaken(assignment,
                            await repo.result_count(self._db, assignment.id, assignment.round))
 
-    async def add_result(self, worker_id: int, assignment_id: int | None, result: ResultInput
+    async def add_result(self, worker_id: int, preferred_id: int | None, result: ResultInput
                          ) -> ResultTaken:
+        """Store one result for the assignment the worker chose with /submit, while it still
+        takes results; otherwise for their only assignment that does."""
         now = self._now()
         async with self._db.transaction() as tx:
-            assignment = await self._target(tx, worker_id, assignment_id)
+            assignment = None
+            if preferred_id is not None:
+                chosen = await repo.get(tx, preferred_id)
+                if chosen is not None and chosen.worker_id == worker_id \
+                        and chosen.status in rules.WORKING_STATES:
+                    assignment = chosen
+            if assignment is None:
+                assignment = await self._target(tx, worker_id, None)
             self._check_result(assignment, result)
             if assignment.status == rules.REJECTED:  # the first result of a rework
-                await repo.transition(tx, assignment.id, (rules.REJECTED,), rules.ACCEPTED)
+                if not await repo.transition(tx, assignment.id, (rules.REJECTED,),
+                                             rules.ACCEPTED):
+                    raise self._state_error(assignment)
                 assignment = await self._get(tx, assignment.id)
             have = await repo.result_count(tx, assignment.id, assignment.round)
             if have >= assignment.units:
