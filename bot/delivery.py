@@ -255,8 +255,7 @@ class OutboxDispatcher:
                     await self._mark_sent(row.id)
                 else:
                     rest = "unreachable" if outcome.kind == "unreachable" else "skipped"
-                    outcomes.extend(_Outcome(r, rest, outcome.error, outcome.wait)
-                                    for r in rows[index + 1:])
+                    outcomes.extend(_Outcome(r, rest, outcome.error) for r in rows[index + 1:])
                     break
         return outcomes
 
@@ -299,43 +298,44 @@ class OutboxDispatcher:
                 raise
 
     async def _record(self, outcomes: list[_Outcome]) -> None:
+        """Write what the sends found. Rows sent were marked as they went; rows held up behind
+        a failed one of their chat stay pending as they are (the due query keeps a chat's rows
+        in order), so a batch that went well writes nothing here."""
         now = to_epoch(self._clock.now())
-        sent = [o.row.id for o in outcomes if o.kind == "sent"]
-        async with self._db.transaction() as tx:
-            # Normally marked one by one already (a no-op then); this catches any whose own
-            # commit failed.
-            await outbox_repo.mark_sent(tx, sent, now)
-            # A chat's rows after a failed one wait at least as long as it does, so that they
-            # stay in order (outcomes list each chat's failed row before the rows it held up).
-            held: dict[int, int] = {}
-            for o in outcomes:
-                if o.kind in ("flood", "skipped"):
-                    await outbox_repo.postpone(
-                        tx, o.row.id, max(now + int(o.wait + 0.999), held.get(o.row.chat_id, 0)),
-                        o.error, count=False)
-                elif o.kind == "retry":
-                    if o.row.attempts + 1 >= self._max_attempts:
-                        log.error("outbox %s: giving up after %s attempts: %s", o.row.id,
-                                  o.row.attempts + 1, o.error)
-                        await outbox_repo.close(tx, o.row.id, "failed", o.error)
-                    else:
-                        backoff = min(600, 5 * 2**o.row.attempts)
-                        held[o.row.chat_id] = now + backoff
-                        await outbox_repo.postpone(tx, o.row.id, now + backoff, o.error,
-                                                   count=True)
-                elif o.kind == "failed":
-                    log.warning("outbox %s to chat %s failed: %s", o.row.id, o.row.chat_id,
-                                o.error)
+        unmarked, self._unmarked = self._unmarked, []  # sent, but their own commit failed
+        changes = [o for o in outcomes if o.kind not in ("sent", "skipped")]
+        if unmarked or changes:
+            async with self._db.transaction() as tx:
+                await outbox_repo.mark_sent(tx, unmarked, now)
+                await self._apply(tx, changes, now)
+        self.sent_total += sum(o.kind == "sent" for o in outcomes)
+
+    async def _apply(self, tx: Tx, outcomes: list[_Outcome], now: int) -> None:
+        for o in outcomes:
+            if o.kind == "flood":
+                await outbox_repo.postpone(tx, o.row.id, now + int(o.wait + 0.999), o.error,
+                                           count=False)
+            elif o.kind == "retry":
+                if o.row.attempts + 1 >= self._max_attempts:
+                    log.error("outbox %s: giving up after %s attempts: %s", o.row.id,
+                              o.row.attempts + 1, o.error)
                     await outbox_repo.close(tx, o.row.id, "failed", o.error)
-                elif o.kind == "unreachable":
-                    await outbox_repo.close(tx, o.row.id, "unreachable", o.error)
-            marked: set[int] = set()
-            for o in outcomes:
-                if o.kind != "unreachable":
-                    continue
-                if o.row.user_id is not None and o.row.user_id not in marked:
-                    marked.add(o.row.user_id)
-                    await users_repo.mark_unreachable(tx, o.row.user_id, now)
-                for hook in self.unreachable_hooks:
-                    await hook(tx, o.row)
-        self.sent_total += len(sent)
+                else:
+                    backoff = min(600, 5 * 2**o.row.attempts)
+                    await outbox_repo.postpone(tx, o.row.id, now + backoff, o.error,
+                                               count=True)
+            elif o.kind == "failed":
+                log.warning("outbox %s to chat %s failed: %s", o.row.id, o.row.chat_id,
+                            o.error)
+                await outbox_repo.close(tx, o.row.id, "failed", o.error)
+            elif o.kind == "unreachable":
+                await outbox_repo.close(tx, o.row.id, "unreachable", o.error)
+        marked: set[int] = set()
+        for o in outcomes:
+            if o.kind != "unreachable":
+                continue
+            if o.row.user_id is not None and o.row.user_id not in marked:
+                marked.add(o.row.user_id)
+                await users_repo.mark_unreachable(tx, o.row.user_id, now)
+            for hook in self.unreachable_hooks:
+                await hook(tx, o.row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import html
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,11 @@ def escape(value: Any) -> str:
     if isinstance(value, Html):
         return value
     return html.escape(str(value), quote=False)
+
+
+def plain_text(markup: str) -> str:
+    """What a reader sees of Telegram HTML: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
 
 
 def _fill(message: str, values: dict[str, Any]) -> Html:

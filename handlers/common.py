@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram.error import BadRequest
 from telegram.ext import Application
 from telegram.ext.filters import MessageFilter
 
-from bot.i18n import Translator, texts_for
+from bot.domain.errors import N_, GroupChatOnly, PrivateChatOnly, Usage
+from bot.i18n import Translator, plain_text, texts_for
+from bot.services.guilds import MemberRef
 from bot.views.common import Keyboard
-
-if TYPE_CHECKING:
-    from bot.services.guilds import MemberRef
 
 
 def texts(update: object) -> Translator:
@@ -36,14 +35,25 @@ async def reply(update: Update, text: str, keyboard: Keyboard | None = None) -> 
                                     do_quote=message.chat.type != "private")
 
 
+async def refuse(update: Update, text: str) -> None:
+    """Say why something was refused: an alert for a button press not answered yet,
+    otherwise a reply in the chat."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(plain_text(text)[:200], show_alert=True)
+            return
+        except BadRequest:  # already answered by the handler: say it in the chat instead
+            pass
+    await reply(update, text)
+
+
 def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == "private"
 
 
 def id_arg(value: str | None, usage: str, what: str = "id") -> int:
     """'12' or '#12' -> 12; anything else is a usage error naming the command."""
-    from bot.domain.errors import N_, Usage
-
     raw = (value or "").strip().lstrip("#")
     if not raw.isdecimal() or int(raw) <= 0:
         reason = (N_("A number is missing.") if not value
@@ -53,8 +63,6 @@ def id_arg(value: str | None, usage: str, what: str = "id") -> int:
 
 
 def require_args(args: list[str] | None, count: int, usage: str) -> list[str]:
-    from bot.domain.errors import N_, Usage
-
     args = list(args or [])
     if len(args) < count:
         raise Usage(reason=N_("Something is missing."), usage=usage)
@@ -82,16 +90,12 @@ class RepliesToPrompt(MessageFilter):
 
 def private_only(update: Update, name: str) -> None:
     """Refuse outside a private chat, naming the command (`name` without the slash)."""
-    from bot.domain.errors import PrivateChatOnly
-
     if not is_private(update):
         raise PrivateChatOnly(command=f"/{name}")
 
 
 def group_only(update: Update, name: str) -> None:
     """Refuse outside a group chat, naming the command (`name` without the slash)."""
-    from bot.domain.errors import GroupChatOnly
-
     if is_private(update):
         raise GroupChatOnly(command=f"/{name}")
 
@@ -102,9 +106,6 @@ _USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
 def member_ref(update: Update, args: list[str], usage: str) -> MemberRef:
     """Who a leader means: @username as the argument, a mention of someone without a username,
     or the author of the message they replied to."""
-    from bot.domain.errors import N_, Usage
-    from bot.services.guilds import MemberRef
-
     message = update.effective_message
     assert message is not None
     for entity in message.entities:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
@@ -12,7 +9,7 @@ from bot.commands import Audience, for_audiences
 from bot.context import GuildContext
 from bot.domain.guilds import GuildSuspended
 from bot.services.users import SeenUser
-from handlers.common import reply, texts
+from handlers.common import refuse, texts
 
 
 async def record_user(update: Update, context: GuildContext) -> None:
@@ -50,9 +47,6 @@ async def refuse_suspended_guilds(update: Update, context: GuildContext) -> None
     if guild is None:
         return
     _ = texts(update)
-    text = GuildSuspended(name=guild.name, reason=guild.status_reason or "—").render(_)
-    if query is not None:
-        await query.answer(html.unescape(re.sub(r"<[^>]+>", "", text))[:200], show_alert=True)
-    else:
-        await reply(update, text)
+    await refuse(update,
+                 GuildSuspended(name=guild.name, reason=guild.status_reason or "—").render(_))
     raise ApplicationHandlerStop

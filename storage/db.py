@@ -37,6 +37,12 @@ async def _connect(path: str) -> aiosqlite.Connection:
     return conn
 
 
+def in_list(values: Sequence[object], prefix: str) -> tuple[str, dict[str, object]]:
+    """`:p0,:p1,…` for an `IN (…)`, and the named parameters that go with it."""
+    params = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return ",".join(f":{name}" for name in params), params
+
+
 class Tx:
     """The open write transaction handed to repositories."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.db import Database, Row, Tx
+from storage.db import Database, Row, Tx, in_list
 
 Reader = Database | Tx
 
@@ -158,8 +158,7 @@ async def get_task(db: Reader, task_id: int) -> TaskRecord | None:
 
 
 async def tasks_in(db: Reader, statuses: tuple[str, ...], limit: int = 50) -> list[TaskRecord]:
-    marks = ",".join(f":s{i}" for i in range(len(statuses)))
-    params: dict[str, object] = {f"s{i}": s for i, s in enumerate(statuses)}
+    marks, params = in_list(statuses, "s")
     params["limit"] = limit
     rows = await db.fetch_all(
         f"SELECT {_TASK_COLUMNS} FROM tasks WHERE status IN ({marks}) ORDER BY id DESC"
@@ -168,8 +167,7 @@ async def tasks_in(db: Reader, statuses: tuple[str, ...], limit: int = 50) -> li
 
 
 async def count_tasks_in(db: Reader, statuses: tuple[str, ...]) -> int:
-    marks = ",".join(f":s{i}" for i in range(len(statuses)))
-    params = {f"s{i}": s for i, s in enumerate(statuses)}
+    marks, params = in_list(statuses, "s")
     row = await db.fetch_one(f"SELECT COUNT(*) FROM tasks WHERE status IN ({marks})", params)
     return int(row[0]) if row else 0
 
@@ -187,8 +185,7 @@ async def take_units(tx: Tx, task_id: int, units: int) -> bool:
 
 async def close_task(tx: Tx, task_id: int, *, from_states: tuple[str, ...], status: str,
                      reason: str | None, now: int) -> bool:
-    marks = ",".join(f":f{i}" for i in range(len(from_states)))
-    params: dict[str, object] = {f"f{i}": s for i, s in enumerate(from_states)}
+    marks, params = in_list(from_states, "f")
     params.update(id=task_id, status=status, reason=reason, now=now)
     cursor = await tx.execute(
         f"UPDATE tasks SET status = :status, cancel_reason = :reason, closed_at = :now"
@@ -244,8 +241,9 @@ async def quotes_for_task(db: Reader, task_id: int, statuses: tuple[str, ...] | 
     params: dict[str, object] = {"task": task_id}
     where = "q.task_id = :task"
     if statuses:
-        where += " AND q.status IN (" + ",".join(f":s{i}" for i in range(len(statuses))) + ")"
-        params.update({f"s{i}": s for i, s in enumerate(statuses)})
+        marks, wanted = in_list(statuses, "s")
+        where += f" AND q.status IN ({marks})"
+        params.update(wanted)
     rows = await db.fetch_all(
         f"{_QUOTE_SELECT} WHERE {where} ORDER BY q.price_minor, q.created_at, q.id", params)
     return [_quote(r) for r in rows]

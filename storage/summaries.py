@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage.db import Database, Tx
+from storage.db import Database, Tx, in_list
 
 Reader = Database | Tx
 
@@ -14,11 +13,6 @@ _RECIPIENTS = (
     " JOIN guilds g ON g.id = m.guild_id AND g.status = 'approved'"
     " WHERE u.can_message = 1 AND u.summary_frequency != 'off'"
 )
-
-
-def _marks(values: Sequence[object], prefix: str = "v") -> tuple[str, dict[str, object]]:
-    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
-    return ",".join(f":{k}" for k in params), params
 
 
 async def worker_groups(db: Reader, default_zone: str) -> list[tuple[str, str]]:
@@ -64,7 +58,7 @@ async def worker_figures(db: Reader, user_ids: list[int], start: int, end: int
     figures = {uid: WorkerFigures(pending=[]) for uid in user_ids}
     if not user_ids:
         return figures
-    marks, params = _marks(user_ids)
+    marks, params = in_list(user_ids, "u")
     window = {**params, "s": start, "e": end}
     for row in await db.fetch_all(
             "SELECT user_id, SUM(CASE WHEN kind != 'payout' THEN amount_minor ELSE 0 END),"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.db import Database, Row, Tx
+from storage.db import Database, Row, Tx, in_list
 
 Reader = Database | Tx
 OPEN = ("offered", "accepted", "submitted", "rejected")
@@ -116,8 +116,7 @@ async def get(db: Reader, assignment_id: int) -> AssignmentRecord | None:
 
 async def for_worker(db: Reader, worker_id: int, statuses: tuple[str, ...] = OPEN
                      ) -> list[AssignmentRecord]:
-    marks = ",".join(f":s{i}" for i in range(len(statuses)))
-    params: dict[str, object] = {f"s{i}": s for i, s in enumerate(statuses)}
+    marks, params = in_list(statuses, "s")
     params["worker"] = worker_id
     rows = await db.fetch_all(
         f"{_SELECT} WHERE a.worker_id = :worker AND a.status IN ({marks}) ORDER BY a.id",
@@ -154,10 +153,9 @@ async def transition(tx: Tx, assignment_id: int, from_states: tuple[str, ...], t
                      **fields: object) -> bool:
     """One conditional write: the state moves only if it is one of `from_states`."""
     sets = ", ".join(f"{column} = :{column}" for column in fields)
-    params: dict[str, object] = {f"f{i}": s for i, s in enumerate(from_states)}
+    marks, params = in_list(from_states, "f")
     params.update(fields)
     params.update(id=assignment_id, to=to)
-    marks = ",".join(f":f{i}" for i in range(len(from_states)))
     cursor = await tx.execute(
         f"UPDATE assignments SET status = :to{', ' + sets if sets else ''}"
         f" WHERE id = :id AND status IN ({marks})", params)
@@ -253,6 +251,18 @@ async def result_count(db: Reader, assignment_id: int, round: int) -> int:
         "SELECT COUNT(*) FROM results WHERE assignment_id = :a AND round = :r",
         {"a": assignment_id, "r": round})
     return int(row[0]) if row else 0
+
+
+async def result_counts(db: Reader, assignment_ids: list[int]) -> dict[int, int]:
+    """Results in each assignment's current round, in one query."""
+    if not assignment_ids:
+        return {}
+    marks, params = in_list(assignment_ids, "a")
+    rows = await db.fetch_all(
+        "SELECT r.assignment_id, COUNT(*) FROM results r JOIN assignments a"
+        " ON a.id = r.assignment_id AND r.round = a.rework_count"
+        f" WHERE r.assignment_id IN ({marks}) GROUP BY r.assignment_id", params)
+    return {r[0]: r[1] for r in rows}
 
 
 async def results(db: Reader, assignment_id: int, round: int) -> list[ResultRecord]:

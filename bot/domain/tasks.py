@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from bot.domain.errors import N_, DomainError
 from bot.domain.money import MoneyFormatError, parse_amount
+from bot.i18n import plain_text
 
 MODES = ("quote", "fixed")
 RESULT_TYPES = ("text", "document", "photo", "voice", "audio", "video", "any")
@@ -155,11 +156,6 @@ def parse_result_type(text: str) -> str:
     if value not in RESULT_TYPES:
         raise ValueError(value)
     return value
-
-
-def plain_text(markup: str) -> str:
-    """What a reader sees of Telegram HTML: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]*>", "", markup))
 
 
 def instructions_length(markup: str) -> int:

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_epoch
 from bot.config import Settings
 from bot.delivery import Notifier
 from bot.domain.errors import AdminsOnly
-from bot.i18n import Translator, texts_for
+from bot.i18n import texts_for
 from bot.services.users import UserService
-from bot.views.common import Keyboard
+from bot.views.common import KeyboardRender, Render
 from storage import Database, Tx
 from storage import users as users_repo
-
-Render = Callable[[Translator], str]
-KeyboardRender = Callable[[Translator], Keyboard]
 
 
 class Service:

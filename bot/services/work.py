@@ -83,6 +83,17 @@ class Distribution:
     left: int  # units still unassigned
 
 
+@dataclass(slots=True)
+class Pool:
+    """A guild's units of a task not yet handed out: [allocation id, unit price, free]."""
+
+    entries: list[list[int]]
+
+    @property
+    def free(self) -> int:
+        return sum(entry[2] for entry in self.entries)
+
+
 @dataclass(frozen=True, slots=True)
 class ResultTaken:
     assignment: AssignmentRecord
@@ -184,18 +195,19 @@ class WorkService(Service):
                 raise NotAMember(who=target.shown)
             task = await self._open_task(tx, task_id)
             pool = await self._pool(tx, task.id, guild.id)
-            if units > sum(free for _, _, free in pool):
-                raise NotEnoughUnassigned(task_id=task_id, left=sum(f for _, _, f in pool),
+            if units > pool.free:
+                raise NotEnoughUnassigned(task_id=task_id, left=pool.free,
                                           asked=units)
-            return await self._offer_from_pool(tx, pool, guild, task, worker, units,
-                                               leader_id)
+            attachments = await market_repo.attachments(tx, task.id)
+            return await self._offer_from_pool(tx, pool, guild, task, attachments, worker,
+                                               units, leader_id)
 
     async def distribute(self, chat_id: int, leader_id: int, task_id: int) -> Distribution:
         async with self._db.transaction() as tx:
             guild = await self._guilds.acting_guild(chat_id, leader_id, db=tx)
             task = await self._open_task(tx, task_id)
             pool = await self._pool(tx, task.id, guild.id)
-            free = sum(f for _, _, f in pool)
+            free = pool.free
             if free == 0:
                 raise NotEnoughUnassigned(task_id=task_id, left=0, asked=1)
             members = await guilds_repo.active_members(tx, guild.id)
@@ -205,13 +217,13 @@ class WorkService(Service):
                 raise NoReachableMembers()
             load = await repo.open_units_by_worker(tx, [u.id for u in reachable])
             reachable.sort(key=lambda u: (load.get(u.id, 0), u.id))
+            attachments = await market_repo.attachments(tx, task.id)
             offered: list[Offered] = []
             by_id = {u.id: u for u in reachable}
             for worker_id, units in spread(free, [u.id for u in reachable]):
-                offered.extend(await self._offer_from_pool(tx, pool, guild, task,
+                offered.extend(await self._offer_from_pool(tx, pool, guild, task, attachments,
                                                            by_id[worker_id], units, leader_id))
-                pool = await self._pool(tx, task.id, guild.id)
-        return Distribution(offered, skipped, sum(f for _, _, f in pool))
+        return Distribution(offered, skipped, pool.free)
 
     async def _open_task(self, tx: Tx, task_id: int) -> market_repo.TaskRecord:
         task = await market_repo.get_task(tx, task_id)
@@ -221,35 +233,36 @@ class WorkService(Service):
             raise TaskNotOpen(task_id=task_id, status=TASK_STATUS_NAMES[task.status])
         return task
 
-    async def _pool(self, tx: Tx, task_id: int, guild_id: int) -> list[tuple[int, int, int]]:
-        pool = await repo.pool(tx, task_id, guild_id)
-        if not pool:
+    async def _pool(self, reader: Database | Tx, task_id: int, guild_id: int) -> Pool:
+        entries = await repo.pool(reader, task_id, guild_id)
+        if not entries:
             raise NoAllocation(task_id=task_id)
-        return pool
+        return Pool([[allocation_id, price, free] for allocation_id, price, free in entries])
 
-    async def _offer_from_pool(self, tx: Tx, pool: list[tuple[int, int, int]],
-                               guild: GuildRecord, task: market_repo.TaskRecord,
+    async def _offer_from_pool(self, tx: Tx, pool: Pool, guild: GuildRecord,
+                               task: market_repo.TaskRecord,
+                               attachments: list[market_repo.AttachmentRecord],
                                worker: UserRecord, units: int, by: int) -> list[Offered]:
-        """Offer `units` to the worker, drawing on allocations in order (one offer each)."""
+        """Offer `units` to the worker, drawing on the pool's allocations in order (one offer
+        each) and taking them out of the pool."""
         now = self._now()
         expires = now + self._settings.offer_window_hours * 3600
-        attachments = await market_repo.attachments(tx, task.id)
+        zone = await self.zone_of(worker.id)
+        _ = texts_for(worker.language_code)
         offered = []
-        for allocation_id, price, free in pool:
-            if units <= 0:
-                break
+        for entry in pool.entries:
+            allocation_id, price, free = entry
             take = min(free, units)
             if take <= 0:
                 continue
             units -= take
+            entry[2] -= take
             assignment_id = await repo.insert(
                 tx, task_id=task.id, allocation_id=allocation_id, guild_id=guild.id,
                 worker_id=worker.id, units=take, unit_price_minor=price,
                 commission_bp=guild.commission_bp, assigned_by=by, now=now,
                 offer_expires_at=expires, due_at=task.deadline_at)
             assignment = await self._get(tx, assignment_id)
-            zone = await self.zone_of(worker.id)
-            _ = texts_for(worker.language_code)
             await self._notifier.message(
                 tx, worker.id, views.offer(_, assignment, task, self._settings, zone),
                 user_id=worker.id, keyboard=views.offer_keyboard(_, assignment_id),
@@ -305,7 +318,8 @@ class WorkService(Service):
 
     async def my_assignments(self, worker_id: int) -> list[tuple[AssignmentRecord, int]]:
         found = await repo.for_worker(self._db, worker_id)
-        return [(a, await repo.result_count(self._db, a.id, a.round)) for a in found]
+        counts = await repo.result_counts(self._db, [a.id for a in found])
+        return [(a, counts.get(a.id, 0)) for a in found]
 
     async def choose(self, worker_id: int, assignment_id: int) -> ResultTaken:
         """/submit <assignment>: check it can take results now."""
@@ -371,8 +385,8 @@ class WorkService(Service):
     def _check_result(self, assignment: AssignmentRecord, result: ResultInput) -> None:
         if not result_kind_allowed(assignment.result_type, result.kind, result.mime_type):
             raise ResultTypeMismatch(task_id=assignment.task_id,
-                                     expected=views.RESULT_NAMES[assignment.result_type],
-                                     got=views.RESULT_NAMES[result.kind])
+                                     expected=views.RESULT_LABELS[assignment.result_type],
+                                     got=views.RESULT_LABELS[result.kind])
         limit = (rules.CLOUD_FILE_LIMIT
                  if self._settings.bot_api_base_url.startswith("https://api.telegram.org")
                  else rules.LOCAL_SERVER_FILE_LIMIT)
@@ -606,16 +620,14 @@ class WorkService(Service):
         task = await market_repo.get_task(self._db, task_id)
         if task is None:
             raise TaskNotFound(task_id=task_id)
-        pool = await repo.pool(self._db, task_id, guild.id)
-        if not pool:
-            raise NoAllocation(task_id=task_id)
+        pool = await self._pool(self._db, task_id, guild.id)
         allocated = sum(a.units for a in await market_repo.allocations_for_guild(
             self._db, guild.id, task_id))
         found = await repo.for_task_and_guild(self._db, task_id, guild.id)
         people = await users_repo.get_many(self._db, sorted({a.worker_id for a in found}))
-        rows = [(a, people.get(a.worker_id), await repo.result_count(self._db, a.id, a.round))
-                for a in found]
-        return Progress(task_id, task.title, allocated, sum(f for _, _, f in pool), rows)
+        counts = await repo.result_counts(self._db, [a.id for a in found])
+        rows = [(a, people.get(a.worker_id), counts.get(a.id, 0)) for a in found]
+        return Progress(task_id, task.title, allocated, pool.free, rows)
 
     async def open_assignments(self, reader: Database | Tx, user_id: int) -> int:
         return await repo.open_count(reader, user_id)

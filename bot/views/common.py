@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
-from bot.domain.tasks import plain_text
-from bot.i18n import Html, escape
+from bot.config import Settings
+from bot.i18n import Html, Translator, escape, plain_text
 
 Keyboard = dict[str, Any]
+# Texts and keyboards rendered later, in each recipient's language.
+Render = Callable[[Translator], str]
+KeyboardRender = Callable[[Translator], Keyboard]
 # Telegram takes 4,096 characters a message; a page leaves room for a header or a footer.
 PAGE_LIMIT = 3_500
 
@@ -35,6 +39,11 @@ def money(minor: int, currency: str, exponent: int) -> str:
         return f"{sign}{value:,} {currency}"
     major, rest = divmod(value, 10**exponent)
     return f"{sign}{major:,}.{rest:0{exponent}d} {currency}"
+
+
+def money_text(minor: int, settings: Settings) -> str:
+    """An amount in the platform's currency."""
+    return money(minor, settings.currency, settings.currency_exponent)
 
 
 def when(moment: datetime, zone: tzinfo) -> str:

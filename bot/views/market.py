@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import tzinfo
 
 from bot.clock import from_epoch
@@ -10,11 +9,16 @@ from bot.config import Settings
 from bot.domain.errors import N_
 from bot.domain.tasks import STATUS_NAMES
 from bot.i18n import Html, Translator
-from bot.views.common import Keyboard, button, excerpt, keyboard, money, pages, when
+from bot.views.common import (
+    Keyboard,
+    button,
+    excerpt,
+    keyboard,
+    money_text,
+    pages,
+    when,
+)
 from storage.market import QuoteRecord, TaskRecord
-
-Render = Callable[[Translator], str]
-KeyboardRender = Callable[[Translator], Keyboard]
 
 RESULT_LABELS = {
     "text": N_("text"), "document": N_("document"), "photo": N_("photo"),
@@ -27,10 +31,6 @@ STATUS_LABELS = STATUS_NAMES
 MODE_NAMES = {"quote": N_("quote"), "fixed": N_("fixed price")}
 # Telegram refuses huge keyboards; the cheapest pending quotes get buttons, the rest /award.
 MAX_QUOTE_BUTTONS = 10
-
-
-def money_text(minor: int, settings: Settings) -> str:
-    return money(minor, settings.currency, settings.currency_exponent)
 
 
 def when_text(epoch: int, zone: tzinfo) -> str:

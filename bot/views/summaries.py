@@ -8,15 +8,11 @@ from bot.config import Settings
 from bot.domain.errors import N_
 from bot.domain.periods import Period
 from bot.i18n import Translator
-from bot.views.common import Keyboard, button, keyboard, money
+from bot.views.common import Keyboard, button, keyboard, money_text
 from storage.summaries import GuildFigures, PlatformFigures, WorkerFigures
 
 FREQUENCY_NAMES = {"daily": N_("daily"), "weekly": N_("weekly"), "monthly": N_("monthly"),
                    "off": N_("off")}
-
-
-def _money(minor: int, settings: Settings) -> str:
-    return money(minor, settings.currency, settings.currency_exponent)
 
 
 def _span(_: Translator, period: Period, zone: tzinfo) -> str:
@@ -36,10 +32,11 @@ def worker_summary(_: Translator, period: Period, zone: tzinfo, f: WorkerFigures
     return "\n".join([
         _("📊 <b>{title}</b> ({span})", title=_title(_, period), span=_span(_, period, zone)),
         _("Units accepted: {units}", units=f.units),
-        _("Earned: {amount}", amount=_money(f.earned, settings)),
-        _("Paid out: {amount}", amount=_money(f.paid, settings)),
-        _("Waiting for review: {amount}", amount=_money(pending, settings)),
-        _("<b>Balance</b> (earned, not yet paid): {amount}", amount=_money(f.balance, settings)),
+        _("Earned: {amount}", amount=money_text(f.earned, settings)),
+        _("Paid out: {amount}", amount=money_text(f.paid, settings)),
+        _("Waiting for review: {amount}", amount=money_text(pending, settings)),
+        _("<b>Balance</b> (earned, not yet paid): {amount}",
+          amount=money_text(f.balance, settings)),
         _("Change how often you get this: /settings"),
     ])
 
@@ -49,14 +46,14 @@ def guild_summary(_: Translator, name: str, period: Period, zone: tzinfo, f: Gui
     lines = [
         _("📊 <b>{name}</b>: the week ({span})", name=name, span=_span(_, period, zone)),
         _("Units accepted: {units}", units=f.units),
-        _("Members earned: {amount}", amount=_money(f.members_earned, settings)),
-        _("Guild commission: {amount}", amount=_money(f.commission, settings)),
+        _("Members earned: {amount}", amount=money_text(f.members_earned, settings)),
+        _("Guild commission: {amount}", amount=money_text(f.commission, settings)),
     ]
     if f.leaderboard:
         lines.append(_("<b>Leaderboard</b>"))
         for place, (who, units, earned) in enumerate(f.leaderboard, start=1):
             lines.append(_("{place}. {who} — {units} unit(s), {amount}", place=place, who=who,
-                           units=units, amount=_money(earned, settings)))
+                           units=units, amount=money_text(earned, settings)))
     return "\n".join(lines)
 
 
@@ -66,8 +63,8 @@ def admin_digest(_: Translator, period: Period, zone: tzinfo, f: PlatformFigures
         _("📊 <b>Platform digest</b> ({span})", span=_span(_, period, zone)),
         _("Tasks posted: {posted}; open now: {open}", posted=f.tasks_posted, open=f.tasks_open),
         _("Units accepted: {units}", units=f.units_accepted),
-        _("Credited: {credited}; paid out: {paid}", credited=_money(f.credited, settings),
-          paid=_money(f.paid, settings)),
+        _("Credited: {credited}; paid out: {paid}", credited=money_text(f.credited, settings),
+          paid=money_text(f.paid, settings)),
         _("Guilds: {approved} approved, {pending} waiting for approval",
           approved=f.guilds_approved, pending=f.guilds_pending),
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,14 @@ from bot.config import Settings
 from bot.domain.errors import N_
 from bot.domain.work import STATUS_NAMES, Credit
 from bot.i18n import Html, Translator
-from bot.views.common import Keyboard, button, keyboard, money, pages, when
+from bot.views.common import (
+    Keyboard,
+    button,
+    keyboard,
+    money_text,
+    pages,
+    when,
+)
 from bot.views.market import RESULT_LABELS
 from storage.market import TaskRecord
 from storage.models import UserRecord
@@ -20,15 +26,8 @@ from storage.work import AssignmentRecord
 if TYPE_CHECKING:
     from bot.services.work import Progress
 
-Render = Callable[[Translator], str]
-KeyboardRender = Callable[[Translator], Keyboard]
-RESULT_NAMES = {**RESULT_LABELS, "text": N_("text")}
 PERIOD_NAMES = {"today": N_("Today"), "week": N_("This week"), "month": N_("This month"),
                 "all": N_("All time")}
-
-
-def money_text(minor: int, settings: Settings) -> str:
-    return money(minor, settings.currency, settings.currency_exponent)
 
 
 def _who(user: UserRecord | None, fallback: int) -> str:
@@ -46,7 +45,7 @@ def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settin
         _("Pay: {price} per unit before the guild's commission ({percent}%).",
           price=money_text(a.unit_price_minor, settings),
           percent=f"{a.commission_bp / 100:g}"),
-        _("Result: {kind}, one per unit.", kind=_(RESULT_NAMES[a.result_type])),
+        _("Result: {kind}, one per unit.", kind=_(RESULT_LABELS[a.result_type])),
         _("Deadline: {when}", when=when(from_epoch(a.due_at), zone)),
         _("Please answer by {when}, or the units go back to the guild.",
           when=when(from_epoch(a.offer_expires_at), zone)),
@@ -82,7 +81,7 @@ def offer_reply(_: Translator, a: AssignmentRecord, accepted: bool) -> str:
     if accepted:
         return _("Assignment #{id} is yours. Send the {units} result(s) here ({kind}); then "
                  "press Submit or send /done.", id=a.id, units=a.units,
-                 kind=_(RESULT_NAMES[a.result_type]))
+                 kind=_(RESULT_LABELS[a.result_type]))
     return _("You declined assignment #{id}.", id=a.id)
 
 
@@ -140,7 +139,7 @@ def offered_keyboards(_: Translator, rows: list[tuple[AssignmentRecord, int]]) -
 
 def choose_reply(_: Translator, a: AssignmentRecord, have: int) -> str:
     return _("Send the results for assignment #{id} now ({kind}): {have} of {units} in.",
-             id=a.id, kind=_(RESULT_NAMES[a.result_type]), have=have, units=a.units)
+             id=a.id, kind=_(RESULT_LABELS[a.result_type]), have=have, units=a.units)
 
 
 def result_taken(_: Translator, a: AssignmentRecord, have: int) -> str:
