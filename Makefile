@@ -38,8 +38,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# ruff, then the type check of the bot's own packages (mypy reads its settings from pyproject).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

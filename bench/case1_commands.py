@@ -45,7 +45,7 @@ class _Senders:
     apis: list[FakeBotAPI]
     next_worker: int = 0
     next_guild: int = 0
-    next_accepted: int = 0
+    next_in_progress: int = 0
     next_submitted: int = 0
 
     def fresh_worker(self) -> dict[str, Any]:
@@ -118,10 +118,10 @@ def commands(platform: Platform) -> list[Command]:
                 _in_guild(lambda s, i: f"/claim {fixed[i % len(fixed)]} 1")),
         Command("/quote (guild chat)", "Quote #",
                 _in_guild(lambda s, i: f"/quote {quoted[i % len(quoted)]} 2.00 10")),
-        Command("result upload (worker)", "received", _upload, requires="handlers.work",
+        Command("result upload (worker)", "received", _upload, requires="handlers.results",
                 pending_reason="needs the work loop (handlers/work.py)",
-                supply=lambda p: len(p.open_accepted)),
-        Command("/accept <assignment> (admin)", "accepted", _accept, requires="handlers.work",
+                supply=lambda p: len(p.open_in_progress)),
+        Command("/accept <assignment> (admin)", "accepted", _accept, requires="handlers.review",
                 pending_reason="needs the work loop (handlers/work.py)",
                 supply=lambda p: len(p.open_submitted)),
     ]
@@ -129,10 +129,10 @@ def commands(platform: Platform) -> list[Command]:
 
 def _upload(s: _Senders, i: int) -> dict[str, Any]:
     """A worker with one accepted assignment sends one result of the kind its task wants."""
-    index, _assignment, kind = s.platform.open_accepted[s.next_accepted]
-    s.next_accepted += 1
+    index, _assignment, kind = s.platform.open_in_progress[s.next_in_progress]
+    s.next_in_progress += 1
     user = s.worker(int(index))  # type: ignore[arg-type]
-    return s.updates.upload(user, str(kind), f"bench-{s.next_accepted}")
+    return s.updates.upload(user, str(kind), f"bench-{s.next_in_progress}")
 
 
 def _accept(s: _Senders, i: int) -> dict[str, Any]:

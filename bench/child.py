@@ -38,7 +38,7 @@ BARE_QUERIES = (
     " SUM(CASE WHEN kind = 'payout' THEN -amount_minor ELSE 0 END) FROM ledger"
     " WHERE created_at > :s AND created_at <= :e GROUP BY user_id",
     "SELECT user_id, SUM(amount_minor) FROM ledger GROUP BY user_id",
-    "SELECT worker_id, SUM(accepted_units) FROM assignments WHERE status = 'approved'"
+    "SELECT worker_id, SUM(accepted_units) FROM assignments WHERE status = 'accepted'"
     " AND decided_at > :s AND decided_at <= :e GROUP BY worker_id",
     "SELECT a.worker_id, a.units * a.unit_price_minor, g.commission_bp"
     " FROM assignments a JOIN guilds g ON g.id = a.guild_id WHERE a.status = 'submitted'",
@@ -50,6 +50,7 @@ async def summaries(db_path: str, side: str) -> dict[str, Any]:
     from bot.clock import ManualClock
     from bot.config import Settings
     from bot.delivery import Notifier
+    from bot.services.base import Deps
     from bot.services.summaries import SummaryService
     from bot.services.users import UserService
     from storage import Database
@@ -70,9 +71,9 @@ async def summaries(db_path: str, side: str) -> dict[str, Any]:
         clock = ManualClock(SUMMARY_MOMENT)
         settings = Settings(bot_token=BOT_TOKEN, admin_ids=frozenset({ADMIN_ID}),
                             database_path=db_path)
-        users = UserService(db, clock, settings.admin_ids)
+        users = UserService(db, clock, settings.admin_ids, settings.timezone)
         await users.load()
-        service = SummaryService(db, clock, Notifier(clock, lambda: None), settings, users)
+        service = SummaryService(Deps(db, clock, Notifier(clock, lambda: None), settings, users))
         if side == "service":  # the workers' summaries only: the same figures as the bare side
 
             async def nothing(*args: Any, **kwargs: Any) -> None:

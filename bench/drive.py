@@ -36,7 +36,8 @@ from bot.config import Settings
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.services import Services
 from tgfake.api import BOT_ID, BOT_TOKEN, BOT_USERNAME, FakeBotAPI
-from tgfake.request import FakeRequest
+from tgfake.harness import start_application, stop_application
+from tgfake.request import FakeRequest, OfflineRequest
 
 UNLIMITED = 1e9  # a rate cap that never binds: the limiter's code still runs on every call
 
@@ -138,22 +139,12 @@ class ErrorCounter(logging.Handler):
 # --- a lean request layer for memory runs -------------------------------------------------------
 
 
-class LeanRequest(BaseRequest):
+class LeanRequest(OfflineRequest):
     """Answers the few methods a run needs with minimal JSON and keeps nothing (for RSS runs)."""
 
     def __init__(self) -> None:
         self.calls = 0
         self._message_id = 0
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = None, write_timeout: Any = None,
@@ -234,13 +225,7 @@ class RunningApp:
         return dropped
 
     async def stop(self) -> None:
-        app = self.app
-        await app.stop()
-        if app.post_stop:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
+        await stop_application(self.app)
 
 
 def bot_settings(platform: Platform, db_path: Path, rate: float) -> Settings:
@@ -268,10 +253,7 @@ async def start_bot(platform: Platform, db_path: Path, *, api: FakeBotAPI | None
     processor = app.update_processor
     assert isinstance(processor, ChatOrderedUpdateProcessor)
     processor.do_process_update = recorder.wrap(processor.do_process_update)  # type: ignore
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    await app.start()
+    await start_application(app)
     return RunningApp(app, recorder, api, request, is_bot=True)
 
 
@@ -293,8 +275,7 @@ async def start_bare(*, api: FakeBotAPI | None = None, request: BaseRequest | No
            .concurrent_updates(BareProcessor(concurrency, recorder))
            .context_types(ContextTypes()).build())
     app.add_handler(MessageHandler(filters.ALL, _bare_reply))
-    await app.initialize()
-    await app.start()
+    await start_application(app)
     return RunningApp(app, recorder, api, request, is_bot=False)
 
 

@@ -17,7 +17,7 @@ What is generated (`W` workers, `G` guilds, `L` ledger rows, 26 weeks of history
   a deputy), 80 % with a commission between 5 and 15 %;
 - tasks: `W / 100` completed tasks, each guild holding 10 allocations of them; plus 4 open fixed
   tasks and 4 open quote tasks with units to spare, for the commands the cases send;
-- assignments: enough approved ones (1-5 units at the allocation's price) that, with payouts,
+- assignments: enough accepted ones (1-5 units at the allocation's price) that, with payouts,
   the ledger has exactly `L` rows: one worker share per assignment, one commission for the leader
   when the guild takes one, and payouts (about 10 % of the rows); ledger time runs forward;
 - work in progress: 4 allocated "current" tasks (document, photo, voice, text results) held by
@@ -44,7 +44,7 @@ from pathlib import Path
 from storage import Database
 from storage.migrate import bundled_migrations
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 ROOT = Path(__file__).resolve().parent
 CACHE_DIR = ROOT / "results" / "cache"
 
@@ -96,7 +96,7 @@ class Platform:
     counts: dict[str, int]
     # work in progress: [worker index, assignment id, result kind] accepted and waiting for
     # results; assignment ids submitted and waiting for review
-    open_accepted: list[list[object]] = field(default_factory=list)
+    open_in_progress: list[list[object]] = field(default_factory=list)
     open_submitted: list[int] = field(default_factory=list)
     build_seconds: float = 0.0
     cached: bool = False
@@ -176,7 +176,7 @@ def _manifest(p: Platform) -> dict[str, object]:
             "guild_list": [asdict(g) for g in p.guild_list],
             "open_fixed_tasks": p.open_fixed_tasks, "open_quote_tasks": p.open_quote_tasks,
             "counts": p.counts, "build_seconds": p.build_seconds, "db_bytes": p.db_bytes,
-            "open_accepted": p.open_accepted, "open_submitted": p.open_submitted}
+            "open_in_progress": p.open_in_progress, "open_submitted": p.open_submitted}
 
 
 def _load_manifest(path: Path, manifest: Path) -> Platform:
@@ -188,7 +188,8 @@ def _load_manifest(path: Path, manifest: Path) -> Platform:
                     open_fixed_tasks=data["open_fixed_tasks"],
                     open_quote_tasks=data["open_quote_tasks"], counts=data["counts"],
                     build_seconds=data["build_seconds"], db_bytes=data["db_bytes"],
-                    open_accepted=data["open_accepted"], open_submitted=data["open_submitted"])
+                    open_in_progress=data["open_in_progress"],
+                    open_submitted=data["open_submitted"])
 
 
 class _Builder:
@@ -346,12 +347,12 @@ class _Builder:
         self.counts["allocations"] = len(alloc_rows)
         alloc_units = [0] * len(alloc_rows)
 
-        # --- approved assignments, their ledger entries, payouts: time runs forward -------
+        # --- accepted assignments, their ledger entries, payouts: time runs forward -------
         assignment_sql = (
             "INSERT INTO assignments (id, task_id, allocation_id, guild_id, worker_id, units,"
             " unit_price_minor, status, accepted_units, assigned_by, offered_at,"
-            " offer_expires_at, due_at, accepted_at, submitted_at, decided_at, decided_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            " offer_expires_at, due_at, started_at, submitted_at, decided_at, decided_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         ledger_sql = ("INSERT INTO ledger (user_id, guild_id, assignment_id, kind, amount_minor,"
                       " note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         target = self.ledger_rows
@@ -439,7 +440,7 @@ class _Builder:
         open_sql = (
             "INSERT INTO assignments (id, task_id, allocation_id, guild_id, worker_id, units,"
             " unit_price_minor, status, assigned_by, offered_at, offer_expires_at, due_at,"
-            " accepted_at, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            " started_at, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         open_rows, result_rows = [], []
         for w in rng.sample(range(W), max(1, W // 10)):
             g = guild_of_worker[w]
@@ -449,7 +450,7 @@ class _Builder:
             alloc_units[a] += units
             assignment_id += 1
             roll = rng.random()
-            status = "offered" if roll < 0.1 else "accepted" if roll < 0.55 else "submitted"
+            status = "offered" if roll < 0.1 else "in_progress" if roll < 0.55 else "submitted"
             # Recent enough that the clock's sweep has nothing to do at NOW: offers not yet
             # expired (12 h), results not yet past the review window (3 days).
             at = NOW - (rng.randrange(60, 6 * 3600) if status == "offered"
@@ -459,8 +460,8 @@ class _Builder:
             open_rows.append((assignment_id, task_id, a + 1, g + 1, WORKER_BASE + w, units,
                               150, status, leaders[g], at, at + 12 * 3600, NOW + 30 * DAY,
                               accepted, submitted))
-            if status == "accepted":
-                platform.open_accepted.append([w, assignment_id, kind])
+            if status == "in_progress":
+                platform.open_in_progress.append([w, assignment_id, kind])
             elif status == "submitted":
                 platform.open_submitted.append(assignment_id)
                 for r in range(units):
@@ -475,8 +476,8 @@ class _Builder:
                          " file_unique_id, file_name, mime_type, file_size, text, created_at)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", result_rows)
         self.counts["assignments"] = assignment_id
-        self.counts["assignments_approved"] = approved
-        self.counts["assignments_accepted"] = len(platform.open_accepted)
+        self.counts["assignments_accepted"] = approved
+        self.counts["assignments_in_progress"] = len(platform.open_in_progress)
         self.counts["assignments_submitted"] = len(platform.open_submitted)
         self.counts["results"] = len(result_rows)
 

@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import buttons
 from bot.clock import Clock, SystemClock
 from bot.commands import Audience, for_audiences
 from bot.config import Settings
@@ -37,14 +38,19 @@ from bot.i18n import texts_for
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
+from bot.services.base import Deps
 from bot.services.guilds import GuildService
 from bot.services.market import MarketService
+from bot.services.membership import MembershipService
+from bot.services.money import MoneyService
+from bot.services.offers import OfferService
+from bot.services.quotes import QuoteService
+from bot.services.results import ResultService
+from bot.services.review import ReviewService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
 from bot.services.users import UserService
-from bot.services.work import WorkService
-from bot.views import guilds as guild_views
-from handlers import errors, gates, guilds, market, newtask, start, work
+from handlers import errors, gates, guilds, market, money, newtask, offers, results, review, start
 from handlers import settings as settings_handlers
 from scheduler import jobs
 from storage import Database, Tx
@@ -115,11 +121,11 @@ def register_handlers(app: Application) -> None:
         CommandHandler("approve", guilds.approve),
         CommandHandler("rejectguild", guilds.reject),
         CommandHandler("suspend", guilds.suspend),
-        CallbackQueryHandler(guilds.review_pressed, pattern=guild_views.REVIEW_PATTERN),
+        CallbackQueryHandler(guilds.review_pressed, pattern=buttons.GUILD_REVIEW.pattern),
         MessageHandler(filters.StatusUpdate.MIGRATE, guilds.chat_migrated),
         # Only replies to an open "why reject?" prompt; other private texts pass by.
         MessageHandler(private & filters.TEXT & ~filters.COMMAND
-                       & guilds.awaiting_reject_reason(app), guilds.reject_reason),
+                       & guilds.REJECT_REASON.replies(app), guilds.reject_reason),
         # the task market; /newtask is a guided flow (its /cancel comes first while it runs)
         newtask.conversation(),
         CommandHandler("cancel", newtask.nothing_to_cancel),
@@ -132,33 +138,33 @@ def register_handlers(app: Application) -> None:
         CommandHandler("award", market.award),
         CommandHandler("rejectquote", market.reject_quote),
         CommandHandler("canceltask", market.cancel_task),
-        CallbackQueryHandler(market.quote_button, pattern=r"^q1:(award|reject):\d+$"),
+        CallbackQueryHandler(market.quote_button, pattern=buttons.QUOTE.pattern),
         # assignments, results, review, money
-        CommandHandler("assign", work.assign),
-        CommandHandler("distribute", work.distribute),
-        CommandHandler("progress", work.progress),
-        CommandHandler("precheck", work.precheck),
-        CommandHandler("earnings", work.earnings),
-        CommandHandler("submit", work.submit),
-        CommandHandler("done", work.done),
-        CommandHandler("review", work.review),
-        CommandHandler("accept", work.accept),
-        CommandHandler("reject", work.reject),
-        CommandHandler("payout", work.payout),
-        CallbackQueryHandler(work.offer_button, pattern=r"^a1:(accept|decline|submit):\d+$"),
-        CallbackQueryHandler(work.review_button, pattern=r"^a1:(approve|reject):\d+(:\d+)?$"),
-        CallbackQueryHandler(work.precheck_button, pattern=r"^a1:(pass|back):\d+(:\d+)?$"),
+        CommandHandler("assign", offers.assign),
+        CommandHandler("distribute", offers.distribute),
+        CommandHandler("progress", offers.progress),
+        CommandHandler("precheck", review.precheck),
+        CommandHandler("earnings", money.earnings),
+        CommandHandler("submit", results.submit),
+        CommandHandler("done", results.done),
+        CommandHandler("review", review.review),
+        CommandHandler("accept", review.accept),
+        CommandHandler("reject", review.reject),
+        CommandHandler("payout", money.payout),
+        CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
+        CallbackQueryHandler(review.review_button, pattern=buttons.REVIEW.pattern),
+        CallbackQueryHandler(review.precheck_button, pattern=buttons.PRECHECK.pattern),
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
         CommandHandler("summary", settings_handlers.summary),
         CallbackQueryHandler(settings_handlers.settings_button,
-                             pattern=r"^s1:freq:(daily|weekly|monthly|off)$"),
+                             pattern=buttons.FREQUENCY.pattern),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND
-                       & work.awaiting_reject_reason(app), work.reject_reason),
+                       & review.WHY.replies(app), review.reject_reason),
         # Last: whatever a worker sends in private that nothing above took is a result.
         MessageHandler(private & ~filters.COMMAND & (
             filters.TEXT | filters.Document.ALL | filters.PHOTO | filters.VOICE
-            | filters.AUDIO | filters.VIDEO), work.result),
+            | filters.AUDIO | filters.VIDEO), results.result),
     ])
     app.add_error_handler(errors.on_error)
 
@@ -175,7 +181,7 @@ async def on_startup(app: Application) -> None:
     concurrency = max(8, math.ceil(settings.rate_limit_per_second / 10))
     dispatcher = OutboxDispatcher(db, app.bot, data.clock, concurrency=concurrency,
                                   batch_size=max(64, 2 * concurrency))
-    users = UserService(db, data.clock, settings.admin_ids)
+    users = UserService(db, data.clock, settings.admin_ids, settings.timezone)
     await users.load()
 
     async def forget_unreachable(tx: Tx, row: OutboxRow) -> None:
@@ -184,29 +190,34 @@ async def on_startup(app: Application) -> None:
 
     dispatcher.unreachable_hooks.append(forget_unreachable)
     notifier = Notifier(data.clock, dispatcher.wake)
-    guild_service = GuildService(db, data.clock, notifier, users)
-    await guild_service.load()
-    work_service = WorkService(db, data.clock, notifier, settings, users, guild_service,
-                               app.bot.username)
-    guild_service.open_assignments_count = work_service.open_assignments
-    dispatcher.unreachable_hooks.append(work_service.on_unreachable)
-    market_service = MarketService(db, data.clock, notifier, settings, users, guild_service)
-    data.services = Services(
-        settings=settings,
-        db=db,
-        clock=data.clock,
-        notifier=notifier,
-        dispatcher=dispatcher,
-        users=users,
-        guilds=guild_service,
-        market=market_service,
-        work=work_service,
-        sweep=SweepService(db, data.clock, work_service, market_service),
-        summaries=SummaryService(db, data.clock, notifier, settings, users),
-    )
+    data.services = services = compose(settings, db, data.clock, notifier, dispatcher, users,
+                                       app.bot.username)
+    await services.guilds.load()
+    dispatcher.unreachable_hooks.append(services.offers.on_unreachable)
     await set_command_menus(app, users.admin_ids)
     dispatcher.start()
     log.info("Guildwork started as @%s", app.bot.username)
+
+
+def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
+            dispatcher: OutboxDispatcher, users: UserService, bot_username: str) -> Services:
+    """Every service, each handed what it depends on (nothing is wired in afterwards)."""
+    deps = Deps(db, clock, notifier, settings, users)
+    guild_service = GuildService(deps)
+    quote_service = QuoteService(deps, guild_service)
+    market_service = MarketService(deps, guild_service, quote_service)
+    offer_service = OfferService(deps, guild_service, bot_username)
+    result_service = ResultService(deps)
+    review_service = ReviewService(deps, guild_service)
+    return Services(
+        settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,
+        users=users, guilds=guild_service, membership=MembershipService(deps, guild_service),
+        market=market_service, quotes=quote_service, offers=offer_service,
+        results=result_service, review=review_service, money=MoneyService(deps, guild_service),
+        sweep=SweepService(offer_service, result_service, review_service, quote_service,
+                           market_service),
+        summaries=SummaryService(deps),
+    )
 
 
 async def on_shutdown(app: Application) -> None:

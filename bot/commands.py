@@ -23,6 +23,8 @@ class Command:
     audience: Audience
     # In a guild's group: may members use it too, or only the leader and deputies?
     members_too: bool = False
+    # Answered in any chat, whatever its audience (the handler says what else it needs).
+    anywhere: bool = False
 
     @property
     def usage(self) -> str:
@@ -35,7 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("cancel", "", N_("Leave the current guided step"), Audience.ANYONE),
     # --- guilds and membership ---
     Command("register", "<guild name>", N_("Register this group as a guild (group admins)"),
-            Audience.GUILD),
+            Audience.GUILD, anywhere=True),
     Command("invite", "[new]", N_("Invite link for members; new: replace the old one"),
             Audience.GUILD),
     Command("members", "", N_("Members, roles, and whether I can message them"),
@@ -46,7 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("remove", "@member", N_("Remove a member from the guild (leader)"), Audience.GUILD),
     Command("commission", "<percent>", N_("The guild's cut of members' earnings, 0–50 % (leader)"),
             Audience.GUILD),
-    Command("leave", "", N_("Leave your guild"), Audience.WORKER),
+    Command("leave", "", N_("Leave your guild"), Audience.WORKER, anywhere=True),
     Command("guilds", "[status]", N_("Guilds with status and member counts"), Audience.ADMIN),
     Command("approve", "<guild>", N_("Approve a guild, or lift its suspension"), Audience.ADMIN),
     Command("rejectguild", "<guild> <reason>", N_("Reject a pending guild, with the reason"),
@@ -111,6 +113,26 @@ def command(name: str, audience: Audience | None = None) -> Command:
         if entry.name == name and audience in (None, entry.audience):
             return entry
     raise KeyError(name)
+
+
+class Chat(enum.Enum):
+    PRIVATE = "private"
+    GROUP = "group"
+    ANY = "any"
+
+
+def chat_of(name: str) -> Chat:
+    """Where a command works, from its audiences: private chats (workers, admins), groups
+    (guilds), or both (it is listed for both, or for anyone)."""
+    entries = [c for c in COMMANDS if c.name == name]
+    if not entries:
+        raise KeyError(name)
+    if any(c.anywhere or c.audience is Audience.ANYONE for c in entries):
+        return Chat.ANY
+    in_groups = {c.audience is Audience.GUILD for c in entries}
+    if in_groups == {True}:
+        return Chat.GROUP
+    return Chat.PRIVATE if in_groups == {False} else Chat.ANY
 
 
 def for_audiences(*audiences: Audience) -> list[Command]:

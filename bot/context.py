@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.clock import Clock, SystemClock
-
-if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.services import Services
+from bot.config import Settings
+from bot.services import Services
 
 
 @dataclass(slots=True)
@@ -21,7 +18,7 @@ class BotData:
     services: Services | None = None
 
 
-class GuildContext(CallbackContext[ExtBot[None], dict, dict, BotData]):  # type: ignore[type-var]
+class GuildContext(CallbackContext[ExtBot[None], dict, dict, BotData]):
     @property
     def services(self) -> Services:
         services = self.bot_data.services

@@ -30,8 +30,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, to_epoch
@@ -147,7 +147,7 @@ class OutboxDispatcher:
     def __init__(
         self,
         db: Database,
-        bot: Bot,
+        bot: ExtBot[Any],
         clock: Clock,
         *,
         batch_size: int = 64,

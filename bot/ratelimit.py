@@ -69,8 +69,8 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
         if len(self._groups) > self._prune_at:
             # Forget groups whose bucket has drained. Done when the table doubles, not on every
             # request: walking 2,000 guilds' limiters per message cost half of a group reply.
-            for key, limiter in list(self._groups.items()):
-                if key != group_id and limiter.has_capacity(limiter.max_rate):
+            for key, drained in list(self._groups.items()):
+                if key != group_id and drained.has_capacity(drained.max_rate):
                     del self._groups[key]
             self._prune_at = max(512, 2 * len(self._groups))
         limiter = self._groups.get(group_id)

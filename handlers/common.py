@@ -1,18 +1,39 @@
-"""Helpers every handler uses: the caller's translator, replies, markup."""
+"""What every handler shares: the `Call` it is handed, and the wrappers that do the rest once.
+
+`@command("assign")` looks the command up in `bot.commands`: it refuses the wrong kind of chat
+(as the registry says where the command works), and hands the handler a `Call` with the
+caller's translator, the arguments and the command's usage. `@press(OFFER)` answers a button's
+query first and reads its data with the button's spec. Handlers then only parse, call one
+service and render.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import ForceReply, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import BadRequest
 from telegram.ext import Application
 from telegram.ext.filters import MessageFilter
 
-from bot.domain.errors import N_, GroupChatOnly, PrivateChatOnly, Usage
+from bot.buttons import Buttons, Press
+from bot.commands import Chat, chat_of
+from bot.commands import command as registered
+from bot.context import GuildContext
+from bot.domain.errors import N_, GroupChatOnly, Msg, PrivateChatOnly, Usage
 from bot.i18n import Translator, plain_text, texts_for
-from bot.services.guilds import MemberRef
+from bot.outcomes import MemberRef
+from bot.services import Services
 from bot.views.common import Keyboard
+
+Callback = Callable[[Update, GuildContext], Coroutine[Any, Any, None]]
+_USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
+MISSING = N_("Something is missing.")
 
 
 def texts(update: object) -> Translator:
@@ -48,25 +69,189 @@ async def refuse(update: Update, text: str) -> None:
     await reply(update, text)
 
 
-def is_private(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type == "private"
+async def close_buttons(message: object) -> None:
+    """Take the buttons off an answered message so it can't be pressed twice."""
+    if isinstance(message, Message):
+        with contextlib.suppress(BadRequest):
+            await message.edit_reply_markup(reply_markup=None)
 
 
-def id_arg(value: str | None, usage: str, what: str = "id") -> int:
-    """'12' or '#12' -> 12; anything else is a usage error naming the command."""
-    raw = (value or "").strip().lstrip("#")
-    if not raw.isdecimal() or int(raw) <= 0:
-        reason = (N_("A number is missing.") if not value
-                  else N_("That is not a number."))
-        raise Usage(reason=reason, usage=usage)
-    return int(raw)
+@dataclass(slots=True)
+class Call:
+    """One command or button press, as a handler sees it."""
+
+    update: Update
+    context: GuildContext
+    _: Translator
+    usage: str = ""
+
+    @property
+    def services(self) -> Services:
+        return self.context.services
+
+    @property
+    def user_id(self) -> int:
+        user = self.update.effective_user
+        assert user is not None
+        return user.id
+
+    @property
+    def first_name(self) -> str:
+        user = self.update.effective_user
+        assert user is not None
+        return user.first_name
+
+    @property
+    def chat_id(self) -> int:
+        chat = self.update.effective_chat
+        assert chat is not None
+        return chat.id
+
+    @property
+    def private(self) -> bool:
+        chat = self.update.effective_chat
+        return chat is not None and chat.type == "private"
+
+    @property
+    def message(self) -> Message:
+        message = self.update.effective_message
+        assert message is not None
+        return message
+
+    @property
+    def args(self) -> list[str]:
+        return list(self.context.args or [])
+
+    @property
+    def user_data(self) -> dict:
+        data = self.context.user_data
+        assert data is not None
+        return data
+
+    def rest(self, start: int) -> str | None:
+        """The arguments from `start` on, as one text (None when there are none)."""
+        return " ".join(self.args[start:]) or None
+
+    def wrong(self, reason: Msg) -> Usage:
+        """A usage refusal: what is wrong, and the command's usage."""
+        return Usage(reason=reason, usage=self.usage)
+
+    def need(self, count: int, reason: Msg | None = None) -> list[str]:
+        """The arguments, refused with the usage when fewer than `count`."""
+        if len(self.args) < count:
+            raise self.wrong(reason or MISSING)
+        return self.args
+
+    def id(self, value: str | None) -> int:
+        """'12' or '#12' -> 12; anything else is a usage refusal."""
+        raw = (value or "").strip().lstrip("#")
+        if not raw.isdecimal() or int(raw) <= 0:
+            raise self.wrong(N_("A number is missing.") if not value
+                             else N_("That is not a number."))
+        return int(raw)
+
+    def member(self, args: Sequence[str]) -> MemberRef:
+        """Who a leader means: @username as the argument, a mention of someone without a
+        username, or the author of the message they replied to."""
+        for entity in self.message.entities:
+            if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
+                return MemberRef(user_id=entity.user.id, name=entity.user.full_name)
+        if args:
+            match = _USERNAME_RE.match(args[0])
+            if len(args) != 1 or match is None:
+                raise self.wrong(N_("Name one member as @username, or reply to their message."))
+            return MemberRef(username=match[1])
+        replied = self.message.reply_to_message
+        if replied is not None and replied.from_user is not None \
+                and not replied.from_user.is_bot:
+            return MemberRef(user_id=replied.from_user.id, name=replied.from_user.full_name)
+        raise self.wrong(N_("Name the member as @username, or reply to one of their messages."))
+
+    async def reply(self, text: str, keyboard: Keyboard | None = None) -> Message | None:
+        return await reply(self.update, text, keyboard)
+
+    async def reply_pages(self, pages: Sequence[str], keyboard: Keyboard | None = None) -> None:
+        """Several messages; the keyboard goes under the last."""
+        for page in pages[:-1]:
+            await self.reply(page)
+        await self.reply(pages[-1], keyboard)
 
 
-def require_args(args: list[str] | None, count: int, usage: str) -> list[str]:
-    args = list(args or [])
-    if len(args) < count:
-        raise Usage(reason=N_("Something is missing."), usage=usage)
-    return args
+def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback]:
+    """Register-time wrapper: the chat check and the usage come from the command registry."""
+    where = chat_of(name)
+    usage = registered(name).usage
+
+    def wrap(handler: Callable[[Call], Awaitable[None]]) -> Callback:
+        @wraps(handler)
+        async def run(update: Update, context: GuildContext) -> None:
+            call = Call(update, context, texts(update), usage)
+            if where is Chat.PRIVATE and not call.private:
+                raise PrivateChatOnly(command=f"/{name}")
+            if where is Chat.GROUP and call.private:
+                raise GroupChatOnly(command=f"/{name}")
+            await handler(call)
+
+        return run
+
+    return wrap
+
+
+def press(spec: Buttons) -> Callable[[Callable[[Call, Press], Awaitable[None]]], Callback]:
+    """Register-time wrapper for a button: the query is answered first, its data read back."""
+
+    def wrap(handler: Callable[[Call, Press], Awaitable[None]]) -> Callback:
+        @wraps(handler)
+        async def run(update: Update, context: GuildContext) -> None:
+            query = update.callback_query
+            assert query is not None
+            await query.answer()
+            pressed = spec.parse(query.data)
+            assert pressed is not None, query.data  # the handler's pattern matched it
+            await handler(Call(update, context, texts(update)), pressed)
+
+        return run
+
+    return wrap
+
+
+class Prompt:
+    """A question answered by replying to it (a reason for a rejection, say). What it is about
+    is kept in `user_data[key]` by the prompt's message id, as conversation scratch: after a
+    restart the text command still does the job."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    async def ask(self, call: Call, text: str, about: object,
+                  placeholder: str | None = None) -> None:
+        """Ask under the message whose button was pressed."""
+        query = call.update.callback_query
+        message = query.message if query is not None else None
+        assert isinstance(message, Message)
+        prompt = await message.reply_text(
+            text, reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder))
+        call.user_data.setdefault(self.key, {})[prompt.message_id] = about
+
+    def replies(self, app: Application) -> MessageFilter:
+        """Messages that reply to one of the sender's open prompts of this kind."""
+        return RepliesToPrompt(app, self.key)
+
+    def answered(self, handler: Callable[[Call, Any, str], Awaitable[None]]) -> Callback:
+        """Register-time wrapper for the reply: the handler gets what the prompt was about and
+        the text. The prompt stays open until the handler succeeds, so a refused answer may be
+        given again."""
+
+        @wraps(handler)
+        async def run(update: Update, context: GuildContext) -> None:
+            call = Call(update, context, texts(update))
+            replied = call.message.reply_to_message
+            assert replied is not None
+            prompts = call.user_data.get(self.key, {})
+            await handler(call, prompts[replied.message_id], call.message.text or "")
+            prompts.pop(replied.message_id, None)
+
+        return run
 
 
 class RepliesToPrompt(MessageFilter):
@@ -86,39 +271,3 @@ class RepliesToPrompt(MessageFilter):
             return False
         prompts = self._app.user_data.get(user.id, {}).get(self._key, {})
         return replied.message_id in prompts
-
-
-def private_only(update: Update, name: str) -> None:
-    """Refuse outside a private chat, naming the command (`name` without the slash)."""
-    if not is_private(update):
-        raise PrivateChatOnly(command=f"/{name}")
-
-
-def group_only(update: Update, name: str) -> None:
-    """Refuse outside a group chat, naming the command (`name` without the slash)."""
-    if is_private(update):
-        raise GroupChatOnly(command=f"/{name}")
-
-
-_USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
-
-
-def member_ref(update: Update, args: list[str], usage: str) -> MemberRef:
-    """Who a leader means: @username as the argument, a mention of someone without a username,
-    or the author of the message they replied to."""
-    message = update.effective_message
-    assert message is not None
-    for entity in message.entities:
-        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
-            return MemberRef(user_id=entity.user.id, name=entity.user.full_name)
-    if args:
-        match = _USERNAME_RE.match(args[0])
-        if len(args) != 1 or match is None:
-            raise Usage(reason=N_("Name one member as @username, or reply to their message."),
-                        usage=usage)
-        return MemberRef(username=match[1])
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
-        return MemberRef(user_id=replied.from_user.id, name=replied.from_user.full_name)
-    raise Usage(reason=N_("Name the member as @username, or reply to one of their messages."),
-                usage=usage)

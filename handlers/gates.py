@@ -7,7 +7,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.commands import Audience, for_audiences
 from bot.context import GuildContext
-from bot.domain.guilds import GuildSuspended
+from bot.domain.errors import GuildSuspended
 from bot.services.users import SeenUser
 from handlers.common import refuse, texts
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import wraps
+from typing import Any
 
 from telegram import Message, Update
 from telegram.ext import (
@@ -16,11 +19,19 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.buttons import (
+    NEWTASK_ANY,
+    NEWTASK_AUTO,
+    NEWTASK_MODE,
+    NEWTASK_RESULT,
+    NEWTASK_STEP,
+    Buttons,
+)
 from bot.context import GuildContext
-from bot.domain.errors import N_, AdminsOnly, PrivateChatOnly
+from bot.domain.errors import N_, AdminsOnly, PrivateChatOnly, TaskFieldError
+from bot.domain.statuses import TaskMode
 from bot.domain.tasks import (
     TaskDraft,
-    TaskFieldError,
     check_instructions,
     parse_mode,
     parse_price,
@@ -29,10 +40,12 @@ from bot.domain.tasks import (
     parse_title,
     parse_units,
 )
+from bot.outcomes import PostedTask
 from bot.views import newtask as views
+from bot.views.common import Keyboard
 from bot.views.market import task_posted
-from handlers.common import markup, reply, texts
-from storage.market import AttachmentRecord
+from handlers.common import Call, markup, reply, texts
+from storage.models import AttachmentRecord
 
 (TITLE, INSTRUCTIONS, RESULT, UNITS, PRICE, MODE, DEADLINE, QUOTE_DEADLINE, AUTO_AWARD,
  CONFIRM) = range(10)
@@ -48,180 +61,188 @@ class Flow:
     attachments: list[AttachmentRecord] = field(default_factory=list)
 
 
-def _flow(context: GuildContext) -> Flow:
-    flow = context.user_data.get(_KEY)
+def _flow(call: Call) -> Flow:
+    flow = call.user_data.get(_KEY)
     if not isinstance(flow, Flow):
-        flow = context.user_data[_KEY] = Flow()
+        flow = call.user_data[_KEY] = Flow()
     return flow
 
 
+# What a step answers: the next state, and the message that asks for it.
+Next = tuple[int, str, Keyboard | None]
+Step = Callable[[Call], Awaitable[Next]]
+
+
+def step(handler: Step) -> Callable[[Update, GuildContext], Coroutine[Any, Any, int]]:
+    """A step of the flow: a button's query is answered first; once the step has taken the
+    answer, the buttons come off the message answered and the next question is asked."""
+
+    @wraps(handler)
+    async def run(update: Update, context: GuildContext) -> int:
+        call = Call(update, context, texts(update))
+        query = update.callback_query
+        if query is not None:
+            await query.answer()
+        state, text, keyboard = await handler(call)
+        if query is not None and query.message is not None:
+            await query.edit_message_reply_markup(reply_markup=markup(None))
+        await call.reply(text, keyboard)
+        return state
+
+    return run
+
+
+def _text(call: Call) -> str:
+    return call.message.text or ""
+
+
+def _choice(call: Call, spec: Buttons) -> str:
+    query = call.update.callback_query
+    pressed = spec.parse(query.data if query else None)
+    assert pressed is not None  # the state's pattern matched it
+    return pressed.action
+
+
 async def start(update: Update, context: GuildContext) -> int:
-    _ = texts(update)
-    user_id = update.effective_user.id
-    if not context.services.users.is_admin(user_id):
+    call = Call(update, context, texts(update))
+    if not call.services.users.is_admin(call.user_id):
         raise AdminsOnly()
-    if update.effective_chat.type != "private":
+    if not call.private:
         raise PrivateChatOnly(command="/newtask")
-    message = update.effective_message
-    if len(message.text.split(maxsplit=1)) > 1:  # the one-message form
-        posted = await context.services.market.post_from_form(user_id, message.text)
-        zone = await context.services.market.zone_of(user_id)
-        await reply(update, task_posted(_, posted.task, context.services.settings, zone,
-                                        posted.announced_to))
-        return ConversationHandler.END
-    context.user_data[_KEY] = Flow()
-    await reply(update, views.ask_title(_))
+    if len(_text(call).split(maxsplit=1)) > 1:  # the one-message form
+        posted = await call.services.market.post_from_form(call.user_id, _text(call))
+        state, text, _keyboard = await _posted(call, posted)
+        await call.reply(text)
+        return state
+    call.user_data[_KEY] = Flow()
+    await call.reply(views.ask_title(call._))
     return TITLE
 
 
-async def title(update: Update, context: GuildContext) -> int:
-    flow = _flow(context)
-    flow.draft = flow.draft.but(title=parse_title(update.effective_message.text))
-    _ = texts(update)
-    await reply(update, views.ask_instructions(_), views.done_keyboard(_))
-    return INSTRUCTIONS
+@step
+async def title(call: Call) -> Next:
+    flow = _flow(call)
+    flow.draft = flow.draft.but(title=parse_title(_text(call)))
+    return INSTRUCTIONS, views.ask_instructions(call._), views.done_keyboard(call._)
 
 
-async def instructions_text(update: Update, context: GuildContext) -> int:
-    flow = _flow(context)
-    text = update.effective_message.text_html.strip()
-    joined = f"{flow.draft.instructions}\n{text}" if flow.draft.instructions else text
+def _add_instructions(flow: Flow, markup_text: str) -> None:
+    joined = (f"{flow.draft.instructions}\n{markup_text}" if flow.draft.instructions
+              else markup_text)
     flow.draft = flow.draft.but(instructions=check_instructions(joined))
-    _ = texts(update)
-    await reply(update, views.instructions_noted(_, len(flow.attachments)),
-                views.done_keyboard(_))
-    return INSTRUCTIONS
 
 
-async def instructions_file(update: Update, context: GuildContext) -> int:
-    flow = _flow(context)
-    attachment = _attachment(update.effective_message)
-    if update.effective_message.caption:
-        caption = update.effective_message.caption_html
-        joined = (f"{flow.draft.instructions}\n{caption}" if flow.draft.instructions
-                  else caption)
-        flow.draft = flow.draft.but(instructions=check_instructions(joined))
+@step
+async def instructions_text(call: Call) -> Next:
+    flow = _flow(call)
+    _add_instructions(flow, call.message.text_html.strip())
+    return (INSTRUCTIONS, views.instructions_noted(call._, len(flow.attachments)),
+            views.done_keyboard(call._))
+
+
+@step
+async def instructions_file(call: Call) -> Next:
+    flow = _flow(call)
+    attachment = _attachment(call.message)
+    if call.message.caption:
+        _add_instructions(flow, call.message.caption_html)
     flow.attachments.append(attachment)
-    _ = texts(update)
-    await reply(update, views.instructions_noted(_, len(flow.attachments)),
-                views.done_keyboard(_))
-    return INSTRUCTIONS
+    return (INSTRUCTIONS, views.instructions_noted(call._, len(flow.attachments)),
+            views.done_keyboard(call._))
 
 
-async def instructions_done(update: Update, context: GuildContext) -> int:
-    await update.callback_query.answer()
-    flow = _flow(context)
-    _ = texts(update)
+@step
+async def instructions_done(call: Call) -> Next:
+    flow = _flow(call)
     if not flow.draft.instructions and not flow.attachments:
         raise TaskFieldError(problem=N_("Send the instructions first (text or files)."))
-    await _close_buttons(update)
-    await reply(update, views.ask_result(_), views.result_keyboard(_))
-    return RESULT
+    return RESULT, views.ask_result(call._), views.result_keyboard(call._)
 
 
-async def result(update: Update, context: GuildContext) -> int:
-    await update.callback_query.answer()
-    flow = _flow(context)
-    flow.draft = flow.draft.but(result_type=parse_result_type(_choice(update)))
-    _ = texts(update)
-    await _close_buttons(update)
-    await reply(update, views.ask_units(_))
-    return UNITS
+@step
+async def result(call: Call) -> Next:
+    flow = _flow(call)
+    flow.draft = flow.draft.but(result_type=parse_result_type(_choice(call, NEWTASK_RESULT)))
+    return UNITS, views.ask_units(call._), None
 
 
-async def units(update: Update, context: GuildContext) -> int:
-    flow = _flow(context)
-    flow.draft = flow.draft.but(units=parse_units(update.effective_message.text))
-    _ = texts(update)
-    await reply(update, views.ask_price(_, context.services.settings))
-    return PRICE
+@step
+async def units(call: Call) -> Next:
+    flow = _flow(call)
+    flow.draft = flow.draft.but(units=parse_units(_text(call)))
+    return PRICE, views.ask_price(call._, call.services.settings), None
 
 
-async def price(update: Update, context: GuildContext) -> int:
-    flow = _flow(context)
-    exponent = context.services.settings.currency_exponent
-    flow.draft = flow.draft.but(price_minor=parse_price(update.effective_message.text,
-                                                        exponent))
-    _ = texts(update)
-    await reply(update, views.ask_mode(_), views.mode_keyboard(_))
-    return MODE
+@step
+async def price(call: Call) -> Next:
+    flow = _flow(call)
+    exponent = call.services.settings.currency_exponent
+    flow.draft = flow.draft.but(price_minor=parse_price(_text(call), exponent))
+    return MODE, views.ask_mode(call._), views.mode_keyboard(call._)
 
 
-async def mode(update: Update, context: GuildContext) -> int:
-    await update.callback_query.answer()
-    flow = _flow(context)
-    flow.draft = flow.draft.but(mode=parse_mode(_choice(update)))
-    _ = texts(update)
-    await _close_buttons(update)
-    zone = await context.services.market.zone_of(update.effective_user.id)
-    await reply(update, views.ask_deadline(_, zone))
-    return DEADLINE
+@step
+async def mode(call: Call) -> Next:
+    flow = _flow(call)
+    flow.draft = flow.draft.but(mode=parse_mode(_choice(call, NEWTASK_MODE)))
+    zone = await call.services.users.zone_of(call.user_id)
+    return DEADLINE, views.ask_deadline(call._, zone), None
 
 
-async def deadline(update: Update, context: GuildContext) -> int:
-    flow = _flow(context)
-    market = context.services.market
-    zone = await market.zone_of(update.effective_user.id)
-    draft = flow.draft.but(deadline=_time(update.effective_message.text, zone))
-    market.check_draft(draft)
+async def _take_time(call: Call, field: str) -> tuple[TaskDraft, tzinfo]:
+    """The deadline (or quote deadline) typed, read in the admin's zone and checked at once."""
+    flow = _flow(call)
+    zone = await call.services.users.zone_of(call.user_id)
+    draft = flow.draft.but(**{field: _time(_text(call), zone)})
+    call.services.market.check_draft(draft)
     flow.draft = draft
-    _ = texts(update)
-    if draft.mode == "quote":
-        await reply(update, views.ask_quote_deadline(_, zone), views.skip_keyboard(_))
-        return QUOTE_DEADLINE
-    return await _confirm(update, context)
+    return draft, zone
 
 
-async def quote_deadline(update: Update, context: GuildContext) -> int:
-    flow = _flow(context)
-    zone = await context.services.market.zone_of(update.effective_user.id)
-    draft = flow.draft.but(quote_deadline=_time(update.effective_message.text, zone))
-    context.services.market.check_draft(draft)
-    flow.draft = draft
-    _ = texts(update)
-    await reply(update, views.ask_auto_award(_), views.yes_no_keyboard(_))
-    return AUTO_AWARD
+@step
+async def deadline(call: Call) -> Next:
+    draft, zone = await _take_time(call, "deadline")
+    if draft.mode == TaskMode.QUOTE:
+        return (QUOTE_DEADLINE, views.ask_quote_deadline(call._, zone),
+                views.skip_keyboard(call._))
+    return await _confirm(call)
 
 
-async def skip_quote_deadline(update: Update, context: GuildContext) -> int:
-    await update.callback_query.answer()
-    await _close_buttons(update)
-    return await _confirm(update, context)
+@step
+async def quote_deadline(call: Call) -> Next:
+    await _take_time(call, "quote_deadline")
+    return AUTO_AWARD, views.ask_auto_award(call._), views.yes_no_keyboard(call._)
 
 
-async def auto_award(update: Update, context: GuildContext) -> int:
-    await update.callback_query.answer()
-    flow = _flow(context)
-    flow.draft = flow.draft.but(auto_award=_choice(update) == "yes")
-    await _close_buttons(update)
-    return await _confirm(update, context)
+@step
+async def skip_quote_deadline(call: Call) -> Next:
+    return await _confirm(call)
 
 
-async def post(update: Update, context: GuildContext) -> int:
-    await update.callback_query.answer()
-    flow = _flow(context)
-    _ = texts(update)
-    user_id = update.effective_user.id
-    posted = await context.services.market.post_task(user_id, flow.draft, flow.attachments)
-    context.user_data.pop(_KEY, None)
-    await _close_buttons(update)
-    zone = await context.services.market.zone_of(user_id)
-    await reply(update, task_posted(_, posted.task, context.services.settings, zone,
-                                    posted.announced_to))
-    return ConversationHandler.END
+@step
+async def auto_award(call: Call) -> Next:
+    flow = _flow(call)
+    flow.draft = flow.draft.but(auto_award=_choice(call, NEWTASK_AUTO) == "yes")
+    return await _confirm(call)
 
 
-async def cancel(update: Update, context: GuildContext) -> int:
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await _close_buttons(update)
-    context.user_data.pop(_KEY, None)
-    await reply(update, views.discarded(texts(update)))
-    return ConversationHandler.END
+@step
+async def post(call: Call) -> Next:
+    flow = _flow(call)
+    posted = await call.services.market.post_task(call.user_id, flow.draft, flow.attachments)
+    call.user_data.pop(_KEY, None)
+    return await _posted(call, posted)
+
+
+@step
+async def cancel(call: Call) -> Next:
+    call.user_data.pop(_KEY, None)
+    return ConversationHandler.END, views.discarded(call._), None
 
 
 async def stale_button(update: Update, context: GuildContext) -> None:
     """A button of an earlier step or draft: say so, and the current step stays."""
+    assert update.callback_query is not None
     await update.callback_query.answer(views.stale_button(texts(update)), show_alert=True)
 
 
@@ -234,18 +255,18 @@ async def unexpected(update: Update, context: GuildContext) -> None:
     await reply(update, views.unexpected(texts(update)))
 
 
-async def _confirm(update: Update, context: GuildContext) -> int:
-    flow = _flow(context)
-    _ = texts(update)
-    zone = await context.services.market.zone_of(update.effective_user.id)
-    await reply(update, views.summary(_, flow.draft, len(flow.attachments),
-                                      context.services.settings, zone),
-                views.confirm_keyboard(_))
-    return CONFIRM
+async def _confirm(call: Call) -> Next:
+    flow = _flow(call)
+    zone = await call.services.users.zone_of(call.user_id)
+    return (CONFIRM, views.summary(call._, flow.draft, len(flow.attachments),
+                                   call.services.settings, zone),
+            views.confirm_keyboard(call._))
 
 
-def _choice(update: Update) -> str:
-    return update.callback_query.data.rsplit(":", 1)[-1]
+async def _posted(call: Call, posted: PostedTask) -> Next:
+    zone = await call.services.users.zone_of(call.user_id)
+    return ConversationHandler.END, task_posted(call._, posted.task, call.services.settings,
+                                                zone, posted.announced_to), None
 
 
 def _time(text: str, zone: tzinfo) -> datetime:
@@ -254,13 +275,6 @@ def _time(text: str, zone: tzinfo) -> datetime:
     except ValueError:
         raise TaskFieldError(problem=N_("Write the time as YYYY-MM-DD HH:MM, e.g. "
                                         "2026-12-20 18:00.")) from None
-
-
-async def _close_buttons(update: Update) -> None:
-    """Take the buttons off the message that was answered, so it can't be pressed twice."""
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.edit_message_reply_markup(reply_markup=markup(None))
 
 
 def _attachment(message: Message) -> AttachmentRecord:
@@ -292,20 +306,21 @@ def conversation() -> ConversationHandler:
                 TITLE: [MessageHandler(text, title)],
                 INSTRUCTIONS: [MessageHandler(text, instructions_text),
                                MessageHandler(_MEDIA & private, instructions_file),
-                               cb(instructions_done, pattern=r"^nt1:done$")],
-                RESULT: [cb(result, pattern=r"^nt1:result:\w+$")],
+                               cb(instructions_done, pattern=NEWTASK_STEP.pattern_for("done"))],
+                RESULT: [cb(result, pattern=NEWTASK_RESULT.pattern)],
                 UNITS: [MessageHandler(text, units)],
                 PRICE: [MessageHandler(text, price)],
-                MODE: [cb(mode, pattern=r"^nt1:mode:\w+$")],
+                MODE: [cb(mode, pattern=NEWTASK_MODE.pattern)],
                 DEADLINE: [MessageHandler(text, deadline)],
                 QUOTE_DEADLINE: [MessageHandler(text, quote_deadline),
-                                 cb(skip_quote_deadline, pattern=r"^nt1:skip$")],
-                AUTO_AWARD: [cb(auto_award, pattern=r"^nt1:auto:(yes|no)$")],
-                CONFIRM: [cb(post, pattern=r"^nt1:post$")],
+                                 cb(skip_quote_deadline,
+                                    pattern=NEWTASK_STEP.pattern_for("skip"))],
+                AUTO_AWARD: [cb(auto_award, pattern=NEWTASK_AUTO.pattern)],
+                CONFIRM: [cb(post, pattern=NEWTASK_STEP.pattern_for("post"))],
             },
             fallbacks=[CommandHandler("cancel", cancel),
-                       cb(cancel, pattern=r"^nt1:cancel$"),
-                       cb(stale_button, pattern=r"^nt1:"),
+                       cb(cancel, pattern=NEWTASK_STEP.pattern_for("cancel")),
+                       cb(stale_button, pattern=NEWTASK_ANY),
                        MessageHandler(private & ~filters.COMMAND, unexpected)],
             name="newtask",
             allow_reentry=True,

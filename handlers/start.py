@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
-from bot.context import GuildContext
 from bot.views import help as views
-from handlers.common import is_private, reply, texts
+from handlers.common import Call, command
 
 
-async def start(update: Update, context: GuildContext) -> None:
-    _ = texts(update)
-    private = is_private(update)
-    standing = await context.services.guilds.standing(
-        update.effective_user.id, update.effective_chat.id, private=private)
-    if not private:
-        await reply(update, views.welcome_group(_, standing))
+@command("start")
+async def start(call: Call) -> None:
+    standing = await call.services.guilds.standing(call.user_id, call.chat_id,
+                                                   private=call.private)
+    if not call.private:
+        await call.reply(views.welcome_group(call._, standing))
         return
-    await reply(update, views.welcome_private(_, name=update.effective_user.first_name,
-                                              standing=standing))
+    await call.reply(views.welcome_private(call._, name=call.first_name, standing=standing))
 
 
-async def help_command(update: Update, context: GuildContext) -> None:
-    _ = texts(update)
-    private = is_private(update)
-    standing = await context.services.guilds.standing(
-        update.effective_user.id, update.effective_chat.id, private=private)
-    await reply(update, views.help_text(_, private=private, standing=standing))
+@command("help")
+async def help_command(call: Call) -> None:
+    standing = await call.services.guilds.standing(call.user_id, call.chat_id,
+                                                   private=call.private)
+    await call.reply(views.help_text(call._, private=call.private, standing=standing))

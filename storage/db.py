@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 Params = Mapping[str, Any] | Sequence[Any]
 Row = sqlite3.Row
+R = TypeVar("R")
 
 
 async def _connect(path: str) -> aiosqlite.Connection:
@@ -37,10 +39,44 @@ async def _connect(path: str) -> aiosqlite.Connection:
     return conn
 
 
-def in_list(values: Sequence[object], prefix: str) -> tuple[str, dict[str, object]]:
+def in_list(values: Iterable[object], prefix: str) -> tuple[str, dict[str, object]]:
     """`:p0,:p1,…` for an `IN (…)`, and the named parameters that go with it."""
     params = {f"{prefix}{i}": value for i, value in enumerate(values)}
     return ",".join(f":{name}" for name in params), params
+
+
+def lit(*values: str) -> str:
+    """Stored constants (the enums' values, never user input) as SQL literals: `'a', 'b'`."""
+    for value in values:
+        if "'" in value:
+            raise ValueError(value)
+    return ", ".join(f"'{value}'" for value in values)
+
+
+_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _fields(cls: type) -> tuple[tuple[str, bool], ...]:
+    """A record's field names, and which of them are flags (stored as 0 or 1)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = tuple((f.name, str(f.type).startswith("bool"))
+                                     for f in dataclasses.fields(cls))
+    return found
+
+
+def record(cls: type[R], row: Row, prefix: str = "") -> R:
+    """The one row → record mapper: a dataclass built from the columns named like its fields
+    (`prefix` + name, for a record joined into a wider row); flags become bools."""
+    values = {}
+    for name, flag in _fields(cls):
+        value = row[prefix + name]
+        values[name] = bool(value) if flag and value is not None else value
+    return cls(**values)
+
+
+def records(cls: type[R], rows: Iterable[Row], prefix: str = "") -> list[R]:
+    return [record(cls, row, prefix) for row in rows]
 
 
 class Tx:
@@ -65,6 +101,11 @@ class Tx:
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the transaction has committed (e.g. wake the outbox)."""
@@ -133,5 +174,10 @@ class Database:
         return rows[0] if rows else None
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None."""
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
+
+
+# What a query runs on: the reader connection, or the open write transaction.
+Reader = Database | Tx

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from storage.db import Database, Row, Tx
+from bot.domain.statuses import GuildStatus, MemberStatus, Role
+from storage.db import Reader, Row, Tx, lit, record, records
 from storage.models import GuildOverview, GuildRecord, MemberRecord, UserRecord
-
-Reader = Database | Tx
 
 _GUILD = ("g.id, g.name, g.chat_id, g.leader_id, g.status, g.status_reason, g.commission_bp,"
           " g.invite_code, g.precheck")
@@ -13,38 +12,16 @@ _USER = ("u.id AS u_id, u.first_name AS u_first_name, u.last_name AS u_last_name
          " u.username AS u_username, u.language_code AS u_language_code,"
          " u.can_message AS u_can_message, u.timezone AS u_timezone")
 # Leader first, then deputies, then members; each in the order they joined.
-_ROLE_ORDER = "CASE m.role WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END"
-
-
-def _guild(row: Row) -> GuildRecord:
-    return GuildRecord(
-        id=row["id"],
-        name=row["name"],
-        chat_id=row["chat_id"],
-        leader_id=row["leader_id"],
-        status=row["status"],
-        status_reason=row["status_reason"],
-        commission_bp=row["commission_bp"],
-        invite_code=row["invite_code"],
-        precheck=bool(row["precheck"]),
-    )
-
-
-def _user(row: Row) -> UserRecord:
-    return UserRecord(
-        id=row["u_id"],
-        first_name=row["u_first_name"],
-        last_name=row["u_last_name"],
-        username=row["u_username"],
-        language_code=row["u_language_code"],
-        can_message=bool(row["u_can_message"]),
-        timezone=row["u_timezone"],
-    )
+_ROLE_ORDER = (f"CASE m.role WHEN {lit(Role.LEADER)} THEN 0 WHEN {lit(Role.DEPUTY)} THEN 1"
+               " ELSE 2 END")
+_ACTIVE = lit(MemberStatus.ACTIVE)
+_PENDING, _APPROVED = lit(GuildStatus.PENDING), lit(GuildStatus.APPROVED)
+_SUSPENDED, _REJECTED = lit(GuildStatus.SUSPENDED), lit(GuildStatus.REJECTED)
 
 
 def _member(row: Row) -> MemberRecord:
-    return MemberRecord(guild_id=row["guild_id"], user=_user(row), role=row["role"],
-                        joined_at=row["joined_at"])
+    return MemberRecord(guild_id=row["guild_id"], user=record(UserRecord, row, "u_"),
+                        role=row["role"], joined_at=row["joined_at"])
 
 
 # --- reading guilds --------------------------------------------------------------------------
@@ -52,20 +29,20 @@ def _member(row: Row) -> MemberRecord:
 
 async def get(db: Reader, guild_id: int) -> GuildRecord | None:
     row = await db.fetch_one(f"SELECT {_GUILD} FROM guilds g WHERE g.id = :id", {"id": guild_id})
-    return _guild(row) if row else None
+    return record(GuildRecord, row) if row else None
 
 
 async def get_by_chat(db: Reader, chat_id: int) -> GuildRecord | None:
     """The guild whose home is this group chat, whatever its status."""
     row = await db.fetch_one(f"SELECT {_GUILD} FROM guilds g WHERE g.chat_id = :chat",
                              {"chat": chat_id})
-    return _guild(row) if row else None
+    return record(GuildRecord, row) if row else None
 
 
 async def get_by_invite(db: Reader, code: str) -> GuildRecord | None:
     row = await db.fetch_one(f"SELECT {_GUILD} FROM guilds g WHERE g.invite_code = :code",
                              {"code": code})
-    return _guild(row) if row else None
+    return record(GuildRecord, row) if row else None
 
 
 async def invite_was_revoked(db: Reader, code: str) -> bool:
@@ -79,14 +56,14 @@ async def find_by_name(db: Reader, name: str) -> list[GuildRecord]:
     """Guilds with this name (any case), those not rejected first."""
     rows = await db.fetch_all(
         f"SELECT {_GUILD} FROM guilds g WHERE g.name = :name COLLATE NOCASE"
-        " ORDER BY g.status = 'rejected', g.id",
+        f" ORDER BY g.status = {_REJECTED}, g.id",
         {"name": name})
-    return [_guild(r) for r in rows]
+    return records(GuildRecord, rows)
 
 
 async def name_taken(db: Reader, name: str, *, except_id: int | None = None) -> bool:
     row = await db.fetch_one(
-        "SELECT 1 FROM guilds WHERE name = :name COLLATE NOCASE AND status != 'rejected'"
+        f"SELECT 1 FROM guilds WHERE name = :name COLLATE NOCASE AND status != {_REJECTED}"
         " AND id IS NOT :except",
         {"name": name, "except": except_id})
     return row is not None
@@ -94,12 +71,12 @@ async def name_taken(db: Reader, name: str, *, except_id: int | None = None) -> 
 
 async def approved(db: Reader) -> list[GuildRecord]:
     rows = await db.fetch_all(
-        f"SELECT {_GUILD} FROM guilds g WHERE g.status = 'approved' ORDER BY g.id")
-    return [_guild(r) for r in rows]
+        f"SELECT {_GUILD} FROM guilds g WHERE g.status = {_APPROVED} ORDER BY g.id")
+    return records(GuildRecord, rows)
 
 
 async def suspended_chat_ids(db: Reader) -> set[int]:
-    rows = await db.fetch_all("SELECT chat_id FROM guilds WHERE status = 'suspended'")
+    rows = await db.fetch_all(f"SELECT chat_id FROM guilds WHERE status = {_SUSPENDED}")
     return {r[0] for r in rows}
 
 
@@ -109,14 +86,15 @@ async def overview(db: Reader, status: str | None = None, limit: int = 100
     rows = await db.fetch_all(
         f"SELECT {_GUILD}, g.created_at, {_USER},"
         " (SELECT COUNT(*) FROM guild_members m"
-        "   WHERE m.guild_id = g.id AND m.status = 'active') AS member_count"
+        f"   WHERE m.guild_id = g.id AND m.status = {_ACTIVE}) AS member_count"
         " FROM guilds g LEFT JOIN users u ON u.id = g.leader_id"
         " WHERE :status IS NULL OR g.status = :status"
-        " ORDER BY CASE g.status WHEN 'pending' THEN 0 WHEN 'approved' THEN 1"
-        "   WHEN 'suspended' THEN 2 ELSE 3 END, g.id"
+        f" ORDER BY CASE g.status WHEN {_PENDING} THEN 0 WHEN {_APPROVED} THEN 1"
+        f"   WHEN {_SUSPENDED} THEN 2 ELSE 3 END, g.id"
         " LIMIT :limit",
         {"status": status, "limit": limit})
-    return [GuildOverview(guild=_guild(r), leader=_user(r) if r["u_id"] is not None else None,
+    return [GuildOverview(guild=record(GuildRecord, r),
+                          leader=record(UserRecord, r, "u_") if r["u_id"] is not None else None,
                           member_count=r["member_count"], created_at=r["created_at"])
             for r in rows]
 
@@ -141,9 +119,9 @@ async def insert(tx: Tx, *, name: str, chat_id: int, leader_id: int, now: int) -
 async def reapply(tx: Tx, guild_id: int, *, name: str, leader_id: int, now: int) -> bool:
     """A rejected guild applies again (new name and leader allowed): back to pending."""
     cursor = await tx.execute(
-        "UPDATE guilds SET status = 'pending', name = :name, leader_id = :leader,"
+        f"UPDATE guilds SET status = {_PENDING}, name = :name, leader_id = :leader,"
         " status_reason = NULL, decided_at = NULL, decided_by = NULL, created_at = :now"
-        " WHERE id = :id AND status = 'rejected'",
+        f" WHERE id = :id AND status = {_REJECTED}",
         {"id": guild_id, "name": name, "leader": leader_id, "now": now})
     return cursor.rowcount == 1
 
@@ -160,7 +138,7 @@ async def set_status(tx: Tx, guild_id: int, *, expected: str, status: str,
 
 async def set_commission(tx: Tx, guild_id: int, commission_bp: int) -> bool:
     cursor = await tx.execute(
-        "UPDATE guilds SET commission_bp = :bp WHERE id = :id AND status = 'approved'",
+        f"UPDATE guilds SET commission_bp = :bp WHERE id = :id AND status = {_APPROVED}",
         {"id": guild_id, "bp": commission_bp})
     return cursor.rowcount == 1
 
@@ -186,18 +164,18 @@ async def membership(db: Reader, user_id: int) -> tuple[GuildRecord, str] | None
     """The user's active membership (a user has one at most) and their role in it."""
     row = await db.fetch_one(
         f"SELECT {_GUILD}, m.role FROM guild_members m JOIN guilds g ON g.id = m.guild_id"
-        " WHERE m.user_id = :user AND m.status = 'active'",
+        f" WHERE m.user_id = :user AND m.status = {_ACTIVE}",
         {"user": user_id})
-    return (_guild(row), row["role"]) if row else None
+    return (record(GuildRecord, row), row["role"]) if row else None
 
 
 async def role_of(db: Reader, guild_id: int, user_id: int) -> str | None:
     """The user's role in the guild while an active member, else None."""
-    row = await db.fetch_one(
+    role: str | None = await db.fetch_value(
         "SELECT role FROM guild_members"
-        " WHERE guild_id = :guild AND user_id = :user AND status = 'active'",
+        f" WHERE guild_id = :guild AND user_id = :user AND status = {_ACTIVE}",
         {"guild": guild_id, "user": user_id})
-    return row[0] if row else None
+    return role
 
 
 async def member(db: Reader, guild_id: int, user_id: int) -> MemberRecord | None:
@@ -205,7 +183,7 @@ async def member(db: Reader, guild_id: int, user_id: int) -> MemberRecord | None
     row = await db.fetch_one(
         f"SELECT m.guild_id, m.role, m.joined_at, {_USER} FROM guild_members m"
         " JOIN users u ON u.id = m.user_id"
-        " WHERE m.guild_id = :guild AND m.user_id = :user AND m.status = 'active'",
+        f" WHERE m.guild_id = :guild AND m.user_id = :user AND m.status = {_ACTIVE}",
         {"guild": guild_id, "user": user_id})
     return _member(row) if row else None
 
@@ -214,17 +192,16 @@ async def active_members(db: Reader, guild_id: int) -> list[MemberRecord]:
     rows = await db.fetch_all(
         f"SELECT m.guild_id, m.role, m.joined_at, {_USER} FROM guild_members m"
         " JOIN users u ON u.id = m.user_id"
-        f" WHERE m.guild_id = :guild AND m.status = 'active' ORDER BY {_ROLE_ORDER}, m.joined_at,"
+        f" WHERE m.guild_id = :guild AND m.status = {_ACTIVE} ORDER BY {_ROLE_ORDER}, m.joined_at,"
         " m.user_id",
         {"guild": guild_id})
     return [_member(r) for r in rows]
 
 
 async def member_count(db: Reader, guild_id: int) -> int:
-    row = await db.fetch_one(
-        "SELECT COUNT(*) FROM guild_members WHERE guild_id = :guild AND status = 'active'",
-        {"guild": guild_id})
-    return int(row[0]) if row else 0
+    return int(await db.fetch_value(
+        f"SELECT COUNT(*) FROM guild_members WHERE guild_id = :guild AND status = {_ACTIVE}",
+        {"guild": guild_id}))
 
 
 async def add_member(tx: Tx, guild_id: int, user_id: int, *, role: str, now: int) -> None:
@@ -233,7 +210,7 @@ async def add_member(tx: Tx, guild_id: int, user_id: int, *, role: str, now: int
         "INSERT INTO guild_members (guild_id, user_id, role, joined_at)"
         " VALUES (:guild, :user, :role, :now)"
         " ON CONFLICT (guild_id, user_id) DO UPDATE SET role = excluded.role,"
-        " status = 'active', joined_at = excluded.joined_at, left_at = NULL",
+        f" status = {_ACTIVE}, joined_at = excluded.joined_at, left_at = NULL",
         {"guild": guild_id, "user": user_id, "role": role, "now": now})
 
 
@@ -242,7 +219,7 @@ async def end_membership(tx: Tx, guild_id: int, user_id: int, *, status: str, no
     """Mark an active membership `left` or `removed` (only in `role`, when given)."""
     cursor = await tx.execute(
         "UPDATE guild_members SET status = :status, left_at = :now"
-        " WHERE guild_id = :guild AND user_id = :user AND status = 'active'"
+        f" WHERE guild_id = :guild AND user_id = :user AND status = {_ACTIVE}"
         " AND (:role IS NULL OR role = :role)",
         {"guild": guild_id, "user": user_id, "status": status, "now": now, "role": role})
     return cursor.rowcount == 1
@@ -251,7 +228,7 @@ async def end_membership(tx: Tx, guild_id: int, user_id: int, *, status: str, no
 async def set_role(tx: Tx, guild_id: int, user_id: int, *, expected: str, role: str) -> bool:
     cursor = await tx.execute(
         "UPDATE guild_members SET role = :role"
-        " WHERE guild_id = :guild AND user_id = :user AND status = 'active'"
+        f" WHERE guild_id = :guild AND user_id = :user AND status = {_ACTIVE}"
         " AND role = :expected",
         {"guild": guild_id, "user": user_id, "expected": expected, "role": role})
     return cursor.rowcount == 1
@@ -264,7 +241,7 @@ async def set_precheck(tx: Tx, guild_id: int, on: bool) -> None:
 
 async def move_home(tx: Tx, old_chat_id: int, new_chat_id: int) -> int | None:
     """A group became a supergroup (a new chat id): the guild moves with it."""
-    row = await tx.fetch_one(
+    guild_id: int | None = await tx.fetch_value(
         "UPDATE guilds SET chat_id = :new WHERE chat_id = :old RETURNING id",
         {"old": old_chat_id, "new": new_chat_id})
-    return row[0] if row else None
+    return guild_id

@@ -1,23 +1,35 @@
-"""The ledger: credits for accepted work (worker share, guild commission) and payouts."""
+"""The ledger: credits for accepted work (worker share, guild commission) and payouts.
+
+Every period figure (a worker's /earnings, the summaries, the admins' digest) comes from one
+query builder, `period_sums`, so a sum over the ledger is written once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from storage.db import Database, Tx
+from bot.domain.statuses import LedgerKind
+from storage.db import Reader, Tx, in_list, lit
 
-Reader = Database | Tx
+# What a sum may count: credits (anything but payouts), payouts (negative amounts), one kind.
+EARNED = f"kind != {lit(LedgerKind.PAYOUT)}"
+PAID = f"kind = {lit(LedgerKind.PAYOUT)}"
+SHARES = f"kind = {lit(LedgerKind.WORKER_SHARE)}"
+COMMISSION = f"kind = {lit(LedgerKind.COMMISSION)}"
+_OWNERS = ("user_id", "guild_id")
+Window = tuple[int | None, int | None]  # (after, up to and including) in epoch seconds
 
 
 async def credit(tx: Tx, *, assignment_id: int, worker_id: int, worker_minor: int,
                  leader_id: int, guild_id: int, commission_minor: int, by: int | None,
                  now: int) -> None:
     """Credit one acceptance. The unique (assignment, kind) key refuses a second credit."""
-    rows = [{"user": worker_id, "guild": guild_id, "a": assignment_id, "kind": "worker_share",
-             "amount": worker_minor, "by": by, "now": now}]
+    rows = [{"user": worker_id, "guild": guild_id, "a": assignment_id,
+             "kind": LedgerKind.WORKER_SHARE, "amount": worker_minor, "by": by, "now": now}]
     if commission_minor:
         rows.append({"user": leader_id, "guild": guild_id, "a": assignment_id,
-                     "kind": "commission", "amount": commission_minor, "by": by, "now": now})
+                     "kind": LedgerKind.COMMISSION, "amount": commission_minor, "by": by,
+                     "now": now})
     await tx.executemany(
         "INSERT INTO ledger (user_id, guild_id, assignment_id, kind, amount_minor, created_by,"
         " created_at) VALUES (:user, :guild, :a, :kind, :amount, :by, :now)", rows)
@@ -27,61 +39,58 @@ async def payout(tx: Tx, *, user_id: int, amount_minor: int, note: str | None, b
                  now: int) -> int:
     cursor = await tx.execute(
         "INSERT INTO ledger (user_id, kind, amount_minor, note, created_by, created_at)"
-        " VALUES (:user, 'payout', :amount, :note, :by, :now)",
-        {"user": user_id, "amount": -amount_minor, "note": note, "by": by, "now": now})
+        " VALUES (:user, :kind, :amount, :note, :by, :now)",
+        {"user": user_id, "kind": LedgerKind.PAYOUT, "amount": -amount_minor, "note": note,
+         "by": by, "now": now})
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
 
 async def balance(db: Reader, user_id: int) -> int:
-    row = await db.fetch_one(
-        "SELECT COALESCE(SUM(amount_minor), 0) FROM ledger WHERE user_id = :u", {"u": user_id})
-    return int(row[0]) if row else 0
+    return int(await db.fetch_value(
+        "SELECT COALESCE(SUM(amount_minor), 0) FROM ledger WHERE user_id = :u", {"u": user_id}))
 
 
-@dataclass(frozen=True, slots=True)
-class PeriodSums:
-    earned: int
-    paid: int
-
-
-@dataclass(frozen=True, slots=True)
-class GuildSums:
-    members_earned: int
-    commission: int
-
-
-async def _two_sums_since(db: Reader, owner: str, owner_id: int, first: str, second: str,
-                          starts: list[int]) -> list[tuple[int, int]]:
-    """Two conditional sums of amount_minor since each start (epoch s), in one query.
-    `first`/`second` are SQL conditions on `kind`; `owner` is the column the rows belong to."""
-    assert owner in ("user_id", "guild_id")
-    columns = []
-    params: dict[str, object] = {"owner": owner_id}
-    for i, start in enumerate(starts):
-        params[f"s{i}"] = start
-        columns.append(
-            f"COALESCE(SUM(CASE WHEN {first} AND created_at >= :s{i} THEN amount_minor END), 0),"
-            f" COALESCE(SUM(CASE WHEN {second} AND created_at >= :s{i} THEN amount_minor END),"
-            " 0)")
-    row = await db.fetch_one(
-        f"SELECT {', '.join(columns)} FROM ledger WHERE {owner} = :owner", params)
-    assert row is not None
-    return [(row[2 * i], row[2 * i + 1]) for i in range(len(starts))]
-
-
-async def user_sums(db: Reader, user_id: int, starts: list[int]) -> list[PeriodSums]:
-    """Credits and payouts of the user since each start."""
-    sums = await _two_sums_since(db, "user_id", user_id, "kind != 'payout'", "kind = 'payout'",
-                                 starts)
-    return [PeriodSums(earned, -paid) for earned, paid in sums]
-
-
-async def guild_sums(db: Reader, guild_id: int, starts: list[int]) -> list[GuildSums]:
-    """Members' shares and the guild's commission since each start."""
-    sums = await _two_sums_since(db, "guild_id", guild_id, "kind = 'worker_share'",
-                                 "kind = 'commission'", starts)
-    return [GuildSums(members, commission) for members, commission in sums]
+async def period_sums(db: Reader, parts: Sequence[str], windows: Sequence[Window], *,
+                      owner: str | None = None, owner_ids: Sequence[int] = ()
+                      ) -> dict[int | None, list[list[int]]]:
+    """Sums of amount_minor for each window × each part (a condition on `kind`, above), in one
+    query: `{owner id: [[part sums] per window]}`, or `{None: …}` over the whole ledger.
+    Owners without a row are left out; a window's None end is open."""
+    columns: list[str] = []
+    params: dict[str, object] = {}
+    for w, (after, until) in enumerate(windows):
+        bounds = []
+        if after is not None:
+            bounds.append(f"created_at > :a{w}")
+            params[f"a{w}"] = after
+        if until is not None:
+            bounds.append(f"created_at <= :u{w}")
+            params[f"u{w}"] = until
+        for part in parts:
+            condition = " AND ".join([part, *bounds])
+            columns.append(f"COALESCE(SUM(CASE WHEN {condition} THEN amount_minor END), 0)")
+    # The rows no window can count are not read at all (the indexes lead with the time).
+    where: list[str] = []
+    if all(after is not None for after, _until in windows):
+        where.append("created_at > :after")
+        params["after"] = min(after for after, _until in windows if after is not None)
+    if all(until is not None for _after, until in windows):
+        where.append("created_at <= :until")
+        params["until"] = max(until for _after, until in windows if until is not None)
+    group, select_owner = "", "NULL"
+    if owner is not None:
+        assert owner in _OWNERS
+        marks, owners = in_list(owner_ids, "o")
+        params.update(owners)
+        where.insert(0, f"{owner} IN ({marks})")
+        group, select_owner = f" GROUP BY {owner}", owner
+    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    rows = await db.fetch_all(
+        f"SELECT {select_owner}, {', '.join(columns)} FROM ledger{condition}{group}", params)
+    width = len(parts)
+    return {row[0]: [list(row[1 + w * width:1 + (w + 1) * width]) for w in range(len(windows))]
+            for row in rows}
 
 
 async def entries_for_assignment(db: Reader, assignment_id: int) -> list[tuple[str, int, int]]:

@@ -2,116 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from storage.db import Database, Row, Tx, in_list
-
-Reader = Database | Tx
-
-
-@dataclass(frozen=True, slots=True)
-class TaskRecord:
-    id: int
-    title: str
-    instructions: str
-    mode: str
-    result_type: str
-    units: int
-    price_minor: int
-    allocated_units: int
-    status: str
-    deadline_at: int
-    quote_deadline_at: int | None
-    quote_window_closed: bool
-    review_days: int
-    auto_award: bool
-    skills: str | None
-    cancel_reason: str | None
-    created_by: int
-    created_at: int
-
-    @property
-    def units_left(self) -> int:
-        return self.units - self.allocated_units
-
-
-@dataclass(frozen=True, slots=True)
-class AttachmentRecord:
-    kind: str
-    file_id: str
-    file_unique_id: str
-    file_name: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteRecord:
-    id: int
-    task_id: int
-    guild_id: int
-    guild_name: str
-    guild_chat_id: int
-    price_minor: int
-    units: int
-    note: str | None
-    status: str
-    awarded_units: int | None
-    reason: str | None
-    created_by: int
-    created_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class AllocationRecord:
-    id: int
-    task_id: int
-    guild_id: int
-    guild_name: str
-    units: int
-    unit_price_minor: int
-    source: str
-    quote_id: int | None
-    created_at: int
-
+from bot.domain.statuses import GuildStatus, MemberStatus, QuoteStatus, TaskStatus
+from storage.db import Reader, Tx, in_list, lit, record, records
+from storage.models import (
+    AllocationRecord,
+    AttachmentRecord,
+    GuildChat,
+    QuoteRecord,
+    TaskRecord,
+)
 
 _TASK_COLUMNS = (
     "id, title, instructions, mode, result_type, units, price_minor, allocated_units, status,"
     " deadline_at, quote_deadline_at, quote_window_closed, review_days, auto_award, skills,"
     " cancel_reason, created_by, created_at"
 )
-
-
-def _task(row: Row) -> TaskRecord:
-    return TaskRecord(
-        id=row["id"], title=row["title"], instructions=row["instructions"], mode=row["mode"],
-        result_type=row["result_type"], units=row["units"], price_minor=row["price_minor"],
-        allocated_units=row["allocated_units"], status=row["status"],
-        deadline_at=row["deadline_at"], quote_deadline_at=row["quote_deadline_at"],
-        quote_window_closed=bool(row["quote_window_closed"]), review_days=row["review_days"],
-        auto_award=bool(row["auto_award"]), skills=row["skills"],
-        cancel_reason=row["cancel_reason"], created_by=row["created_by"],
-        created_at=row["created_at"],
-    )
-
-
 _QUOTE_SELECT = (
     "SELECT q.id, q.task_id, q.guild_id, g.name AS guild_name, g.chat_id AS guild_chat_id,"
     " q.price_minor, q.units, q.note, q.status, q.awarded_units, q.reason, q.created_by,"
     " q.created_at FROM quotes q JOIN guilds g ON g.id = q.guild_id"
 )
-
-
-def _quote(row: Row) -> QuoteRecord:
-    return QuoteRecord(**dict(zip(row.keys(), row, strict=True)))
-
-
 _ALLOCATION_SELECT = (
     "SELECT a.id, a.task_id, a.guild_id, g.name AS guild_name, a.units, a.unit_price_minor,"
     " a.source, a.quote_id, a.created_at FROM allocations a JOIN guilds g ON g.id = a.guild_id"
 )
-
-
-def _allocation(row: Row) -> AllocationRecord:
-    return AllocationRecord(**dict(zip(row.keys(), row, strict=True)))
+_GUILD_CHAT = ("SELECT g.id AS guild_id, g.name, g.chat_id, u.language_code FROM guilds g"
+               " LEFT JOIN users u ON u.id = g.leader_id")
+_OPEN, _ALLOCATED = lit(TaskStatus.OPEN), lit(TaskStatus.ALLOCATED)
+_PENDING = lit(QuoteStatus.PENDING)
 
 
 # --- tasks ------------------------------------------------------------------------------------
@@ -147,14 +65,13 @@ async def attachments(db: Reader, task_id: int) -> list[AttachmentRecord]:
     rows = await db.fetch_all(
         "SELECT kind, file_id, file_unique_id, file_name FROM task_attachments"
         " WHERE task_id = :task ORDER BY position", {"task": task_id})
-    return [AttachmentRecord(r["kind"], r["file_id"], r["file_unique_id"], r["file_name"])
-            for r in rows]
+    return records(AttachmentRecord, rows)
 
 
 async def get_task(db: Reader, task_id: int) -> TaskRecord | None:
     row = await db.fetch_one(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = :id",
                              {"id": task_id})
-    return _task(row) if row else None
+    return record(TaskRecord, row) if row else None
 
 
 async def tasks_in(db: Reader, statuses: tuple[str, ...], limit: int = 50) -> list[TaskRecord]:
@@ -163,21 +80,21 @@ async def tasks_in(db: Reader, statuses: tuple[str, ...], limit: int = 50) -> li
     rows = await db.fetch_all(
         f"SELECT {_TASK_COLUMNS} FROM tasks WHERE status IN ({marks}) ORDER BY id DESC"
         " LIMIT :limit", params)
-    return [_task(r) for r in rows]
+    return records(TaskRecord, rows)
 
 
 async def count_tasks_in(db: Reader, statuses: tuple[str, ...]) -> int:
     marks, params = in_list(statuses, "s")
-    row = await db.fetch_one(f"SELECT COUNT(*) FROM tasks WHERE status IN ({marks})", params)
-    return int(row[0]) if row else 0
+    return int(await db.fetch_value(f"SELECT COUNT(*) FROM tasks WHERE status IN ({marks})",
+                                    params))
 
 
 async def take_units(tx: Tx, task_id: int, units: int) -> bool:
     """Allocate `units` of an open task if that many are left; one conditional write."""
     cursor = await tx.execute(
         "UPDATE tasks SET allocated_units = allocated_units + :n,"
-        " status = CASE WHEN allocated_units + :n = units THEN 'allocated' ELSE status END"
-        " WHERE id = :id AND status = 'open' AND allocated_units + :n <= units",
+        f" status = CASE WHEN allocated_units + :n = units THEN {_ALLOCATED} ELSE status END"
+        f" WHERE id = :id AND status = {_OPEN} AND allocated_units + :n <= units",
         {"id": task_id, "n": units},
     )
     return cursor.rowcount == 1
@@ -202,10 +119,10 @@ async def close_quote_window(tx: Tx, task_id: int) -> bool:
 
 async def tasks_with_quote_window_due(db: Reader, now: int) -> list[TaskRecord]:
     rows = await db.fetch_all(
-        f"SELECT {_TASK_COLUMNS} FROM tasks WHERE status = 'open' AND quote_window_closed = 0"
+        f"SELECT {_TASK_COLUMNS} FROM tasks WHERE status = {_OPEN} AND quote_window_closed = 0"
         " AND quote_deadline_at IS NOT NULL AND quote_deadline_at <= :now ORDER BY id",
         {"now": now})
-    return [_task(r) for r in rows]
+    return records(TaskRecord, rows)
 
 
 # --- quotes -----------------------------------------------------------------------------------
@@ -213,11 +130,12 @@ async def tasks_with_quote_window_due(db: Reader, now: int) -> list[TaskRecord]:
 async def withdraw_pending(tx: Tx, task_id: int, guild_id: int, reason: str, now: int
                            ) -> int | None:
     """Withdraw the guild's live quote on the task, if any; returns its id."""
-    row = await tx.fetch_one(
-        "UPDATE quotes SET status = 'withdrawn', reason = :reason, decided_at = :now"
-        " WHERE task_id = :task AND guild_id = :guild AND status = 'pending' RETURNING id",
+    quote_id: int | None = await tx.fetch_value(
+        f"UPDATE quotes SET status = {lit(QuoteStatus.WITHDRAWN)}, reason = :reason,"
+        " decided_at = :now WHERE task_id = :task AND guild_id = :guild"
+        f" AND status = {_PENDING} RETURNING id",
         {"task": task_id, "guild": guild_id, "reason": reason, "now": now})
-    return row[0] if row else None
+    return quote_id
 
 
 async def insert_quote(tx: Tx, *, task_id: int, guild_id: int, price_minor: int, units: int,
@@ -233,7 +151,7 @@ async def insert_quote(tx: Tx, *, task_id: int, guild_id: int, price_minor: int,
 
 async def get_quote(db: Reader, quote_id: int) -> QuoteRecord | None:
     row = await db.fetch_one(f"{_QUOTE_SELECT} WHERE q.id = :id", {"id": quote_id})
-    return _quote(row) if row else None
+    return record(QuoteRecord, row) if row else None
 
 
 async def quotes_for_task(db: Reader, task_id: int, statuses: tuple[str, ...] | None = None
@@ -246,14 +164,14 @@ async def quotes_for_task(db: Reader, task_id: int, statuses: tuple[str, ...] | 
         params.update(wanted)
     rows = await db.fetch_all(
         f"{_QUOTE_SELECT} WHERE {where} ORDER BY q.price_minor, q.created_at, q.id", params)
-    return [_quote(r) for r in rows]
+    return records(QuoteRecord, rows)
 
 
 async def decide_quote(tx: Tx, quote_id: int, *, status: str, awarded_units: int | None,
                        reason: str | None, by: int | None, now: int) -> bool:
     cursor = await tx.execute(
         "UPDATE quotes SET status = :status, awarded_units = :awarded, reason = :reason,"
-        " decided_by = :by, decided_at = :now WHERE id = :id AND status = 'pending'",
+        f" decided_by = :by, decided_at = :now WHERE id = :id AND status = {_PENDING}",
         {"id": quote_id, "status": status, "awarded": awarded_units, "reason": reason,
          "by": by, "now": now})
     return cursor.rowcount == 1
@@ -263,7 +181,7 @@ async def close_pending_quotes(tx: Tx, task_id: int, *, status: str, reason: str
                                ) -> list[int]:
     rows = await tx.fetch_all(
         "UPDATE quotes SET status = :status, reason = :reason, decided_at = :now"
-        " WHERE task_id = :task AND status = 'pending' RETURNING id",
+        f" WHERE task_id = :task AND status = {_PENDING} RETURNING id",
         {"task": task_id, "status": status, "reason": reason, "now": now})
     return sorted(r[0] for r in rows)
 
@@ -286,7 +204,7 @@ async def insert_allocation(tx: Tx, *, task_id: int, guild_id: int, units: int,
 async def allocations_for_task(db: Reader, task_id: int) -> list[AllocationRecord]:
     rows = await db.fetch_all(f"{_ALLOCATION_SELECT} WHERE a.task_id = :task ORDER BY a.id",
                               {"task": task_id})
-    return [_allocation(r) for r in rows]
+    return records(AllocationRecord, rows)
 
 
 async def allocations_for_guild(db: Reader, guild_id: int, task_id: int | None = None
@@ -297,53 +215,28 @@ async def allocations_for_guild(db: Reader, guild_id: int, task_id: int | None =
         where += " AND a.task_id = :task"
         params["task"] = task_id
     rows = await db.fetch_all(f"{_ALLOCATION_SELECT} WHERE {where} ORDER BY a.id", params)
-    return [_allocation(r) for r in rows]
-
-
-async def get_allocation(db: Reader, allocation_id: int) -> AllocationRecord | None:
-    row = await db.fetch_one(f"{_ALLOCATION_SELECT} WHERE a.id = :id", {"id": allocation_id})
-    return _allocation(row) if row else None
-
-
-@dataclass(frozen=True, slots=True)
-class GuildChat:
-    guild_id: int
-    name: str
-    chat_id: int
-    language_code: str | None  # the leader's, for texts sent to the group
+    return records(AllocationRecord, rows)
 
 
 async def approved_guild_chats(db: Reader) -> list[GuildChat]:
     rows = await db.fetch_all(
-        "SELECT g.id, g.name, g.chat_id, u.language_code FROM guilds g"
-        " LEFT JOIN users u ON u.id = g.leader_id WHERE g.status = 'approved' ORDER BY g.id")
-    return [GuildChat(r[0], r[1], r[2], r[3]) for r in rows]
+        f"{_GUILD_CHAT} WHERE g.status = {lit(GuildStatus.APPROVED)} ORDER BY g.id")
+    return records(GuildChat, rows)
 
 
 async def guild_chats(db: Reader, guild_ids: list[int]) -> list[GuildChat]:
     if not guild_ids:
         return []
-    marks = ",".join("?" * len(guild_ids))
-    rows = await db.fetch_all(
-        "SELECT g.id, g.name, g.chat_id, u.language_code FROM guilds g"
-        f" LEFT JOIN users u ON u.id = g.leader_id WHERE g.id IN ({marks}) ORDER BY g.id",
-        guild_ids)
-    return [GuildChat(r[0], r[1], r[2], r[3]) for r in rows]
+    marks, params = in_list(guild_ids, "g")
+    rows = await db.fetch_all(f"{_GUILD_CHAT} WHERE g.id IN ({marks}) ORDER BY g.id", params)
+    return records(GuildChat, rows)
 
 
 async def guild_sizes(db: Reader, guild_ids: list[int]) -> dict[int, int]:
     if not guild_ids:
         return {}
-    marks = ",".join("?" * len(guild_ids))
+    marks, params = in_list(guild_ids, "g")
     rows = await db.fetch_all(
-        "SELECT guild_id, COUNT(*) FROM guild_members WHERE status = 'active'"
-        f" AND guild_id IN ({marks}) GROUP BY guild_id", guild_ids)
+        f"SELECT guild_id, COUNT(*) FROM guild_members WHERE status = {lit(MemberStatus.ACTIVE)}"
+        f" AND guild_id IN ({marks}) GROUP BY guild_id", params)
     return {r[0]: r[1] for r in rows}
-
-
-async def tasks_past_deadline(db: Reader, now: int, limit: int = 200) -> list[TaskRecord]:
-    rows = await db.fetch_all(
-        f"SELECT {_TASK_COLUMNS} FROM tasks WHERE status IN ('open', 'allocated')"
-        " AND deadline_at <= :now ORDER BY deadline_at LIMIT :limit",
-        {"now": now, "limit": limit})
-    return [_task(r) for r in rows]

@@ -12,6 +12,8 @@ import aiosqlite
 
 log = logging.getLogger(__name__)
 _NAME_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# First line of a migration that rebuilds tables (see apply_migrations).
+FOREIGN_KEYS_OFF = "-- migrate: foreign keys off"
 
 
 class MigrationError(Exception):
@@ -50,21 +52,33 @@ async def apply_migrations(
     for migration in migrations if migrations is not None else bundled_migrations():
         if migration.version in done:
             continue
+        # A migration that rebuilds a table runs with foreign keys off (the documented way:
+        # they can't be switched inside a transaction) and checks every reference before it
+        # commits, so a broken one rolls back like any other failure.
+        rebuild = migration.sql.lstrip().startswith(FOREIGN_KEYS_OFF)
         script = (
             "BEGIN IMMEDIATE;\n"
             f"{migration.sql}\n;\n"
             "INSERT INTO schema_migrations (version, name, applied_at) "
             f"VALUES ({migration.version}, '{migration.name}', {int(time.time())});\n"
-            "COMMIT;"
         )
         try:
+            if rebuild:
+                await conn.execute("PRAGMA foreign_keys = OFF")
             await conn.executescript(script)
+            if rebuild and (broken := list(await conn.execute_fetchall(
+                    "PRAGMA foreign_key_check"))):
+                raise MigrationError(f"{len(broken)} broken references, e.g. {tuple(broken[0])}")
+            await conn.execute("COMMIT")
         except Exception as exc:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
             raise MigrationError(
                 f"migration {migration.version:04d}_{migration.name} failed: {exc}"
             ) from exc
+        finally:
+            if rebuild:
+                await conn.execute("PRAGMA foreign_keys = ON")
         log.info("applied migration %04d_%s", migration.version, migration.name)
         applied.append(migration.version)
     return applied

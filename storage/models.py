@@ -1,4 +1,8 @@
-"""Small typed records built from rows at the storage edge."""
+"""Small typed records built from rows at the storage edge (by `storage.db.record`).
+
+States are stored as the values of `bot.domain.statuses`; a record's `status` compares equal to
+those enums.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ class GuildRecord:
     name: str
     chat_id: int
     leader_id: int
-    status: str  # pending | approved | rejected | suspended
+    status: str  # GuildStatus
     status_reason: str | None
     commission_bp: int
     invite_code: str | None
@@ -53,7 +57,7 @@ class GuildRecord:
 class MemberRecord:
     guild_id: int
     user: UserRecord
-    role: str  # leader | deputy | member
+    role: str  # Role
     joined_at: int
 
 
@@ -65,3 +69,124 @@ class GuildOverview:
     leader: UserRecord | None
     member_count: int
     created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    id: int
+    title: str
+    instructions: str
+    mode: str  # TaskMode
+    result_type: str
+    units: int
+    price_minor: int
+    allocated_units: int
+    status: str  # TaskStatus
+    deadline_at: int
+    quote_deadline_at: int | None
+    quote_window_closed: bool
+    review_days: int
+    auto_award: bool
+    skills: str | None
+    cancel_reason: str | None
+    created_by: int
+    created_at: int
+
+    @property
+    def units_left(self) -> int:
+        return self.units - self.allocated_units
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    kind: str
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRecord:
+    id: int
+    task_id: int
+    guild_id: int
+    guild_name: str
+    guild_chat_id: int
+    price_minor: int
+    units: int
+    note: str | None
+    status: str  # QuoteStatus
+    awarded_units: int | None
+    reason: str | None
+    created_by: int
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRecord:
+    id: int
+    task_id: int
+    guild_id: int
+    guild_name: str
+    units: int
+    unit_price_minor: int
+    source: str  # AllocationSource
+    quote_id: int | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class GuildChat:
+    """Where a guild's notices go, and the language they are written in (the leader's)."""
+
+    guild_id: int
+    name: str
+    chat_id: int
+    language_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRecord:
+    id: int
+    task_id: int
+    task_title: str
+    result_type: str
+    review_days: int
+    allocation_id: int
+    guild_id: int
+    guild_name: str
+    guild_chat_id: int
+    leader_id: int
+    commission_bp: int
+    precheck: bool
+    worker_id: int
+    units: int
+    unit_price_minor: int
+    status: str  # AssignmentStatus
+    accepted_units: int | None
+    reject_reason: str | None
+    rework_count: int
+    offered_at: int
+    offer_expires_at: int
+    due_at: int
+    submitted_at: int | None
+    prechecked_at: int | None
+    auto_accepted: bool
+
+    @property
+    def round(self) -> int:
+        """Which submission this is: 0, then one more after each rework."""
+        return self.rework_count
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord:
+    id: int
+    assignment_id: int
+    kind: str
+    file_id: str | None
+    file_unique_id: str | None
+    file_name: str | None
+    mime_type: str | None
+    file_size: int | None
+    text: str | None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.db import Database, Tx
+from storage.db import Reader, Tx, records
 from storage.models import OutboxRow
 
 
@@ -39,7 +39,7 @@ async def enqueue_many(tx: Tx, rows: list[dict[str, object]]) -> None:
     )
 
 
-async def due(db: Database, now: int, limit: int) -> list[OutboxRow]:
+async def due(db: Reader, now: int, limit: int) -> list[OutboxRow]:
     rows = await db.fetch_all(
         "SELECT id, chat_id, user_id, method, payload, attempts, dedupe_key FROM outbox o"
         " WHERE status = 'pending' AND not_before <= :now"
@@ -49,11 +49,10 @@ async def due(db: Database, now: int, limit: int) -> list[OutboxRow]:
         " ORDER BY id LIMIT :limit",
         {"now": now, "limit": limit},
     )
-    return [OutboxRow(r["id"], r["chat_id"], r["user_id"], r["method"], r["payload"],
-                      r["attempts"], r["dedupe_key"]) for r in rows]
+    return records(OutboxRow, rows)
 
 
-async def next_due_at(db: Database) -> int | None:
+async def next_due_at(db: Reader) -> int | None:
     return await db.fetch_value("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'")
 
 
@@ -90,7 +89,7 @@ async def close_pending_for_chat(tx: Tx, chat_id: int, status: str, error: str) 
     return cursor.rowcount
 
 
-async def counts(db: Database) -> dict[str, int]:
+async def counts(db: Reader) -> dict[str, int]:
     rows = await db.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
     return {row[0]: row[1] for row in rows}
 

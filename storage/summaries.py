@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.db import Database, Tx, in_list
+from bot.domain.statuses import AssignmentStatus, GuildStatus, LedgerKind, MemberStatus, TaskStatus
+from storage import ledger
+from storage.db import Reader, Tx, in_list, lit, records
 
-Reader = Database | Tx
+_ACCEPTED = lit(AssignmentStatus.ACCEPTED)
 
 _RECIPIENTS = (
-    " FROM users u JOIN guild_members m ON m.user_id = u.id AND m.status = 'active'"
-    " JOIN guilds g ON g.id = m.guild_id AND g.status = 'approved'"
+    f" FROM users u JOIN guild_members m ON m.user_id = u.id"
+    f" AND m.status = {lit(MemberStatus.ACTIVE)}"
+    f" JOIN guilds g ON g.id = m.guild_id AND g.status = {lit(GuildStatus.APPROVED)}"
     " WHERE u.can_message = 1 AND u.summary_frequency != 'off'"
 )
 
@@ -35,12 +38,12 @@ async def workers_due(db: Reader, *, zone: str, default_zone: str, frequency: st
     """Workers of a (zone, frequency) group who have no run recorded for the period."""
     frequency_filter = "" if frequency is None else " AND u.summary_frequency = :f"
     rows = await db.fetch_all(
-        f"SELECT u.id, u.language_code, m.guild_id {_RECIPIENTS}"
+        f"SELECT u.id AS user_id, u.language_code, m.guild_id {_RECIPIENTS}"
         f" AND COALESCE(u.timezone, :dz) = :zone{frequency_filter}"
         " AND NOT EXISTS (SELECT 1 FROM summary_runs r WHERE r.kind = :kind"
         " AND r.subject_id = u.id AND r.period_key = :key) ORDER BY u.id",
         {"dz": default_zone, "zone": zone, "f": frequency, "key": period_key, "kind": kind})
-    return [Recipient(r[0], r[1], r[2]) for r in rows]
+    return records(Recipient, rows)
 
 
 @dataclass(slots=True)
@@ -58,20 +61,17 @@ async def worker_figures(db: Reader, user_ids: list[int], start: int, end: int
     figures = {uid: WorkerFigures(pending=[]) for uid in user_ids}
     if not user_ids:
         return figures
+    # The period's credits and payouts, and all of them (the balance), in one ledger query.
+    sums = await ledger.period_sums(db, [ledger.EARNED, ledger.PAID], [(start, end), (None, None)],
+                                    owner="user_id", owner_ids=user_ids)
+    for user_id, ((earned, paid), (all_earned, all_paid)) in sums.items():
+        assert user_id is not None
+        f = figures[user_id]
+        f.earned, f.paid, f.balance = earned, -paid, all_earned + all_paid
     marks, params = in_list(user_ids, "u")
     window = {**params, "s": start, "e": end}
     for row in await db.fetch_all(
-            "SELECT user_id, SUM(CASE WHEN kind != 'payout' THEN amount_minor ELSE 0 END),"
-            " SUM(CASE WHEN kind = 'payout' THEN -amount_minor ELSE 0 END) FROM ledger"
-            f" WHERE user_id IN ({marks}) AND created_at > :s AND created_at <= :e"
-            " GROUP BY user_id", window):
-        figures[row[0]].earned, figures[row[0]].paid = row[1], row[2]
-    for row in await db.fetch_all(
-            f"SELECT user_id, SUM(amount_minor) FROM ledger WHERE user_id IN ({marks})"
-            " GROUP BY user_id", params):
-        figures[row[0]].balance = row[1]
-    for row in await db.fetch_all(
-            "SELECT worker_id, SUM(accepted_units) FROM assignments WHERE status = 'approved'"
+            f"SELECT worker_id, SUM(accepted_units) FROM assignments WHERE status = {_ACCEPTED}"
             f" AND decided_at > :s AND decided_at <= :e AND worker_id IN ({marks})"
             " GROUP BY worker_id", window):
         figures[row[0]].units = row[1]
@@ -79,7 +79,8 @@ async def worker_figures(db: Reader, user_ids: list[int], start: int, end: int
             "SELECT a.worker_id, a.units * a.unit_price_minor,"
             " COALESCE(a.commission_bp, g.commission_bp)"
             " FROM assignments a JOIN guilds g ON g.id = a.guild_id"
-            f" WHERE a.status = 'submitted' AND a.worker_id IN ({marks})", params):
+            f" WHERE a.status = {lit(AssignmentStatus.SUBMITTED)} AND a.worker_id IN ({marks})",
+            params):
         pending = figures[row[0]].pending
         assert pending is not None
         pending.append((row[1], row[2]))
@@ -95,10 +96,9 @@ async def record_runs(tx: Tx, kind: str, rows: list[tuple[int, str, bool]], now:
 
 
 async def run_recorded(db: Reader, kind: str, subject_id: int, period_key: str) -> bool:
-    row = await db.fetch_one(
+    return await db.fetch_value(
         "SELECT 1 FROM summary_runs WHERE kind = :kind AND subject_id = :s AND period_key = :k",
-        {"kind": kind, "s": subject_id, "k": period_key})
-    return row is not None
+        {"kind": kind, "s": subject_id, "k": period_key}) is not None
 
 
 # --- guilds ----------------------------------------------------------------------------------
@@ -114,10 +114,10 @@ class GuildSubject:
 
 async def guild_subjects(db: Reader, default_zone: str) -> list[GuildSubject]:
     rows = await db.fetch_all(
-        "SELECT g.id, g.name, g.chat_id, COALESCE(u.timezone, :dz), u.language_code"
-        " FROM guilds g LEFT JOIN users u ON u.id = g.leader_id WHERE g.status = 'approved'"
-        " ORDER BY g.id", {"dz": default_zone})
-    return [GuildSubject(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        "SELECT g.id AS guild_id, g.name, g.chat_id, COALESCE(u.timezone, :dz) AS zone,"
+        " u.language_code FROM guilds g LEFT JOIN users u ON u.id = g.leader_id"
+        f" WHERE g.status = {lit(GuildStatus.APPROVED)} ORDER BY g.id", {"dz": default_zone})
+    return records(GuildSubject, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,22 +131,21 @@ class GuildFigures:
 async def guild_figures(db: Reader, guild_id: int, start: int, end: int, top: int = 10
                         ) -> GuildFigures:
     params = {"g": guild_id, "s": start, "e": end}
-    sums = await db.fetch_one(
-        "SELECT COALESCE(SUM(CASE WHEN kind = 'worker_share' THEN amount_minor END), 0),"
-        " COALESCE(SUM(CASE WHEN kind = 'commission' THEN amount_minor END), 0)"
-        " FROM ledger WHERE guild_id = :g AND created_at > :s AND created_at <= :e", params)
-    units = await db.fetch_one(
+    sums = await ledger.period_sums(db, [ledger.SHARES, ledger.COMMISSION], [(start, end)],
+                                    owner="guild_id", owner_ids=[guild_id])
+    (members, commission), = sums.get(guild_id, [[0, 0]])
+    units = await db.fetch_value(
         "SELECT COALESCE(SUM(accepted_units), 0) FROM assignments WHERE guild_id = :g"
-        " AND status = 'approved' AND decided_at > :s AND decided_at <= :e", params)
+        f" AND status = {_ACCEPTED} AND decided_at > :s AND decided_at <= :e", params)
     board = await db.fetch_all(
         "SELECT COALESCE('@' || u.username, u.first_name), SUM(a.accepted_units),"
         " COALESCE(SUM(l.amount_minor), 0) FROM assignments a JOIN users u ON u.id = a.worker_id"
-        " LEFT JOIN ledger l ON l.assignment_id = a.id AND l.kind = 'worker_share'"
-        " WHERE a.guild_id = :g AND a.status = 'approved' AND a.decided_at > :s"
+        f" LEFT JOIN ledger l ON l.assignment_id = a.id"
+        f" AND l.kind = {lit(LedgerKind.WORKER_SHARE)}"
+        f" WHERE a.guild_id = :g AND a.status = {_ACCEPTED} AND a.decided_at > :s"
         " AND a.decided_at <= :e GROUP BY a.worker_id ORDER BY 3 DESC, 2 DESC, a.worker_id"
         " LIMIT :top", {**params, "top": top})
-    assert sums is not None and units is not None
-    return GuildFigures(sums[0], sums[1], units[0], [(r[0], r[1], r[2]) for r in board])
+    return GuildFigures(members, commission, units, [(r[0], r[1], r[2]) for r in board])
 
 
 # --- the platform ----------------------------------------------------------------------------
@@ -167,24 +166,23 @@ async def platform_figures(db: Reader, start: int, end: int, top: int = 5) -> Pl
     params = {"s": start, "e": end}
     tasks = await db.fetch_one(
         "SELECT COALESCE(SUM(created_at > :s AND created_at <= :e), 0),"
-        " COALESCE(SUM(status IN ('open', 'allocated')), 0) FROM tasks", params)
-    units = await db.fetch_one(
-        "SELECT COALESCE(SUM(accepted_units), 0) FROM assignments WHERE status = 'approved'"
+        f" COALESCE(SUM(status IN ({lit(TaskStatus.OPEN, TaskStatus.ALLOCATED)})), 0)"
+        " FROM tasks", params)
+    units = await db.fetch_value(
+        f"SELECT COALESCE(SUM(accepted_units), 0) FROM assignments WHERE status = {_ACCEPTED}"
         " AND decided_at > :s AND decided_at <= :e", params)
-    money = await db.fetch_one(
-        "SELECT COALESCE(SUM(CASE WHEN kind != 'payout' THEN amount_minor END), 0),"
-        " COALESCE(SUM(CASE WHEN kind = 'payout' THEN -amount_minor END), 0)"
-        " FROM ledger WHERE created_at > :s AND created_at <= :e", params)
+    (credited, paid), = (await ledger.period_sums(db, [ledger.EARNED, ledger.PAID],
+                                                  [(start, end)]))[None]
     guilds = await db.fetch_one(
-        "SELECT COALESCE(SUM(status = 'approved'), 0), COALESCE(SUM(status = 'pending'), 0)"
-        " FROM guilds")
+        f"SELECT COALESCE(SUM(status = {lit(GuildStatus.APPROVED)}), 0),"
+        f" COALESCE(SUM(status = {lit(GuildStatus.PENDING)}), 0) FROM guilds")
     best = await db.fetch_all(
         "SELECT g.name, SUM(a.accepted_units) FROM assignments a JOIN guilds g"
-        " ON g.id = a.guild_id WHERE a.status = 'approved' AND a.decided_at > :s"
+        f" ON g.id = a.guild_id WHERE a.status = {_ACCEPTED} AND a.decided_at > :s"
         " AND a.decided_at <= :e GROUP BY a.guild_id ORDER BY 2 DESC, a.guild_id LIMIT :top",
         {**params, "top": top})
-    assert tasks and units and money and guilds
-    return PlatformFigures(tasks[0], tasks[1], units[0], money[0], money[1], guilds[0],
+    assert tasks and guilds
+    return PlatformFigures(tasks[0], tasks[1], units, credited, -paid, guilds[0],
                            guilds[1], [(r[0], r[1]) for r in best])
 
 

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from storage.db import Database, Row, Tx
+from storage.db import Reader, Tx, in_list, record, records
 from storage.models import UserRecord
 
 _COLUMNS = "id, first_name, last_name, username, language_code, can_message, timezone"
-
-
-def _user(row: Row) -> UserRecord:
-    return UserRecord(
-        id=row["id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        username=row["username"],
-        language_code=row["language_code"],
-        can_message=bool(row["can_message"]),
-        timezone=row["timezone"],
-    )
 
 
 async def upsert_seen(
@@ -55,26 +43,26 @@ async def mark_unreachable(tx: Tx, user_id: int, now: int) -> None:
     )
 
 
-async def get(db: Database | Tx, user_id: int) -> UserRecord | None:
+async def get(db: Reader, user_id: int) -> UserRecord | None:
     row = await db.fetch_one(f"SELECT {_COLUMNS} FROM users WHERE id = :id", {"id": user_id})
-    return _user(row) if row else None
+    return record(UserRecord, row) if row else None
 
 
-async def get_many(db: Database | Tx, user_ids: list[int]) -> dict[int, UserRecord]:
+async def get_many(db: Reader, user_ids: list[int]) -> dict[int, UserRecord]:
     if not user_ids:
         return {}
-    marks = ",".join("?" * len(user_ids))
-    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM users WHERE id IN ({marks})", user_ids)
-    return {row["id"]: _user(row) for row in rows}
+    marks, params = in_list(user_ids, "u")
+    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM users WHERE id IN ({marks})", params)
+    return {user.id: user for user in records(UserRecord, rows)}
 
 
-async def find_by_username(db: Database | Tx, username: str) -> UserRecord | None:
+async def find_by_username(db: Reader, username: str) -> UserRecord | None:
     row = await db.fetch_one(
         f"SELECT {_COLUMNS} FROM users WHERE username = :u COLLATE NOCASE"
         " ORDER BY updated_at DESC LIMIT 1",
         {"u": username.lstrip("@")},
     )
-    return _user(row) if row else None
+    return record(UserRecord, row) if row else None
 
 
 async def set_timezone(tx: Tx, user_id: int, timezone: str | None) -> None:
@@ -83,20 +71,12 @@ async def set_timezone(tx: Tx, user_id: int, timezone: str | None) -> None:
     )
 
 
-async def granted_admin_ids(db: Database | Tx) -> set[int]:
+async def granted_admin_ids(db: Reader) -> set[int]:
     return {row[0] for row in await db.fetch_all("SELECT user_id FROM admins")}
 
 
-async def add_audit(
-    tx: Tx,
-    *,
-    actor_id: int,
-    action: str,
-    target_type: str | None,
-    target_id: int | None,
-    detail: str | None,
-    now: int,
-) -> None:
+async def add_audit(tx: Tx, *, actor_id: int, action: str, target_type: str | None,
+                    target_id: int | None, detail: str | None, now: int) -> None:
     await tx.execute(
         "INSERT INTO audit_log (actor_id, action, target_type, target_id, detail, created_at)"
         " VALUES (:actor, :action, :ttype, :tid, :detail, :now)",

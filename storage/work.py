@@ -1,60 +1,22 @@
-"""Assignments and their results."""
+"""Assignments and their results.
+
+State changes here are the storage side of `bot.domain.lifecycle.ASSIGNMENT`: the services pass
+the event's source states, and each write changes a row only if it is still in one of them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from storage.db import Database, Row, Tx, in_list
+from bot.domain.statuses import LIVE_TASK, OPEN_ASSIGNMENT, WORKING, AssignmentStatus
+from storage.db import Reader, Row, Tx, in_list, lit, record, records
+from storage.models import AssignmentRecord, ResultRecord
 
-Reader = Database | Tx
-OPEN = ("offered", "accepted", "submitted", "rejected")
-
-
-@dataclass(frozen=True, slots=True)
-class AssignmentRecord:
-    id: int
-    task_id: int
-    task_title: str
-    result_type: str
-    review_days: int
-    allocation_id: int
-    guild_id: int
-    guild_name: str
-    guild_chat_id: int
-    leader_id: int
-    commission_bp: int
-    precheck: bool
-    worker_id: int
-    units: int
-    unit_price_minor: int
-    status: str
-    accepted_units: int | None
-    reject_reason: str | None
-    rework_count: int
-    offered_at: int
-    offer_expires_at: int
-    due_at: int
-    submitted_at: int | None
-    prechecked_at: int | None
-    auto_accepted: bool
-
-    @property
-    def round(self) -> int:
-        return self.rework_count
-
-
-@dataclass(frozen=True, slots=True)
-class ResultRecord:
-    id: int
-    assignment_id: int
-    kind: str
-    file_id: str | None
-    file_unique_id: str | None
-    file_name: str | None
-    mime_type: str | None
-    file_size: int | None
-    text: str | None
-
+_OPEN = lit(*OPEN_ASSIGNMENT)
+_WORKING = lit(*WORKING)
+_OFFERED = lit(AssignmentStatus.OFFERED)
+_SUBMITTED = lit(AssignmentStatus.SUBMITTED)
+_ACCEPTED = lit(AssignmentStatus.ACCEPTED)
 
 _SELECT = (
     "SELECT a.id, a.task_id, t.title AS task_title, t.result_type, t.review_days,"
@@ -65,23 +27,19 @@ _SELECT = (
     " a.offer_expires_at, a.due_at, a.submitted_at, a.prechecked_at, a.auto_accepted"
     " FROM assignments a JOIN tasks t ON t.id = a.task_id JOIN guilds g ON g.id = a.guild_id"
 )
+# Submissions an admin can review: pre-checked, when they were sent for that.
+_REVIEWABLE = (f"a.status = {_SUBMITTED}"
+               " AND (a.needs_precheck = 0 OR a.prechecked_at IS NOT NULL)")
 
 
 def _assignment(row: Row) -> AssignmentRecord:
-    values = dict(zip(row.keys(), row, strict=True))
-    values["precheck"] = bool(values["precheck"])
-    values["auto_accepted"] = bool(values["auto_accepted"])
-    return AssignmentRecord(**values)
-
-
-def _result(row: Row) -> ResultRecord:
-    return ResultRecord(**dict(zip(row.keys(), row, strict=True)))
+    return record(AssignmentRecord, row)
 
 
 # Units an assignment holds of its allocation: all of them while open, the accepted part once
-# approved, none once declined, expired or cancelled (those return to the guild's pool).
-_HELD = ("CASE WHEN status = 'approved' THEN COALESCE(accepted_units, units)"
-         " WHEN status IN ('offered', 'accepted', 'submitted', 'rejected') THEN units ELSE 0 END")
+# accepted, none once declined, expired or cancelled (those return to the guild's pool).
+_HELD = (f"CASE WHEN status = {_ACCEPTED} THEN COALESCE(accepted_units, units)"
+         f" WHEN status IN ({_OPEN}) THEN units ELSE 0 END")
 
 
 async def pool(db: Reader, task_id: int, guild_id: int) -> list[tuple[int, int, int]]:
@@ -114,94 +72,94 @@ async def get(db: Reader, assignment_id: int) -> AssignmentRecord | None:
     return _assignment(row) if row else None
 
 
-async def for_worker(db: Reader, worker_id: int, statuses: tuple[str, ...] = OPEN
+async def for_worker(db: Reader, worker_id: int, statuses: Iterable[str] = OPEN_ASSIGNMENT
                      ) -> list[AssignmentRecord]:
     marks, params = in_list(statuses, "s")
     params["worker"] = worker_id
     rows = await db.fetch_all(
         f"{_SELECT} WHERE a.worker_id = :worker AND a.status IN ({marks}) ORDER BY a.id",
         params)
-    return [_assignment(r) for r in rows]
+    return records(AssignmentRecord, rows)
 
 
 async def for_task_and_guild(db: Reader, task_id: int, guild_id: int) -> list[AssignmentRecord]:
     rows = await db.fetch_all(
         f"{_SELECT} WHERE a.task_id = :task AND a.guild_id = :guild ORDER BY a.id",
         {"task": task_id, "guild": guild_id})
-    return [_assignment(r) for r in rows]
+    return records(AssignmentRecord, rows)
 
 
 async def open_count(db: Reader, worker_id: int) -> int:
-    row = await db.fetch_one(
-        "SELECT COUNT(*) FROM assignments WHERE worker_id = :w AND status IN"
-        " ('offered', 'accepted', 'submitted', 'rejected')", {"w": worker_id})
-    return int(row[0]) if row else 0
+    return int(await db.fetch_value(
+        f"SELECT COUNT(*) FROM assignments WHERE worker_id = :w AND status IN ({_OPEN})",
+        {"w": worker_id}))
 
 
 async def open_units_by_worker(db: Reader, worker_ids: list[int]) -> dict[int, int]:
     if not worker_ids:
         return {}
-    marks = ",".join("?" * len(worker_ids))
+    marks, params = in_list(worker_ids, "w")
     rows = await db.fetch_all(
-        "SELECT worker_id, SUM(units) FROM assignments WHERE status IN"
-        f" ('offered', 'accepted', 'submitted', 'rejected') AND worker_id IN ({marks})"
-        " GROUP BY worker_id", worker_ids)
+        f"SELECT worker_id, SUM(units) FROM assignments WHERE status IN ({_OPEN})"
+        f" AND worker_id IN ({marks}) GROUP BY worker_id", params)
     return {r[0]: r[1] for r in rows}
 
 
-async def transition(tx: Tx, assignment_id: int, from_states: tuple[str, ...], to: str,
-                     **fields: object) -> bool:
-    """One conditional write: the state moves only if it is one of `from_states`."""
-    sets = ", ".join(f"{column} = :{column}" for column in fields)
+async def transition(tx: Tx, assignment_id: int, from_states: Iterable[str], to: str, *,
+                     new_round: bool = False, **fields: object) -> bool:
+    """One conditional write: the state moves only if it is one of `from_states`. A new round
+    (a rejection) counts one more rework and clears the round's pre-check."""
+    sets = [f"{column} = :{column}" for column in fields]
+    if new_round:
+        sets += ["rework_count = rework_count + 1", "prechecked_at = NULL",
+                 "prechecked_by = NULL"]
     marks, params = in_list(from_states, "f")
     params.update(fields)
     params.update(id=assignment_id, to=to)
     cursor = await tx.execute(
-        f"UPDATE assignments SET status = :to{', ' + sets if sets else ''}"
+        f"UPDATE assignments SET {', '.join(['status = :to', *sets])}"
         f" WHERE id = :id AND status IN ({marks})", params)
     return cursor.rowcount == 1
 
 
-async def bump_rework(tx: Tx, assignment_id: int, reason: str, by: int | None, now: int) -> bool:
+async def transition_task(tx: Tx, task_id: int, from_states: Iterable[str], to: str, now: int
+                          ) -> list[tuple[int, int]]:
+    """Move every assignment of the task in `from_states`; (assignment id, worker id) of each."""
+    marks, params = in_list(from_states, "f")
+    params.update(t=task_id, to=to, now=now)
+    rows = await tx.fetch_all(
+        f"UPDATE assignments SET status = :to, decided_at = :now WHERE task_id = :t"
+        f" AND status IN ({marks}) RETURNING id, worker_id", params)
+    return sorted((r[0], r[1]) for r in rows)
+
+
+async def mark_prechecked(tx: Tx, assignment_id: int, from_states: Iterable[str], by: int,
+                          now: int) -> bool:
+    marks, params = in_list(from_states, "f")
+    params.update(id=assignment_id, by=by, now=now)
     cursor = await tx.execute(
-        "UPDATE assignments SET status = 'rejected', reject_reason = :reason,"
-        " rework_count = rework_count + 1, decided_at = :now, decided_by = :by,"
-        " prechecked_at = NULL, prechecked_by = NULL"
-        " WHERE id = :id AND status = 'submitted'",
-        {"id": assignment_id, "reason": reason, "by": by, "now": now})
+        "UPDATE assignments SET prechecked_at = :now, prechecked_by = :by"
+        f" WHERE id = :id AND status IN ({marks}) AND prechecked_at IS NULL", params)
     return cursor.rowcount == 1
 
 
 async def next_for_review(db: Reader) -> AssignmentRecord | None:
-    """The oldest submission an admin can review (pre-checked, when it was sent for that)."""
+    """The oldest submission an admin can review."""
     row = await db.fetch_one(
-        f"{_SELECT} WHERE a.status = 'submitted' AND (a.needs_precheck = 0"
-        " OR a.prechecked_at IS NOT NULL) ORDER BY a.submitted_at, a.id LIMIT 1")
+        f"{_SELECT} WHERE {_REVIEWABLE} ORDER BY a.submitted_at, a.id LIMIT 1")
     return _assignment(row) if row else None
 
 
 async def review_queue_size(db: Reader) -> int:
-    row = await db.fetch_one(
-        "SELECT COUNT(*) FROM assignments a WHERE a.status = 'submitted'"
-        " AND (a.needs_precheck = 0 OR a.prechecked_at IS NOT NULL)")
-    return int(row[0]) if row else 0
+    return int(await db.fetch_value(f"SELECT COUNT(*) FROM assignments a WHERE {_REVIEWABLE}"))
 
 
-async def mark_prechecked(tx: Tx, assignment_id: int, by: int, now: int) -> bool:
-    cursor = await tx.execute(
-        "UPDATE assignments SET prechecked_at = :now, prechecked_by = :by"
-        " WHERE id = :id AND status = 'submitted' AND prechecked_at IS NULL",
-        {"id": assignment_id, "by": by, "now": now})
-    return cursor.rowcount == 1
-
-
-async def approved_units_of_task(db: Reader, task_id: int) -> int:
-    row = await db.fetch_one(
-        # `+status`: without it SQLite walks assignments_decided (status, …), every approved
+async def accepted_units_of_task(db: Reader, task_id: int) -> int:
+    return int(await db.fetch_value(
+        # `+status`: without it SQLite walks assignments_decided (status, …), every accepted
         # assignment on the platform (0.46 s at 2.5 M), instead of this task's entries.
         "SELECT COALESCE(SUM(accepted_units), 0) FROM assignments"
-        " WHERE task_id = :task AND +status = 'approved'", {"task": task_id})
-    return int(row[0]) if row else 0
+        f" WHERE task_id = :task AND +status = {_ACCEPTED}", {"task": task_id}))
 
 
 async def pending_gross(db: Reader, worker_id: int) -> list[tuple[int, int]]:
@@ -209,16 +167,15 @@ async def pending_gross(db: Reader, worker_id: int) -> list[tuple[int, int]]:
     rows = await db.fetch_all(
         "SELECT a.units * a.unit_price_minor, COALESCE(a.commission_bp, g.commission_bp)"
         " FROM assignments a JOIN guilds g ON g.id = a.guild_id"
-        " WHERE a.worker_id = :w AND a.status = 'submitted'",
+        f" WHERE a.worker_id = :w AND a.status = {_SUBMITTED}",
         {"w": worker_id})
     return [(r[0], r[1]) for r in rows]
 
 
 async def guild_pending_gross(db: Reader, guild_id: int) -> int:
-    row = await db.fetch_one(
+    return int(await db.fetch_value(
         "SELECT COALESCE(SUM(units * unit_price_minor), 0) FROM assignments"
-        " WHERE guild_id = :g AND status = 'submitted'", {"g": guild_id})
-    return int(row[0]) if row else 0
+        f" WHERE guild_id = :g AND status = {_SUBMITTED}", {"g": guild_id}))
 
 
 # --- results -------------------------------------------------------------------------------
@@ -247,10 +204,9 @@ async def add_result(tx: Tx, *, assignment_id: int, round: int, kind: str,
 
 
 async def result_count(db: Reader, assignment_id: int, round: int) -> int:
-    row = await db.fetch_one(
+    return int(await db.fetch_value(
         "SELECT COUNT(*) FROM results WHERE assignment_id = :a AND round = :r",
-        {"a": assignment_id, "r": round})
-    return int(row[0]) if row else 0
+        {"a": assignment_id, "r": round}))
 
 
 async def result_counts(db: Reader, assignment_ids: list[int]) -> dict[int, int]:
@@ -270,41 +226,47 @@ async def results(db: Reader, assignment_id: int, round: int) -> list[ResultReco
         "SELECT id, assignment_id, kind, file_id, file_unique_id, file_name, mime_type,"
         " file_size, text FROM results WHERE assignment_id = :a AND round = :r ORDER BY id",
         {"a": assignment_id, "r": round})
-    return [_result(r) for r in rows]
+    return records(ResultRecord, rows)
 
 
 # --- the clock -------------------------------------------------------------------------------
 
 async def offers_past_window(db: Reader, now: int, limit: int = 500) -> list[int]:
     rows = await db.fetch_all(
-        "SELECT id FROM assignments WHERE status = 'offered' AND offer_expires_at <= :now"
+        f"SELECT id FROM assignments WHERE status = {_OFFERED} AND offer_expires_at <= :now"
         " ORDER BY offer_expires_at LIMIT :limit", {"now": now, "limit": limit})
     return [r[0] for r in rows]
+
+
+REMINDER_COLUMNS = ("reminded_24h_at", "reminded_1h_at")
 
 
 async def due_for_reminder(db: Reader, now: int, column: str, earliest: int, latest: int,
                            limit: int = 500) -> list[int]:
     """Working assignments due in (now + earliest, now + latest] not yet reminded."""
-    assert column in ("reminded_24h_at", "reminded_1h_at")
+    assert column in REMINDER_COLUMNS
     rows = await db.fetch_all(
-        "SELECT id FROM assignments WHERE status IN ('accepted', 'rejected')"
+        f"SELECT id FROM assignments WHERE status IN ({_WORKING})"
         f" AND due_at > :low AND due_at <= :high AND {column} IS NULL ORDER BY due_at"
         " LIMIT :limit", {"low": now + earliest, "high": now + latest, "limit": limit})
     return [r[0] for r in rows]
 
 
 async def mark_reminded(tx: Tx, assignment_id: int, column: str, now: int) -> bool:
-    assert column in ("reminded_24h_at", "reminded_1h_at")
+    assert column in REMINDER_COLUMNS
     cursor = await tx.execute(
         f"UPDATE assignments SET {column} = :now WHERE id = :id AND {column} IS NULL"
-        " AND status IN ('accepted', 'rejected')", {"id": assignment_id, "now": now})
+        f" AND status IN ({_WORKING})", {"id": assignment_id, "now": now})
     return cursor.rowcount == 1
 
 
-async def overdue(db: Reader, now: int, limit: int = 500) -> list[int]:
+async def overdue(db: Reader, now: int, from_states: Iterable[str], limit: int = 500
+                  ) -> list[int]:
+    marks, params = in_list(from_states, "f")
+    params.update(now=now, limit=limit)
     rows = await db.fetch_all(
-        "SELECT id FROM assignments WHERE status IN ('offered', 'accepted', 'rejected')"
-        " AND due_at <= :now ORDER BY due_at LIMIT :limit", {"now": now, "limit": limit})
+        f"SELECT id FROM assignments WHERE status IN ({marks})"
+        " AND due_at <= :now ORDER BY due_at LIMIT :limit", params)
     return [r[0] for r in rows]
 
 
@@ -312,7 +274,7 @@ async def review_overdue(db: Reader, now: int, limit: int = 500) -> list[int]:
     """Submissions left unreviewed past their task's review window."""
     rows = await db.fetch_all(
         "SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id"
-        " WHERE a.status = 'submitted' AND a.submitted_at + t.review_days * 86400 <= :now"
+        f" WHERE a.status = {_SUBMITTED} AND a.submitted_at + t.review_days * 86400 <= :now"
         " ORDER BY a.submitted_at LIMIT :limit", {"now": now, "limit": limit})
     return [r[0] for r in rows]
 
@@ -322,26 +284,14 @@ async def tasks_to_close(db: Reader, now: int, limit: int = 200) -> list[tuple[i
     still open. Tasks still waiting on a review are left out here, not skipped by the caller:
     a page of those would otherwise hide every later task from the sweep for good."""
     rows = await db.fetch_all(
-        "SELECT t.id, t.units FROM tasks t WHERE t.status IN ('open', 'allocated')"
+        f"SELECT t.id, t.units FROM tasks t WHERE t.status IN ({lit(*LIVE_TASK)})"
         " AND t.deadline_at <= :now AND NOT EXISTS (SELECT 1 FROM assignments a"
-        " WHERE a.task_id = t.id"
-        " AND a.status IN ('offered', 'accepted', 'submitted', 'rejected'))"
+        f" WHERE a.task_id = t.id AND a.status IN ({_OPEN}))"
         " ORDER BY t.deadline_at, t.id LIMIT :limit", {"now": now, "limit": limit})
     return [(r[0], r[1]) for r in rows]
 
 
-async def submitted_count_for_task(db: Reader, task_id: int) -> int:
-    row = await db.fetch_one(
-        "SELECT COUNT(*) FROM assignments WHERE task_id = :t AND status IN"
-        " ('offered', 'accepted', 'submitted', 'rejected')", {"t": task_id})
-    return int(row[0]) if row else 0
-
-
-async def cancel_unsubmitted(tx: Tx, task_id: int, now: int) -> list[tuple[int, int]]:
-    """Cancel the task's assignments not yet submitted; (assignment id, worker id) of each.
-    Submitted work stays in review: it was done before the task was cancelled."""
-    rows = await tx.fetch_all(
-        "UPDATE assignments SET status = 'cancelled', decided_at = :now WHERE task_id = :t"
-        " AND status IN ('offered', 'accepted', 'rejected') RETURNING id, worker_id",
-        {"t": task_id, "now": now})
-    return sorted((r[0], r[1]) for r in rows)
+async def open_count_for_task(db: Reader, task_id: int) -> int:
+    return int(await db.fetch_value(
+        f"SELECT COUNT(*) FROM assignments WHERE task_id = :t AND status IN ({_OPEN})",
+        {"t": task_id}))

@@ -32,24 +32,22 @@ async def guild_id(h: Harness, group: FakeGroup) -> int:
     return guild.id
 
 
-QUOTE_TASK = """/newtask Cantonese dubbing, batch 3
-mode: quote
-units: 100
-price: 2.50
-result: voice
-deadline: 2026-12-20 18:00
-quote_deadline: 2026-12-10 12:00
+def task_form(title: str, instructions: str, **fields: object) -> str:
+    """The one-message /newtask form: the title, one `key: value` line per field (in the
+    order given), a blank line, the instructions."""
+    lines = [f"/newtask {title}", *(f"{key}: {value}" for key, value in fields.items())]
+    return "\n".join(lines) + "\n\n" + instructions
 
-Record each line of the attached script in Cantonese. One voice message per line."""
 
-FIXED_TASK = """/newtask Street photos, Guangzhou
-mode: fixed
-units: 10
-price: 1.20
-result: photo
-deadline: 2026-12-15 20:00
-
-One photo of a shop front per unit, daylight, no faces."""
+QUOTE_TASK = task_form(
+    "Cantonese dubbing, batch 3",
+    "Record each line of the attached script in Cantonese. One voice message per line.",
+    mode="quote", units=100, price="2.50", result="voice", deadline="2026-12-20 18:00",
+    quote_deadline="2026-12-10 12:00")
+FIXED_TASK = task_form("Street photos, Guangzhou",
+                       "One photo of a shop front per unit, daylight, no faces.",
+                       mode="fixed", units=10, price="1.20", result="photo",
+                       deadline="2026-12-15 20:00")
 
 
 def task_id_in(text: str) -> int:
@@ -58,14 +56,10 @@ def task_id_in(text: str) -> int:
     return int(match[1])
 
 
-AUDIO_TASK = """/newtask Cantonese lines, batch 1
-mode: quote
-units: 8
-price: 2.50
-result: audio
-deadline: 2026-12-20 18:00
-
-Record each line of the attached script. One recording per line."""
+AUDIO_TASK = task_form("Cantonese lines, batch 1",
+                       "Record each line of the attached script. One recording per line.",
+                       mode="quote", units=8, price="2.50", result="audio",
+                       deadline="2026-12-20 18:00")
 
 
 async def guild_holding_units(h: Harness, admin: FakeUser) -> dict:
@@ -83,3 +77,22 @@ async def guild_holding_units(h: Harness, admin: FakeUser) -> dict:
 
 def assignment_ids(text: str) -> list[int]:
     return [int(n) for n in re.findall(r"Assignment #(\d+)", text)]
+
+
+async def taken_assignment(guild: dict, units: int = 1, worker: str = "wu") -> int:
+    """The leader assigns `units` to the worker, who takes the offer; its id."""
+    member = guild[worker]
+    await guild["lee"].send(f"/assign {guild['task']} {units} @{member.username}",
+                            chat=guild["group"])
+    assignment_id = assignment_ids(member.last_message().text)[0]
+    await member.press("Accept")
+    return assignment_id
+
+
+async def submitted_assignment(guild: dict, units: int = 1, worker: str = "wu") -> int:
+    """As `taken_assignment`, then the worker records `units` voice messages and submits."""
+    assignment_id = await taken_assignment(guild, units, worker)
+    for _ in range(units):
+        await guild[worker].send_voice()
+    await guild[worker].press("Submit")
+    return assignment_id

@@ -15,7 +15,12 @@ from storage import ledger as ledger_repo
 from storage import market as market_repo
 from storage import work as work_repo
 from tests.conftest import ADMIN_ID
-from tests.scenario import assignment_ids, guild_holding_units
+from tests.scenario import (
+    assignment_ids,
+    guild_holding_units,
+    submitted_assignment,
+    taken_assignment,
+)
 from tgfake import FakeUser, Harness
 
 DUE = datetime(2026, 12, 20, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai, the task's deadline
@@ -26,14 +31,6 @@ async def guild(h: Harness, admin: FakeUser):
     return await guild_holding_units(h, admin)
 
 
-async def _accepted_assignment(guild: dict, units: int = 1) -> int:
-    lee, wu = guild["lee"], guild["wu"]
-    await lee.send(f"/assign {guild['task']} {units} @wu", chat=guild["group"])
-    assignment_id = assignment_ids(wu.last_message().text)[0]
-    await wu.press("Accept")
-    return assignment_id
-
-
 def _count(user_or_group, needle: str) -> int:
     return sum(needle in text for text in user_or_group.texts())
 
@@ -41,7 +38,7 @@ def _count(user_or_group, needle: str) -> int:
 async def test_reminders_24_h_and_1_h_before_the_deadline_come_once_each(
         h, admin, guild) -> None:
     wu = guild["wu"]
-    assignment_id = await _accepted_assignment(guild)
+    assignment_id = await taken_assignment(guild)
     sweep = h.services.sweep.sweep
 
     h.clock.set(DUE - timedelta(hours=30))
@@ -85,7 +82,7 @@ async def test_an_ignored_offer_returns_to_the_pool_and_the_leader_is_told(
 
 
 async def test_work_not_submitted_by_the_deadline_expires(h, admin, guild) -> None:
-    assignment_id = await _accepted_assignment(guild, units=2)
+    assignment_id = await taken_assignment(guild, units=2)
     h.clock.set(DUE + timedelta(minutes=1))
     report = await h.services.sweep.sweep()
     await h.settle()
@@ -101,7 +98,7 @@ async def test_work_not_submitted_by_the_deadline_expires(h, admin, guild) -> No
 async def test_an_unreviewed_submission_is_accepted_and_paid_after_the_review_window(
         h, admin, guild) -> None:
     wu = guild["wu"]
-    assignment_id = await _accepted_assignment(guild, units=2)
+    assignment_id = await taken_assignment(guild, units=2)
     await wu.send_voice()
     await wu.send_voice()
     await wu.press("Submit")
@@ -138,7 +135,7 @@ async def test_a_quote_window_is_closed_by_the_sweep(h, admin: FakeUser) -> None
 
 async def test_the_weekly_summary_reaches_worker_guild_and_admin_once(h, admin, guild) -> None:
     wu, lee, group = guild["wu"], guild["lee"], guild["group"]
-    assignment_id = await _accepted_assignment(guild, units=2)
+    assignment_id = await taken_assignment(guild, units=2)
     await wu.send_voice()
     await wu.send_voice()
     await wu.press("Submit")
@@ -204,9 +201,7 @@ async def test_settings_choose_the_frequency_and_time_zone(h, admin, guild) -> N
     assert "Earnings summary: off" in wu.last_message().text
 
     # Work accepted, then summaries come due: Wu chose off, so Wu gets none.
-    assignment_id = await _accepted_assignment(guild)
-    await wu.send_voice()
-    await wu.press("Submit")
+    assignment_id = await submitted_assignment(guild)
     await admin.send(f"/accept {assignment_id}")
     h.clock.set(datetime(2026, 12, 6, 12, 5, tzinfo=UTC))
     await h.services.summaries.run_due()
@@ -218,9 +213,7 @@ async def test_a_daily_summary_follows_the_workers_own_time_zone(h, admin, guild
     wu = guild["wu"]
     await wu.send("/settings daily")
     await wu.send("/settings timezone Europe/Berlin")
-    assignment_id = await _accepted_assignment(guild)
-    await wu.send_voice()
-    await wu.press("Submit")
+    assignment_id = await submitted_assignment(guild)
     await admin.send(f"/accept {assignment_id}")
     # 20:00 in Berlin on 2026-12-01 is 19:00 UTC.
     h.clock.set(datetime(2026, 12, 1, 18, 59, tzinfo=UTC))
@@ -233,9 +226,7 @@ async def test_a_daily_summary_follows_the_workers_own_time_zone(h, admin, guild
 
 async def test_an_admin_sends_summaries_now(h, admin, guild) -> None:
     wu = guild["wu"]
-    assignment_id = await _accepted_assignment(guild)
-    await wu.send_voice()
-    await wu.press("Submit")
+    assignment_id = await submitted_assignment(guild)
     await admin.send(f"/accept {assignment_id}")
     await admin.send("/summary")
     assert "Summaries queued: 2 to workers, 1 to guild groups, 1 to admins" in \

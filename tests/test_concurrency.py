@@ -13,7 +13,9 @@ async def _answers_in_private(h: Harness, user) -> list[str]:
 
 
 async def test_updates_from_different_chats_are_handled_at_the_same_time(db_path: Path) -> None:
-    async with Harness(db_path, latency=0.02) as h:
+    # A reply takes long enough (0.2 s) that it outlasts the first-contact writes of all 30
+    # users, which queue on the one writer: the replies themselves then overlap.
+    async with Harness(db_path, latency=0.2) as h:
         users = [h.user(f"Worker {i}") for i in range(30)]
         for user in users:
             await user.send("/help", settle=False)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
+import pytest
+
 from bot.i18n import texts_for
-from bot.services.guilds import Roster
+from bot.outcomes import Roster
 from bot.views import guilds as views
+from storage import work as work_repo
 from storage.models import GuildRecord, MemberRecord, UserRecord
 from tgfake import FakeGroup, FakeUser, Harness
 from tgfake.harness import command_for
@@ -422,7 +425,7 @@ async def test_a_worker_belongs_to_one_guild_at_a_time(h: Harness, admin: FakeUs
 
 
 async def test_leaving_is_refused_to_leaders_strangers_and_holders_of_open_work(
-        h: Harness, admin: FakeUser) -> None:
+        h: Harness, admin: FakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
     lee, group = await approved_guild(h, admin)
     alice = h.user("Alice")
     await alice.send(f"/start {await invite_payload(lee, group)}")
@@ -436,7 +439,7 @@ async def test_leaving_is_refused_to_leaders_strangers_and_holders_of_open_work(
     async def two_open(db: object, user_id: int) -> int:
         return 2 if user_id == alice.id else 0
 
-    h.services.guilds.open_assignments_count = two_open
+    monkeypatch.setattr(work_repo, "open_count", two_open)
     replies = await alice.send("/leave")
     assert replies[0].text == ("You still hold 2 open assignment(s) in “Cantonese Dubbers”. "
                                "Finish or decline them before you leave.")

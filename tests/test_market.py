@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.tasks import TaskDraft
 from storage import market as market_repo
-from tests.scenario import FIXED_TASK, QUOTE_TASK, approved_guild, task_id_in
+from tests.scenario import FIXED_TASK, QUOTE_TASK, approved_guild, task_form, task_id_in
 from tgfake import FakeUser, Harness
 
 
@@ -341,7 +341,7 @@ async def test_a_quote_window_with_auto_award_awards_lowest_price_first(
     await third.send(f"/quote {task_id} 1.80 40", chat=group_t)  # same price, later
 
     h.clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))
-    closed = await h.services.market.close_due_quote_windows()
+    closed = await h.services.quotes.close_due_windows()
     await h.settle()
     assert closed == [task_id]
     allocations = await market_repo.allocations_for_task(h.services.db, task_id)
@@ -351,19 +351,14 @@ async def test_a_quote_window_with_auto_award_awards_lowest_price_first(
     digest = [t for t in admin.texts() if "quote window of task" in t][-1]
     assert "Auto-awarded quote #2: Beta Voices, 30 units" in digest
     # A second sweep does nothing more.
-    assert await h.services.market.close_due_quote_windows() == []
+    assert await h.services.quotes.close_due_windows() == []
 
 
 # --- what reaches people is what the admin wrote, in messages Telegram accepts ----------------
 
-ANGLE_TASK = """/newtask Shop signs, Foshan
-mode: fixed
-units: 4
-price: 1.00
-result: photo
-deadline: 2026-12-15 20:00
-
-Write the shop's <name> & street under each photo."""
+ANGLE_TASK = task_form("Shop signs, Foshan", "Write the shop's <name> & street under each photo.",
+                       mode="fixed", units=4, price="1.00", result="photo",
+                       deadline="2026-12-15 20:00")
 
 
 async def test_form_instructions_reach_guilds_and_workers_as_written(h, admin) -> None:
@@ -487,7 +482,7 @@ async def test_a_suspended_guild_is_not_awarded_new_work(h, admin, market) -> No
     assert "Guild “Alpha Dubbers” is suspended by the platform" in admin.last_message().text
 
     h.clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))  # the window closes: auto-award
-    assert await h.services.market.close_due_quote_windows() == [task_id]
+    assert await h.services.quotes.close_due_windows() == [task_id]
     allocations = await market_repo.allocations_for_task(h.services.db, task_id)
     assert [(a.guild_name, a.units) for a in allocations] == [("Beta Voices", 60)]
 

@@ -317,3 +317,55 @@ async def test_a_writer_cancelled_at_any_point_leaves_no_transaction_open(tmp_pa
             assert not db.writer.in_transaction
     finally:
         await db.close()
+
+
+# --- 0010: one word per state, data kept ----------------------------------------------------
+
+
+async def test_renamed_states_keep_every_row_and_reference(tmp_path: Path) -> None:
+    """A database from before 0010: taken offers become in_progress, passed reviews accepted,
+    awarded quotes awarded, accepted_at becomes started_at; results and ledger lines still
+    point at their assignments, and foreign keys hold."""
+    conn = await aiosqlite.connect(str(tmp_path / "old.db"), isolation_level=None)
+    await conn.execute("PRAGMA foreign_keys = ON")
+    before = [m for m in bundled_migrations() if m.version < 10]
+    await apply_migrations(conn, before)
+    await conn.executescript("""
+        INSERT INTO users (id, first_name, created_at, updated_at) VALUES (1, 'Lee', 0, 0),
+            (2, 'Wu', 0, 0);
+        INSERT INTO guilds (id, name, chat_id, leader_id, status, created_at)
+            VALUES (1, 'Alpha', -100, 1, 'approved', 0);
+        INSERT INTO tasks (id, title, mode, result_type, units, price_minor, allocated_units,
+            status, deadline_at, created_by, created_at)
+            VALUES (1, 'T', 'quote', 'voice', 3, 250, 3, 'allocated', 99, 9, 0);
+        INSERT INTO quotes (id, task_id, guild_id, price_minor, units, status, awarded_units,
+            created_by, created_at) VALUES (1, 1, 1, 240, 3, 'accepted', 3, 1, 0),
+            (2, 1, 1, 200, 3, 'rejected', NULL, 1, 0);
+        INSERT INTO allocations (id, task_id, guild_id, units, unit_price_minor, source,
+            quote_id, created_by, created_at) VALUES (1, 1, 1, 3, 240, 'quote', 1, 9, 0);
+        INSERT INTO assignments (id, task_id, allocation_id, guild_id, worker_id, units,
+            unit_price_minor, status, accepted_units, assigned_by, offered_at,
+            offer_expires_at, due_at, accepted_at, decided_at, commission_bp)
+            VALUES (1, 1, 1, 1, 2, 1, 240, 'approved', 1, 1, 5, 50, 99, 7, 20, 1000),
+                   (2, 1, 1, 1, 2, 1, 240, 'accepted', NULL, 1, 5, 50, 99, 8, NULL, 1000),
+                   (3, 1, 1, 1, 2, 1, 240, 'offered', NULL, 1, 5, 50, 99, NULL, NULL, 1000);
+        INSERT INTO results (assignment_id, round, kind, created_at) VALUES (1, 0, 'voice', 9);
+        INSERT INTO ledger (user_id, guild_id, assignment_id, kind, amount_minor, created_at)
+            VALUES (2, 1, 1, 'worker_share', 216, 20), (1, 1, 1, 'commission', 24, 20);
+    """)
+    assert await apply_migrations(conn) == [m.version for m in bundled_migrations()
+                                             if m.version >= 10]
+    rows = await conn.execute_fetchall(
+        "SELECT id, status, started_at, accepted_units FROM assignments ORDER BY id")
+    assert [tuple(r) for r in rows] == [(1, "accepted", 7, 1), (2, "in_progress", 8, None),
+                                        (3, "offered", None, None)]
+    quotes = await conn.execute_fetchall("SELECT id, status FROM quotes ORDER BY id")
+    assert [tuple(r) for r in quotes] == [(1, "awarded"), (2, "rejected")]
+    assert list(await conn.execute_fetchall("PRAGMA foreign_key_check")) == []
+    joined = await conn.execute_fetchall(
+        "SELECT COUNT(*) FROM results r JOIN assignments a ON a.id = r.assignment_id")
+    assert next(iter(joined))[0] == 1
+    with pytest.raises(sqlite3.IntegrityError):  # the new CHECK refuses an old word
+        await conn.execute("UPDATE assignments SET status = 'approved' WHERE id = 1")
+    assert (await conn.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1  # type: ignore
+    await conn.close()

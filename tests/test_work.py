@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 from bot.domain.work import credit_for, result_kind_allowed, spread
 from storage import ledger as ledger_repo
 from storage import work as work_repo
-from tests.scenario import assignment_ids, guild_holding_units
+from tests.scenario import (
+    assignment_ids,
+    guild_holding_units,
+    submitted_assignment,
+)
 from tgfake import FakeUser, Harness
 
 
@@ -117,12 +121,7 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
 
 
 async def test_an_acceptance_credits_the_ledger_exactly_once(h, admin, guild) -> None:
-    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
-    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
-    assignment_id = assignment_ids(wu.last_message().text)[0]
-    await wu.press("Accept")
-    await wu.send_voice()
-    await wu.press("Submit")
+    assignment_id = await submitted_assignment(guild)
     await admin.send("/review")
     accept_button = admin.last_message()
     await admin.press("Accept", message=accept_button)
@@ -260,10 +259,7 @@ async def test_a_guild_that_prechecks_sees_submissions_before_the_admins(h, admi
     lee, wu, group = guild["lee"], guild["wu"], guild["group"]
     await lee.send("/precheck on", chat=group)
     assert "now pre-checks results" in group.last_message().text
-    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
-    await wu.press("Accept")
-    await wu.send_voice()
-    await wu.press("Submit")
+    await submitted_assignment(guild)
     assert "Your guild leader checks it first" in wu.last_message().text
     await admin.send("/review")
     assert "Nothing is waiting for review" in admin.last_message().text
@@ -276,11 +272,7 @@ async def test_a_guild_that_prechecks_sees_submissions_before_the_admins(h, admi
 async def test_a_leader_sends_a_submission_back_with_what_to_fix(h, admin, guild) -> None:
     lee, wu, group = guild["lee"], guild["wu"], guild["group"]
     await lee.send("/precheck on", chat=group)
-    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
-    assignment_id = assignment_ids(wu.last_message().text)[0]
-    await wu.press("Accept")
-    await wu.send_voice()
-    await wu.press("Submit")
+    assignment_id = await submitted_assignment(guild)
     await guild["xi"].press_data(f"a1:back:{assignment_id}")  # not the leader
     assert "not allowed" in guild["xi"].last_alert()
     await lee.press("Send back")
@@ -292,12 +284,8 @@ async def test_a_leader_sends_a_submission_back_with_what_to_fix(h, admin, guild
 
 
 async def test_switching_pre_check_on_does_not_hide_waiting_submissions(h, admin, guild) -> None:
-    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
-    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
-    await wu.press("Accept")
-    await wu.send_voice()
-    await wu.press("Submit")
-    await lee.send("/precheck on", chat=group)
+    await submitted_assignment(guild)
+    await guild["lee"].send("/precheck on", chat=guild["group"])
     await admin.send("/review")
     assert "Review assignment #1" in admin.messages()[-3].text
 
@@ -389,12 +377,8 @@ def test_result_types_accept_what_clients_really_send() -> None:
 async def test_review_buttons_under_an_earlier_round_are_refused(h, admin, guild) -> None:
     """Accept under a review of results since rejected and redone would pay for work the admin
     never saw: the buttons belong to the round they showed."""
-    lee, wu = guild["lee"], guild["wu"]
-    await lee.send(f"/assign {guild['task']} 1 @wu", chat=guild["group"])
-    assignment_id = assignment_ids(wu.last_message().text)[0]
-    await wu.press("Accept")
-    await wu.send_voice()
-    await wu.press("Submit")
+    wu = guild["wu"]
+    assignment_id = await submitted_assignment(guild)
     await admin.send("/review")
     old_review = admin.last_message()
     assert old_review.button_texts == ["Accept", "Reject"]
@@ -415,13 +399,9 @@ async def test_review_buttons_under_an_earlier_round_are_refused(h, admin, guild
 
 
 async def test_pre_check_buttons_under_an_earlier_round_are_refused(h, admin, guild) -> None:
-    lee, wu, group = guild["lee"], guild["wu"], guild["group"]
-    await lee.send("/precheck on", chat=group)
-    await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
-    assignment_id = assignment_ids(wu.last_message().text)[0]
-    await wu.press("Accept")
-    await wu.send_voice()
-    await wu.press("Submit")
+    lee, wu = guild["lee"], guild["wu"]
+    await lee.send("/precheck on", chat=guild["group"])
+    assignment_id = await submitted_assignment(guild)
     first = lee.last_message()
     await lee.press("Send back", message=first)
     await lee.reply(lee.last_message(), "Too much background noise")

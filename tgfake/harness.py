@@ -31,6 +31,24 @@ from tgfake.api import BOT_TOKEN, BOT_USERNAME, FakeBotAPI, Sent
 from tgfake.request import FakeRequest
 
 _user_ids = itertools.count(100_001)
+
+
+async def start_application(app: Application) -> None:
+    """What run_polling does before it polls (tests and benchmarks feed updates themselves)."""
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+
+
+async def stop_application(app: Application) -> None:
+    """What run_polling does when it stops."""
+    await app.stop()
+    if app.post_stop:
+        await app.post_stop(app)
+    await app.shutdown()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
 _group_ids = itertools.count(1)
 
 
@@ -67,10 +85,7 @@ class Harness:
         app = build_application(self.settings, request=self.request, clock=self.clock,
                                 max_concurrent_updates=self.max_concurrent_updates,
                                 clock_jobs=self.clock_jobs)
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
+        await start_application(app)
         self.app = app
         self._fed = 0
         return self
@@ -80,12 +95,7 @@ class Harness:
         if app is None:
             return
         await self.settle()
-        await app.stop()
-        if app.post_stop:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
+        await stop_application(app)
         self.app = None
 
     async def restart(self) -> None:

@@ -14,7 +14,21 @@ from telegram.request import BaseRequest, RequestData
 from tgfake.api import FakeBotAPI, InjectedNetworkError
 
 
-class FakeRequest(BaseRequest):
+class OfflineRequest(BaseRequest):
+    """A request layer with nothing to open or close: the base of the offline ones."""
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+
+class FakeRequest(OfflineRequest):
     """Answers from `api`; `latency` (seconds, or a function of the method) simulates the network.
 
     It also counts requests in flight, overall and per chat, so tests can see concurrency.
@@ -28,16 +42,6 @@ class FakeRequest(BaseRequest):
         self.max_in_flight = 0
         self._chat_in_flight: Counter[int] = Counter()
         self.max_in_flight_per_chat: Counter[int] = Counter()
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
 
     async def do_request(
         self,

@@ -66,3 +66,335 @@ class WrongState(DomainError):
     """A transition found the object in another state than it expected."""
 
     text = N_("{thing} is {state}, so that can't be done now.")
+
+
+# --- guilds and membership -----------------------------------------------------------------------
+
+REGISTER_USAGE = "/register <guild name>"
+
+
+class _NamesRegister(DomainError):
+    """A refusal whose advice is to register the group (the usage is filled in)."""
+
+    def __init__(self, **values: object) -> None:
+        super().__init__(**{"usage": REGISTER_USAGE, **values})
+
+
+class RegisterInGroup(_NamesRegister):
+    text = N_("A guild is registered from its group chat: add me to your group, then send "
+              "{usage} there.")
+
+
+class AnonymousAdmin(DomainError):
+    text = N_("I can't tell who you are while you post anonymously. Turn off “Remain anonymous” "
+              "in your admin rights, then send /register again: the one who registers becomes "
+              "the guild's leader.")
+
+
+class NotGroupAdmin(NotAllowed):
+    text = N_("Only an administrator of this group can register it as a guild.")
+
+
+class AlreadyRegistered(DomainError):
+    text = N_("This group is already registered as guild “{name}” (#{id}, {status}).")
+
+
+class GuildNameInvalid(DomainError):
+    text = N_("A guild name is {min} to {max} characters on one line.")
+
+
+class ReasonMissing(DomainError):
+    text = N_("Please give a reason: the guild will see it.")
+
+
+class GuildNameTaken(DomainError):
+    text = N_("There is already a guild named “{name}”. Please choose another name.")
+
+
+class NotAGuildChat(_NamesRegister):
+    text = N_("This group is not a guild. An administrator of the group can register it with "
+              "{usage}.")
+
+
+class GuildNotApproved(DomainError):
+    text = N_("Guild “{name}” is waiting for a platform admin's approval; this works once it "
+              "is approved.")
+
+
+class GuildRejected(_NamesRegister, GuildNotApproved):
+    text = N_("Guild “{name}” was not approved: {reason}\nAn administrator of the group can "
+              "apply again with {usage}.")
+
+
+class GuildSuspended(DomainError):
+    text = N_("Guild “{name}” is suspended by the platform: {reason}\nNothing can be done in "
+              "it until a platform admin lifts the suspension.")
+
+
+class NotGuildLeader(NotAllowed):
+    text = N_("Only the leader or a deputy of “{name}” can do that.")
+
+
+class LeaderOnly(NotGuildLeader):
+    text = N_("Only the leader of “{name}” can do that.")
+
+
+class NotGuildMember(NotAllowed):
+    text = N_("Only members of “{name}” can do that.")
+
+
+class NotInGuild(DomainError):
+    text = N_("You are not a member of any guild. To join one, open the invite link its leader "
+              "shares.")
+
+
+class AlreadyInGuild(DomainError):
+    text = N_("You are already a member of guild “{name}”. A worker belongs to one guild at a "
+              "time: send /leave first to join another.")
+
+
+class LeadsAGuild(AlreadyInGuild):
+    text = N_("You lead guild “{name}”, and a leader can't also belong to another guild.")
+
+
+class AlreadyMember(DomainError):
+    text = N_("You are already a member of “{name}”.")
+
+
+class InvalidInvite(DomainError):
+    text = N_("That invite link does not belong to any guild. Ask your guild leader for the "
+              "current link.")
+
+
+class MalformedInvite(InvalidInvite):
+    text = N_("That invite link is incomplete or mistyped. Please open the link your guild "
+              "leader shared exactly as it is.")
+
+
+class RevokedInvite(InvalidInvite):
+    text = N_("That invite link was replaced by a new one. Ask your guild leader for the "
+              "current link.")
+
+
+class NotAMember(DomainError):
+    text = N_("{who} is not a member of “{name}”.")
+
+
+class AlreadyDeputy(DomainError):
+    text = N_("{who} is already a deputy.")
+
+
+class NotADeputy(DomainError):
+    text = N_("{who} is not a deputy.")
+
+
+class LeaderIsTarget(DomainError):
+    text = N_("{who} leads “{name}”: the leader can't be removed, promoted or demoted.")
+
+
+class LeaderCannotLeave(DomainError):
+    text = N_("You lead “{name}”, so you can't leave it.")
+
+
+class HasOpenAssignments(DomainError):
+    text = N_("You still hold {count} open assignment(s) in “{name}”. Finish or decline them "
+              "before you leave.")
+
+
+class MemberHasOpenAssignments(DomainError):
+    text = N_("{who} still holds {count} open assignment(s). They have to be finished, "
+              "declined or taken back before {who} can be removed.")
+
+
+class CommissionOutOfRange(DomainError):
+    text = N_("The commission must be between 0 and 50 %; {percent} % is not allowed.")
+
+
+class GuildNotFound(NotFound):
+    text = N_("There is no guild “{ref}”. /guilds lists them.")
+
+
+class GuildNameAmbiguous(DomainError):
+    text = N_("More than one guild is called “{ref}”; please use its number (/guilds).")
+
+
+class GuildWrongState(WrongState):
+    text = N_("Guild “{name}” is {state}, so that can't be done now.")
+
+
+# --- the task market -----------------------------------------------------------------------------
+
+class TaskFormError(DomainError):
+    text = N_("Line {line} ({field}): {problem}")
+
+
+class TaskFieldError(DomainError):
+    """A field of the guided flow, or a rule across fields, was refused."""
+
+    text = N_("{problem}")
+
+
+class TaskNotFound(DomainError):
+    text = N_("Task #{task_id} was not found.")
+
+
+class NotGuildMemberAnywhere(DomainError):
+    text = N_("Tasks are for guild members: join a guild through its invite link first.")
+
+
+class TaskNotOpen(DomainError):
+    text = N_("Task #{task_id} is {status}: it takes no more quotes or claims.")
+
+
+class QuoteOnFixedTask(DomainError):
+    text = N_("Task #{task_id} has a fixed price: claim units with /claim {task_id} "
+              "&lt;units&gt;.")
+
+
+class ClaimOnQuoteTask(DomainError):
+    text = N_("Task #{task_id} takes quotes: quote with /quote {task_id} &lt;price&gt; "
+              "&lt;units&gt; [note].")
+
+
+class PriceOverCap(DomainError):
+    text = N_("Your price {price} is above the task's cap of {cap} per unit.")
+
+
+class NotEnoughUnits(DomainError):
+    text = N_("Task #{task_id} has only {left} unit(s) left; you asked for {asked}.")
+
+
+class QuoteWindowClosed(DomainError):
+    text = N_("The quote window of task #{task_id} closed at {closed}.")
+
+
+class QuoteNotFound(DomainError):
+    text = N_("Quote #{quote_id} was not found.")
+
+
+class QuoteNotPending(DomainError):
+    text = N_("Quote #{quote_id} is {status}, so it can't be changed now.")
+
+
+class BadAmount(DomainError):
+    text = N_("{value} is not a price: write it with a dot and at most {digits} decimals, "
+              "e.g. {example}.")
+
+
+class BadCount(DomainError):
+    text = N_("{value} is not a number of units: write a whole number from 1 to {max}.")
+
+
+# --- assignments, results, review and money ------------------------------------------------------
+
+class AssignmentNotFound(DomainError):
+    text = N_("Assignment #{assignment_id} was not found.")
+
+
+class NotYourAssignment(DomainError):
+    text = N_("Assignment #{assignment_id} is not yours.")
+
+
+class AssignmentInState(DomainError):
+    text = N_("Assignment #{assignment_id} is {status}, so that can't be done now.")
+
+
+
+class NotEnoughUnassigned(DomainError):
+    text = N_("Your guild has {left} unassigned unit(s) of task #{task_id}; you asked for "
+              "{asked}.")
+
+
+class NoAllocation(DomainError):
+    text = N_("Your guild holds no units of task #{task_id}. Quote or claim first.")
+
+
+class NotAnActiveMember(DomainError):
+    text = N_("{who} is not an active member of this guild.")
+
+
+class NoReachableMembers(DomainError):
+    text = N_("No member can receive assignments: members must open a private chat with me "
+              "first (the invite link does that).")
+
+
+class ResultTypeMismatch(DomainError):
+    text = N_("Task #{task_id} wants {expected} results; that was {got}.")
+
+
+class ResultTooLarge(DomainError):
+    text = N_("That file is {size} MB; the limit is {limit} MB.")
+
+
+class DuplicateResult(DomainError):
+    text = N_("That file was already submitted. Each result must be new.")
+
+
+class AssignmentFull(DomainError):
+    text = N_("Assignment #{assignment_id} already has all {units} results. Press Submit or "
+              "send /done.")
+
+
+class AssignmentIncomplete(DomainError):
+    text = N_("Assignment #{assignment_id} has {have} of {units} results; send the rest "
+              "first.")
+
+
+class WhichAssignment(DomainError):
+    text = N_("You have several assignments open ({ids}). Choose one with /submit "
+              "&lt;assignment&gt;, then send the results.")
+
+
+class NothingOpen(DomainError):
+    text = N_("You have no assignment waiting for results. /tasks lists yours.")
+
+
+class OfferNotAcceptedYet(DomainError):
+    text = N_("Accept assignment #{assignment_id} first (the Accept button, or /tasks).")
+
+
+class ReasonRequired(DomainError):
+    text = N_("A rejection needs a reason, so the worker knows what to fix.")
+
+
+class AcceptUnitsOutOfRange(DomainError):
+    text = N_("You can accept from 0 to {units} units of assignment #{assignment_id}.")
+
+
+class PayoutOverBalance(DomainError):
+    text = N_("{who}'s balance is {balance}; a payout of {amount} would exceed it.")
+
+
+class UnknownUser(DomainError):
+    text = N_("I don't know {who}: they have never written to me.")
+
+
+class StaleReview(DomainError):
+    text = N_("Those buttons are for an earlier submission of assignment #{assignment_id}; it "
+              "was sent back and submitted again since. Use the buttons under the newest one.")
+
+
+class OfferExpired(DomainError):
+    text = N_("The offer of assignment #{assignment_id} has expired; its units are going back "
+              "to the guild.")
+
+
+class NothingToReview(DomainError):
+    text = N_("Nothing is waiting for review. 🎉")
+
+
+# --- free text -----------------------------------------------------------------------------------
+
+class TextTooLong(DomainError):
+    text = N_("Please keep the reason under {max} characters.")
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+class UnknownTimezone(DomainError):
+    text = N_("{zone} is not a time zone I know. Use a name such as Asia/Shanghai, "
+              "Europe/Berlin or America/New_York.")
+
+
+class UnknownFrequency(DomainError):
+    text = N_("Choose daily, weekly, monthly or off.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FREQUENCIES = ("daily", "weekly", "monthly")
 CHOICES = (*FREQUENCIES, "off")
@@ -26,6 +27,17 @@ class Period:
     @property
     def key(self) -> str:
         return f"{self.frequency}:{self.end.date().isoformat()}"
+
+
+def zone_named(name: str | None, default: ZoneInfo) -> ZoneInfo:
+    """The time zone a user (or a guild's leader) chose, or the platform's default when they
+    chose none or the name is no longer known."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    return default
 
 
 def _at(day: date, at: time, zone: tzinfo) -> datetime:
@@ -66,6 +78,16 @@ def latest_period(now: datetime, frequency: str, at: time, zone: tzinfo) -> Peri
         moment = _at(day, at, zone)
     start = _at(_moment_before(day, frequency), at, zone)
     return Period(frequency, start, moment)
+
+
+def earnings_starts(now: datetime, zone: tzinfo) -> list[tuple[str, datetime | None]]:
+    """Where /earnings' periods begin in the reader's zone: today, this week (from Monday),
+    this month, and all time (None)."""
+    local = now.astimezone(zone)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    week = day - timedelta(days=day.weekday())
+    month = day.replace(day=1)
+    return [("today", day), ("week", week), ("month", month), ("all", None)]
 
 
 def so_far(now: datetime, frequency: str, at: time, zone: tzinfo) -> Period:

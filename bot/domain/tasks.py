@@ -7,93 +7,25 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
-from bot.domain.errors import N_, DomainError
+from bot.domain.errors import N_, BadAmount, BadCount, TaskFieldError, TaskFormError
 from bot.domain.money import MoneyFormatError, parse_amount
+from bot.domain.statuses import TaskMode
 from bot.i18n import plain_text
 
-MODES = ("quote", "fixed")
+MODES = tuple(TaskMode)
 RESULT_TYPES = ("text", "document", "photo", "voice", "audio", "video", "any")
+RESULT_NAMES = {
+    "text": N_("text"), "document": N_("document"), "photo": N_("photo"),
+    "voice": N_("voice message"), "audio": N_("audio file"), "video": N_("video"),
+    "any": N_("any file or text"),
+}
 MAX_UNITS = 1_000_000
 MAX_TITLE = 200
-MAX_NOTE = 300
 MAX_REVIEW_DAYS = 60
 # Instructions travel in every offer (one message, 4,096 characters with the offer's own lines);
 # longer ones belong in an attached file.
 MAX_INSTRUCTIONS = 3_000
 TIME_FORMAT = "%Y-%m-%d %H:%M"
-CLOSED_STATES = ("completed", "cancelled", "expired")
-# Task and quote states as people read them (translated when rendered).
-STATUS_NAMES = {"open": N_("open"), "allocated": N_("fully allocated"),
-                "completed": N_("completed"), "cancelled": N_("cancelled"),
-                "expired": N_("expired"), "pending": N_("pending"), "accepted": N_("awarded"),
-                "rejected": N_("rejected"), "withdrawn": N_("withdrawn")}
-
-
-# --- refusals ---------------------------------------------------------------------------------
-
-class TaskFormError(DomainError):
-    text = N_("Line {line} ({field}): {problem}")
-
-
-class TaskFieldError(DomainError):
-    """A field of the guided flow, or a rule across fields, was refused."""
-
-    text = N_("{problem}")
-
-
-class TaskNotFound(DomainError):
-    text = N_("Task #{task_id} was not found.")
-
-
-class NotGuildMemberAnywhere(DomainError):
-    text = N_("Tasks are for guild members: join a guild through its invite link first.")
-
-
-class TaskNotOpen(DomainError):
-    text = N_("Task #{task_id} is {status}: it takes no more quotes or claims.")
-
-
-class QuoteOnFixedTask(DomainError):
-    text = N_("Task #{task_id} has a fixed price: claim units with /claim {task_id} "
-              "&lt;units&gt;.")
-
-
-class ClaimOnQuoteTask(DomainError):
-    text = N_("Task #{task_id} takes quotes: quote with /quote {task_id} &lt;price&gt; "
-              "&lt;units&gt; [note].")
-
-
-class PriceOverCap(DomainError):
-    text = N_("Your price {price} is above the task's cap of {cap} per unit.")
-
-
-class NotEnoughUnits(DomainError):
-    text = N_("Task #{task_id} has only {left} unit(s) left; you asked for {asked}.")
-
-
-class QuoteWindowClosed(DomainError):
-    text = N_("The quote window of task #{task_id} closed at {closed}.")
-
-
-class QuoteNotFound(DomainError):
-    text = N_("Quote #{quote_id} was not found.")
-
-
-class QuoteNotPending(DomainError):
-    text = N_("Quote #{quote_id} is {status}, so it can't be changed now.")
-
-
-class NotYourQuote(DomainError):
-    text = N_("Quote #{quote_id} belongs to another guild.")
-
-
-class BadAmount(DomainError):
-    text = N_("{value} is not a price: write it with a dot and at most {digits} decimals, "
-              "e.g. {example}.")
-
-
-class BadCount(DomainError):
-    text = N_("{value} is not a number of units: write a whole number from 1 to {max}.")
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -290,7 +222,7 @@ def check_draft(draft: TaskDraft, now: datetime) -> None:
     check_instructions(draft.instructions)
     if draft.deadline is None or draft.deadline <= now:
         raise TaskFieldError(problem=N_("The deadline must be in the future."))
-    if draft.mode == "fixed" and (draft.quote_deadline is not None or draft.auto_award):
+    if draft.mode == TaskMode.FIXED and (draft.quote_deadline is not None or draft.auto_award):
         raise TaskFieldError(problem=N_("quote_deadline and auto_award apply to quote tasks "
                                         "only."))
     if draft.quote_deadline is not None:

@@ -1,4 +1,10 @@
-"""Application services: each owns its transactions and takes and returns plain values."""
+"""Application services: each owns its transactions and takes and returns plain values.
+
+The assignment lifecycle is owned by `lifecycle.Assignments` and moved only by the work
+services along it: offers (hand out, answer, lapse), results (send, submit, deadlines), review
+(pre-check, accept, reject, auto-accept); money reads and pays out the ledger. The sweep and
+the market only orchestrate.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,15 @@ from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
 from bot.services.guilds import GuildService
 from bot.services.market import MarketService
+from bot.services.membership import MembershipService
+from bot.services.money import MoneyService
+from bot.services.offers import OfferService
+from bot.services.quotes import QuoteService
+from bot.services.results import ResultService
+from bot.services.review import ReviewService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
 from bot.services.users import UserService
-from bot.services.work import WorkService
 from storage import Database
 
 
@@ -25,7 +36,12 @@ class Services:
     dispatcher: OutboxDispatcher
     users: UserService
     guilds: GuildService
+    membership: MembershipService
     market: MarketService
-    work: WorkService
+    quotes: QuoteService
+    offers: OfferService
+    results: ResultService
+    review: ReviewService
+    money: MoneyService
     sweep: SweepService
     summaries: SummaryService

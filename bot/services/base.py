@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_epoch
@@ -10,20 +11,33 @@ from bot.config import Settings
 from bot.delivery import Notifier
 from bot.domain.errors import AdminsOnly
 from bot.i18n import texts_for
+from bot.services.lifecycle import Assignments, Tasks
 from bot.services.users import UserService
 from bot.views.common import KeyboardRender, Render
 from storage import Database, Tx
 from storage import users as users_repo
+from storage.models import GuildChat
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """What every service is built with; each takes the other services it calls by name."""
+
+    db: Database
+    clock: Clock
+    notifier: Notifier
+    settings: Settings
+    users: UserService
+    assignments: Assignments = field(default_factory=Assignments)
+    tasks: Tasks = field(default_factory=Tasks)
 
 
 class Service:
-    def __init__(self, db: Database, clock: Clock, notifier: Notifier, settings: Settings,
-                 users: UserService) -> None:
-        self._db = db
-        self._clock = clock
-        self._notifier = notifier
-        self._settings = settings
-        self._users = users
+    def __init__(self, deps: Deps) -> None:
+        self._db, self._clock, self._notifier = deps.db, deps.clock, deps.notifier
+        self._settings, self._users = deps.settings, deps.users
+        # The owners of the lifecycles: every state change goes through them.
+        self._assignments, self._tasks = deps.assignments, deps.tasks
 
     def _now(self) -> int:
         return to_epoch(self._clock.now())
@@ -34,11 +48,7 @@ class Service:
 
     async def zone_of(self, user_id: int) -> ZoneInfo:
         """The user's chosen time zone, or the platform's default."""
-        record = await self._users.get(user_id)
-        if record is not None and record.timezone:
-            with contextlib.suppress(Exception):  # a zone that no longer exists
-                return ZoneInfo(record.timezone)
-        return self._settings.timezone
+        return await self._users.zone_of(user_id)
 
     async def tell(self, tx: Tx, user_id: int, render: Render,
                    keyboard: KeyboardRender | None = None, dedupe_key: str | None = None
@@ -54,3 +64,15 @@ class Service:
                            keyboard: KeyboardRender | None = None) -> None:
         for admin_id in sorted(self._users.admin_ids):
             await self.tell(tx, admin_id, render, keyboard)
+
+    async def _tell_chats(self, tx: Tx, chats: Iterable[GuildChat], render: Render) -> None:
+        """Queue a message in guild groups, each in its guild's language."""
+        for chat in chats:
+            await self._notifier.message(tx, chat.chat_id, render(texts_for(chat.language_code)))
+
+    async def _audit(self, tx: Tx, actor_id: int, action: str, target: tuple[str, int],
+                     detail: str | None = None) -> None:
+        """Record who did what to which guild, task, quote, assignment or user (0: the clock).
+        """
+        await users_repo.add_audit(tx, actor_id=actor_id, action=action, target_type=target[0],
+                                   target_id=target[1], detail=detail, now=self._now())

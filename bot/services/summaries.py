@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.clock import Clock, to_epoch
-from bot.config import Settings
-from bot.delivery import Notifier
-from bot.domain.errors import N_, DomainError
-from bot.domain.periods import CATCH_UP, CHOICES, Period, latest_period, so_far
+from bot.clock import to_epoch
+from bot.domain.errors import UnknownFrequency, UnknownTimezone
+from bot.domain.periods import CATCH_UP, CHOICES, Period, latest_period, so_far, zone_named
 from bot.domain.work import credit_for
 from bot.i18n import texts_for
-from bot.services.base import Service
-from bot.services.users import UserService
+from bot.outcomes import Preferences, SummaryReport
+from bot.services.base import Deps, Service
 from bot.views import summaries as views
-from storage import Database
 from storage import outbox as outbox_repo
 from storage import summaries as repo
 from storage import users as users_repo
@@ -33,35 +29,9 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 
 
-class UnknownTimezone(DomainError):
-    text = N_("{zone} is not a time zone I know. Use a name such as Asia/Shanghai, "
-              "Europe/Berlin or America/New_York.")
-
-
-class UnknownFrequency(DomainError):
-    text = N_("Choose daily, weekly, monthly or off.")
-
-
-@dataclass(slots=True)
-class SummaryReport:
-    workers: int = 0  # summaries queued
-    skipped: int = 0  # nothing to report: recorded, not sent
-    guilds: int = 0
-    admins: int = 0
-    periods: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Preferences:
-    frequency: str
-    zone: str
-    zone_is_default: bool
-
-
 class SummaryService(Service):
-    def __init__(self, db: Database, clock: Clock, notifier: Notifier, settings: Settings,
-                 users: UserService) -> None:
-        super().__init__(db, clock, notifier, settings, users)
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
         # (zone, frequency, period key) groups found complete; rebuilt from the database
         # (one query per group) after a restart. Only saves work: the runs table is the truth.
         self._complete: set[tuple[str, str, str]] = set()
@@ -72,10 +42,7 @@ class SummaryService(Service):
         return str(self._settings.timezone.key)
 
     def _zone(self, name: str) -> ZoneInfo:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            return self._settings.timezone
+        return zone_named(name, self._settings.timezone)
 
     # --- on the clock ------------------------------------------------------------------------
 
@@ -177,8 +144,7 @@ class SummaryService(Service):
             frequency = prefs[0] if prefs else "weekly"
             if frequency == "off" and not manual:
                 continue
-            zone = self._zone(record.timezone if record and record.timezone
-                              else self._default_zone)
+            zone = self._users.zone_for(record)
             at = self._settings.summary_time
             period = (so_far(now, frequency, at, zone) if manual
                       else latest_period(now, frequency, at, zone))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_epoch
+from bot.domain.periods import zone_named
+from bot.outcomes import MemberRef
 from storage import Database
 from storage import users as users_repo
+from storage.db import Reader
 from storage.models import UserRecord
 
 
@@ -27,9 +31,11 @@ class UserService:
     # (bounded) and write only when something changed. The database stays the truth.
     _CACHE_SIZE = 50_000
 
-    def __init__(self, db: Database, clock: Clock, admin_ids: frozenset[int]) -> None:
+    def __init__(self, db: Database, clock: Clock, admin_ids: frozenset[int],
+                 default_zone: ZoneInfo) -> None:
         self._db = db
         self._clock = clock
+        self.default_zone = default_zone
         self._config_admins = admin_ids
         self._granted_admins: set[int] = set()
         self._written: OrderedDict[int, tuple[object, ...]] = OrderedDict()
@@ -72,3 +78,18 @@ class UserService:
 
     async def get(self, user_id: int) -> UserRecord | None:
         return await users_repo.get(self._db, user_id)
+
+    async def find(self, ref: MemberRef, db: Reader | None = None) -> UserRecord | None:
+        """The user someone means: by id when known (a reply, a mention, a number), else by
+        the @username they have now."""
+        reader = db or self._db
+        if ref.user_id is not None:
+            return await users_repo.get(reader, ref.user_id)
+        return await users_repo.find_by_username(reader, ref.username or "")
+
+    def zone_for(self, user: UserRecord | None) -> ZoneInfo:
+        """The user's chosen time zone, or the platform's default."""
+        return zone_named(user.timezone if user else None, self.default_zone)
+
+    async def zone_of(self, user_id: int) -> ZoneInfo:
+        return self.zone_for(await self.get(user_id))

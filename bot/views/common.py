@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.config import Settings
 from bot.i18n import Html, Translator, escape, plain_text
+from storage.models import UserRecord
 
 Keyboard = dict[str, Any]
 # Texts and keyboards rendered later, in each recipient's language.
@@ -21,6 +22,11 @@ def button(text: str, callback_data: str) -> dict[str, str]:
     if len(callback_data.encode()) > 64:
         raise ValueError(f"callback_data over 64 bytes: {callback_data!r}")
     return {"text": str(text), "callback_data": callback_data}
+
+
+def who(user: UserRecord | None, fallback: int) -> str:
+    """How a person is named in a notice: @username or their name, else their id."""
+    return user.mention if user else str(fallback)
 
 
 def url_button(text: str, url: str) -> dict[str, str]:
@@ -63,7 +69,7 @@ def excerpt(markup: str, limit: int) -> Html:
     return Html(escape(plain[: limit - 1] + "…"))
 
 
-def pages(head: str, lines: list[str], limit: int = PAGE_LIMIT) -> list[Html]:
+def pages(head: str, lines: Sequence[str], limit: int = PAGE_LIMIT) -> list[Html]:
     """The head and the lines, split into messages that fit Telegram's limit."""
     chunks: list[list[str]] = [[head]]
     size = len(head)

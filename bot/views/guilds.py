@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import TYPE_CHECKING
 
+from bot.buttons import GUILD_REVIEW
 from bot.clock import from_epoch
-from bot.domain.guilds import REGISTER_USAGE, ROLE_NAMES, STATUS_NAMES
+from bot.domain.errors import REGISTER_USAGE
+from bot.domain.statuses import GUILD_NAMES, ROLE_NAMES, GuildStatus, Role
 from bot.i18n import Html, Translator
+from bot.outcomes import Decision, GuildList, Invite, MemberChange, Roster
 from bot.views.common import Keyboard, button, keyboard, pages
+from storage.models import GuildRecord, UserRecord
 
-if TYPE_CHECKING:
-    from bot.services.guilds import Decision, GuildList, Invite, MemberChange, Roster
-    from storage.models import GuildRecord, UserRecord
-
-GuildText = Callable[[Translator, "GuildRecord"], Html]
-
-# callback_data: versioned prefix, action, guild id.
-REVIEW_PREFIX = "g1"
-REVIEW_PATTERN = rf"^{REVIEW_PREFIX}:(approve|reject):(\d+)$"
-_ROLE_MARKS = {"leader": "👑", "deputy": "⭐", "member": "•"}
+GuildText = Callable[[Translator, GuildRecord], Html]
+_ROLE_MARKS: dict[str, str] = {Role.LEADER: "👑", Role.DEPUTY: "⭐", Role.MEMBER: "•"}
 
 
 def percent(commission_bp: int) -> str:
@@ -60,8 +55,8 @@ def review_request(_: Translator, guild: GuildRecord, leader: UserRecord | None,
 
 def review_keyboard(_: Translator, guild_id: int) -> Keyboard:
     return keyboard([
-        button(_("✅ Approve"), f"{REVIEW_PREFIX}:approve:{guild_id}"),
-        button(_("❌ Reject"), f"{REVIEW_PREFIX}:reject:{guild_id}"),
+        button(_("✅ Approve"), GUILD_REVIEW.data("approve", guild_id)),
+        button(_("❌ Reject"), GUILD_REVIEW.data("reject", guild_id)),
     ])
 
 
@@ -77,13 +72,13 @@ def reason_placeholder(_: Translator) -> str:
 def decision(_: Translator, result: Decision) -> Html:
     """What the deciding admin sees (the edited review message, or the reply to a command)."""
     guild = result.guild
-    if guild.status == "approved" and result.previous == "suspended":
+    if guild.status == GuildStatus.APPROVED and result.previous == GuildStatus.SUSPENDED:
         return _("Guild #{id} “{name}” is active again; its members were told.",
                  id=guild.id, name=guild.name)
-    if guild.status == "approved":
+    if guild.status == GuildStatus.APPROVED:
         return _("✅ Guild #{id} “{name}” is approved. Its group and leader were told.",
                  id=guild.id, name=guild.name)
-    if guild.status == "rejected":
+    if guild.status == GuildStatus.REJECTED:
         return _("❌ Guild #{id} “{name}” is rejected: {reason}\nIts group and leader were told.",
                  id=guild.id, name=guild.name, reason=guild.status_reason or "")
     return _("⛔ Guild #{id} “{name}” is suspended: {reason}\nIts group and members were told.",
@@ -138,8 +133,10 @@ def guild_list(_: Translator, result: GuildList) -> list[Html]:
     counts = result.counts
     head = _("<b>Guilds</b>: {pending} pending · {approved} approved · {suspended} suspended · "
              "{rejected} rejected",
-             pending=counts.get("pending", 0), approved=counts.get("approved", 0),
-             suspended=counts.get("suspended", 0), rejected=counts.get("rejected", 0))
+             pending=counts.get(GuildStatus.PENDING, 0),
+             approved=counts.get(GuildStatus.APPROVED, 0),
+             suspended=counts.get(GuildStatus.SUSPENDED, 0),
+             rejected=counts.get(GuildStatus.REJECTED, 0))
     lines: list[str] = []
     for entry in result.guilds:
         guild = entry.guild
@@ -149,7 +146,7 @@ def guild_list(_: Translator, result: GuildList) -> list[Html]:
             "#{id} <b>{name}</b> — {status} · {count} members · leader {leader} · "
             "commission {percent} %",
             entry.member_count, id=guild.id, name=guild.name,
-            status=_(STATUS_NAMES[guild.status]), leader=person(entry.leader),
+            status=_(GUILD_NAMES[guild.status]), leader=person(entry.leader),
             percent=percent(guild.commission_bp)))
     if not result.guilds:
         lines.append(_("No guilds yet."))

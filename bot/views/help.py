@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.commands import Audience, Command, for_audiences
-from bot.domain.guilds import ROLE_NAMES, STATUS_NAMES
+from bot.domain.statuses import GUILD_NAMES, ROLE_NAMES, GuildStatus, Role
 from bot.i18n import Html, Translator
-from bot.services.guilds import Standing
+from bot.outcomes import Standing
 
-_LEADING = ("leader", "deputy")
+_LEADING = (Role.LEADER, Role.DEPUTY)
 
 
 def _lines(_: Translator, commands: list[Command]) -> Html:
@@ -46,11 +46,11 @@ def _group_help(_: Translator, standing: Standing) -> Html:
         leading = [c for c in for_audiences(Audience.GUILD) if not c.members_too]
         return _("<b>{guild}</b> ({status}) — you are its {role}.\n<b>For everyone</b>\n"
                  "{everyone}\n<b>For the leader and deputies</b>\n{leading}", guild=guild.name,
-                 status=_(STATUS_NAMES[guild.status]), role=_(ROLE_NAMES[standing.role]),
+                 status=_(GUILD_NAMES[guild.status]), role=_(ROLE_NAMES[standing.role]),
                  everyone=_lines(_, everyone), leading=_lines(_, leading))
     return _("<b>{guild}</b> ({status})\n{everyone}\nThe leader and deputies quote, claim and "
              "hand out work; you get your assignments from me in private.", guild=guild.name,
-             status=_(STATUS_NAMES[guild.status]), everyone=_lines(_, everyone))
+             status=_(GUILD_NAMES[guild.status]), everyone=_lines(_, everyone))
 
 
 def welcome_private(_: Translator, *, name: str, standing: Standing) -> Html:
@@ -73,7 +73,7 @@ def welcome_private(_: Translator, *, name: str, standing: Standing) -> Html:
 
 
 def welcome_group(_: Translator, standing: Standing) -> Html:
-    if standing.guild is not None and standing.guild.status == "approved":
+    if standing.guild is not None and standing.guild.status == GuildStatus.APPROVED:
         return _("Hello! This group is the home of guild {guild}. Send /help to see the "
                  "commands here.", guild=standing.guild.name)
     return _(

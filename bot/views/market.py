@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
+from bot.buttons import QUOTE
 from bot.clock import from_epoch
 from bot.config import Settings
-from bot.domain.errors import N_
-from bot.domain.tasks import STATUS_NAMES
+from bot.domain.errors import N_, Msg
+from bot.domain.statuses import QUOTE_NAMES, TASK_NAMES, QuoteStatus, TaskMode, TaskStatus
+from bot.domain.tasks import RESULT_NAMES
 from bot.i18n import Html, Translator
 from bot.views.common import (
     Keyboard,
@@ -18,17 +20,11 @@ from bot.views.common import (
     pages,
     when,
 )
-from storage.market import QuoteRecord, TaskRecord
+from storage.models import AllocationRecord, QuoteRecord, TaskRecord
 
-RESULT_LABELS = {
-    "text": N_("text"), "document": N_("document"), "photo": N_("photo"),
-    "voice": N_("voice message"), "audio": N_("audio file"), "video": N_("video"),
-    "any": N_("any file or text"),
-}
-MODE_LABELS = {"quote": N_("quote (bid at or below the price)"),
-               "fixed": N_("fixed price (claim units)")}
-STATUS_LABELS = STATUS_NAMES
-MODE_NAMES = {"quote": N_("quote"), "fixed": N_("fixed price")}
+MODE_LABELS: dict[str, Msg] = {TaskMode.QUOTE: N_("quote (bid at or below the price)"),
+               TaskMode.FIXED: N_("fixed price (claim units)")}
+MODE_NAMES: dict[str, Msg] = {TaskMode.QUOTE: N_("quote"), TaskMode.FIXED: N_("fixed price")}
 # Telegram refuses huge keyboards; the cheapest pending quotes get buttons, the rest /award.
 MAX_QUOTE_BUTTONS = 10
 
@@ -40,10 +36,10 @@ def when_text(epoch: int, zone: tzinfo) -> str:
 def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo) -> Html:
     lines = [
         _("Kind: {mode}", mode=_(MODE_LABELS[task.mode])),
-        _("Result: {result}", result=_(RESULT_LABELS[task.result_type])),
+        _("Result: {result}", result=_(RESULT_NAMES[task.result_type])),
         _("Units: {left} of {units} left", left=task.units_left, units=task.units),
         (_("Price cap: {price} per unit", price=money_text(task.price_minor, settings))
-         if task.mode == "quote" else
+         if task.mode == TaskMode.QUOTE else
          _("Price: {price} per unit", price=money_text(task.price_minor, settings))),
         _("Deadline: {when}", when=when_text(task.deadline_at, zone)),
     ]
@@ -56,9 +52,9 @@ def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo) ->
 
 def announcement(_: Translator, task: TaskRecord, settings: Settings, attachments: int) -> str:
     how = (_("Quote with /quote {id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
-           if task.mode == "quote" else
+           if task.mode == TaskMode.QUOTE else
            _("Claim units with /claim {id} &lt;units&gt;", id=task.id))
-    parts = [_("<b>New task #{id}: {title}</b>", id=task.id, title=task.title),
+    parts: list[str] = [_("<b>New task #{id}: {title}</b>", id=task.id, title=task.title),
              _facts(_, task, settings, settings.timezone)]
     if task.instructions:
         parts.append(_("Instructions: {text}", text=excerpt(task.instructions, 400)))
@@ -82,7 +78,7 @@ def task_line(_: Translator, task: TaskRecord, settings: Settings) -> str:
     return _("#{id} {title} — {left}/{units} units left, {price} per unit ({mode}, {status})",
              id=task.id, title=task.title, left=task.units_left, units=task.units,
              price=money_text(task.price_minor, settings), mode=_(MODE_NAMES[task.mode]),
-             status=_(STATUS_LABELS[task.status]))
+             status=_(TASK_NAMES[task.status]))
 
 
 def task_list(_: Translator, tasks: list[TaskRecord], total: int, settings: Settings, *,
@@ -101,11 +97,11 @@ def task_list(_: Translator, tasks: list[TaskRecord], total: int, settings: Sett
 
 
 def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo, *,
-                 quotes: list[QuoteRecord], allocations: list, attachments: int,
+                 quotes: list[QuoteRecord], allocations: list[AllocationRecord], attachments: int,
                  admin: bool) -> list[Html]:
     """One task (for admins with its quotes and allocations), in as many messages as it takes."""
-    parts = [_("<b>Task #{id}: {title}</b> ({status})", id=task.id, title=task.title,
-               status=_(STATUS_LABELS[task.status])), _facts(_, task, settings, zone)]
+    parts: list[str] = [_("<b>Task #{id}: {title}</b> ({status})", id=task.id, title=task.title,
+               status=_(TASK_NAMES[task.status])), _facts(_, task, settings, zone)]
     if task.instructions:
         parts.append(_("Instructions:\n{text}", text=Html(task.instructions)))
     if attachments:
@@ -121,19 +117,19 @@ def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzin
             parts.extend(_("{guild}: {units} units at {price}", guild=a.guild_name,
                            units=a.units, price=money_text(a.unit_price_minor, settings))
                          for a in allocations)
-    elif task.status == "open":
+    elif task.status == TaskStatus.OPEN:
         parts.append(_("Quote with /quote {id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
-                     if task.mode == "quote"
+                     if task.mode == TaskMode.QUOTE
                      else _("Claim units with /claim {id} &lt;units&gt;", id=task.id))
     return pages(parts[0], parts[1:])
 
 
 def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
                size: int | None = None) -> str:
-    text = _("Quote #{id} — {guild}: {units} units at {price} ({status})", id=quote.id,
-             guild=quote.guild_name, units=quote.units,
-             price=money_text(quote.price_minor, settings),
-             status=_(STATUS_LABELS[quote.status]))
+    text: str = _("Quote #{id} — {guild}: {units} units at {price} ({status})", id=quote.id,
+                  guild=quote.guild_name, units=quote.units,
+                  price=money_text(quote.price_minor, settings),
+                  status=_(QUOTE_NAMES[quote.status]))
     if size is not None:
         text += " " + _.plural("· {count} member", "· {count} members", size)
     if quote.awarded_units:
@@ -152,30 +148,30 @@ def quotes_table(_: Translator, task: TaskRecord, quotes: list[QuoteRecord],
     if not quotes:
         return [Html(head + "\n" + _("No quotes yet."))]
     lines = [quote_line(_, q, settings, sizes.get(q.guild_id, 0)) for q in quotes]
-    footer = _("Award with /award &lt;quote&gt; [units]")
-    if sum(q.status == "pending" for q in quotes) > MAX_QUOTE_BUTTONS:
+    footer: str = _("Award with /award &lt;quote&gt; [units]")
+    if sum(q.status == QuoteStatus.PENDING for q in quotes) > MAX_QUOTE_BUTTONS:
         footer += "\n" + _("The buttons below are for the {count} cheapest pending quotes.",
                            count=MAX_QUOTE_BUTTONS)
     return pages(head, [*lines, footer])
 
 
 def quotes_keyboard(_: Translator, quotes: list[QuoteRecord]) -> Keyboard:
-    pending = [q for q in quotes if q.status == "pending"][:MAX_QUOTE_BUTTONS]
+    pending = [q for q in quotes if q.status == QuoteStatus.PENDING][:MAX_QUOTE_BUTTONS]
     return keyboard(*(quote_buttons(_, q)["inline_keyboard"][0] for q in pending))
 
 
 def quote_buttons(_: Translator, quote: QuoteRecord) -> Keyboard:
-    return keyboard([button(_("Award #{id}", id=quote.id), f"q1:award:{quote.id}"),
-                     button(_("Reject #{id}", id=quote.id), f"q1:reject:{quote.id}")])
+    return keyboard([button(_("Award #{id}", id=quote.id), QUOTE.data("award", quote.id)),
+                     button(_("Reject #{id}", id=quote.id), QUOTE.data("reject", quote.id))])
 
 
 def quote_for_admins(_: Translator, quote: QuoteRecord, task: TaskRecord, size: int,
                      replaced: int | None, settings: Settings) -> str:
-    text = _("<b>Quote #{id}</b> for task #{task_id} ({title}): {guild} offers {units} units "
-             "at {price} (cap {cap}).", id=quote.id, task_id=task.id, title=task.title,
-             guild=quote.guild_name, units=quote.units,
-             price=money_text(quote.price_minor, settings),
-             cap=money_text(task.price_minor, settings))
+    text: str = _("<b>Quote #{id}</b> for task #{task_id} ({title}): {guild} offers {units} units "
+                  "at {price} (cap {cap}).", id=quote.id, task_id=task.id, title=task.title,
+                  guild=quote.guild_name, units=quote.units,
+                  price=money_text(quote.price_minor, settings),
+                  cap=money_text(task.price_minor, settings))
     text += "\n" + _.plural("The guild has {count} member.", "The guild has {count} members.",
                             size)
     if quote.note:
@@ -187,10 +183,10 @@ def quote_for_admins(_: Translator, quote: QuoteRecord, task: TaskRecord, size: 
 
 def quote_placed(_: Translator, quote: QuoteRecord, task: TaskRecord, replaced: int | None,
                  settings: Settings) -> str:
-    text = _("<b>Quote #{id}</b> sent for task #{task_id}: {units} units at {price} per unit. "
-             "The admins will decide; withdraw it with /withdraw {id}.", id=quote.id,
-             task_id=task.id, units=quote.units,
-             price=money_text(quote.price_minor, settings))
+    text: str = _("<b>Quote #{id}</b> sent for task #{task_id}: {units} units at {price} per "
+                  "unit. The admins will decide; withdraw it with /withdraw {id}.", id=quote.id,
+                  task_id=task.id, units=quote.units,
+                  price=money_text(quote.price_minor, settings))
     if replaced:
         text += "\n" + _("It replaces your quote #{old}.", old=replaced)
     return text
@@ -221,9 +217,9 @@ def quote_awarded(_: Translator, quote: QuoteRecord, units: int, task: TaskRecor
 
 def awarded_reply(_: Translator, quote: QuoteRecord, units: int, task: TaskRecord,
                   closed: list[int]) -> str:
-    text = _("Quote #{id} awarded: {guild} gets {units} units of task #{task_id}. "
-             "{left} units left.", id=quote.id, guild=quote.guild_name, units=units,
-             task_id=task.id, left=task.units_left)
+    text: str = _("Quote #{id} awarded: {guild} gets {units} units of task #{task_id}. "
+                  "{left} units left.", id=quote.id, guild=quote.guild_name, units=units,
+                  task_id=task.id, left=task.units_left)
     if closed:
         text += "\n" + _("Task #{task_id} is fully allocated; the other quotes were rejected "
                          "({ids}).", task_id=task.id,
@@ -278,9 +274,9 @@ def task_cancelled(_: Translator, task: TaskRecord, reason: str | None) -> str:
 
 def assignment_cancelled(_: Translator, task: TaskRecord, assignment_id: int,
                          reason: str | None) -> str:
-    text = _("Task #{task_id} ({title}) was cancelled by the platform, so assignment #{id} is "
-             "cancelled: there is nothing more to send for it.", task_id=task.id,
-             title=task.title, id=assignment_id)
+    text: str = _("Task #{task_id} ({title}) was cancelled by the platform, so assignment "
+                  "#{id} is cancelled: there is nothing more to send for it.", task_id=task.id,
+                  title=task.title, id=assignment_id)
     if reason:
         text += "\n" + _("Reason: {reason}", reason=reason)
     return text

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
+from bot.buttons import NEWTASK_AUTO, NEWTASK_MODE, NEWTASK_RESULT, NEWTASK_STEP
 from bot.config import Settings
-from bot.domain.tasks import RESULT_TYPES, TaskDraft
+from bot.domain.statuses import TaskMode
+from bot.domain.tasks import RESULT_NAMES, RESULT_TYPES, TaskDraft
 from bot.i18n import Translator
 from bot.views.common import Keyboard, button, keyboard, money, when
-from bot.views.market import MODE_LABELS, RESULT_LABELS
+from bot.views.market import MODE_LABELS
 
 
 def ask_title(_: Translator) -> str:
@@ -26,7 +28,7 @@ def instructions_noted(_: Translator, attachments: int) -> str:
 
 
 def done_keyboard(_: Translator) -> Keyboard:
-    return keyboard([button(_("Done"), "nt1:done")])
+    return keyboard([button(_("Done"), NEWTASK_STEP.data("done"))])
 
 
 def ask_result(_: Translator) -> str:
@@ -34,7 +36,7 @@ def ask_result(_: Translator) -> str:
 
 
 def result_keyboard(_: Translator) -> Keyboard:
-    buttons = [button(_(RESULT_LABELS[kind]), f"nt1:result:{kind}") for kind in RESULT_TYPES]
+    buttons = [button(_(RESULT_NAMES[kind]), NEWTASK_RESULT.data(kind)) for kind in RESULT_TYPES]
     return keyboard(buttons[:3], buttons[3:6], buttons[6:])
 
 
@@ -54,8 +56,8 @@ def ask_mode(_: Translator) -> str:
 
 
 def mode_keyboard(_: Translator) -> Keyboard:
-    return keyboard([button(_(MODE_LABELS["quote"]), "nt1:mode:quote")],
-                    [button(_(MODE_LABELS["fixed"]), "nt1:mode:fixed")])
+    return keyboard(*([button(_(MODE_LABELS[mode]), NEWTASK_MODE.data(mode))]
+                      for mode in TaskMode))
 
 
 def ask_deadline(_: Translator, zone: tzinfo) -> str:
@@ -70,7 +72,7 @@ def ask_quote_deadline(_: Translator, zone: tzinfo) -> str:
 
 
 def skip_keyboard(_: Translator) -> Keyboard:
-    return keyboard([button(_("Skip"), "nt1:skip")])
+    return keyboard([button(_("Skip"), NEWTASK_STEP.data("skip"))])
 
 
 def ask_auto_award(_: Translator) -> str:
@@ -78,7 +80,8 @@ def ask_auto_award(_: Translator) -> str:
 
 
 def yes_no_keyboard(_: Translator) -> Keyboard:
-    return keyboard([button(_("Yes"), "nt1:auto:yes"), button(_("No"), "nt1:auto:no")])
+    return keyboard([button(_("Yes"), NEWTASK_AUTO.data("yes")),
+                     button(_("No"), NEWTASK_AUTO.data("no"))])
 
 
 def summary(_: Translator, draft: TaskDraft, attachments: int, settings: Settings,
@@ -87,7 +90,7 @@ def summary(_: Translator, draft: TaskDraft, attachments: int, settings: Setting
         _("<b>Check the task</b>"),
         _("Title: {title}", title=draft.title),
         _("Kind: {mode}", mode=_(MODE_LABELS[draft.mode])),
-        _("Result: {result}", result=_(RESULT_LABELS[draft.result_type])),
+        _("Result: {result}", result=_(RESULT_NAMES[draft.result_type])),
         _("Units: {units}", units=draft.units),
         _("Price: {price} per unit", price=money(draft.price_minor, settings.currency,
                                                   settings.currency_exponent)),
@@ -102,7 +105,8 @@ def summary(_: Translator, draft: TaskDraft, attachments: int, settings: Setting
 
 
 def confirm_keyboard(_: Translator) -> Keyboard:
-    return keyboard([button(_("Post"), "nt1:post"), button(_("Cancel"), "nt1:cancel")])
+    return keyboard([button(_("Post"), NEWTASK_STEP.data("post")),
+                     button(_("Cancel"), NEWTASK_STEP.data("cancel"))])
 
 
 def discarded(_: Translator) -> str:

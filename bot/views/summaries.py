@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
+from bot.buttons import FREQUENCY
 from bot.config import Settings
 from bot.domain.errors import N_
 from bot.domain.periods import Period
@@ -99,5 +100,5 @@ def settings_keyboard(_: Translator, current: str) -> Keyboard:
         name = _(FREQUENCY_NAMES[choice])
         return f"• {name}" if choice == current else name
 
-    return keyboard([button(label(c), f"s1:freq:{c}") for c in ("daily", "weekly", "monthly")],
-                    [button(label("off"), "s1:freq:off")])
+    return keyboard([button(label(c), FREQUENCY.data(c)) for c in ("daily", "weekly", "monthly")],
+                    [button(label("off"), FREQUENCY.data("off"))])

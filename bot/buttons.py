@@ -1,0 +1,93 @@
+"""Every button's callback data, one spec per prefix: how it is built (views), matched
+(`pattern=` at registration) and read back (handlers), so its shape lives in one place.
+
+Callback data carries ids only, never amounts or authority, within Telegram's 64 bytes:
+`<prefix>:<action>[:<id>[:<round>]]`. The prefix is versioned (`a1`): a new shape takes a new
+prefix, and buttons already sent keep working. Whatever a press says is checked again by the
+service: who pressed it, and the state now.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.domain.statuses import TaskMode
+from bot.domain.tasks import RESULT_TYPES
+
+MAX_DATA_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button press as read back: the action, and the id and round it names (0 / None when
+    the button has none)."""
+
+    action: str
+    id: int = 0
+    round: int | None = None
+
+
+class Buttons:
+    def __init__(self, prefix: str, actions: tuple[str, ...], *, with_id: bool = True,
+                 with_round: bool = False) -> None:
+        self.prefix = prefix
+        self.actions = actions
+        self.with_id = with_id
+        self.with_round = with_round
+        tail = r":(\d{1,19})" if with_id else ""
+        # A round is optional when read back: buttons sent before rounds were named lack it.
+        tail += r"(?::(\d{1,19}))?" if with_round else ""
+        self._tail = tail
+        self.pattern = self.pattern_for(*actions)
+        self._regex = re.compile(self.pattern)
+
+    def pattern_for(self, *actions: str) -> str:
+        """The `pattern=` matching these actions of the spec only."""
+        alternatives = "|".join(re.escape(action) for action in actions)
+        return f"^{re.escape(self.prefix)}:({alternatives}){self._tail}$"
+
+    def data(self, action: str, id: int | None = None, round: int | None = None) -> str:
+        if action not in self.actions:
+            raise ValueError(f"{self.prefix}: unknown action {action!r}")
+        if self.with_id != (id is not None) or (round is not None and not self.with_round):
+            raise ValueError(f"{self.prefix}: wrong fields for {action!r}")
+        parts = [self.prefix, action]
+        parts += [str(id)] if id is not None else []
+        parts += [str(round)] if round is not None else []
+        data = ":".join(parts)
+        if len(data.encode()) > MAX_DATA_BYTES:
+            raise ValueError(f"callback_data over {MAX_DATA_BYTES} bytes: {data!r}")
+        return data
+
+    def parse(self, data: str | None) -> Press | None:
+        """The press, or None when the data is not one of this spec's buttons."""
+        match = self._regex.match(data or "")
+        if match is None:
+            return None
+        groups = match.groups()
+        id = int(groups[1]) if self.with_id else 0
+        round = int(groups[2]) if self.with_round and groups[2] is not None else None
+        return Press(groups[0], id, round)
+
+
+# Guilds: the admins' review of a new guild.
+GUILD_REVIEW = Buttons("g1", ("approve", "reject"))
+# The market: an admin's decision on a quote.
+QUOTE = Buttons("q1", ("award", "reject"))
+# The work loop. Under an offer "accept" means taking it; "submit" once every result is in.
+OFFER = Buttons("a1", ("accept", "decline", "submit"))
+# The admins' review; the round is the submission the buttons were shown under.
+REVIEW = Buttons("a1", ("approve", "reject"), with_round=True)
+# The guild's pre-check of a submission.
+PRECHECK = Buttons("a1", ("pass", "back"), with_round=True)
+# /settings: how often summaries come.
+FREQUENCY = Buttons("s1:freq", ("daily", "weekly", "monthly", "off"), with_id=False)
+
+# The guided /newtask flow: one spec per step. Any other `nt1:` button is from an earlier step.
+NEWTASK_PREFIX = "nt1"
+NEWTASK_ANY = rf"^{NEWTASK_PREFIX}:"
+NEWTASK_STEP = Buttons(NEWTASK_PREFIX, ("done", "skip", "post", "cancel"), with_id=False)
+NEWTASK_RESULT = Buttons(f"{NEWTASK_PREFIX}:result", RESULT_TYPES, with_id=False)
+NEWTASK_MODE = Buttons(f"{NEWTASK_PREFIX}:mode", tuple(TaskMode), with_id=False)
+NEWTASK_AUTO = Buttons(f"{NEWTASK_PREFIX}:auto", ("yes", "no"), with_id=False)

@@ -1,0 +1,240 @@
+"""What services return and views render: plain records, no behaviour.
+
+A leaf module (it imports only the domain and storage's records), so services, views and
+handlers all import it without an import circle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain.work import Credit
+from storage.models import (
+    AllocationRecord,
+    AssignmentRecord,
+    AttachmentRecord,
+    GuildOverview,
+    GuildRecord,
+    MemberRecord,
+    QuoteRecord,
+    ResultRecord,
+    TaskRecord,
+    UserRecord,
+)
+
+# --- people and guilds --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRef:
+    """Who a leader or admin means: an @username, or a user id (a reply, a mention, a number).
+    """
+
+    username: str | None = None
+    user_id: int | None = None
+    name: str | None = None  # as Telegram showed them, for answers about strangers
+
+    @property
+    def shown(self) -> str:
+        if self.username:
+            return f"@{self.username.lstrip('@')}"
+        return self.name or str(self.user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Who someone is where they write: for /start and /help."""
+
+    is_admin: bool
+    guild: GuildRecord | None  # private: their guild; group: the guild whose home this is
+    role: str | None  # their role in that guild, if they are a member
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An admin's decision on a guild: the guild after it, and the status it had before."""
+
+    guild: GuildRecord
+    previous: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    guild: GuildRecord
+    code: str
+    renewed: bool  # a new code was made now; `replaced` says whether an old one stopped working
+    replaced: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    guild: GuildRecord
+    members: list[MemberRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberChange:
+    guild: GuildRecord
+    member: UserRecord
+
+
+@dataclass(frozen=True, slots=True)
+class GuildList:
+    guilds: list[GuildOverview]
+    counts: dict[str, int]  # guilds per status
+    total: int  # guilds matching the request (more than listed when over the limit)
+
+
+# --- the market ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PostedTask:
+    task: TaskRecord
+    announced_to: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuotePlaced:
+    quote: QuoteRecord
+    task: TaskRecord
+    replaced_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimMade:
+    allocation_id: int
+    task: TaskRecord
+    units: int
+    unit_price_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class Awarded:
+    quote: QuoteRecord
+    units: int
+    task: TaskRecord
+    closed_quote_ids: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskList:
+    tasks: list[TaskRecord]  # the newest first, a page at most
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDetails:
+    task: TaskRecord
+    quotes: list[QuoteRecord]
+    allocations: list[AllocationRecord]
+    attachments: list[AttachmentRecord]
+    admin_view: bool  # quotes and allocations included
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteTable:
+    task: TaskRecord
+    quotes: list[QuoteRecord]
+    sizes: dict[int, int]  # active members per guild
+
+
+# --- the work loop ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ResultInput:
+    """One result as the worker sent it (no telegram types past the handler)."""
+
+    kind: str
+    file_id: str | None = None
+    file_unique_id: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Offered:
+    assignment: AssignmentRecord
+    worker: UserRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    offered: list[Offered]
+    skipped: list[UserRecord]  # members the bot cannot message
+    left: int  # units still unassigned
+
+
+@dataclass(frozen=True, slots=True)
+class ResultTaken:
+    assignment: AssignmentRecord
+    have: int  # results in the assignment's current round
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    assignment: AssignmentRecord
+    worker: UserRecord | None
+    results: list[ResultRecord]
+    waiting: int  # more submissions after this one
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    assignment: AssignmentRecord
+    credit: Credit | None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    task_id: int
+    task_title: str
+    allocated: int
+    free: int
+    assignments: list[tuple[AssignmentRecord, UserRecord | None, int]]  # with results in
+
+
+# --- money --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Earnings:
+    periods: list[tuple[str, int, int]]  # (period key, earned, paid)
+    pending: int
+    balance: int
+
+
+@dataclass(frozen=True, slots=True)
+class GuildEarnings:
+    guild: GuildRecord
+    periods: list[tuple[str, int, int]]  # (period key, members' earnings, commission)
+    pending_gross: int
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutMade:
+    user: UserRecord
+    amount: int
+    balance: int  # after the payout
+
+
+# --- the clock ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SummaryReport:
+    workers: int = 0  # summaries queued
+    skipped: int = 0  # nothing to report: recorded, not sent
+    guilds: int = 0
+    admins: int = 0
+    periods: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    frequency: str
+    zone: str
+    zone_is_default: bool

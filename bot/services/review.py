@@ -1,0 +1,185 @@
+"""Review: the guild's pre-check, the admins' decision, and acceptance when nobody decided.
+
+Acceptance credits the ledger in the same transaction (worker's share and guild commission,
+once per assignment); a rejection starts a new round of results.
+"""
+
+from __future__ import annotations
+
+from bot.domain.errors import (
+    AcceptUnitsOutOfRange,
+    NotAllowed,
+    NothingToReview,
+    ReasonRequired,
+    StaleReview,
+)
+from bot.domain.guilds import can_manage
+from bot.domain.lifecycle import Actor, AssignmentEvent
+from bot.domain.statuses import AssignmentStatus
+from bot.domain.text import REASON_MAX, clean_text
+from bot.domain.work import credit_for
+from bot.i18n import texts_for
+from bot.outcomes import Decided, ReviewItem
+from bot.services.base import Deps, Service
+from bot.services.guilds import GuildService
+from bot.views import review as views
+from storage import Tx
+from storage import guilds as guilds_repo
+from storage import ledger as ledger_repo
+from storage import users as users_repo
+from storage import work as repo
+from storage.db import Reader
+from storage.models import AssignmentRecord, GuildRecord
+
+
+class ReviewService(Service):
+    def __init__(self, deps: Deps, guilds: GuildService) -> None:
+        super().__init__(deps)
+        self._guilds = guilds
+
+    @staticmethod
+    def _check_round(assignment: AssignmentRecord, round: int | None) -> None:
+        """A button names the round it was shown for; a later round was not seen."""
+        if round is not None and round != assignment.round:
+            raise StaleReview(assignment_id=assignment.id)
+
+    # --- the guild's pre-check ----------------------------------------------------------------
+
+    async def set_precheck(self, chat_id: int, user_id: int, on: bool) -> GuildRecord:
+        async with self._db.transaction() as tx:
+            guild = await self._guilds.acting_guild(chat_id, user_id, db=tx)
+            await guilds_repo.set_precheck(tx, guild.id, on)
+            await self._audit(tx, user_id, "guild.precheck", ("guild", guild.id),
+                              "on" if on else "off")
+        return guild
+
+    async def check_precheck(self, leader_id: int, assignment_id: int,
+                             reader: Reader | None = None, round: int | None = None
+                             ) -> AssignmentRecord:
+        """The submission waits for this guild's pre-check, and the caller may do it."""
+        reader = reader or self._db
+        assignment = await self._assignments.get(reader, assignment_id)
+        if not can_manage(await guilds_repo.role_of(reader, assignment.guild_id, leader_id)):
+            raise NotAllowed()
+        if assignment.status != AssignmentStatus.SUBMITTED or not assignment.precheck \
+                or assignment.prechecked_at is not None:
+            raise self._assignments.refusal(assignment)
+        self._check_round(assignment, round)
+        return assignment
+
+    async def precheck(self, leader_id: int, assignment_id: int, passed: bool,
+                       reason: str | None = None, round: int | None = None
+                       ) -> AssignmentRecord:
+        """Pass the submission on to the admins, or send it back with what to fix."""
+        now = self._now()
+        async with self._db.transaction() as tx:
+            assignment = await self.check_precheck(leader_id, assignment_id, tx, round)
+            if passed:
+                passed_on = await self._assignments.move(
+                    tx, assignment, AssignmentEvent.PASS_PRECHECK, Actor.LEADER, by=leader_id,
+                    now=now)
+                await self._tell_admins(tx, lambda _: views.submitted_for_admins(_, passed_on))
+                return passed_on
+            return await self._send_back(tx, assignment, AssignmentEvent.SEND_BACK,
+                                         Actor.LEADER, reason, leader_id, now)
+
+    # --- the admins' review -------------------------------------------------------------------
+
+    async def next_for_review(self, admin_id: int, assignment_id: int | None = None,
+                              round: int | None = None) -> ReviewItem:
+        self._require_admin(admin_id)
+        if assignment_id is not None:
+            assignment = await self._assignments.get(self._db, assignment_id)
+            if assignment.status != AssignmentStatus.SUBMITTED:
+                raise self._assignments.refusal(assignment)
+            self._check_round(assignment, round)
+        else:
+            found = await repo.next_for_review(self._db)
+            if found is None:
+                raise NothingToReview()
+            assignment = found
+        worker = await users_repo.get(self._db, assignment.worker_id)
+        results = await repo.results(self._db, assignment.id, assignment.round)
+        waiting = await repo.review_queue_size(self._db) - 1
+        return ReviewItem(assignment, worker, results, max(0, waiting))
+
+    async def accept(self, admin_id: int, assignment_id: int, units: int | None = None,
+                     round: int | None = None) -> Decided:
+        """/accept or the Accept button: in full, or `units` of it (the rest go back)."""
+        self._require_admin(admin_id)
+        async with self._db.transaction() as tx:
+            assignment = await self._assignments.get(tx, assignment_id)
+            decided = await self._accept(tx, assignment, units, by=admin_id, round=round)
+            await self._audit(tx, admin_id, "assignment.accept", ("assignment", assignment_id),
+                              f"units={decided.assignment.accepted_units}")
+        return decided
+
+    async def _accept(self, tx: Tx, assignment: AssignmentRecord, units: int | None, *,
+                      by: int | None, round: int | None = None) -> Decided:
+        """Accept and credit in one transaction: by an admin, or (by None) by the clock."""
+        now = self._now()
+        auto = by is None
+        event = AssignmentEvent.AUTO_ACCEPT if auto else AssignmentEvent.ACCEPT
+        actor = Actor.CLOCK if auto else Actor.ADMIN
+        self._assignments.check(assignment, event, actor)
+        self._check_round(assignment, round)
+        accepted = assignment.units if units is None else units
+        if not 0 <= accepted <= assignment.units:
+            raise AcceptUnitsOutOfRange(units=assignment.units, assignment_id=assignment.id)
+        assignment = await self._assignments.move(
+            tx, assignment, event, actor, accepted_units=accepted, decided_at=now,
+            decided_by=by, auto_accepted=int(auto))
+        credit = credit_for(accepted, assignment.unit_price_minor, assignment.commission_bp)
+        if credit.gross_minor:
+            await ledger_repo.credit(
+                tx, assignment_id=assignment.id, worker_id=assignment.worker_id,
+                worker_minor=credit.worker_minor, leader_id=assignment.leader_id,
+                guild_id=assignment.guild_id, commission_minor=credit.commission_minor,
+                by=by, now=now)
+        done = assignment
+        await self.tell(tx, done.worker_id, lambda _: views.accepted_for_worker(
+            _, done, credit, self._settings, auto))
+        leader = await users_repo.get(tx, done.leader_id)
+        _ = texts_for(leader.language_code if leader else None)
+        await self._notifier.message(tx, done.guild_chat_id, views.accepted_for_guild(
+            _, done, credit, self._settings))
+        await self._tasks.complete_if_done(tx, done.task_id, actor, now)
+        return Decided(done, credit)
+
+    async def reject(self, admin_id: int, assignment_id: int, reason: str | None,
+                     round: int | None = None) -> Decided:
+        """Back to the worker for rework, with the reason."""
+        self._require_admin(admin_id)
+        now = self._now()
+        async with self._db.transaction() as tx:
+            assignment = await self._assignments.get(tx, assignment_id)
+            if assignment.status == AssignmentStatus.SUBMITTED:
+                self._check_round(assignment, round)
+            returned = await self._send_back(tx, assignment, AssignmentEvent.REJECT,
+                                             Actor.ADMIN, reason, admin_id, now)
+            await self._audit(tx, admin_id, "assignment.reject", ("assignment", assignment_id),
+                              returned.reject_reason)
+            return Decided(returned, None)
+
+    async def _send_back(self, tx: Tx, assignment: AssignmentRecord, event: AssignmentEvent,
+                         actor: Actor, reason: str | None, by: int, now: int
+                         ) -> AssignmentRecord:
+        why = clean_text(reason, REASON_MAX, required=ReasonRequired())
+        returned = await self._assignments.move(tx, assignment, event, actor, reject_reason=why,
+                                                decided_at=now, decided_by=by)
+        await self.tell(tx, returned.worker_id,
+                        lambda _: views.rejected_for_worker(_, returned, why or ""))
+        return returned
+
+    # --- the clock ----------------------------------------------------------------------------
+
+    async def auto_accept_due(self) -> list[int]:
+        """Submissions nobody reviewed within the task's review window are accepted and paid."""
+        async def accept(tx: Tx, current: AssignmentRecord) -> None:
+            await self._accept(tx, current, None, by=None)
+            await self._audit(tx, 0, "assignment.auto_accept", ("assignment", current.id),
+                              f"review_days={current.review_days}")
+
+        due = await repo.review_overdue(self._db, self._now())
+        return await self._assignments.each_due(self._db, due, (AssignmentStatus.SUBMITTED,),
+                                                accept)

@@ -1,0 +1,53 @@
+"""Texts for money: payouts, and earnings of workers and guilds."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.domain.errors import N_
+from bot.i18n import Translator
+from bot.views.common import money_text
+from storage.models import UserRecord
+
+PERIOD_NAMES = {"today": N_("Today"), "week": N_("This week"), "month": N_("This month"),
+                "all": N_("All time")}
+
+
+def payout_reply(_: Translator, user: UserRecord, amount: int, balance: int,
+                 settings: Settings) -> str:
+    return _("Payout of {amount} to {who} recorded. Their balance is now {balance}.",
+             amount=money_text(amount, settings), who=user.mention,
+             balance=money_text(balance, settings))
+
+
+def payout_for_worker(_: Translator, amount: int, balance: int, note: str | None,
+                      settings: Settings) -> str:
+    text: str = _("💸 A payout of {amount} was recorded for you. Your balance is now {balance}.",
+                  amount=money_text(amount, settings), balance=money_text(balance, settings))
+    if note:
+        text += "\n" + _("Note: {note}", note=note)
+    return text
+
+
+def earnings(_: Translator, periods: list[tuple[str, int, int]], pending: int, balance: int,
+             settings: Settings) -> str:
+    lines = [_("<b>Your earnings</b>")]
+    for key, earned, paid in periods:
+        lines.append(_("{period}: accepted {earned}, paid {paid}", period=_(PERIOD_NAMES[key]),
+                       earned=money_text(earned, settings), paid=money_text(paid, settings)))
+    lines.append(_("Pending review: {amount}", amount=money_text(pending, settings)))
+    lines.append(_("<b>Balance</b> (accepted, not yet paid): {amount}",
+                   amount=money_text(balance, settings)))
+    return "\n".join(lines)
+
+
+def guild_earnings(_: Translator, name: str, periods: list[tuple[str, int, int]],
+                   pending_gross: int, commission_bp: int, settings: Settings) -> str:
+    lines = [_("<b>{name}: earnings</b> (commission {percent}%)", name=name,
+               percent=f"{commission_bp / 100:g}")]
+    for key, members, commission in periods:
+        lines.append(_("{period}: members {members}, commission {commission}",
+                       period=_(PERIOD_NAMES[key]), members=money_text(members, settings),
+                       commission=money_text(commission, settings)))
+    lines.append(_("Waiting for review: {amount} (gross)",
+                   amount=money_text(pending_gross, settings)))
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""Texts and buttons for handing out work: offers, answers, distribution, progress."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.buttons import OFFER
+from bot.clock import from_epoch
+from bot.config import Settings
+from bot.domain.statuses import ASSIGNMENT_NAMES
+from bot.domain.tasks import RESULT_NAMES
+from bot.i18n import Html, Translator
+from bot.outcomes import Offered, Progress
+from bot.views.common import Keyboard, button, keyboard, money_text, pages, when, who
+from storage.models import AssignmentRecord, TaskRecord, UserRecord
+
+
+def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settings,
+          zone: tzinfo) -> str:
+    parts = [
+        _("<b>Assignment #{id}</b> from {guild}: {units} unit(s) of task #{task_id}, "
+          "{title}.", id=a.id, guild=a.guild_name, units=a.units, task_id=a.task_id,
+          title=a.task_title),
+        _("Pay: {price} per unit before the guild's commission ({percent}%).",
+          price=money_text(a.unit_price_minor, settings),
+          percent=f"{a.commission_bp / 100:g}"),
+        _("Result: {kind}, one per unit.", kind=_(RESULT_NAMES[a.result_type])),
+        _("Deadline: {when}", when=when(from_epoch(a.due_at), zone)),
+        _("Please answer by {when}, or the units go back to the guild.",
+          when=when(from_epoch(a.offer_expires_at), zone)),
+    ]
+    if task.instructions:
+        parts.append(_("<b>Instructions</b>\n{text}", text=Html(task.instructions)))
+    return "\n".join(parts)
+
+
+def offer_keyboard(_: Translator, assignment_id: int) -> Keyboard:
+    return keyboard([button(_("Accept"), OFFER.data("accept", assignment_id)),
+                     button(_("Decline"), OFFER.data("decline", assignment_id))])
+
+
+def offer_undeliverable(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
+                        link: str) -> str:
+    return _("I could not deliver assignment #{id} to {who}: they have not opened a chat with "
+             "me, or blocked me. Please forward them this link, then they will find it in "
+             "/tasks: {link}", id=a.id, who=who(worker, a.worker_id), link=link)
+
+
+def offer_answered(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
+                   accepted: bool) -> str:
+    if accepted:
+        return _("{who} accepted assignment #{id} ({units} unit(s) of task #{task_id}).",
+                 who=who(worker, a.worker_id), id=a.id, units=a.units, task_id=a.task_id)
+    return _("{who} declined assignment #{id}; its {units} unit(s) of task #{task_id} are back "
+             "in the guild's pool.", who=who(worker, a.worker_id), id=a.id, units=a.units,
+             task_id=a.task_id)
+
+
+def offer_reply(_: Translator, a: AssignmentRecord, accepted: bool) -> str:
+    if accepted:
+        return _("Assignment #{id} is yours. Send the {units} result(s) here ({kind}); then "
+                 "press Submit or send /done.", id=a.id, units=a.units,
+                 kind=_(RESULT_NAMES[a.result_type]))
+    return _("You declined assignment #{id}.", id=a.id)
+
+
+def assigned(_: Translator, offers: list[Offered], worker: UserRecord) -> str:
+    ids = ", ".join(f"#{o.assignment.id}" for o in offers)
+    units = sum(o.assignment.units for o in offers)
+    text: str = _("Assignment {ids}: {units} unit(s) offered to {who}.", ids=ids, units=units,
+                  who=worker.mention)
+    if not worker.can_message:
+        text += "\n" + _("⚠️ {who} has not opened a private chat with me, so the offer can't "
+                         "reach them yet. Ask them to open your invite link.", who=worker.mention)
+    return text
+
+
+def distributed(_: Translator, offers: list[Offered], skipped: list[UserRecord], left: int
+                ) -> list[Html]:
+    lines = []
+    for o in offers:
+        lines.append(_("Assignment #{id}: {units} unit(s) to {who}", id=o.assignment.id,
+                       units=o.assignment.units, who=o.worker.mention))
+    if skipped:
+        lines.append(_("Not reachable (must open a chat with me first): {names}",
+                       names=", ".join(u.mention for u in skipped)))
+    if left:
+        lines.append(_("{left} unit(s) still unassigned.", left=left))
+    return pages(_("<b>Distributed</b>"), lines)
+
+
+def progress(_: Translator, p: Progress, settings: Settings) -> list[Html]:
+    head = _("<b>Task #{id}: {title}</b> — your guild holds {allocated} unit(s), {free} not "
+             "yet assigned.", id=p.task_id, title=p.task_title, allocated=p.allocated,
+             free=p.free)
+    lines = []
+    for a, worker, have in p.assignments:
+        lines.append(_("#{id} {who}: {units} unit(s), {status}, {have} result(s) in",
+                       id=a.id, who=who(worker, a.worker_id), units=a.units,
+                       status=_(ASSIGNMENT_NAMES[a.status]), have=have))
+    return pages(head, lines)
+
+
+def offer_expired_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
+    return _("{who} did not answer assignment #{id} in time; its {units} unit(s) of task "
+             "#{task_id} are back in the guild's pool.", who=who(worker, a.worker_id),
+             id=a.id, units=a.units, task_id=a.task_id)
+
+
+def offer_expired_worker(_: Translator, a: AssignmentRecord) -> str:
+    return _("The offer of assignment #{id} expired unanswered; its units went back to your "
+             "guild.", id=a.id)

@@ -1,0 +1,84 @@
+"""Texts and buttons for results: the worker's assignments, receipts, submitting, deadlines."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.buttons import OFFER
+from bot.clock import from_epoch
+from bot.domain.statuses import ASSIGNMENT_NAMES, WORKING, AssignmentStatus
+from bot.domain.tasks import RESULT_NAMES
+from bot.i18n import Translator
+from bot.views.common import Keyboard, button, keyboard, when, who
+from bot.views.offers import offer_keyboard
+from storage.models import AssignmentRecord, UserRecord
+
+
+def my_assignments(_: Translator, rows: list[tuple[AssignmentRecord, int]], zone: tzinfo
+                   ) -> str:
+    if not rows:
+        return _("You have no open assignments. Your guild leader hands them out.")
+    lines: list[str] = [_("<b>Your assignments</b>")]
+    for a, have in rows:
+        line: str = _("#{id} {title}: {units} unit(s), {status}", id=a.id, title=a.task_title,
+                      units=a.units, status=_(ASSIGNMENT_NAMES[a.status]))
+        if a.status == AssignmentStatus.OFFERED:
+            line += " — " + _("accept or decline it")
+        elif a.status in WORKING:
+            line += " — " + _("{have} of {units} results in; due {when}", have=have,
+                              units=a.units, when=when(from_epoch(a.due_at), zone))
+        if a.status == AssignmentStatus.REJECTED and a.reject_reason:
+            line += "\n   " + _("To fix: {reason}", reason=a.reject_reason)
+        lines.append(line)
+    lines.append(_("Send results with /submit &lt;assignment&gt;, then the files."))
+    return "\n".join(lines)
+
+
+def offered_keyboards(_: Translator, rows: list[tuple[AssignmentRecord, int]]) -> Keyboard:
+    return keyboard(*(offer_keyboard(_, a.id)["inline_keyboard"][0] for a, _h in rows
+                      if a.status == AssignmentStatus.OFFERED))
+
+
+def choose_reply(_: Translator, a: AssignmentRecord, have: int) -> str:
+    return _("Send the results for assignment #{id} now ({kind}): {have} of {units} in.",
+             id=a.id, kind=_(RESULT_NAMES[a.result_type]), have=have, units=a.units)
+
+
+def result_taken(_: Translator, a: AssignmentRecord, have: int) -> str:
+    if have >= a.units:
+        return _("Result {have} of {units} for assignment #{id} received. All in: press Submit "
+                 "or send /done.", have=have, units=a.units, id=a.id)
+    return _("Result {have} of {units} for assignment #{id} received.", have=have,
+             units=a.units, id=a.id)
+
+
+def submit_keyboard(_: Translator, assignment_id: int) -> Keyboard:
+    return keyboard([button(_("Submit"), OFFER.data("submit", assignment_id))])
+
+
+def submitted(_: Translator, a: AssignmentRecord) -> str:
+    if a.precheck:
+        return _("Assignment #{id} is submitted. Your guild leader checks it first, then the "
+                 "platform reviews it.", id=a.id)
+    return _("Assignment #{id} is submitted for review. You'll hear when it is accepted.",
+             id=a.id)
+
+
+def reminder(_: Translator, a: AssignmentRecord, have: int, hours: int, zone: tzinfo) -> str:
+    return _.plural(
+        "⏰ Assignment #{id} ({title}) is due within {count} hour, at {when}. {have} of "
+        "{units} results are in.",
+        "⏰ Assignment #{id} ({title}) is due within {count} hours, at {when}. {have} of "
+        "{units} results are in.", hours, id=a.id, title=a.task_title,
+        when=when(from_epoch(a.due_at), zone), have=have, units=a.units)
+
+
+def overdue_worker(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} ({title}) passed its deadline without being submitted, so it "
+             "expired and its units went back to your guild.", id=a.id, title=a.task_title)
+
+
+def overdue_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
+    return _("Assignment #{id} of {who} passed its deadline unsubmitted; its {units} unit(s) "
+             "of task #{task_id} are back in the guild's pool.", id=a.id,
+             who=who(worker, a.worker_id), units=a.units, task_id=a.task_id)

@@ -1,0 +1,119 @@
+"""Texts and buttons for review: the guild's pre-check and the admins' decision."""
+
+from __future__ import annotations
+
+from bot.buttons import PRECHECK, REVIEW
+from bot.config import Settings
+from bot.domain.work import Credit
+from bot.i18n import Translator
+from bot.views.common import Keyboard, button, keyboard, money_text, who
+from storage.models import AssignmentRecord, UserRecord
+
+
+def submitted_for_admins(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} ({units} unit(s) of task #{task_id}, {guild}) is ready for "
+             "review: /review", id=a.id, units=a.units, task_id=a.task_id, guild=a.guild_name)
+
+
+def precheck_request(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
+    return _("{who} submitted assignment #{id} ({units} unit(s) of task #{task_id}). Your guild "
+             "pre-checks results: pass it to the platform's review, or send it back.",
+             who=who(worker, a.worker_id), id=a.id, units=a.units, task_id=a.task_id)
+
+
+def precheck_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard:
+    # The round keeps a button under one submission from acting on a later one.
+    return keyboard([button(_("Pass to review"), PRECHECK.data("pass", assignment_id, round)),
+                     button(_("Send back"), PRECHECK.data("back", assignment_id, round))])
+
+
+def review_header(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
+                  results: int, waiting: int, settings: Settings) -> str:
+    text: str = _("<b>Review assignment #{id}</b>: task #{task_id} ({title}), {guild}, by {who}. "
+                  "{units} unit(s) at {price}; {results} result(s) follow.", id=a.id,
+                  task_id=a.task_id, title=a.task_title, guild=a.guild_name,
+                  who=who(worker, a.worker_id), units=a.units,
+                  price=money_text(a.unit_price_minor, settings), results=results)
+    if a.rework_count:
+        text += "\n" + _("This is rework round {n}.", n=a.rework_count)
+    if waiting:
+        text += "\n" + _("{count} more wait after this one.", count=waiting)
+    return text
+
+
+def review_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard:
+    # The round keeps a button under one submission from acting on a later one.
+    return keyboard([button(_("Accept"), REVIEW.data("approve", assignment_id, round)),
+                     button(_("Reject"), REVIEW.data("reject", assignment_id, round))])
+
+
+def review_footer(_: Translator, a: AssignmentRecord) -> str:
+    return _("Accept or reject assignment #{id}. Part acceptance: /accept {id} &lt;units&gt;; "
+             "rejection with a reason: /reject {id} &lt;reason&gt;.", id=a.id)
+
+
+def send_back_prompt(_: Translator, assignment_id: int) -> str:
+    return _("What should be fixed in assignment #{id}? Reply to this message; the worker "
+             "will see it.", id=assignment_id)
+
+
+def sent_back_reply(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} went back to the worker for rework.", id=a.id)
+
+
+def reject_prompt(_: Translator, assignment_id: int) -> str:
+    return _("Why is assignment #{id} rejected? Reply to this message with the reason; the "
+             "worker will see it.", id=assignment_id)
+
+
+def accepted_reply(_: Translator, a: AssignmentRecord, credit: Credit | None,
+                   settings: Settings) -> str:
+    credit = credit or Credit(0, 0, 0)
+    return _("Assignment #{id} accepted: {units} of {total} unit(s). Credited {worker} to the "
+             "worker and {commission} commission to {guild}.", id=a.id,
+             units=a.accepted_units, total=a.units,
+             worker=money_text(credit.worker_minor, settings),
+             commission=money_text(credit.commission_minor, settings), guild=a.guild_name)
+
+
+def accepted_for_worker(_: Translator, a: AssignmentRecord, credit: Credit, settings: Settings,
+                        auto: bool) -> str:
+    if auto:
+        text: str = _("✅ Assignment #{id} was accepted automatically (the review window passed): "
+                      "{units} unit(s).", id=a.id, units=a.accepted_units)
+    else:
+        text = _("✅ Assignment #{id} was accepted: {units} of {total} unit(s).", id=a.id,
+                 units=a.accepted_units, total=a.units)
+    return text + "\n" + _("You earned {amount} (after {guild}'s commission of {commission}).",
+                           amount=money_text(credit.worker_minor, settings),
+                           guild=a.guild_name,
+                           commission=money_text(credit.commission_minor, settings))
+
+
+def accepted_for_guild(_: Translator, a: AssignmentRecord, credit: Credit,
+                       settings: Settings) -> str:
+    return _("Assignment #{id} of task #{task_id} was accepted ({units} unit(s)); the guild's "
+             "commission: {commission}.", id=a.id, task_id=a.task_id, units=a.accepted_units,
+             commission=money_text(credit.commission_minor, settings))
+
+
+def rejected_reply(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} sent back for rework; the worker was told why.", id=a.id)
+
+
+def rejected_for_worker(_: Translator, a: AssignmentRecord, reason: str) -> str:
+    return _("↩️ Assignment #{id} was sent back for rework. Reason: {reason}\nSend {units} new "
+             "result(s) with /submit {id}, then press Submit.", id=a.id, reason=reason,
+             units=a.units)
+
+
+def precheck_set(_: Translator, name: str, on: bool) -> str:
+    if on:
+        return _("{name} now pre-checks results: submissions come to the leader first, with a "
+                 "button to pass them to the platform's review.", name=name)
+    return _("{name} no longer pre-checks results: submissions go straight to the platform's "
+             "review.", name=name)
+
+
+def prechecked_reply(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} passed to the platform's review.", id=a.id)

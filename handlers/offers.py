@@ -1,0 +1,48 @@
+"""Handing out work: /assign, /distribute, /progress, and the offer's buttons."""
+
+from __future__ import annotations
+
+from bot.buttons import OFFER, Press
+from bot.views import offers as views
+from bot.views import results as result_views
+from handlers.common import Call, close_buttons, command, press
+from handlers.results import SUBMIT_TO
+
+
+@command("assign")
+async def assign(call: Call) -> None:
+    args = call.need(2)
+    offers = await call.services.offers.assign(call.chat_id, call.user_id, call.id(args[0]),
+                                               args[1], call.member(args[2:]))
+    await call.reply(views.assigned(call._, offers, offers[0].worker))
+
+
+@command("distribute")
+async def distribute(call: Call) -> None:
+    task_id = call.id(call.need(1)[0])
+    result = await call.services.offers.distribute(call.chat_id, call.user_id, task_id)
+    await call.reply_pages(views.distributed(call._, result.offered, result.skipped,
+                                             result.left))
+
+
+@command("progress")
+async def progress(call: Call) -> None:
+    found = await call.services.offers.progress(call.chat_id, call.id(call.need(1)[0]))
+    await call.reply_pages(views.progress(call._, found, call.services.settings))
+
+
+@press(OFFER)
+async def offer_button(call: Call, pressed: Press) -> None:
+    """Accept / Decline under an offer; Submit once every result is in."""
+    query = call.update.callback_query
+    assert query is not None
+    if pressed.action == "submit":
+        submitted = await call.services.results.submit(call.user_id, pressed.id)
+        call.user_data.pop(SUBMIT_TO, None)
+        await close_buttons(query.message)
+        await call.reply(result_views.submitted(call._, submitted))
+        return
+    take = pressed.action == "accept"
+    answered = await call.services.offers.respond(call.user_id, pressed.id, take)
+    await close_buttons(query.message)
+    await call.reply(views.offer_reply(call._, answered, take))

@@ -1,0 +1,68 @@
+"""Results, in a worker's private chat: /tasks, /submit, the results themselves, /done."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot.context import GuildContext
+from bot.outcomes import ResultInput
+from bot.views import results as views
+from handlers.common import Call, command, texts
+
+SUBMIT_TO = "work.submit_to"  # user_data: the assignment /submit chose (conversation scratch)
+
+
+async def my_tasks(call: Call) -> None:
+    """/tasks in a worker's private chat: their assignments and what each still needs."""
+    rows = await call.services.results.my_assignments(call.user_id)
+    zone = await call.services.users.zone_of(call.user_id)
+    await call.reply(views.my_assignments(call._, rows, zone),
+                     views.offered_keyboards(call._, rows))
+
+
+@command("submit")
+async def submit(call: Call) -> None:
+    assignment_id = call.id(call.need(1)[0])
+    chosen = await call.services.results.start_submission(call.user_id, assignment_id)
+    call.user_data[SUBMIT_TO] = assignment_id
+    await call.reply(views.choose_reply(call._, chosen.assignment, chosen.have))
+
+
+@command("done")
+async def done(call: Call) -> None:
+    target = call.id(call.args[0]) if call.args else call.user_data.get(SUBMIT_TO)
+    submitted = await call.services.results.submit(call.user_id, target)
+    call.user_data.pop(SUBMIT_TO, None)
+    await call.reply(views.submitted(call._, submitted))
+
+
+async def result(update: Update, context: GuildContext) -> None:
+    """A file or text in a worker's private chat: a result for their assignment."""
+    call = Call(update, context, texts(update))
+    chosen = call.user_data.get(SUBMIT_TO)
+    taken = await call.services.results.add_result(call.user_id, chosen,
+                                                   result_from(call.message))
+    if chosen not in (None, taken.assignment.id):
+        call.user_data.pop(SUBMIT_TO)  # that choice no longer takes results
+    keyboard = (views.submit_keyboard(call._, taken.assignment.id)
+                if taken.have >= taken.assignment.units else None)
+    await call.reply(views.result_taken(call._, taken.assignment, taken.have), keyboard)
+
+
+def result_from(message: Message) -> ResultInput:
+    caption = message.caption_html if message.caption else None
+    if message.document:
+        d = message.document
+        return ResultInput("document", d.file_id, d.file_unique_id, d.file_name, d.mime_type,
+                           d.file_size, caption)
+    if message.photo:
+        p = message.photo[-1]  # the largest size
+        return ResultInput("photo", p.file_id, p.file_unique_id, None, "image/jpeg",
+                           p.file_size, caption)
+    for media, kind in ((message.voice, "voice"), (message.audio, "audio"),
+                        (message.video, "video")):
+        if media is not None:
+            return ResultInput(kind, media.file_id, media.file_unique_id,
+                               getattr(media, "file_name", None), media.mime_type,
+                               media.file_size, caption)
+    return ResultInput("text", text=message.text_html)

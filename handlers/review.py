@@ -1,0 +1,114 @@
+"""Review: the guild's /precheck and its buttons, the admins' /review, /accept, /reject."""
+
+from __future__ import annotations
+
+from bot.buttons import PRECHECK, REVIEW, Press
+from bot.domain.errors import N_
+from bot.views import review as views
+from handlers.common import Call, Prompt, close_buttons, command, press
+from storage.models import ResultRecord
+
+# The "why?" prompts of an admin's Reject or a leader's Send back, about (action, id, round).
+WHY = Prompt("work.reject_prompts")
+
+
+@command("precheck")
+async def precheck(call: Call) -> None:
+    choice = call.need(1)[0].lower()
+    if choice not in ("on", "off"):
+        raise call.wrong(N_("Say on or off."))
+    guild = await call.services.review.set_precheck(call.chat_id, call.user_id, choice == "on")
+    await call.reply(views.precheck_set(call._, guild.name, choice == "on"))
+
+
+@command("review")
+async def review(call: Call) -> None:
+    assignment_id = call.id(call.args[0]) if call.args else None
+    item = await call.services.review.next_for_review(call.user_id, assignment_id)
+    await call.reply(views.review_header(call._, item.assignment, item.worker, len(item.results),
+                                         item.waiting, call.services.settings))
+    for found in item.results:
+        await _resend(call, found)
+    await call.reply(views.review_footer(call._, item.assignment),
+                     views.review_keyboard(call._, item.assignment.id, item.assignment.round))
+
+
+async def _resend(call: Call, found: ResultRecord) -> None:
+    """Show a result to the reviewer as the worker sent it, by its Telegram file id."""
+    bot, chat_id, caption = call.context.bot, call.chat_id, found.text
+    if found.kind == "text" or found.file_id is None:
+        await bot.send_message(chat_id, caption or "")
+        return
+    send = getattr(bot, f"send_{found.kind}")  # send_document, send_photo, send_voice, …
+    await send(chat_id, found.file_id, caption=caption)
+
+
+@command("accept")
+async def accept(call: Call) -> None:
+    args = call.need(1)
+    units = None
+    if len(args) > 1:
+        if not args[1].isdecimal() or int(args[1]) < 1:
+            raise call.wrong(N_("Accept 1 unit or more; to accept none, reject with a reason."))
+        units = int(args[1])
+    decided = await call.services.review.accept(call.user_id, call.id(args[0]), units)
+    await call.reply(views.accepted_reply(call._, decided.assignment, decided.credit,
+                                          call.services.settings))
+
+
+@command("reject")
+async def reject(call: Call) -> None:
+    args = call.need(1)
+    assignment_id = call.id(args[0])
+    if len(args) < 2:
+        raise call.wrong(N_("A rejection needs a reason, so the worker knows what to fix."))
+    decided = await call.services.review.reject(call.user_id, assignment_id, call.rest(1))
+    await call.reply(views.rejected_reply(call._, decided.assignment))
+
+
+@press(REVIEW)
+async def review_button(call: Call, pressed: Press) -> None:
+    """Accept accepts in full; Reject asks for the reason. The round is the submission the
+    buttons were shown under."""
+    message = call.update.callback_query.message if call.update.callback_query else None
+    review_service = call.services.review
+    if pressed.action == "approve":
+        decided = await review_service.accept(call.user_id, pressed.id, round=pressed.round)
+        await close_buttons(message)
+        await call.reply(views.accepted_reply(call._, decided.assignment, decided.credit,
+                                              call.services.settings))
+        return
+    await review_service.next_for_review(call.user_id, pressed.id, pressed.round)  # reviewable?
+    await WHY.ask(call, views.reject_prompt(call._, pressed.id),
+                  ("reject", pressed.id, pressed.round))
+
+
+@press(PRECHECK)
+async def precheck_button(call: Call, pressed: Press) -> None:
+    """Pass to review passes the submission on to the admins; Send back asks the leader what
+    to fix, then sends it back."""
+    message = call.update.callback_query.message if call.update.callback_query else None
+    review_service = call.services.review
+    if pressed.action == "pass":
+        passed = await review_service.precheck(call.user_id, pressed.id, True,
+                                               round=pressed.round)
+        await close_buttons(message)
+        await call.reply(views.prechecked_reply(call._, passed))
+        return
+    await review_service.check_precheck(call.user_id, pressed.id, round=pressed.round)
+    await WHY.ask(call, views.send_back_prompt(call._, pressed.id),
+                  ("back", pressed.id, pressed.round))
+
+
+@WHY.answered
+async def reject_reason(call: Call, about: tuple[str, int, int | None], reason: str) -> None:
+    """The reply to a "why?" prompt: an admin's rejection, or a leader's send-back."""
+    action, assignment_id, round = about
+    if action == "back":
+        returned = await call.services.review.precheck(call.user_id, assignment_id, False,
+                                                       reason, round)
+        text = views.sent_back_reply(call._, returned)
+    else:
+        decided = await call.services.review.reject(call.user_id, assignment_id, reason, round)
+        text = views.rejected_reply(call._, decided.assignment)
+    await call.reply(text)
