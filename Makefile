@@ -8,7 +8,7 @@ LOCALE := bot/locale
 PO_FILES := $(wildcard $(LOCALE)/*/LC_MESSAGES/guildwork.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test lint format messages compile bench bench-smoke clean
+.PHONY: install run test drill lint format messages compile bench bench-smoke clean
 
 install: $(STAMP) $(MO_FILES)
 
@@ -37,6 +37,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The long drills: replay, the whole authorization matrix, fuzzing, faults, crashes (CI too).
+drill: install
+	$(BIN)/python -m pytest -q -m drill
 
 # ruff, then the type check of the bot's own packages (mypy reads its settings from pyproject).
 lint: install

@@ -49,6 +49,7 @@ from bot.services.results import ResultService
 from bot.services.review import ReviewService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
+from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from handlers import errors, gates, guilds, market, money, newtask, offers, results, review, start
 from handlers import settings as settings_handlers
@@ -67,7 +68,10 @@ def build_application(
     clock: Clock | None = None,
     max_concurrent_updates: int = 256,
     clock_jobs: bool = True,
+    group_messages_per_minute: float = 20,
 ) -> Application:
+    """The bot, ready to start. Telegram lets a bot send a group about 20 messages a minute;
+    an offline Telegram (tests of a long day) may allow more."""
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token)
@@ -80,7 +84,8 @@ def build_application(
         ))
         .context_types(ContextTypes(context=GuildContext, bot_data=BotData))
         .concurrent_updates(ChatOrderedUpdateProcessor(max_concurrent_updates))
-        .rate_limiter(PriorityRateLimiter(overall_max_rate=settings.rate_limit_per_second))
+        .rate_limiter(PriorityRateLimiter(overall_max_rate=settings.rate_limit_per_second,
+                                          group_max_rate=group_messages_per_minute))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
     )
@@ -97,8 +102,12 @@ def build_application(
 
 def register_handlers(app: Application) -> None:
     """Every handler, in one ordered list. Groups run in order; lower first."""
-    # -2: record who wrote, before anything else looks at the user.
-    app.add_handler(TypeHandler(Update, gates.record_user), group=-2)
+    # -4: an update handled before (redelivered, retried) stops here; the rest claims it.
+    app.add_handler(TypeHandler(Update, gates.drop_repeats), group=-4)
+    # -3: record who wrote, before anything else looks at the user.
+    app.add_handler(TypeHandler(Update, gates.record_user), group=-3)
+    # -2: an edited message runs nothing again (a result it was may be replaced).
+    app.add_handler(TypeHandler(Update, gates.edits), group=-2)
     # -1: a suspended guild's group gets the suspension for any command or button, and stops.
     app.add_handler(TypeHandler(Update, gates.refuse_suspended_guilds), group=-1)
     private = filters.ChatType.PRIVATE
@@ -139,6 +148,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("rejectquote", market.reject_quote),
         CommandHandler("canceltask", market.cancel_task),
         CallbackQueryHandler(market.quote_button, pattern=buttons.QUOTE.pattern),
+        CallbackQueryHandler(newtask.post_again, pattern=buttons.TASK_AGAIN.pattern),
         # assignments, results, review, money
         CommandHandler("assign", offers.assign),
         CommandHandler("distribute", offers.distribute),
@@ -151,6 +161,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("accept", review.accept),
         CommandHandler("reject", review.reject),
         CommandHandler("payout", money.payout),
+        CallbackQueryHandler(money.payout_again, pattern=buttons.PAYOUT_AGAIN.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
         CallbackQueryHandler(review.review_button, pattern=buttons.REVIEW.pattern),
         CallbackQueryHandler(review.precheck_button, pattern=buttons.PRECHECK.pattern),
@@ -165,6 +176,9 @@ def register_handlers(app: Application) -> None:
         MessageHandler(private & ~filters.COMMAND & (
             filters.TEXT | filters.Document.ALL | filters.PHOTO | filters.VOICE
             | filters.AUDIO | filters.VIDEO), results.result),
+        # A button nothing above knows (an old message, forged data): answered all the same,
+        # so the client's spinner stops.
+        CallbackQueryHandler(gates.unknown_button),
     ])
     app.add_error_handler(errors.on_error)
 
@@ -194,6 +208,7 @@ async def on_startup(app: Application) -> None:
                                        app.bot.username)
     await services.guilds.load()
     dispatcher.unreachable_hooks.append(services.offers.on_unreachable)
+    dispatcher.migrated_hooks.append(services.guilds.follow_migration)
     await set_command_menus(app, users.admin_ids)
     dispatcher.start()
     log.info("Guildwork started as @%s", app.bot.username)
@@ -203,6 +218,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
             dispatcher: OutboxDispatcher, users: UserService, bot_username: str) -> Services:
     """Every service, each handed what it depends on (nothing is wired in afterwards)."""
     deps = Deps(db, clock, notifier, settings, users)
+    updates = UpdateService(db, clock)
     guild_service = GuildService(deps)
     quote_service = QuoteService(deps, guild_service)
     market_service = MarketService(deps, guild_service, quote_service)
@@ -215,8 +231,8 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         market=market_service, quotes=quote_service, offers=offer_service,
         results=result_service, review=review_service, money=MoneyService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
-                           market_service),
-        summaries=SummaryService(deps),
+                           market_service, updates),
+        summaries=SummaryService(deps), updates=updates,
     )
 
 

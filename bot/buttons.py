@@ -16,6 +16,7 @@ from bot.domain.statuses import TaskMode
 from bot.domain.tasks import RESULT_TYPES
 
 MAX_DATA_BYTES = 64
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,8 @@ class Buttons:
         groups = match.groups()
         id = int(groups[1]) if self.with_id else 0
         round = int(groups[2]) if self.with_round and groups[2] is not None else None
+        if id > MAX_ID or (round or 0) > MAX_ID:
+            return None  # no such row can exist
         return Press(groups[0], id, round)
 
 
@@ -81,6 +84,11 @@ OFFER = Buttons("a1", ("accept", "decline", "submit"))
 REVIEW = Buttons("a1", ("approve", "reject"), with_round=True)
 # The guild's pre-check of a submission.
 PRECHECK = Buttons("a1", ("pass", "back"), with_round=True)
+# Money: "record it again" under a refused repeat of a payout (the id is a slot of the admin's
+# conversation scratch, never an amount).
+PAYOUT_AGAIN = Buttons("m1", ("again",))
+# The market: "post it again" under a refused repeat of the one-message task form.
+TASK_AGAIN = Buttons("t1", ("again",))
 # /settings: how often summaries come.
 FREQUENCY = Buttons("s1:freq", ("daily", "weekly", "monthly", "off"), with_id=False)
 

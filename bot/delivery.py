@@ -9,13 +9,18 @@ bulk lane (replies to the person acting go first), in order per chat, concurrent
 - `Forbidden` (never started the bot, or blocked it): the row and the rest queued for that chat
   are closed as unreachable, the user is marked so, and `unreachable_hooks` run in that same
   transaction so that, e.g., a guild leader can be told;
+- `ChatMigrated` (a group became a supergroup): `migrated_hooks` move the guild, and the row and
+  the rest queued for that chat move to the new chat id and go out there;
 - other errors (`BadRequest`): the row is closed as failed and logged.
 
 Each row is marked sent as soon as its send returns (sends that finish while that commit runs are
 marked together by the next one), so a crash can repeat only the sends still in flight when it
 struck, never a whole batch; a clean stop lets those finish and be marked first. Unsent rows are
-picked up again after a restart. (Telegram has no idempotency key, so a send in flight at a crash
-is either repeated or lost; repeating it is the safe side.)
+picked up again after a restart. When marking fails (the database is read-only or full), sending
+stops: rows sent but not marked are remembered and never sent again by this process, and the
+dispatcher backs off (1 s, doubling to a minute) until they can be marked. (Telegram has no
+idempotency key, so a send in flight at a crash is either repeated or lost; repeating it is the
+safe side.)
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
 UnreachableHook = Callable[[Tx, OutboxRow], Awaitable[None]]
+# A group became a supergroup: (transaction, old chat id, new chat id).
+MigratedHook = Callable[[Tx, int, int], Awaitable[object]]
 
 
 class Notifier:
@@ -138,9 +145,10 @@ class Notifier:
 @dataclass(slots=True)
 class _Outcome:
     row: OutboxRow
-    kind: str  # sent | flood | retry | unreachable | failed | skipped
+    kind: str  # sent | flood | retry | unreachable | migrated | failed | skipped
     error: str = ""
     wait: float = 0.0
+    new_chat_id: int = 0
 
 
 class OutboxDispatcher:
@@ -167,8 +175,11 @@ class OutboxDispatcher:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._unmarked: list[int] = []  # sent, waiting for the commit that marks them
+        self._sent: set[int] = set()  # sent and not yet marked in the database: never resent
+        self._marking_failed = False
         self._mark_lock = asyncio.Lock()
         self.unreachable_hooks: list[UnreachableHook] = []
+        self.migrated_hooks: list[MigratedHook] = []
         self.sent_total = 0
 
     def wake(self) -> None:
@@ -198,15 +209,18 @@ class OutboxDispatcher:
         self._task = None
 
     async def _run(self) -> None:
+        backoff = 1.0
         while not self._stopping:
             try:
                 processed = await self.run_once(background=True)
+                backoff = 1.0
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("outbox dispatcher failed; retrying shortly")
+                log.exception("outbox dispatcher failed; retrying in %.0f s", backoff)
                 processed = 0
-                await asyncio.sleep(1)
+                await asyncio.sleep(backoff)
+                backoff = min(60.0, backoff * 2)
             if processed or self._stopping:
                 continue
             self._event.clear()
@@ -228,8 +242,12 @@ class OutboxDispatcher:
         """Send one batch of due rows; returns how many rows it took care of. In the
         background loop, a stop leaves the rows it has not started on pending."""
         async with self._lock:
-            rows = await outbox_repo.due(self._db, to_epoch(self._clock.now()),
-                                         self._batch_size)
+            if self._sent:  # sends whose marking failed before: mark them first, send nothing
+                await self._mark_now(sorted(self._sent))
+            self._marking_failed = False
+            rows = [row for row in await outbox_repo.due(self._db, to_epoch(self._clock.now()),
+                                                         self._batch_size)
+                    if row.id not in self._sent]
             if not rows:
                 return 0
             by_chat: dict[int, list[OutboxRow]] = defaultdict(list)
@@ -247,8 +265,8 @@ class OutboxDispatcher:
         outcomes: list[_Outcome] = []
         async with self._concurrency:
             for index, row in enumerate(rows):
-                if background and self._stopping:
-                    break  # the rest stay pending, untouched, for the next start
+                if (background and self._stopping) or self._marking_failed:
+                    break  # the rest stay pending, untouched, for the next start or try
                 outcome = await self._send(row)
                 outcomes.append(outcome)
                 if outcome.kind == "sent":
@@ -272,7 +290,8 @@ class OutboxDispatcher:
         except Forbidden as exc:
             return _Outcome(row, "unreachable", exc.message)
         except ChatMigrated as exc:
-            return _Outcome(row, "failed", f"chat migrated to {exc.new_chat_id}")
+            return _Outcome(row, "migrated", f"chat migrated to {exc.new_chat_id}",
+                            new_chat_id=exc.new_chat_id)
         except BadRequest as exc:
             return _Outcome(row, "failed", exc.message)
         except NetworkError as exc:  # includes TimedOut
@@ -285,30 +304,38 @@ class OutboxDispatcher:
     async def _mark_sent(self, row_id: int) -> None:
         """Mark a row sent now. Sends that finish while a commit runs wait for it and are marked
         together by the next one, so at high rates a commit covers several rows."""
+        self._sent.add(row_id)
         self._unmarked.append(row_id)
         async with self._mark_lock:
             if not self._unmarked:
                 return  # the commit that just ended took this row with it
             ids, self._unmarked = self._unmarked, []
             try:
-                async with self._db.transaction() as tx:
-                    await outbox_repo.mark_sent(tx, ids, to_epoch(self._clock.now()))
-            except BaseException:
-                self._unmarked[:0] = ids  # still pending in the database: the next try takes them
-                raise
+                await self._mark_now(ids)
+            except Exception:
+                # Still pending in the database, but sent: remembered in `_sent`, marked by a
+                # later try, never sent again. Nothing more is sent until marking works.
+                self._marking_failed = True
+                log.exception("outbox: %s sent notices could not be marked", len(ids))
+
+    async def _mark_now(self, ids: list[int]) -> None:
+        async with self._db.transaction() as tx:
+            await outbox_repo.mark_sent(tx, ids, to_epoch(self._clock.now()))
+        self._sent.difference_update(ids)
 
     async def _record(self, outcomes: list[_Outcome]) -> None:
         """Write what the sends found. Rows sent were marked as they went; rows held up behind
         a failed one of their chat stay pending as they are (the due query keeps a chat's rows
         in order), so a batch that went well writes nothing here."""
         now = to_epoch(self._clock.now())
-        unmarked, self._unmarked = self._unmarked, []  # sent, but their own commit failed
+        unmarked = sorted(self._sent)  # sent, but their own commit failed
         changes = [o for o in outcomes if o.kind not in ("sent", "skipped")]
+        self.sent_total += sum(o.kind == "sent" for o in outcomes)
         if unmarked or changes:
             async with self._db.transaction() as tx:
                 await outbox_repo.mark_sent(tx, unmarked, now)
                 await self._apply(tx, changes, now)
-        self.sent_total += sum(o.kind == "sent" for o in outcomes)
+            self._sent.difference_update(unmarked)
 
     async def _apply(self, tx: Tx, outcomes: list[_Outcome], now: int) -> None:
         for o in outcomes:
@@ -330,6 +357,12 @@ class OutboxDispatcher:
                 await outbox_repo.close(tx, o.row.id, "failed", o.error)
             elif o.kind == "unreachable":
                 await outbox_repo.close(tx, o.row.id, "unreachable", o.error)
+            elif o.kind == "migrated":
+                # The row stays pending: the hooks move it (and the guild) to the new id, and
+                # it goes out there with the next batch. A chat no guild lives in moves too.
+                for migrated in self.migrated_hooks:
+                    await migrated(tx, o.row.chat_id, o.new_chat_id)
+                await outbox_repo.move_chat(tx, o.row.chat_id, o.new_chat_id)
         marked: set[int] = set()
         for o in outcomes:
             if o.kind != "unreachable":

@@ -153,6 +153,16 @@ class ResultInput:
     mime_type: str | None = None
     file_size: int | None = None
     text: str | None = None
+    message_id: int | None = None  # the worker's message it came in (an edit replaces it)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultEdited:
+    """An edited message that was a result: replaced (`position` of the round), or not."""
+
+    assignment: AssignmentRecord
+    position: int
+    replaced: bool
 
 
 @dataclass(frozen=True, slots=True)

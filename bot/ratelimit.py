@@ -5,7 +5,8 @@ first served, so a long fan-out would make someone typing a command wait behind 
 interactive lane takes capacity first; the bulk lane takes only what is left, and keeps a small
 reserve in the bucket so that a reply arriving mid-fan-out finds a token at once. Both lanes share
 the overall cap (Telegram's ~30 messages/s), the per-group cap (20/min) and the pause that a
-`RetryAfter` imposes on the whole bot.
+`RetryAfter` imposes: on one group when it answered a send to a group (Telegram's per-group
+limit), on the whole bot otherwise.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
         self._resume = asyncio.Event()
         self._resume.set()
         self._resume_handle: asyncio.TimerHandle | None = None
+        self._group_until: dict[int | str, float] = {}  # a group's flood wait ends (loop time)
 
     async def initialize(self) -> None:
         pass
@@ -79,6 +81,21 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
                 self._group_max_rate, self._group_time_period
             )
         return limiter
+
+    def _group_pause(self, chat_id: int | str, seconds: float) -> None:
+        until = asyncio.get_running_loop().time() + seconds
+        self._group_until[chat_id] = max(until, self._group_until.get(chat_id, 0.0))
+
+    async def _group_wait(self, chat_id: int | str) -> None:
+        """Hold a request to a group whose own flood wait is running."""
+        until = self._group_until.get(chat_id)
+        while until is not None:
+            left = until - asyncio.get_running_loop().time()
+            if left <= 0:
+                self._group_until.pop(chat_id, None)
+                return
+            await asyncio.sleep(left)
+            until = self._group_until.get(chat_id)
 
     def _pause(self, seconds: float) -> None:
         """Hold every request for `seconds`: Telegram's flood wait applies to the whole bot.
@@ -126,6 +143,8 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
         retries = self._max_retries if lane is Lane.INTERACTIVE else 0
         for attempt in range(retries + 1):
             await self._resume.wait()
+            if is_group:
+                await self._group_wait(chat_id)  # type: ignore[arg-type]
             try:
                 group_ctx = (
                     self._group_limiter(chat_id)  # type: ignore[arg-type]
@@ -141,8 +160,12 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
                 seconds = exc.retry_after
                 wait = (seconds.total_seconds() if hasattr(seconds, "total_seconds")
                         else float(seconds)) + 0.1
-                log.warning("flood wait of %.1f s on %s (%s lane)", wait, endpoint, lane.value)
-                self._pause(wait)
+                log.warning("flood wait of %.1f s on %s (%s lane, %s)", wait, endpoint,
+                            lane.value, f"group {chat_id}" if is_group else "whole bot")
+                if is_group:
+                    self._group_pause(chat_id, wait)  # type: ignore[arg-type]
+                else:
+                    self._pause(wait)
                 if attempt == retries:
                     raise
         raise AssertionError("unreachable")

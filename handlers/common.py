@@ -25,7 +25,17 @@ from bot.buttons import Buttons, Press
 from bot.commands import Chat, chat_of
 from bot.commands import command as registered
 from bot.context import GuildContext
-from bot.domain.errors import N_, GroupChatOnly, Msg, PrivateChatOnly, Usage
+from bot.domain.errors import (
+    N_,
+    DomainError,
+    GroupChatOnly,
+    Msg,
+    NumberTooLarge,
+    PrivateChatOnly,
+    StaleButton,
+    Usage,
+)
+from bot.domain.guilds import MAX_ID
 from bot.i18n import Translator, plain_text, texts_for
 from bot.outcomes import MemberRef
 from bot.services import Services
@@ -145,9 +155,11 @@ class Call:
     def id(self, value: str | None) -> int:
         """'12' or '#12' -> 12; anything else is a usage refusal."""
         raw = (value or "").strip().lstrip("#")
-        if not raw.isdecimal() or int(raw) <= 0:
+        if not raw.isdecimal() or not raw.isascii() or not raw.strip("0"):
             raise self.wrong(N_("A number is missing.") if not value
                              else N_("That is not a number."))
+        if len(raw.lstrip("0")) > 19 or int(raw) > MAX_ID:
+            raise NumberTooLarge(value=raw)
         return int(raw)
 
     def member(self, args: Sequence[str]) -> MemberRef:
@@ -207,7 +219,8 @@ def press(spec: Buttons) -> Callable[[Callable[[Call, Press], Awaitable[None]]],
             assert query is not None
             await query.answer()
             pressed = spec.parse(query.data)
-            assert pressed is not None, query.data  # the handler's pattern matched it
+            if pressed is None:  # matched the pattern but names nothing (an id out of range)
+                raise StaleButton()
             await handler(Call(update, context, texts(update)), pressed)
 
         return run
@@ -252,6 +265,32 @@ class Prompt:
             prompts.pop(replied.message_id, None)
 
         return run
+
+
+class Again:
+    """A repeat the bot refused (the same payout, the same task, minutes apart), offered once
+    more under a button. What to do again is kept in `user_data[key]` by a slot number, which
+    is all the button carries; a slot is used once."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    async def offer(self, call: Call, refusal: DomainError, what: object,
+                    keyboard: Callable[[Translator, int], Keyboard]) -> None:
+        slots = call.user_data.setdefault(self.key, {})
+        slot = max(slots, default=0) + 1
+        slots[slot] = what
+        await call.reply(refusal.render(call._), keyboard(call._, slot))
+
+    async def take(self, call: Call, pressed: Press) -> Any:
+        """What the pressed button's slot holds (its buttons come off); a slot used before, or
+        lost in a restart, is a stale button."""
+        what = call.user_data.get(self.key, {}).pop(pressed.id, None)
+        if what is None:
+            raise StaleButton()
+        query = call.update.callback_query
+        await close_buttons(query.message if query is not None else None)
+        return what
 
 
 class RepliesToPrompt(MessageFilter):

@@ -2,14 +2,57 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.commands import Audience, for_audiences
 from bot.context import GuildContext
-from bot.domain.errors import GuildSuspended
+from bot.domain.errors import GuildSuspended, StaleButton
+from bot.i18n import plain_text
 from bot.services.users import SeenUser
-from handlers.common import refuse, texts
+from bot.views import results as result_views
+from handlers import results
+from handlers.common import Call, refuse, reply, texts
+
+
+async def unknown_button(update: Update, context: GuildContext) -> None:
+    """A button press no handler took: say the button is no longer valid."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(plain_text(StaleButton().render(texts(update))),
+                                           show_alert=True)
+
+
+async def drop_repeats(update: object, context: GuildContext) -> None:
+    """An update handled before (redelivered after a crash, or retried by a webhook) is
+    dropped; otherwise the rest of its handling claims it (see storage.db)."""
+    if isinstance(update, Update) and not await context.services.updates.begin(
+            update.update_id):
+        raise ApplicationHandlerStop
+
+
+async def edits(update: Update, context: GuildContext) -> None:
+    """An edited message never runs anything again: in private a result it was is replaced
+    (before Submit); an edited command is answered that edits are not taken."""
+    message = update.edited_message
+    if message is None:
+        return
+    if message.chat.type == "private":
+        if message.from_user is not None and not message.from_user.is_bot:
+            await results.edited(Call(update, context, texts(update)))
+    elif _command_to_me(message, context.bot.username):
+        await reply(update, result_views.edit_not_taken(texts(update)))
+    raise ApplicationHandlerStop
+
+
+def _command_to_me(message: Message, bot_username: str | None) -> str | None:
+    """The command's name when the message is a command for this bot (`/x` or `/x@bot`)."""
+    text = message.text or ""
+    if not text.startswith("/"):
+        return None
+    name, _at, addressee = text.split()[0][1:].partition("@")
+    if addressee and addressee.lower() != (bot_username or "").lower():
+        return None
+    return name.lower()
 
 
 async def record_user(update: Update, context: GuildContext) -> None:
@@ -35,13 +78,8 @@ async def refuse_suspended_guilds(update: Update, context: GuildContext) -> None
         return
     query = update.callback_query
     if query is None:
-        message = update.message
-        if message is None or not message.text or not message.text.startswith("/"):
-            return
-        name, _at, addressee = message.text.split()[0][1:].partition("@")
-        if addressee and addressee.lower() != (context.bot.username or "").lower():
-            return
-        if name.lower() in _ALWAYS_OPEN:
+        name = _command_to_me(update.message, context.bot.username) if update.message else None
+        if name is None or name in _ALWAYS_OPEN:
             return
     guild = await context.services.guilds.suspended_in_chat(chat.id)
     if guild is None:

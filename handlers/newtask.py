@@ -25,10 +25,18 @@ from bot.buttons import (
     NEWTASK_MODE,
     NEWTASK_RESULT,
     NEWTASK_STEP,
+    TASK_AGAIN,
     Buttons,
+    Press,
 )
 from bot.context import GuildContext
-from bot.domain.errors import N_, AdminsOnly, PrivateChatOnly, TaskFieldError
+from bot.domain.errors import (
+    N_,
+    AdminsOnly,
+    PrivateChatOnly,
+    RepeatedTask,
+    TaskFieldError,
+)
 from bot.domain.statuses import TaskMode
 from bot.domain.tasks import (
     TaskDraft,
@@ -44,12 +52,13 @@ from bot.outcomes import PostedTask
 from bot.views import newtask as views
 from bot.views.common import Keyboard
 from bot.views.market import task_posted
-from handlers.common import Call, markup, reply, texts
+from handlers.common import Again, Call, markup, press, reply, texts
 from storage.models import AttachmentRecord
 
 (TITLE, INSTRUCTIONS, RESULT, UNITS, PRICE, MODE, DEADLINE, QUOTE_DEADLINE, AUTO_AWARD,
  CONFIRM) = range(10)
 _KEY = "newtask"
+AGAIN = Again("newtask.again")  # refused repeats of the one-message form
 _MEDIA = filters.Document.ALL | filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
 
 
@@ -110,10 +119,8 @@ async def start(update: Update, context: GuildContext) -> int:
     if not call.private:
         raise PrivateChatOnly(command="/newtask")
     if len(_text(call).split(maxsplit=1)) > 1:  # the one-message form
-        posted = await call.services.market.post_from_form(call.user_id, _text(call))
-        state, text, _keyboard = await _posted(call, posted)
-        await call.reply(text)
-        return state
+        await _post_form(call, _text(call), again=False)
+        return ConversationHandler.END
     call.user_data[_KEY] = Flow()
     await call.reply(views.ask_title(call._))
     return TITLE
@@ -253,6 +260,22 @@ async def nothing_to_cancel(update: Update, context: GuildContext) -> None:
 async def unexpected(update: Update, context: GuildContext) -> None:
     """Anything else while a step waits: say what the step expects (the state stays)."""
     await reply(update, views.unexpected(texts(update)))
+
+
+async def _post_form(call: Call, form: str, *, again: bool) -> None:
+    try:
+        posted = await call.services.market.post_from_form(call.user_id, form, again=again)
+    except RepeatedTask as refusal:
+        await AGAIN.offer(call, refusal, form, views.again_keyboard)
+        return
+    _state, text, _keyboard = await _posted(call, posted)
+    await call.reply(text)
+
+
+@press(TASK_AGAIN)
+async def post_again(call: Call, pressed: Press) -> None:
+    """"Post it again" under a refused repeat of the form: the admin means a second task."""
+    await _post_form(call, await AGAIN.take(call, pressed), again=True)
 
 
 async def _confirm(call: Call) -> Next:

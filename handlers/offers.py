@@ -27,7 +27,8 @@ async def distribute(call: Call) -> None:
 
 @command("progress")
 async def progress(call: Call) -> None:
-    found = await call.services.offers.progress(call.chat_id, call.id(call.need(1)[0]))
+    found = await call.services.offers.progress(call.chat_id, call.user_id,
+                                                call.id(call.need(1)[0]))
     await call.reply_pages(views.progress(call._, found, call.services.settings))
 
 

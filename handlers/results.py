@@ -51,18 +51,29 @@ async def result(update: Update, context: GuildContext) -> None:
 
 def result_from(message: Message) -> ResultInput:
     caption = message.caption_html if message.caption else None
+    at = message.message_id
     if message.document:
         d = message.document
         return ResultInput("document", d.file_id, d.file_unique_id, d.file_name, d.mime_type,
-                           d.file_size, caption)
+                           d.file_size, caption, at)
     if message.photo:
         p = message.photo[-1]  # the largest size
         return ResultInput("photo", p.file_id, p.file_unique_id, None, "image/jpeg",
-                           p.file_size, caption)
+                           p.file_size, caption, at)
     for media, kind in ((message.voice, "voice"), (message.audio, "audio"),
                         (message.video, "video")):
         if media is not None:
             return ResultInput(kind, media.file_id, media.file_unique_id,
                                getattr(media, "file_name", None), media.mime_type,
-                               media.file_size, caption)
-    return ResultInput("text", text=message.text_html)
+                               media.file_size, caption, at)
+    return ResultInput("text", text=message.text_html, message_id=at)
+
+
+async def edited(call: Call) -> None:
+    """A message edited in private: a result it was is replaced (before Submit); any other
+    edit is not taken, and the worker is told to send it again."""
+    message = call.update.edited_message
+    assert message is not None
+    outcome = await call.services.results.replace_edited(call.user_id, message.message_id,
+                                                         result_from(message))
+    await call.reply(views.edit_outcome(call._, outcome))

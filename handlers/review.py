@@ -48,9 +48,9 @@ async def accept(call: Call) -> None:
     args = call.need(1)
     units = None
     if len(args) > 1:
-        if not args[1].isdecimal() or int(args[1]) < 1:
+        if not args[1].isdecimal() or not args[1].strip("0"):
             raise call.wrong(N_("Accept 1 unit or more; to accept none, reject with a reason."))
-        units = int(args[1])
+        units = call.id(args[1])
     decided = await call.services.review.accept(call.user_id, call.id(args[0]), units)
     await call.reply(views.accepted_reply(call._, decided.assignment, decided.credit,
                                           call.services.settings))

@@ -2,12 +2,18 @@
 
 Every aiosqlite call is a hop to its worker thread, so the helpers here do one hop each:
 `fetch_all` is `execute_fetchall`, `execute` returns the cursor of that same hop.
+
+Updates are handled once. While an update is handled (`handling_update`), the first transaction
+that writes anything for it also records its `update_id` in `processed_updates`, in that same
+transaction: a redelivered update is then dropped at the gate, and one handled twice at the same
+moment (a webhook retry) fails on the key and changes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import logging
 import sqlite3
@@ -17,7 +23,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.migrate import apply_migrations
+from storage.migrate import MigrationError, apply_migrations
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +34,18 @@ R = TypeVar("R")
 
 async def _connect(path: str) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    await conn.executescript(
-        "PRAGMA journal_mode = WAL;"
-        "PRAGMA foreign_keys = ON;"
-        "PRAGMA busy_timeout = 5000;"
-        # FULL: a committed ledger entry survives power loss, not only a crash of the process.
-        "PRAGMA synchronous = FULL;"
-    )
+    try:
+        conn.row_factory = sqlite3.Row
+        await conn.executescript(
+            "PRAGMA journal_mode = WAL;"
+            "PRAGMA foreign_keys = ON;"
+            "PRAGMA busy_timeout = 5000;"
+            # FULL: a committed ledger entry survives power loss, not only a crash.
+            "PRAGMA synchronous = FULL;"
+        )
+    except BaseException:
+        await conn.close()  # its thread would otherwise keep the process alive
+        raise
     return conn
 
 
@@ -77,6 +87,40 @@ def record(cls: type[R], row: Row, prefix: str = "") -> R:
 
 def records(cls: type[R], rows: Iterable[Row], prefix: str = "") -> list[R]:
     return [record(cls, row, prefix) for row in rows]
+
+
+class StorageError(Exception):
+    """The database can't be opened or used at all; the message says which file and why."""
+
+
+class DuplicateUpdate(Exception):
+    """This update was already handled (by another delivery of it): nothing is written."""
+
+
+@dataclasses.dataclass(slots=True)
+class UpdateClaim:
+    """The update being handled in this task, and what its transactions did."""
+
+    update_id: int
+    now: int
+    claimed: bool = False  # its id is in processed_updates (by a committed transaction)
+    committed: bool = False  # some change it made has committed (a lost reply must not
+    # invite the user to send it again)
+
+
+_claim: contextvars.ContextVar[UpdateClaim | None] = contextvars.ContextVar(
+    "update_claim", default=None)
+
+
+def handling_update(update_id: int, now: int) -> UpdateClaim:
+    """Mark the rest of this task as the handling of `update_id`."""
+    claim = UpdateClaim(update_id, now)
+    _claim.set(claim)
+    return claim
+
+
+def current_claim() -> UpdateClaim | None:
+    return _claim.get()
 
 
 class Tx:
@@ -121,17 +165,29 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     async def open(self) -> None:
-        self._writer = await _connect(self.path)
-        await apply_migrations(self._writer)
-        # An in-memory database exists only inside its one connection.
-        self._reader = self._writer if self.path == ":memory:" else await _connect(self.path)
+        """Connect, migrate and open the reader; on any failure nothing is left open (the
+        connections' threads would keep the process alive) and StorageError (or, for a bad
+        migration, MigrationError) says why."""
+        try:
+            self._writer = await _connect(self.path)
+            await apply_migrations(self._writer)
+            # An in-memory database exists only inside its one connection.
+            self._reader = (self._writer if self.path == ":memory:"
+                            else await _connect(self.path))
+        except MigrationError:
+            await self.close()
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            await self.close()
+            raise StorageError(f"the database {self.path} can't be used: {exc}") from exc
 
     async def close(self) -> None:
-        if self._reader is not None and self._reader is not self._writer:
-            await self._reader.close()
-        if self._writer is not None:
-            await self._writer.close()
+        reader, writer = self._reader, self._writer
         self._writer = self._reader = None
+        for conn in (reader, writer) if reader is not writer else (writer,):
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    await conn.close()
 
     @property
     def writer(self) -> aiosqlite.Connection:
@@ -140,13 +196,26 @@ class Database:
         return self._writer
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """BEGIN IMMEDIATE … COMMIT, one writer at a time; rolls back on any exception."""
+    async def transaction(self, *, for_update: bool = True) -> AsyncIterator[Tx]:
+        """BEGIN IMMEDIATE … COMMIT, one writer at a time; rolls back on any exception.
+
+        Inside the handling of an update (and unless `for_update` is False, for bookkeeping
+        that is not the update's own effect), the first transaction claims the update."""
+        claim = _claim.get() if for_update else None
+        if claim is not None and claim.claimed:
+            claim = None  # claimed by an earlier transaction of the same handling
         async with self._write_lock:
             conn = self.writer
             tx = Tx(conn)
             try:
                 await conn.execute("BEGIN IMMEDIATE")
+                if claim is not None:
+                    try:
+                        await conn.execute(
+                            "INSERT INTO processed_updates (update_id, handled_at)"
+                            " VALUES (?, ?)", (claim.update_id, claim.now))
+                    except sqlite3.IntegrityError:
+                        raise DuplicateUpdate(claim.update_id) from None
                 yield tx
                 await conn.execute("COMMIT")
             except BaseException:
@@ -157,6 +226,11 @@ class Database:
                 with contextlib.suppress(sqlite3.OperationalError):
                     await conn.execute("ROLLBACK")
                 raise
+        if claim is not None:
+            claim.claimed = True
+        current = _claim.get()
+        if current is not None and for_update:
+            current.committed = True
         for callback in tx._after_commit:
             try:
                 callback()

@@ -46,6 +46,15 @@ async def payout(tx: Tx, *, user_id: int, amount_minor: int, note: str | None, b
     return cursor.lastrowid
 
 
+async def last_same_payout(db: Reader, user_id: int, amount_minor: int, note: str | None,
+                           since: int) -> int | None:
+    """When the same payout (user, amount, note) was last recorded since `since`, if it was."""
+    return await db.fetch_value(
+        f"SELECT MAX(created_at) FROM ledger WHERE user_id = :u AND {PAID}"
+        " AND amount_minor = :a AND note IS :n AND created_at >= :since",
+        {"u": user_id, "a": -amount_minor, "n": note, "since": since})
+
+
 async def balance(db: Reader, user_id: int) -> int:
     return int(await db.fetch_value(
         "SELECT COALESCE(SUM(amount_minor), 0) FROM ledger WHERE user_id = :u", {"u": user_id}))

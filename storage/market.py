@@ -68,6 +68,20 @@ async def attachments(db: Reader, task_id: int) -> list[AttachmentRecord]:
     return records(AttachmentRecord, rows)
 
 
+async def same_task_since(db: Reader, *, created_by: int, title: str, instructions: str,
+                          units: int, price_minor: int, deadline_at: int, since: int
+                          ) -> TaskRecord | None:
+    """The newest task the admin posted since `since` with the same title, instructions,
+    units, price and deadline (the same form sent again)."""
+    row = await db.fetch_one(
+        f"SELECT {_TASK_COLUMNS} FROM tasks WHERE created_by = :by AND title = :title"
+        " AND instructions = :instructions AND units = :units AND price_minor = :price"
+        " AND deadline_at = :deadline AND created_at >= :since ORDER BY id DESC LIMIT 1",
+        {"by": created_by, "title": title, "instructions": instructions, "units": units,
+         "price": price_minor, "deadline": deadline_at, "since": since})
+    return record(TaskRecord, row) if row else None
+
+
 async def get_task(db: Reader, task_id: int) -> TaskRecord | None:
     row = await db.fetch_one(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = :id",
                              {"id": task_id})

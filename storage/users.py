@@ -56,13 +56,15 @@ async def get_many(db: Reader, user_ids: list[int]) -> dict[int, UserRecord]:
     return {user.id: user for user in records(UserRecord, rows)}
 
 
-async def find_by_username(db: Reader, username: str) -> UserRecord | None:
-    row = await db.fetch_one(
+async def find_by_username(db: Reader, username: str) -> list[UserRecord]:
+    """Everyone recorded with this username (more than one when someone gave theirs up and
+    another took it since), the most recently seen first."""
+    rows = await db.fetch_all(
         f"SELECT {_COLUMNS} FROM users WHERE username = :u COLLATE NOCASE"
-        " ORDER BY updated_at DESC LIMIT 1",
+        " ORDER BY updated_at DESC, id LIMIT 10",
         {"u": username.lstrip("@")},
     )
-    return record(UserRecord, row) if row else None
+    return records(UserRecord, rows)
 
 
 async def set_timezone(tx: Tx, user_id: int, timezone: str | None) -> None:

@@ -133,8 +133,9 @@ async def transition_task(tx: Tx, task_id: int, from_states: Iterable[str], to: 
     return sorted((r[0], r[1]) for r in rows)
 
 
-async def mark_prechecked(tx: Tx, assignment_id: int, from_states: Iterable[str], by: int,
-                          now: int) -> bool:
+async def mark_prechecked(tx: Tx, assignment_id: int, from_states: Iterable[str],
+                          by: int | None, now: int) -> bool:
+    """The pre-check is done (`by` None: the clock passed it on to the admins unchecked)."""
     marks, params = in_list(from_states, "f")
     params.update(id=assignment_id, by=by, now=now)
     cursor = await tx.execute(
@@ -180,27 +181,68 @@ async def guild_pending_gross(db: Reader, guild_id: int) -> int:
 
 # --- results -------------------------------------------------------------------------------
 
+async def _file_taken(tx: Tx, file_unique_id: str | None, assignment_id: int, round: int,
+                      except_result: int | None = None) -> bool:
+    """The file was already sent for another assignment, or in this round of this one. (A
+    later round of the same assignment may take it again.)"""
+    if file_unique_id is None:
+        return False
+    return await tx.fetch_value(
+        "SELECT 1 FROM results WHERE file_unique_id = :f"
+        " AND (assignment_id != :a OR round = :round) AND id IS NOT :except LIMIT 1",
+        {"f": file_unique_id, "a": assignment_id, "round": round,
+         "except": except_result}) is not None
+
+
 async def add_result(tx: Tx, *, assignment_id: int, round: int, kind: str,
                      file_id: str | None, file_unique_id: str | None, file_name: str | None,
                      mime_type: str | None, file_size: int | None, text: str | None,
-                     now: int) -> int | None:
-    """Store a result; None when the file was already sent for another assignment, or in
-    this round of this one. (A later round of the same assignment may take it again.)"""
-    if file_unique_id is not None:
-        taken = await tx.fetch_one(
-            "SELECT 1 FROM results WHERE file_unique_id = :f"
-            " AND (assignment_id != :a OR round = :round) LIMIT 1",
-            {"f": file_unique_id, "a": assignment_id, "round": round})
-        if taken is not None:
-            return None
+                     chat_message_id: int | None, now: int) -> int | None:
+    """Store a result; None when its file was already taken (see `_file_taken`)."""
+    if await _file_taken(tx, file_unique_id, assignment_id, round):
+        return None
     cursor = await tx.execute(
         "INSERT INTO results (assignment_id, round, kind, file_id, file_unique_id,"
-        " file_name, mime_type, file_size, text, created_at) VALUES (:a, :round, :kind,"
-        " :fid, :fuid, :name, :mime, :size, :text, :now)",
+        " file_name, mime_type, file_size, text, chat_message_id, created_at) VALUES (:a,"
+        " :round, :kind, :fid, :fuid, :name, :mime, :size, :text, :message, :now)",
         {"a": assignment_id, "round": round, "kind": kind, "fid": file_id,
          "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
-         "text": text, "now": now})
+         "text": text, "message": chat_message_id, "now": now})
     return cursor.lastrowid
+
+
+async def result_of_message(db: Reader, worker_id: int, chat_message_id: int
+                            ) -> tuple[int, int, int] | None:
+    """(result id, assignment id, round) of the result a worker sent as that message."""
+    row = await db.fetch_one(
+        "SELECT r.id, r.assignment_id, r.round FROM results r"
+        " JOIN assignments a ON a.id = r.assignment_id"
+        " WHERE r.chat_message_id = :m AND a.worker_id = :w ORDER BY r.id DESC LIMIT 1",
+        {"m": chat_message_id, "w": worker_id})
+    return (row[0], row[1], row[2]) if row else None
+
+
+async def replace_result(tx: Tx, result_id: int, *, assignment_id: int, round: int, kind: str,
+                         file_id: str | None, file_unique_id: str | None,
+                         file_name: str | None, mime_type: str | None, file_size: int | None,
+                         text: str | None) -> bool:
+    """The result as its edited message now is; False when the new file was already taken."""
+    if await _file_taken(tx, file_unique_id, assignment_id, round, except_result=result_id):
+        return False
+    await tx.execute(
+        "UPDATE results SET kind = :kind, file_id = :fid, file_unique_id = :fuid,"
+        " file_name = :name, mime_type = :mime, file_size = :size, text = :text"
+        " WHERE id = :id",
+        {"id": result_id, "kind": kind, "fid": file_id, "fuid": file_unique_id,
+         "name": file_name, "mime": mime_type, "size": file_size, "text": text})
+    return True
+
+
+async def result_position(db: Reader, result_id: int, assignment_id: int, round: int) -> int:
+    """Which result of its round this one is: 1, 2, …"""
+    return int(await db.fetch_value(
+        "SELECT COUNT(*) FROM results WHERE assignment_id = :a AND round = :r AND id <= :id",
+        {"a": assignment_id, "r": round, "id": result_id}))
 
 
 async def result_count(db: Reader, assignment_id: int, round: int) -> int:
@@ -271,11 +313,23 @@ async def overdue(db: Reader, now: int, from_states: Iterable[str], limit: int =
 
 
 async def review_overdue(db: Reader, now: int, limit: int = 500) -> list[int]:
-    """Submissions left unreviewed past their task's review window."""
+    """Submissions the admins could review for their task's whole review window, counted from
+    when they could first see them (after the guild's pre-check, where there is one)."""
     rows = await db.fetch_all(
         "SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id"
-        f" WHERE a.status = {_SUBMITTED} AND a.submitted_at + t.review_days * 86400 <= :now"
-        " ORDER BY a.submitted_at LIMIT :limit", {"now": now, "limit": limit})
+        f" WHERE {_REVIEWABLE} AND COALESCE(a.prechecked_at, a.submitted_at)"
+        " + t.review_days * 86400 <= :now ORDER BY a.submitted_at LIMIT :limit",
+        {"now": now, "limit": limit})
+    return [r[0] for r in rows]
+
+
+async def precheck_overdue(db: Reader, now: int, limit: int = 500) -> list[int]:
+    """Submissions still waiting for their guild's pre-check after the task's review window."""
+    rows = await db.fetch_all(
+        "SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id"
+        f" WHERE a.status = {_SUBMITTED} AND a.needs_precheck = 1 AND a.prechecked_at IS NULL"
+        " AND a.submitted_at + t.review_days * 86400 <= :now ORDER BY a.submitted_at"
+        " LIMIT :limit", {"now": now, "limit": limit})
     return [r[0] for r in rows]
 
 

@@ -96,3 +96,27 @@ async def submitted_assignment(guild: dict, units: int = 1, worker: str = "wu") 
         await guild[worker].send_voice()
     await guild[worker].press("Submit")
     return assignment_id
+
+
+BUSINESS_TABLES = ("tasks", "task_attachments", "quotes", "allocations", "assignments",
+                   "results", "ledger", "guilds", "guild_members", "guild_invites", "audit_log")
+
+
+# Columns that differ between two runs of the same day without meaning anything: random invite
+# codes, and the chat's message numbers (a second run's extra replies shift them).
+_UNSTABLE = {"invite_code", "code", "chat_message_id"}
+
+
+async def business_rows(h: Harness) -> dict[str, list[tuple]]:
+    """Every business table's rows, and the notices queued (chat, text): what a repeat, an
+    edit or a refusal must leave as it was."""
+    db = h.services.db
+    found = {}
+    for table in BUSINESS_TABLES:
+        columns = [c[1] for c in await db.fetch_all(f"PRAGMA table_info({table})")
+                   if c[1] not in _UNSTABLE]
+        found[table] = [tuple(row) for row in await db.fetch_all(
+            f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")]
+    found["outbox"] = [tuple(row) for row in await db.fetch_all(
+        "SELECT chat_id, method, payload FROM outbox ORDER BY id")]
+    return found

@@ -213,3 +213,57 @@ async def test_the_server_decodes_what_ptb_sends_and_long_polls(fake_api: FakeBo
                 await bot.send_message(USER["id"], "x")
         with pytest.raises(InvalidToken):
             await Bot("1:wrong", base_url=base_url).get_me()
+
+
+# --- storage that can't be used --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["not a database", "a folder"])
+def test_a_database_that_cannot_be_opened_stops_the_bot_with_one_line(
+        tmp_path: Path, fake_api: FakeBotAPI, kind: str) -> None:
+    """The connection's thread must not keep the process alive: it exits, saying why."""
+    target = tmp_path / "guildwork.db"
+    if kind == "a folder":
+        target.mkdir()
+    else:
+        target.write_bytes(b"this is no SQLite file " * 100)
+    with serve(fake_api) as base_url:
+        result = run_bot(tmp_path, timeout=30, BOT_TOKEN=BOT_TOKEN, BOT_API_BASE_URL=base_url,
+                         DATABASE_PATH=str(target))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "database" in lines[0] and str(target) in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_token_telegram_refuses_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    refusing = FakeBotAPI()
+    refusing.fail_next("getMe", kind="unauthorized")
+    with serve(refusing) as base_url:
+        result = run_bot(tmp_path, timeout=30, BOT_TOKEN=BOT_TOKEN, BOT_API_BASE_URL=base_url,
+                         DATABASE_PATH=str(tmp_path / "g.db"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "guildwork: Telegram refused BOT_TOKEN: check it with @BotFather."]
+
+
+def test_a_stop_in_the_middle_of_the_start_still_ends_the_process(
+        tmp_path: Path, fake_api: FakeBotAPI) -> None:
+    """SIGINT right after the database opened (the updater still starting): the process
+    exits, its database threads closed, instead of hanging."""
+    log = tmp_path / "bot.log"
+    with serve(fake_api) as base_url, log.open("w") as out:
+        env = clean_env(BOT_TOKEN=BOT_TOKEN, BOT_API_BASE_URL=base_url, LOG_LEVEL="INFO",
+                        DATABASE_PATH=str(tmp_path / "guildwork.db"))
+        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 20
+        while "Guildwork started" not in log.read_text():
+            assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+            time.sleep(0.001)
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"the bot hung after SIGINT:\n{log.read_text()[-2000:]}")

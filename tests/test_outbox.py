@@ -50,12 +50,18 @@ async def test_the_same_dedupe_key_is_queued_once(h: Harness) -> None:
     assert bob.texts() == ["Reminder: due in 24 h."]
 
 
-async def test_flood_wait_postpones_the_notice_and_sends_it_once_later(h: Harness) -> None:
+async def _held_back(h: Harness, text: str, kind: str, **fault: int):
+    """A notice to Bob whose send meets `kind`: queued, and not arrived yet."""
     bob = h.user("Bob")
-    h.api.fail_next("sendMessage", chat_id=bob.id, kind="retry_after", retry_after=1)
-    await _notify(h, bob.id, "Summary of the week.", user_id=bob.id)
+    h.api.fail_next("sendMessage", chat_id=bob.id, kind=kind, **fault)
+    await _notify(h, bob.id, text, user_id=bob.id)
     await h.settle()
     assert bob.messages() == []
+    return bob
+
+
+async def test_flood_wait_postpones_the_notice_and_sends_it_once_later(h: Harness) -> None:
+    bob = await _held_back(h, "Summary of the week.", "retry_after", retry_after=1)
     assert await _status(h) == [("pending", 0)]  # a flood wait is not a failed attempt
 
     h.clock.advance(timedelta(seconds=2))
@@ -65,11 +71,7 @@ async def test_flood_wait_postpones_the_notice_and_sends_it_once_later(h: Harnes
 
 
 async def test_network_errors_are_retried_with_backoff(h: Harness) -> None:
-    bob = h.user("Bob")
-    h.api.fail_next("sendMessage", chat_id=bob.id, kind="network", times=2)
-    await _notify(h, bob.id, "Payout recorded.", user_id=bob.id)
-    await h.settle()
-    assert bob.messages() == []
+    bob = await _held_back(h, "Payout recorded.", "network", times=2)
     assert await _status(h) == [("pending", 1)]
 
     h.clock.advance(timedelta(seconds=5))  # first back-off

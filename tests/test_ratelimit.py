@@ -150,3 +150,27 @@ async def test_a_shorter_flood_wait_does_not_cut_a_longer_one_short() -> None:
     assert limiter.paused  # still inside the longer wait
     await asyncio.sleep(1.0)
     assert not limiter.paused
+
+
+async def test_a_flood_wait_for_one_group_holds_that_group_only() -> None:
+    """Telegram's 429 for a group is that group's limit: other chats go on at once."""
+    limiter = PriorityRateLimiter(overall_max_rate=30)
+
+    async def flood() -> bool:
+        raise RetryAfter(timedelta(seconds=0.3))
+
+    async def ok() -> bool:
+        return True
+
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(flood, (), {}, "sendMessage", {"chat_id": -100}, Lane.BULK)
+    assert not limiter.paused
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await limiter.process_request(ok, (), {}, "sendMessage", {"chat_id": -200},
+                                         Lane.BULK)
+    assert await limiter.process_request(ok, (), {}, "sendMessage", {"chat_id": 7}, Lane.BULK)
+    others_took = loop.time() - started
+    assert await limiter.process_request(ok, (), {}, "sendMessage", {"chat_id": -100},
+                                         Lane.BULK)
+    assert others_took < 0.2 <= loop.time() - started

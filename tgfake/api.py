@@ -30,11 +30,15 @@ class ApiError(Exception):
         self.description = description
         self.retry_after = retry_after
 
+    migrate_to: int | None = None
+
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {"ok": False, "error_code": self.code,
                                 "description": self.description}
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to}
         return body
 
 
@@ -77,7 +81,7 @@ class _UserState:
 class _Fault:
     method: str
     chat_id: int | None
-    kind: str  # retry_after | forbidden | network | bad_request
+    kind: str  # see FakeBotAPI.fail_next
     retry_after: int
     remaining: int
 
@@ -166,6 +170,10 @@ class FakeBotAPI:
 
     def fail_next(self, method: str, *, chat_id: int | None = None, kind: str = "retry_after",
                   retry_after: int = 1, times: int = 1) -> None:
+        """The next `times` calls of `method` ("*": any) to `chat_id` (None: any chat) fail:
+        retry_after (429), forbidden (403), bad_request (400), unauthorized (401), network
+        (no answer), timeout_after (carried out, answer lost), server_error (502), migrated
+        (400 with `retry_after` as the new chat id)."""
         with self._lock:
             self._faults.append(_Fault(method, chat_id, kind, retry_after, times))
 
@@ -192,7 +200,7 @@ class FakeBotAPI:
         with self._lock:
             self.calls.append((method, params))
             try:
-                self._check_fault(method, params)
+                late = self._check_fault(method, params)
             except ApiError as error:
                 return error.payload()
             try:
@@ -202,14 +210,28 @@ class FakeBotAPI:
                     self.refused.append((method, _int_or_none(params.get("chat_id")),
                                          error.description))
                 return error.payload()
+            if late == "timeout_after":  # delivered, but the answer never came back
+                raise InjectedNetworkError("timed out after delivery")
             return {"ok": True, "result": result}
 
-    def _check_fault(self, method: str, params: dict[str, Any]) -> None:
+    def _check_fault(self, method: str, params: dict[str, Any]) -> str | None:
+        """Raise the fault injected for this call, if any; a fault that strikes after the
+        call was carried out (a timeout after delivery) is returned instead."""
         chat_id = _int_or_none(params.get("chat_id"))
         for fault in self._faults:
-            if fault.method == method and fault.chat_id in (None, chat_id) and fault.remaining:
+            if fault.method in (method, "*") and fault.chat_id in (None, chat_id) \
+                    and fault.remaining:
                 fault.remaining -= 1
                 self._faults = [f for f in self._faults if f.remaining]
+                if fault.kind == "timeout_after":
+                    return fault.kind
+                if fault.kind == "server_error":
+                    raise ApiError(502, "Bad Gateway")
+                if fault.kind == "migrated":
+                    error = ApiError(400, "Bad Request: group chat was upgraded to a supergroup "
+                                     "chat")
+                    error.migrate_to = fault.retry_after
+                    raise error
                 if fault.kind == "retry_after":
                     raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}",
                                    fault.retry_after)
@@ -217,8 +239,11 @@ class FakeBotAPI:
                     raise ApiError(403, "Forbidden: bot was blocked by the user")
                 if fault.kind == "bad_request":
                     raise ApiError(400, "Bad Request: message text is empty")
+                if fault.kind == "unauthorized":
+                    raise ApiError(401, "Unauthorized")
                 if fault.kind == "network":
                     raise InjectedNetworkError("connection reset by peer")
+        return None
 
     def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":

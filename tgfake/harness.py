@@ -64,6 +64,7 @@ class Harness:
         latency: float | Callable[[str], float] | None = None,
         max_concurrent_updates: int = 256,
         clock_jobs: bool = False,
+        group_messages_per_minute: float = 20,
     ) -> None:
         base = settings or Settings(bot_token=BOT_TOKEN)
         self.settings = replace(base, bot_token=BOT_TOKEN, database_path=str(database_path),
@@ -72,11 +73,15 @@ class Harness:
         self.api = api or FakeBotAPI()
         self.latency = latency
         self.max_concurrent_updates = max_concurrent_updates
+        self.group_messages_per_minute = group_messages_per_minute
         # The JobQueue runs on real time; tests drive the clock's services directly instead.
         self.clock_jobs = clock_jobs
         self.app: Application | None = None
         self.request: FakeRequest | None = None
         self._fed = 0
+        self.fed_updates: list[dict[str, Any]] = []
+        # Deliver every update twice, and edit every command once after it was sent.
+        self.replay = False
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -84,7 +89,8 @@ class Harness:
         self.request = FakeRequest(self.api, self.latency)
         app = build_application(self.settings, request=self.request, clock=self.clock,
                                 max_concurrent_updates=self.max_concurrent_updates,
-                                clock_jobs=self.clock_jobs)
+                                clock_jobs=self.clock_jobs,
+                                group_messages_per_minute=self.group_messages_per_minute)
         await start_application(app)
         self.app = app
         self._fed = 0
@@ -140,8 +146,8 @@ class Harness:
         return FakeUser(self, data)
 
     def group(self, title: str, *, admins: tuple[FakeUser, ...] = (),
-              members: tuple[FakeUser, ...] = ()) -> FakeGroup:
-        chat_id = -1_000_000_000_000 - next(_group_ids)
+              members: tuple[FakeUser, ...] = (), chat_id: int | None = None) -> FakeGroup:
+        chat_id = chat_id or -1_000_000_000_000 - next(_group_ids)
         chat = self.api.add_group(chat_id, title)
         group = FakeGroup(self, chat)
         for person in admins:
@@ -154,6 +160,27 @@ class Harness:
 
     async def feed(self, update: dict[str, Any], *, settle: bool = True) -> None:
         assert self.app is not None, "start the harness first"
+        await self.app.update_queue.put(Update.de_json(update, self.app.bot))
+        self._fed += 1
+        self.fed_updates.append(update)
+        if self.replay:  # Telegram delivering it again (a crash, a webhook retry)
+            await self.app.update_queue.put(Update.de_json(update, self.app.bot))
+            self._fed += 1
+            text = (update.get("message") or {}).get("text") or ""
+            if text.startswith("/"):  # and its sender editing the command afterwards
+                edited = {**update["message"], "text": text + " 7", "edit_date": 1}
+                await self.app.update_queue.put(Update.de_json(
+                    {"update_id": self.api.next_update_id(), "edited_message": edited},
+                    self.app.bot))
+                self._fed += 1
+        if settle:
+            await self.settle()
+
+    async def redeliver(self, update: dict[str, Any] | None = None, *, settle: bool = True
+                        ) -> None:
+        """Deliver an update again, as Telegram does after a crash (default: the last one)."""
+        update = update or self.fed_updates[-1]
+        assert self.app is not None
         await self.app.update_queue.put(Update.de_json(update, self.app.bot))
         self._fed += 1
         if settle:
@@ -190,6 +217,8 @@ class FakeUser:
         self.id: int = data["id"]
         self.first_name: str = data["first_name"]
         self.username: str | None = data.get("username")
+        self.sent: dict[int, dict[str, Any]] = {}  # the last message sent in each chat
+        self._files = 0
 
     def __repr__(self) -> str:
         return f"<FakeUser {self.first_name} {self.id}>"
@@ -308,7 +337,8 @@ class FakeUser:
     # --- internals ---------------------------------------------------------------------
 
     def _file(self, file_unique_id: str | None, file_size: int) -> dict[str, Any]:
-        n = self.h.api.next_update_id()
+        self._files += 1
+        n = self._files  # per sender, so two runs of the same day name files alike
         unique = file_unique_id or f"uniq-{self.id}-{n}"
         file_id = f"file-{unique}-{n}"
         self.h.api.files[file_id] = {"file_unique_id": unique, "file_size": file_size}
@@ -321,9 +351,26 @@ class FakeUser:
             self.h.api.mark_started(self.id)
         before = len(self.h.api.messages(chat_data["id"]))
         message = self.h.new_message(self, chat_data, **content)
+        self.sent[chat_data["id"]] = message
         await self.h.feed({"update_id": self.h.api.next_update_id(), "message": message},
                           settle=settle)
         return self.h.api.messages(chat_data["id"])[before:]
+
+    async def edit(self, text: str, *, chat: FakeGroup | None = None) -> list[Sent]:
+        """Edit the last message this user sent in the chat (its text, or its caption)."""
+        chat_id = chat.id if chat else self.id
+        original = self.sent[chat_id]
+        edited = {**original, "edit_date": int(time.time())}
+        key = "caption" if "caption" in original or "text" not in original else "text"
+        edited[key] = text
+        if key == "text" and text.startswith("/"):
+            edited["entities"] = [{"type": "bot_command", "offset": 0,
+                                   "length": len(text.split()[0])}]
+        else:
+            edited.pop("entities", None)
+        before = len(self.h.api.messages(chat_id))
+        await self.h.feed({"update_id": self.h.api.next_update_id(), "edited_message": edited})
+        return self.h.api.messages(chat_id)[before:]
 
 
 class FakeGroup:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from bot.i18n import Html
+
 
 class Msg(str):
     """A message id marked with `N_`: translated when rendered, also as a placeholder value."""
@@ -32,8 +34,19 @@ class DomainError(Exception):
         super().__init__(self.text.format(**values) if values else self.text)
 
     def render(self, _: _Translate) -> str:
-        values = {k: _(v) if isinstance(v, Msg) else v for k, v in self.values.items()}
+        values = {k: _(v) if isinstance(v, Msg) else _quoted(v) for k, v in self.values.items()}
         return _(self.text, **values)
+
+
+QUOTE_LIMIT = 64  # what a refusal quotes of someone's input, at most
+
+
+def _quoted(value: Any) -> Any:
+    """A value from the input, cut short: a refusal must stay readable and sendable whatever
+    was typed."""
+    if isinstance(value, str) and not isinstance(value, Html) and len(value) > QUOTE_LIMIT:
+        return value[:QUOTE_LIMIT - 1] + "…"
+    return value
 
 
 class Usage(DomainError):
@@ -56,6 +69,10 @@ class PrivateChatOnly(DomainError):
 
 class GroupChatOnly(DomainError):
     text = N_("Please use {command} in your guild's group chat.")
+
+
+class StaleButton(DomainError):
+    text = N_("That button is no longer valid.")
 
 
 class NotFound(DomainError):
@@ -281,6 +298,14 @@ class BadAmount(DomainError):
               "e.g. {example}.")
 
 
+class AmountTooLarge(BadAmount):
+    text = N_("{value} is more than I take as an amount: {max} at most.")
+
+
+class NumberTooLarge(DomainError):
+    text = N_("{value} is not a number I know: it is far too large.")
+
+
 class BadCount(DomainError):
     text = N_("{value} is not a number of units: write a whole number from 1 to {max}.")
 
@@ -363,6 +388,21 @@ class AcceptUnitsOutOfRange(DomainError):
 
 class PayoutOverBalance(DomainError):
     text = N_("{who}'s balance is {balance}; a payout of {amount} would exceed it.")
+
+
+class UsernameAmbiguous(DomainError):
+    text = N_("{who} has been used by more than one person: {ids}. Name the one you mean by "
+              "their id.")
+
+
+class RepeatedPayout(DomainError):
+    text = N_("The same payout ({amount} to {who}) was recorded {minutes} min ago. Send it "
+              "once more with the button below if it really is a second payout.")
+
+
+class RepeatedTask(DomainError):
+    text = N_("You posted the same task {minutes} min ago: task #{task_id}. Post it once more "
+              "with the button below if you really want a second one.")
 
 
 class UnknownUser(DomainError):

@@ -18,6 +18,7 @@ from bot.domain.statuses import GUILD_NAMES, GuildStatus, Role
 from bot.domain.text import NOTE_MAX, clean_text
 
 NAME_MIN, NAME_MAX = 2, 64
+MAX_ID = 2**63 - 1  # ids are SQLite integers: a longer number names nothing
 COMMISSION_MAX_BP = 5_000  # a guild keeps at most half of what its members earn
 
 # token_urlsafe(16): 128 random bits as 22 URL-safe characters; the deep-link payload
@@ -99,6 +100,6 @@ def parse_guild_ref(text: str) -> int | str:
     """'12' or '#12' -> 12; anything else is a name."""
     raw = text.strip()
     digits = raw.removeprefix("#")
-    if digits.isdigit():
+    if digits.isdecimal() and len(digits) <= 19 and int(digits) <= MAX_ID:
         return int(digits)
     return " ".join(raw.split())

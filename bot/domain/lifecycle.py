@@ -93,7 +93,8 @@ ASSIGNMENT: Lifecycle[A, AssignmentEvent] = Lifecycle("assignment", [
     (AssignmentEvent.LAPSE, (A.OFFERED,), A.EXPIRED, (Actor.CLOCK,)),
     (AssignmentEvent.REWORK, (A.REJECTED,), A.IN_PROGRESS, (Actor.WORKER,)),
     (AssignmentEvent.SUBMIT, (A.IN_PROGRESS,), A.SUBMITTED, (Actor.WORKER,)),
-    (AssignmentEvent.PASS_PRECHECK, (A.SUBMITTED,), A.SUBMITTED, (Actor.LEADER,)),
+    # The clock passes on a submission its guild left unchecked for the review window.
+    (AssignmentEvent.PASS_PRECHECK, (A.SUBMITTED,), A.SUBMITTED, (Actor.LEADER, Actor.CLOCK)),
     (AssignmentEvent.SEND_BACK, (A.SUBMITTED,), A.REJECTED, (Actor.LEADER,)),
     (AssignmentEvent.ACCEPT, (A.SUBMITTED,), A.ACCEPTED, (Actor.ADMIN,)),
     (AssignmentEvent.AUTO_ACCEPT, (A.SUBMITTED,), A.ACCEPTED, (Actor.CLOCK,)),

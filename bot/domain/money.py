@@ -5,6 +5,12 @@ from __future__ import annotations
 import re
 
 _AMOUNT_RE = re.compile(r"^(\d+)(?:\.(\d+))?$")
+# Digits before the point that an amount may have at all (its real cap is lower, see tasks.py).
+MAX_WHOLE_DIGITS = 30
+
+
+class AmountOutOfRange(ValueError):
+    pass
 
 
 class MoneyFormatError(ValueError):
@@ -20,6 +26,8 @@ def parse_amount(text: str, exponent: int) -> int:
     whole, fraction = match[1], match[2] or ""
     if len(fraction) > exponent:
         raise MoneyFormatError(raw)
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise AmountOutOfRange(raw)
     return int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or 0)
 
 

@@ -7,8 +7,15 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
-from bot.domain.errors import N_, BadAmount, BadCount, TaskFieldError, TaskFormError
-from bot.domain.money import MoneyFormatError, parse_amount
+from bot.domain.errors import (
+    N_,
+    AmountTooLarge,
+    BadAmount,
+    BadCount,
+    TaskFieldError,
+    TaskFormError,
+)
+from bot.domain.money import AmountOutOfRange, MoneyFormatError, parse_amount
 from bot.domain.statuses import TaskMode
 from bot.i18n import plain_text
 
@@ -20,7 +27,11 @@ RESULT_NAMES = {
     "any": N_("any file or text"),
 }
 MAX_UNITS = 1_000_000
+# A price or an amount, in minor units: 10,000,000.00 CNY. With MAX_UNITS, a task's whole value
+# (units × price) stays far inside SQLite's 64-bit integers.
+MAX_AMOUNT_MINOR = 1_000_000_000
 MAX_TITLE = 200
+MAX_SKILLS = 200
 MAX_REVIEW_DAYS = 60
 # Instructions travel in every offer (one message, 4,096 characters with the offer's own lines);
 # longer ones belong in an attached file.
@@ -50,7 +61,7 @@ class TaskDraft:
 
 def parse_units(text: str) -> int:
     raw = text.strip()
-    if not re.fullmatch(r"\d+", raw) or not 1 <= int(raw) <= MAX_UNITS:
+    if not re.fullmatch(r"\d{1,7}", raw) or not 1 <= int(raw) <= MAX_UNITS:
         raise BadCount(value=raw, max=MAX_UNITS)
     return int(raw)
 
@@ -58,12 +69,17 @@ def parse_units(text: str) -> int:
 def parse_price(text: str, exponent: int) -> int:
     raw = text.strip()
     example = "2" if exponent == 0 else "2." + "5".ljust(exponent, "0")
+    too_large = AmountTooLarge(value=raw, max=f"{MAX_AMOUNT_MINOR // 10**exponent:,}")
     try:
         value = parse_amount(raw, exponent)
     except MoneyFormatError:
         raise BadAmount(value=raw, digits=exponent, example=example) from None
+    except AmountOutOfRange:
+        raise too_large from None
     if value <= 0:
         raise BadAmount(value=raw, digits=exponent, example=example)
+    if value > MAX_AMOUNT_MINOR:
+        raise too_large
     return value
 
 
@@ -200,7 +216,7 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
     review_days = 3
     if "review_days" in values:
         number, raw = values["review_days"]
-        if not re.fullmatch(r"\d+", raw) or int(raw) > MAX_REVIEW_DAYS:
+        if not re.fullmatch(r"\d{1,2}", raw) or int(raw) > MAX_REVIEW_DAYS:
             raise TaskFormError(line=number, field="review_days",
                                 problem=N_("expected a whole number of days from 0 to 60"))
         review_days = int(raw)
@@ -211,6 +227,9 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
             raise TaskFormError(line=number, field="auto_award", problem=N_("expected yes or no"))
         auto_award = raw.lower() == "yes"
     skills = values["skills"][1] or None if "skills" in values else None
+    if skills is not None and len(skills) > MAX_SKILLS:
+        raise TaskFormError(line=values["skills"][0], field="skills",
+                            problem=N_("too long (200 characters at most)"))
     return TaskDraft(title=title, instructions=instructions, mode=mode, result_type=result_type,
                      units=units, price_minor=price, deadline=deadline,
                      quote_deadline=quote_deadline, review_days=review_days,

@@ -23,6 +23,7 @@ from bot.services.results import ResultService
 from bot.services.review import ReviewService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
+from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from storage import Database
 
@@ -45,3 +46,4 @@ class Services:
     money: MoneyService
     sweep: SweepService
     summaries: SummaryService
+    updates: UpdateService

@@ -16,6 +16,7 @@ from bot.domain.errors import (
     NotAGuildChat,
     NotGroupAdmin,
     NotGuildLeader,
+    NotGuildMember,
 )
 from bot.domain.guilds import can_manage, clean_name, clean_reason, ensure_active, status_name
 from bot.domain.statuses import GuildStatus, MemberStatus, Role
@@ -49,6 +50,17 @@ class GuildService(Service):
         if guild is None:
             raise NotAGuildChat()
         ensure_active(guild.name, guild.status, guild.status_reason)
+        return guild
+
+    async def member_guild(self, chat_id: int, user_id: int, *, db: Reader | None = None
+                           ) -> GuildRecord:
+        """The approved guild whose home is chat_id, for its members (and platform admins):
+        what only the guild may read (members, progress, earnings)."""
+        reader = db or self._db
+        guild = await self.guild_in_chat(chat_id, db=reader)
+        if not self._users.is_admin(user_id) and await repo.role_of(
+                reader, guild.id, user_id) is None:
+            raise NotGuildMember(name=guild.name)
         return guild
 
     async def acting_guild(self, chat_id: int, user_id: int, *, db: Reader | None = None
@@ -91,14 +103,19 @@ class GuildService(Service):
     async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> int | None:
         """Telegram upgraded the guild's group to a supergroup: follow it to its new id."""
         async with self._db.transaction() as tx:
-            guild_id = await repo.move_home(tx, old_chat_id, new_chat_id)
-            if guild_id is None:
-                return None
-            await outbox_repo.move_chat(tx, old_chat_id, new_chat_id)
-            await self._audit(tx, 0, "guild.chat_migrated", ("guild", guild_id),
-                              f"{old_chat_id} -> {new_chat_id}")
-            if old_chat_id in self._suspended_chats:
-                tx.after_commit(lambda: self._suspended_chats.add(new_chat_id))
+            return await self.follow_migration(tx, old_chat_id, new_chat_id)
+
+    async def follow_migration(self, tx: Tx, old_chat_id: int, new_chat_id: int) -> int | None:
+        """The guild's home and its queued notices move to the group's new id (told by the
+        migration message, or by a send that Telegram answered with the new id)."""
+        guild_id = await repo.move_home(tx, old_chat_id, new_chat_id)
+        if guild_id is None:
+            return None
+        await outbox_repo.move_chat(tx, old_chat_id, new_chat_id)
+        await self._audit(tx, 0, "guild.chat_migrated", ("guild", guild_id),
+                          f"{old_chat_id} -> {new_chat_id}")
+        if old_chat_id in self._suspended_chats:
+            tx.after_commit(lambda: self._suspended_chats.add(new_chat_id))
         return guild_id
 
     async def register(self, chat_id: int, chat_title: str, user_id: int, name: str, *,

@@ -7,7 +7,9 @@ call these; the sweep and the market only orchestrate.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from bot.domain.errors import (
     AssignmentInState,
@@ -23,6 +25,18 @@ from storage import market as market_repo
 from storage import work as repo
 from storage.db import Reader
 from storage.models import AssignmentRecord, TaskRecord
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def isolated(what: str, item: object) -> Iterator[None]:
+    """One item of a clock run: if it fails, it is logged and skipped (it comes up again next
+    time), and the run goes on with the others."""
+    try:
+        yield
+    except Exception:
+        log.exception("clock: %s %s failed; skipped", what, item)
 
 
 class Assignments:
@@ -57,7 +71,7 @@ class Assignments:
         sources = ASSIGNMENT.sources(event)
         if event is AssignmentEvent.PASS_PRECHECK:  # the state stays; the pre-check is noted
             by, now = fields["by"], fields["now"]
-            assert isinstance(by, int) and isinstance(now, int)
+            assert (by is None or isinstance(by, int)) and isinstance(now, int)
             moved = await repo.mark_prechecked(tx, assignment.id, sources, by, now)
         else:
             # A rejection, by the admins or the guild, starts a new round of results.
@@ -75,12 +89,13 @@ class Assignments:
         wanted = tuple(states)
         done = []
         for assignment_id in ids:
-            async with db.transaction() as tx:
-                found = await self.get(tx, assignment_id)
-                if found.status not in wanted:
-                    continue  # answered, submitted or reviewed meanwhile
-                await step(tx, found)
-            done.append(assignment_id)
+            with isolated("assignment", assignment_id):
+                async with db.transaction() as tx:
+                    found = await self.get(tx, assignment_id)
+                    if found.status not in wanted:
+                        continue  # answered, submitted or reviewed meanwhile
+                    await step(tx, found)
+                done.append(assignment_id)
         return done
 
     async def move_all_of_task(self, tx: Tx, task_id: int, event: AssignmentEvent,

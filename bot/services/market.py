@@ -4,7 +4,7 @@ deadline. (Quotes and awards: `bot.services.quotes`.)"""
 from __future__ import annotations
 
 from bot.clock import to_epoch
-from bot.domain.errors import NotEnoughUnits, NotGuildMemberAnywhere
+from bot.domain.errors import NotEnoughUnits, NotGuildMemberAnywhere, RepeatedTask
 from bot.domain.lifecycle import Actor, AssignmentEvent, TaskEvent
 from bot.domain.statuses import LIVE_TASK, GuildStatus, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import TaskDraft, check_draft, parse_task_form, parse_units
@@ -13,6 +13,7 @@ from bot.i18n import texts_for
 from bot.outcomes import ClaimMade, PostedTask, TaskDetails, TaskList
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
+from bot.services.lifecycle import isolated
 from bot.services.quotes import QuoteService, check_open
 from bot.views import market as views
 from storage import market as repo
@@ -21,6 +22,7 @@ from storage import work as work_repo
 from storage.models import AttachmentRecord, TaskRecord
 
 TASK_LIST_LIMIT = 50  # tasks listed by /tasks; the rest are counted
+REPEAT_WINDOW = 10 * 60  # seconds in which the same task form again needs a confirmation
 
 
 class MarketService(Service):
@@ -32,12 +34,22 @@ class MarketService(Service):
     # --- posting ------------------------------------------------------------------------------
 
     async def post_task(self, admin_id: int, draft: TaskDraft,
-                        attachments: list[AttachmentRecord] | None = None) -> PostedTask:
+                        attachments: list[AttachmentRecord] | None = None, *,
+                        again: bool = True) -> PostedTask:
+        """Post and announce a task. With `again` False, the same task posted by the same
+        admin within REPEAT_WINDOW is refused (a lost answer must not post it twice)."""
         self._require_admin(admin_id)
         now = self._clock.now()
         check_draft(draft, now)
         assert draft.deadline is not None
         async with self._db.transaction() as tx:
+            if not again and (same := await repo.same_task_since(
+                    tx, created_by=admin_id, title=draft.title,
+                    instructions=draft.instructions, units=draft.units,
+                    price_minor=draft.price_minor, deadline_at=to_epoch(draft.deadline),
+                    since=to_epoch(now) - REPEAT_WINDOW)):
+                raise RepeatedTask(task_id=same.id,
+                                   minutes=max(1, (to_epoch(now) - same.created_at + 59) // 60))
             task_id = await repo.insert_task(
                 tx, title=draft.title, instructions=draft.instructions, mode=draft.mode,
                 result_type=draft.result_type, units=draft.units,
@@ -54,12 +66,14 @@ class MarketService(Service):
             await self._audit(tx, admin_id, "task.post", ("task", task_id), draft.title)
         return PostedTask(task, len(chats))
 
-    async def post_from_form(self, admin_id: int, text: str) -> PostedTask:
-        """The one-message `/newtask` form, read in the admin's time zone."""
+    async def post_from_form(self, admin_id: int, text: str, *, again: bool = False
+                             ) -> PostedTask:
+        """The one-message `/newtask` form, read in the admin's time zone; the same form twice
+        within REPEAT_WINDOW needs `again`."""
         self._require_admin(admin_id)
         draft = parse_task_form(text, zone=await self.zone_of(admin_id),
                                 exponent=self._settings.currency_exponent)
-        return await self.post_task(admin_id, draft)
+        return await self.post_task(admin_id, draft, again=again)
 
     def check_draft(self, draft: TaskDraft) -> None:
         """For the guided flow: refuse a bad deadline as soon as it is typed."""
@@ -157,17 +171,18 @@ class MarketService(Service):
         was accepted, else expired; quotes still pending expire with them."""
         done = []
         for task_id, units in await work_repo.tasks_to_close(self._db, self._now()):
-            async with self._db.transaction() as tx:
-                if await work_repo.open_count_for_task(tx, task_id):
-                    continue  # work still in flight: the clock comes back for it
-                task = await self._tasks.get(tx, task_id)
-                if task.status not in LIVE_TASK:
-                    continue
-                accepted = await work_repo.accepted_units_of_task(tx, task_id)
-                event = TaskEvent.COMPLETE if accepted >= units else TaskEvent.EXPIRE
-                if not await self._tasks.move(tx, task, event, Actor.CLOCK, self._now()):
-                    continue
-                await repo.close_pending_quotes(tx, task_id, status=QuoteStatus.EXPIRED,
-                                                reason="task deadline passed", now=self._now())
-            done.append(task_id)
+            with isolated("closing task", task_id):
+                async with self._db.transaction() as tx:
+                    if await work_repo.open_count_for_task(tx, task_id):
+                        continue  # work still in flight: the clock comes back for it
+                    task = await self._tasks.get(tx, task_id)
+                    if task.status not in LIVE_TASK:
+                        continue
+                    accepted = await work_repo.accepted_units_of_task(tx, task_id)
+                    event = TaskEvent.COMPLETE if accepted >= units else TaskEvent.EXPIRE
+                    if not await self._tasks.move(tx, task, event, Actor.CLOCK, self._now()):
+                        continue
+                    await repo.close_pending_quotes(tx, task_id, status=QuoteStatus.EXPIRED,
+                                                    reason="task deadline passed", now=self._now())
+                done.append(task_id)
         return done

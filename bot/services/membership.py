@@ -18,7 +18,6 @@ from bot.domain.errors import (
     MemberHasOpenAssignments,
     NotADeputy,
     NotAMember,
-    NotGuildMember,
     NotInGuild,
     RevokedInvite,
 )
@@ -105,11 +104,8 @@ class MembershipService(Service):
 
     async def roster(self, chat_id: int, user_id: int) -> Roster:
         """The guild's active members, for its members (and platform admins)."""
-        guild = await self._guilds.guild_in_chat(chat_id)
-        members = await repo.active_members(self._db, guild.id)
-        if not self._users.is_admin(user_id) and all(m.user.id != user_id for m in members):
-            raise NotGuildMember(name=guild.name)
-        return Roster(guild, members)
+        guild = await self._guilds.member_guild(chat_id, user_id)
+        return Roster(guild, await repo.active_members(self._db, guild.id))
 
     async def set_commission(self, chat_id: int, user_id: int, commission_bp: int,
                              shown: str) -> GuildRecord:
@@ -134,7 +130,7 @@ class MembershipService(Service):
             guild = await self._guilds.acting_guild(chat_id, actor_id, db=tx)
             if guild.leader_id != actor_id:
                 raise LeaderOnly(name=guild.name)
-            target = await self._users.find(ref, tx)
+            target = await self._users.find(ref, tx, members_of=guild.id)
             who = ref.shown
             if target is not None and target.id == guild.leader_id:
                 raise LeaderIsTarget(who=target.mention, name=guild.name)

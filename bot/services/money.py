@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.clock import to_epoch
-from bot.domain.errors import PayoutOverBalance, UnknownUser
+from bot.domain.errors import PayoutOverBalance, RepeatedPayout, UnknownUser
 from bot.domain.periods import earnings_starts
 from bot.domain.tasks import parse_price
 from bot.domain.text import NOTE_MAX, clean_text
@@ -18,6 +18,8 @@ from bot.views import money as views
 from bot.views.common import money_text
 from storage import ledger as ledger_repo
 from storage import work as repo
+
+REPEAT_WINDOW = 10 * 60  # seconds in which the same payout again needs a confirmation
 
 
 def _windows(starts: list[tuple[str, datetime | None]]) -> list[ledger_repo.Window]:
@@ -31,8 +33,10 @@ class MoneyService(Service):
         self._guilds = guilds
 
     async def payout(self, admin_id: int, target: MemberRef, amount_text: str,
-                     note: str | None) -> PayoutMade:
-        """Record money paid to a user outside the bot, never above their balance."""
+                     note: str | None, *, again: bool = False) -> PayoutMade:
+        """Record money paid to a user outside the bot, never above their balance. The same
+        payout a second time within REPEAT_WINDOW is refused unless `again` says it is meant
+        (a lost reply must not turn into a second payment)."""
         self._require_admin(admin_id)
         amount = parse_price(amount_text, self._settings.currency_exponent)
         note = clean_text(note, NOTE_MAX)
@@ -41,6 +45,11 @@ class MoneyService(Service):
             user = await self._users.find(target, tx)
             if user is None:
                 raise UnknownUser(who=target.shown)
+            last = await ledger_repo.last_same_payout(tx, user.id, amount, note,
+                                                      now - REPEAT_WINDOW)
+            if last is not None and not again:
+                raise RepeatedPayout(who=user.mention, amount=money_text(amount, self._settings),
+                                     minutes=max(1, (now - last + 59) // 60))
             balance = await ledger_repo.balance(tx, user.id)
             if amount > balance:
                 raise PayoutOverBalance(who=user.mention,
@@ -66,8 +75,8 @@ class MoneyService(Service):
         return Earnings([(key, earned, -paid) for (key, _), (earned, paid)
                          in zip(starts, periods, strict=True)], pending, balance)
 
-    async def guild_earnings(self, chat_id: int) -> GuildEarnings:
-        guild = await self._guilds.guild_in_chat(chat_id)
+    async def guild_earnings(self, chat_id: int, user_id: int) -> GuildEarnings:
+        guild = await self._guilds.member_guild(chat_id, user_id)
         starts = earnings_starts(self._clock.now(), await self.zone_of(guild.leader_id))
         sums = await ledger_repo.period_sums(
             self._db, [ledger_repo.SHARES, ledger_repo.COMMISSION], _windows(starts),

@@ -65,7 +65,7 @@ class OfferService(Service):
         units = parse_units(units_text)
         async with self._db.transaction() as tx:
             guild = await self._guilds.acting_guild(chat_id, leader_id, db=tx)
-            worker = await self._users.find(target, tx)
+            worker = await self._users.find(target, tx, members_of=guild.id)
             member = await guilds_repo.member(tx, guild.id, worker.id) if worker else None
             if worker is None or member is None:
                 raise NotAnActiveMember(who=target.shown)
@@ -201,8 +201,8 @@ class OfferService(Service):
 
     # --- progress -----------------------------------------------------------------------------
 
-    async def progress(self, chat_id: int, task_id: int) -> Progress:
-        guild = await self._guilds.guild_in_chat(chat_id)
+    async def progress(self, chat_id: int, user_id: int, task_id: int) -> Progress:
+        guild = await self._guilds.member_guild(chat_id, user_id)
         task = await market_repo.get_task(self._db, task_id)
         if task is None:
             raise TaskNotFound(task_id=task_id)

@@ -31,7 +31,7 @@ from bot.domain.text import NOTE_MAX, clean_text
 from bot.outcomes import Awarded, QuotePlaced, QuoteTable
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
-from bot.services.lifecycle import Tasks
+from bot.services.lifecycle import Tasks, isolated
 from bot.views import market as views
 from bot.views.common import money_text
 from storage import Tx
@@ -196,29 +196,30 @@ class QuoteService(Service):
         the quotes still pending expire (their guilds are told)."""
         closed = []
         for due in await repo.tasks_with_quote_window_due(self._db, self._now()):
-            async with self._db.transaction() as tx:
-                if not await repo.close_quote_window(tx, due.id):
-                    continue  # another sweep got there first
-                awarded: list[tuple[QuoteRecord, int]] = []
-                task = await self._tasks.get(tx, due.id)  # as it is now, not as first read
-                if task.auto_award and task.status == TaskStatus.OPEN:
-                    pending = await repo.quotes_for_task(tx, task.id, (QuoteStatus.PENDING,))
-                    offers = [QuoteOffer(q.id, q.price_minor, q.units, q.created_at)
-                              for q in pending if await self._guild_active(tx, q.guild_id)]
-                    for quote_id, units in plan_auto_award(offers, task.units_left):
-                        result = await self._award(tx, quote_id, units, by=0)
-                        awarded.append((result.quote, units))
-                # The window is the quoting process: what was not awarded by now expires.
-                current = await self._tasks.get(tx, task.id)
-                expired = (await self.close_pending(tx, current, QuoteStatus.EXPIRED,
-                                                    "quote window closed", "quote.expired")
-                           if current.status == TaskStatus.OPEN else [])
-                await self._tell_admins(tx, partial(views.window_closed, task=current,
-                                                    awarded=awarded, expired=len(expired),
-                                                    settings=self._settings))
-                await self._audit(tx, 0, "task.quote_window_closed", ("task", task.id),
-                                  f"auto_awarded={len(awarded)}")
-            closed.append(due.id)
+            with isolated("quote window of task", due.id):
+                async with self._db.transaction() as tx:
+                    if not await repo.close_quote_window(tx, due.id):
+                        continue  # another sweep got there first
+                    awarded: list[tuple[QuoteRecord, int]] = []
+                    task = await self._tasks.get(tx, due.id)  # as it is now, not as first read
+                    if task.auto_award and task.status == TaskStatus.OPEN:
+                        pending = await repo.quotes_for_task(tx, task.id, (QuoteStatus.PENDING,))
+                        offers = [QuoteOffer(q.id, q.price_minor, q.units, q.created_at)
+                                  for q in pending if await self._guild_active(tx, q.guild_id)]
+                        for quote_id, units in plan_auto_award(offers, task.units_left):
+                            result = await self._award(tx, quote_id, units, by=0)
+                            awarded.append((result.quote, units))
+                    # The window is the quoting process: what was not awarded by now expires.
+                    current = await self._tasks.get(tx, task.id)
+                    expired = (await self.close_pending(tx, current, QuoteStatus.EXPIRED,
+                                                        "quote window closed", "quote.expired")
+                               if current.status == TaskStatus.OPEN else [])
+                    await self._tell_admins(tx, partial(views.window_closed, task=current,
+                                                        awarded=awarded, expired=len(expired),
+                                                        settings=self._settings))
+                    await self._audit(tx, 0, "task.quote_window_closed", ("task", task.id),
+                                      f"auto_awarded={len(awarded)}")
+                closed.append(due.id)
         return closed
 
     @staticmethod

@@ -19,8 +19,9 @@ from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
 from bot.domain.statuses import WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.domain.work import CLOUD_FILE_LIMIT, LOCAL_SERVER_FILE_LIMIT, result_kind_allowed
-from bot.outcomes import ResultInput, ResultTaken
+from bot.outcomes import ResultEdited, ResultInput, ResultTaken
 from bot.services.base import Deps, Service
+from bot.services.lifecycle import isolated
 from bot.views import results as views
 from bot.views import review as review_views
 from storage import Database, Tx
@@ -75,10 +76,34 @@ class ResultService(Service):
                 tx, assignment_id=assignment.id, round=assignment.round, kind=result.kind,
                 file_id=result.file_id, file_unique_id=result.file_unique_id,
                 file_name=result.file_name, mime_type=result.mime_type,
-                file_size=result.file_size, text=result.text, now=now)
+                file_size=result.file_size, text=result.text, chat_message_id=result.message_id,
+                now=now)
             if stored is None:
                 raise DuplicateResult()
         return ResultTaken(assignment, have + 1)
+
+    async def replace_edited(self, worker_id: int, message_id: int, result: ResultInput
+                             ) -> ResultEdited | None:
+        """A worker edited a message they sent as a result: before Submit the result becomes
+        what the message says now (same checks as a new one); after it, nothing changes.
+        None when the message was no result."""
+        async with self._db.transaction() as tx:
+            found = await repo.result_of_message(tx, worker_id, message_id)
+            if found is None:
+                return None
+            result_id, assignment_id, round = found
+            assignment = await self._assignments.get(tx, assignment_id)
+            position = await repo.result_position(tx, result_id, assignment_id, round)
+            if assignment.status not in WORKING or assignment.round != round:
+                return ResultEdited(assignment, position, replaced=False)
+            self._check_result(assignment, result)
+            if not await repo.replace_result(
+                    tx, result_id, assignment_id=assignment_id, round=round, kind=result.kind,
+                    file_id=result.file_id, file_unique_id=result.file_unique_id,
+                    file_name=result.file_name, mime_type=result.mime_type,
+                    file_size=result.file_size, text=result.text):
+                raise DuplicateResult()
+        return ResultEdited(assignment, position, replaced=True)
 
     async def submit(self, worker_id: int, assignment_id: int | None) -> AssignmentRecord:
         """/done or Submit: with every result in, the assignment goes to review (to the
@@ -151,17 +176,18 @@ class ResultService(Service):
         for column, earliest, latest, hours in _REMINDERS:
             for assignment_id in await repo.due_for_reminder(self._db, now, column, earliest,
                                                              latest):
-                async with self._db.transaction() as tx:
-                    if not await repo.mark_reminded(tx, assignment_id, column, now):
-                        continue
-                    a = await self._assignments.get(tx, assignment_id)
-                    have = await repo.result_count(tx, a.id, a.round)
-                    zone = await self.zone_of(a.worker_id)
-                    await self.tell(
-                        tx, a.worker_id,
-                        partial(views.reminder, a=a, have=have, hours=hours, zone=zone),
-                        dedupe_key=f"reminder:{column}:{assignment_id}")
-                sent.append((assignment_id, hours))
+                with isolated("reminder", assignment_id):
+                    async with self._db.transaction() as tx:
+                        if not await repo.mark_reminded(tx, assignment_id, column, now):
+                            continue
+                        a = await self._assignments.get(tx, assignment_id)
+                        have = await repo.result_count(tx, a.id, a.round)
+                        zone = await self.zone_of(a.worker_id)
+                        await self.tell(
+                            tx, a.worker_id,
+                            partial(views.reminder, a=a, have=have, hours=hours, zone=zone),
+                            dedupe_key=f"reminder:{column}:{assignment_id}")
+                    sent.append((assignment_id, hours))
         return sent
 
     async def expire_overdue(self) -> list[int]:

@@ -6,6 +6,8 @@ once per assignment); a rejection starts a new round of results.
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.domain.errors import (
     AcceptUnitsOutOfRange,
     NotAllowed,
@@ -172,6 +174,25 @@ class ReviewService(Service):
         return returned
 
     # --- the clock ----------------------------------------------------------------------------
+
+    async def escalate_prechecks(self) -> list[int]:
+        """A submission its guild did not pre-check within the review window goes to the
+        admins' review (they and the leader are told); its review window starts then, so
+        nothing is ever accepted automatically unseen."""
+        async def escalate(tx: Tx, waiting: AssignmentRecord) -> None:
+            passed_on = await self._assignments.move(
+                tx, waiting, AssignmentEvent.PASS_PRECHECK, Actor.CLOCK, by=None,
+                now=self._now())
+            await self._tell_admins(tx, partial(views.precheck_skipped_admins, a=passed_on))
+            await self.tell(tx, passed_on.leader_id,
+                            partial(views.precheck_skipped_leader, a=passed_on))
+            await self._audit(tx, 0, "assignment.precheck_skipped",
+                              ("assignment", passed_on.id),
+                              f"review_days={passed_on.review_days}")
+
+        due = await repo.precheck_overdue(self._db, self._now())
+        return await self._assignments.each_due(self._db, due, (AssignmentStatus.SUBMITTED,),
+                                                escalate)
 
     async def auto_accept_due(self) -> list[int]:
         """Submissions nobody reviewed within the task's review window are accepted and paid."""

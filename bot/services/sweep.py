@@ -8,13 +8,17 @@ reminder goes out once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot.services.lifecycle import isolated
 from bot.services.market import MarketService
 from bot.services.offers import OfferService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
+from bot.services.updates import UpdateService
 
 log = logging.getLogger(__name__)
 
@@ -25,31 +29,43 @@ class SweepReport:
     reminders: list[tuple[int, int]] = field(default_factory=list)  # (assignment, hours)
     overdue: list[int] = field(default_factory=list)
     quote_windows: list[int] = field(default_factory=list)
+    prechecks_escalated: list[int] = field(default_factory=list)
     auto_accepted: list[int] = field(default_factory=list)
     tasks_closed: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any((self.offers_expired, self.reminders, self.overdue, self.quote_windows,
-                    self.auto_accepted, self.tasks_closed))
+                    self.prechecks_escalated, self.auto_accepted, self.tasks_closed))
 
 
 class SweepService:
     def __init__(self, offers: OfferService, results: ResultService, review: ReviewService,
-                 quotes: QuoteService, market: MarketService) -> None:
+                 quotes: QuoteService, market: MarketService, updates: UpdateService) -> None:
         self._offers = offers
         self._results = results
         self._review = review
         self._quotes = quotes
         self._market = market
+        self._updates = updates
 
     async def sweep(self) -> SweepReport:
+        """Each step on its own: one that fails is logged and the others still run (a failing
+        item inside a step is skipped the same way)."""
         report = SweepReport()
-        report.offers_expired = await self._offers.expire_due()
-        report.reminders = await self._results.remind_due()
-        report.overdue = await self._results.expire_overdue()
-        report.quote_windows = await self._quotes.close_due_windows()
-        report.auto_accepted = await self._review.auto_accept_due()
-        report.tasks_closed = await self._market.close_due_tasks()
+        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+            ("offers_expired", self._offers.expire_due),
+            ("reminders", self._results.remind_due),
+            ("overdue", self._results.expire_overdue),
+            ("prechecks_escalated", self._review.escalate_prechecks),
+            ("quote_windows", self._quotes.close_due_windows),
+            ("auto_accepted", self._review.auto_accept_due),
+            ("tasks_closed", self._market.close_due_tasks),
+        ]
+        for name, step in steps:
+            with isolated("sweep step", name):
+                setattr(report, name, await step())
+        with isolated("sweep step", "forget old updates"):
+            await self._updates.forget_old()
         if report:
             log.info("sweep: %s", report)
         return report

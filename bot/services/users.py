@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_epoch
+from bot.domain.errors import UsernameAmbiguous
 from bot.domain.periods import zone_named
 from bot.outcomes import MemberRef
 from storage import Database
+from storage import guilds as guilds_repo
 from storage import users as users_repo
 from storage.db import Reader
 from storage.models import UserRecord
@@ -58,7 +60,9 @@ class UserService:
                                                            and previous[4] and not in_private)):
             self._written.move_to_end(user.id)
             return
-        async with self._db.transaction() as tx:
+        # Bookkeeping, not the update's effect: it must not claim the update (a crash right
+        # after it would make the redelivery drop the command itself).
+        async with self._db.transaction(for_update=False) as tx:
             await users_repo.upsert_seen(
                 tx, user_id=user.id, first_name=user.first_name, last_name=user.last_name,
                 username=user.username, language_code=user.language_code,
@@ -79,13 +83,21 @@ class UserService:
     async def get(self, user_id: int) -> UserRecord | None:
         return await users_repo.get(self._db, user_id)
 
-    async def find(self, ref: MemberRef, db: Reader | None = None) -> UserRecord | None:
+    async def find(self, ref: MemberRef, db: Reader | None = None,
+                   members_of: int | None = None) -> UserRecord | None:
         """The user someone means: by id when known (a reply, a mention, a number), else by
-        the @username they have now."""
+        @username. Two people may have held one username (one gave it up, another took it):
+        then a member of `members_of` is meant, and otherwise the id must be given."""
         reader = db or self._db
         if ref.user_id is not None:
             return await users_repo.get(reader, ref.user_id)
-        return await users_repo.find_by_username(reader, ref.username or "")
+        found = await users_repo.find_by_username(reader, ref.username or "")
+        if members_of is not None and len(found) > 1:
+            found = [u for u in found if await guilds_repo.role_of(reader, members_of, u.id)]
+        if len(found) > 1:
+            raise UsernameAmbiguous(who=ref.shown, ids=", ".join(
+                f"{u.id} ({u.display_name})" for u in found))
+        return found[0] if found else None
 
     def zone_for(self, user: UserRecord | None) -> ZoneInfo:
         """The user's chosen time zone, or the platform's default."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.buttons import PAYOUT_AGAIN
 from bot.config import Settings
 from bot.domain.errors import N_
 from bot.i18n import Translator
-from bot.views.common import money_text
+from bot.views.common import Keyboard, button, keyboard, money_text
 from storage.models import UserRecord
 
 PERIOD_NAMES = {"today": N_("Today"), "week": N_("This week"), "month": N_("This month"),
@@ -14,8 +15,8 @@ PERIOD_NAMES = {"today": N_("Today"), "week": N_("This week"), "month": N_("This
 
 def payout_reply(_: Translator, user: UserRecord, amount: int, balance: int,
                  settings: Settings) -> str:
-    return _("Payout of {amount} to {who} recorded. Their balance is now {balance}.",
-             amount=money_text(amount, settings), who=user.mention,
+    return _("Payout of {amount} to {who} (id {id}) recorded. Their balance is now {balance}.",
+             amount=money_text(amount, settings), who=user.mention, id=user.id,
              balance=money_text(balance, settings))
 
 
@@ -51,3 +52,7 @@ def guild_earnings(_: Translator, name: str, periods: list[tuple[str, int, int]]
     lines.append(_("Waiting for review: {amount} (gross)",
                    amount=money_text(pending_gross, settings)))
     return "\n".join(lines)
+
+
+def again_keyboard(_: Translator, slot: int) -> Keyboard:
+    return keyboard([button(_("Record it again"), PAYOUT_AGAIN.data("again", slot))])

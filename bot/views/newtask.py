@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.buttons import NEWTASK_AUTO, NEWTASK_MODE, NEWTASK_RESULT, NEWTASK_STEP
+from bot.buttons import NEWTASK_AUTO, NEWTASK_MODE, NEWTASK_RESULT, NEWTASK_STEP, TASK_AGAIN
 from bot.config import Settings
 from bot.domain.statuses import TaskMode
 from bot.domain.tasks import RESULT_NAMES, RESULT_TYPES, TaskDraft
@@ -107,6 +107,10 @@ def summary(_: Translator, draft: TaskDraft, attachments: int, settings: Setting
 def confirm_keyboard(_: Translator) -> Keyboard:
     return keyboard([button(_("Post"), NEWTASK_STEP.data("post")),
                      button(_("Cancel"), NEWTASK_STEP.data("cancel"))])
+
+
+def again_keyboard(_: Translator, slot: int) -> Keyboard:
+    return keyboard([button(_("Post it again"), TASK_AGAIN.data("again", slot))])
 
 
 def discarded(_: Translator) -> str:

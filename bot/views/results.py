@@ -9,6 +9,7 @@ from bot.clock import from_epoch
 from bot.domain.statuses import ASSIGNMENT_NAMES, WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.i18n import Translator
+from bot.outcomes import ResultEdited
 from bot.views.common import Keyboard, button, keyboard, when, who
 from bot.views.offers import offer_keyboard
 from storage.models import AssignmentRecord, UserRecord
@@ -82,3 +83,19 @@ def overdue_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None
     return _("Assignment #{id} of {who} passed its deadline unsubmitted; its {units} unit(s) "
              "of task #{task_id} are back in the guild's pool.", id=a.id,
              who=who(worker, a.worker_id), units=a.units, task_id=a.task_id)
+
+
+def edit_outcome(_: Translator, outcome: ResultEdited | None) -> str:
+    """The answer to an edited message in the worker's private chat."""
+    if outcome is None:
+        return edit_not_taken(_)
+    if outcome.replaced:
+        return _("Your edit replaced result {position} of assignment #{id}.",
+                 position=outcome.position, id=outcome.assignment.id)
+    return _("Result {position} of assignment #{id} was already submitted, so your edit "
+             "doesn't change it.", position=outcome.position, id=outcome.assignment.id)
+
+
+def edit_not_taken(_: Translator) -> str:
+    return _("Edits are not taken: I act on messages as they were first sent. Send it again "
+             "as a new message.")

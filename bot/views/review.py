@@ -117,3 +117,14 @@ def precheck_set(_: Translator, name: str, on: bool) -> str:
 
 def prechecked_reply(_: Translator, a: AssignmentRecord) -> str:
     return _("Assignment #{id} passed to the platform's review.", id=a.id)
+
+
+def precheck_skipped_admins(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} ({units} unit(s) of task #{task_id}, {guild}) waited {days} "
+             "day(s) for its guild's pre-check, so it is in /review now, unchecked by the guild.",
+             id=a.id, units=a.units, task_id=a.task_id, guild=a.guild_name, days=a.review_days)
+
+
+def precheck_skipped_leader(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} was not pre-checked within {days} day(s), so it went to the "
+             "platform's review unchecked.", id=a.id, days=a.review_days)

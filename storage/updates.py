@@ -1,0 +1,17 @@
+"""Updates already handled (see storage.db: the first transaction of a handling claims it)."""
+
+from __future__ import annotations
+
+from storage.db import Reader, Tx
+
+
+async def handled(db: Reader, update_id: int) -> bool:
+    return await db.fetch_value("SELECT 1 FROM processed_updates WHERE update_id = :u",
+                                {"u": update_id}) is not None
+
+
+async def forget_older_than(tx: Tx, moment: int) -> int:
+    """Drop records Telegram can no longer need (it redelivers for 24 hours at most)."""
+    cursor = await tx.execute("DELETE FROM processed_updates WHERE handled_at < :m",
+                              {"m": moment})
+    return cursor.rowcount
