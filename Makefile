@@ -23,11 +23,12 @@ $(LOCALE)/%/LC_MESSAGES/guildwork.mo: $(LOCALE)/%/LC_MESSAGES/guildwork.po $(STA
 	$(BIN)/pybabel compile --domain guildwork --input-file $< --output-file $@
 
 messages: $(STAMP)
-	$(BIN)/pybabel extract --mapping babel.cfg --keywords gettext --keywords ngettext:1,2 --keywords plural:1,2 --keywords N_ \
+	$(BIN)/pybabel extract --mapping babel.cfg --keywords gettext --keywords ngettext:1,2 --keywords plural:1,2 --keywords context:1c,2 --keywords NP:1,2 --keywords N_ \
 		--no-location --sort-output --output-file $(LOCALE)/guildwork.pot bot handlers scheduler
 	@for po in $(PO_FILES); do \
 		$(BIN)/pybabel update --domain guildwork --input-file $(LOCALE)/guildwork.pot \
-			--output-file $$po --no-fuzzy-matching; \
+			--output-file $$po --locale $$(basename $$(dirname $$(dirname $$po))) \
+			--no-fuzzy-matching --ignore-obsolete --width 100; \
 	done
 
 compile: $(MO_FILES)

@@ -83,7 +83,7 @@ class _Senders:
 @dataclass(frozen=True)
 class Command:
     name: str
-    expect: str  # in every good reply
+    expect: tuple[str, ...]  # one of these, English or Chinese, is in every good reply
     build: Callable[[_Senders, int], dict[str, Any]]
     requires: str | None = None  # a module that must exist (features still being built)
     pending_reason: str = ""
@@ -111,17 +111,20 @@ def commands(platform: Platform) -> list[Command]:
     fixed = platform.open_fixed_tasks
     quoted = platform.open_quote_tasks
     return [
-        Command("/start (worker, first contact)", "Welcome", _private("/start")),
-        Command("/tasks (worker, private)", "assignment", _private("/tasks")),
-        Command("/tasks (guild chat)", "Open tasks", _in_guild(lambda s, i: "/tasks")),
-        Command("/claim (guild chat)", "Claimed",
+        Command("/start (worker, first contact)", ("Welcome", "欢迎"), _private("/start")),
+        Command("/tasks (worker, private)", ("assignment", "派单"), _private("/tasks")),
+        Command("/tasks (guild chat)", ("Open tasks", "开放中的任务"),
+                _in_guild(lambda s, i: "/tasks")),
+        Command("/claim (guild chat)", ("Claimed", "已领取"),
                 _in_guild(lambda s, i: f"/claim {fixed[i % len(fixed)]} 1")),
-        Command("/quote (guild chat)", "Quote #",
+        Command("/quote (guild chat)", ("Quote #", "报价 #"),
                 _in_guild(lambda s, i: f"/quote {quoted[i % len(quoted)]} 2.00 10")),
-        Command("result upload (worker)", "received", _upload, requires="handlers.results",
+        Command("result upload (worker)", ("received", "已收到"), _upload,
+                requires="handlers.results",
                 pending_reason="needs the work loop (handlers/work.py)",
                 supply=lambda p: len(p.open_in_progress)),
-        Command("/accept <assignment> (admin)", "accepted", _accept, requires="handlers.review",
+        Command("/accept <assignment> (admin)", ("accepted", "已通过"), _accept,
+                requires="handlers.review",
                 pending_reason="needs the work loop (handlers/work.py)",
                 supply=lambda p: len(p.open_submitted)),
     ]
@@ -143,13 +146,14 @@ def _accept(s: _Senders, i: int) -> dict[str, Any]:
     return s.updates.command(s.admin(admin_id), f"/accept {assignment}")
 
 
-def _sent_with(api: FakeBotAPI, start: int, needle: str, chats: set[int]) -> int:
-    """Replies in the batch's chats that contain `needle` (notices to others do not count)."""
+def _sent_with(api: FakeBotAPI, start: int, needles: tuple[str, ...], chats: set[int]) -> int:
+    """Replies in the batch's chats that contain one of `needles` (notices to others do not
+    count)."""
     with api._lock:
         calls = api.calls[start:]
     return sum(1 for method, params in calls
                if method == "sendMessage" and params.get("chat_id") in chats
-               and needle in str(params.get("text", "")))
+               and any(needle in str(params.get("text", "")) for needle in needles))
 
 
 async def _drain_outbox(bot: RunningApp, limit: float) -> None:
@@ -162,7 +166,7 @@ async def _drain_outbox(bot: RunningApp, limit: float) -> None:
     bot.extra["drain_seconds"] = bot.extra.get("drain_seconds", 0) + time.perf_counter() - t0
 
 
-async def _timed_round(side: RunningApp, batch: list[dict[str, Any]], expect: str,
+async def _timed_round(side: RunningApp, batch: list[dict[str, Any]], expect: tuple[str, ...],
                        drain: float) -> dict[str, Any]:
     assert side.api is not None
     calls_before = len(side.api.calls)
@@ -220,7 +224,7 @@ async def run(platform: Platform, sizes: Sizes, workdir: Path, *, profile: bool 
                 if r % 2:
                     order.reverse()
                 for name, side in order:
-                    expect = command.expect if side.is_bot else "ok"
+                    expect = command.expect if side.is_bot else ("ok",)
                     rounds[name].append(await _timed_round(side, batch, expect,
                                                            sizes.c1_drain_seconds))
             bot_ups = median([r["ups"] for r in rounds["bot"]])

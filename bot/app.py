@@ -6,15 +6,10 @@ import logging
 import math
 
 from telegram import (
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    BotCommandScopeChat,
     LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -30,11 +25,9 @@ from telegram.request import BaseRequest
 
 from bot import buttons
 from bot.clock import Clock, SystemClock
-from bot.commands import Audience, for_audiences
 from bot.config import Settings
 from bot.context import BotData, GuildContext
 from bot.delivery import Notifier, OutboxDispatcher
-from bot.i18n import texts_for
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
@@ -44,6 +37,7 @@ from bot.services.market import MarketService
 from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
 from bot.services.offers import OfferService
+from bot.services.preferences import PreferencesService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
@@ -51,7 +45,19 @@ from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
 from bot.services.updates import UpdateService
 from bot.services.users import UserService
-from handlers import errors, gates, guilds, market, money, newtask, offers, results, review, start
+from handlers import (
+    errors,
+    gates,
+    guilds,
+    market,
+    menus,
+    money,
+    newtask,
+    offers,
+    results,
+    review,
+    start,
+)
 from handlers import settings as settings_handlers
 from scheduler import jobs
 from storage import Database, Tx
@@ -168,8 +174,13 @@ def register_handlers(app: Application) -> None:
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
         CommandHandler("summary", settings_handlers.summary),
-        CallbackQueryHandler(settings_handlers.settings_button,
+        CallbackQueryHandler(settings_handlers.frequency_button,
                              pattern=buttons.FREQUENCY.pattern),
+        CallbackQueryHandler(settings_handlers.language_button,
+                             pattern=buttons.LANGUAGE.pattern),
+        CallbackQueryHandler(settings_handlers.zone_button, pattern=buttons.ZONE.pattern),
+        CallbackQueryHandler(settings_handlers.group_language_button,
+                             pattern=buttons.GROUP_LANGUAGE.pattern),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND
                        & review.WHY.replies(app), review.reject_reason),
         # Last: whatever a worker sends in private that nothing above took is a result.
@@ -209,7 +220,11 @@ async def on_startup(app: Application) -> None:
     await services.guilds.load()
     dispatcher.unreachable_hooks.append(services.offers.on_unreachable)
     dispatcher.migrated_hooks.append(services.guilds.follow_migration)
-    await set_command_menus(app, users.admin_ids)
+    admins = {}
+    for admin_id in users.admin_ids:
+        record = await users.get(admin_id)
+        admins[admin_id] = record.lang if record else users.language(admin_id, None)
+    await menus.set_menus(app.bot, admins)
     dispatcher.start()
     log.info("Guildwork started as @%s", app.bot.username)
 
@@ -232,7 +247,8 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         results=result_service, review=review_service, money=MoneyService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
                            market_service, updates),
-        summaries=SummaryService(deps), updates=updates,
+        summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
+        updates=updates,
     )
 
 
@@ -243,21 +259,3 @@ async def on_shutdown(app: Application) -> None:
     await services.dispatcher.stop()
     await services.db.close()
     app.bot_data.services = None
-
-
-async def set_command_menus(app: Application, admin_ids: frozenset[int]) -> None:
-    _ = texts_for(None)
-
-    def menu(*audiences: Audience) -> list[BotCommand]:
-        return [BotCommand(c.name, _(c.summary)) for c in for_audiences(*audiences)]
-
-    await app.bot.set_my_commands(menu(Audience.ANYONE, Audience.WORKER),
-                                  scope=BotCommandScopeAllPrivateChats())
-    await app.bot.set_my_commands(menu(Audience.ANYONE, Audience.GUILD),
-                                  scope=BotCommandScopeAllGroupChats())
-    admin_menu = menu(Audience.ANYONE, Audience.WORKER, Audience.ADMIN)
-    for admin_id in sorted(admin_ids):
-        try:
-            await app.bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
-        except TelegramError as exc:  # an admin who never opened the bot has no chat yet
-            log.warning("could not set the admin menu for %s: %s", admin_id, exc)

@@ -89,8 +89,12 @@ PRECHECK = Buttons("a1", ("pass", "back"), with_round=True)
 PAYOUT_AGAIN = Buttons("m1", ("again",))
 # The market: "post it again" under a refused repeat of the one-message task form.
 TASK_AGAIN = Buttons("t1", ("again",))
-# /settings: how often summaries come.
+# /settings: how often summaries come, the language, one of the common time zones (its index
+# in bot.domain.zones.COMMON_ZONES); a group's language.
 FREQUENCY = Buttons("s1:freq", ("daily", "weekly", "monthly", "off"), with_id=False)
+LANGUAGE = Buttons("s1:lang", ("en", "zh_Hans"), with_id=False)
+ZONE = Buttons("s1:zone", ("set",))
+GROUP_LANGUAGE = Buttons("s1:glang", ("en", "zh_Hans", "leader"), with_id=False)
 
 # The guided /newtask flow: one spec per step. Any other `nt1:` button is from an earlier step.
 NEWTASK_PREFIX = "nt1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.domain.errors import N_
+from bot.domain.errors import N_, UsageLine
 
 
 class Audience(enum.Enum):
@@ -18,7 +18,7 @@ class Audience(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Command:
     name: str
-    args: str
+    args: str  # argument names: an HTML message id (`&lt;task&gt;`), translated when shown
     summary: str
     audience: Audience
     # In a guild's group: may members use it too, or only the leader and deputies?
@@ -27,8 +27,8 @@ class Command:
     anywhere: bool = False
 
     @property
-    def usage(self) -> str:
-        return f"/{self.name} {self.args}".rstrip()
+    def usage(self) -> UsageLine:
+        return UsageLine(self.name, self.args)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -36,73 +36,79 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "", N_("What you can do here"), Audience.ANYONE),
     Command("cancel", "", N_("Leave the current guided step"), Audience.ANYONE),
     # --- guilds and membership ---
-    Command("register", "<guild name>", N_("Register this group as a guild (group admins)"),
-            Audience.GUILD, anywhere=True),
-    Command("invite", "[new]", N_("Invite link for members; new: replace the old one"),
+    Command("register", N_("&lt;guild name&gt;"),
+            N_("Register this group as a guild (group admins)"), Audience.GUILD, anywhere=True),
+    Command("invite", N_("[new]"), N_("Invite link for members; new: replace the old one"),
             Audience.GUILD),
-    Command("members", "", N_("Members, roles, and whether I can message them"),
-            Audience.GUILD, members_too=True),
-    Command("promote", "@member", N_("Make a member a deputy (leader)"), Audience.GUILD),
-    Command("demote", "@member", N_("Make a deputy a plain member again (leader)"),
+    Command("members", "", N_("Members, roles, and whether I can message them"), Audience.GUILD,
+            members_too=True),
+    Command("promote", N_("@member"), N_("Make a member a deputy (leader)"), Audience.GUILD),
+    Command("demote", N_("@member"), N_("Make a deputy a plain member again (leader)"),
             Audience.GUILD),
-    Command("remove", "@member", N_("Remove a member from the guild (leader)"), Audience.GUILD),
-    Command("commission", "<percent>", N_("The guild's cut of members' earnings, 0–50 % (leader)"),
+    Command("remove", N_("@member"), N_("Remove a member from the guild (leader)"),
             Audience.GUILD),
+    Command("commission", N_("&lt;percent&gt;"),
+            N_("The guild's cut of members' earnings, 0–50 % (leader)"), Audience.GUILD),
     Command("leave", "", N_("Leave your guild"), Audience.WORKER, anywhere=True),
-    Command("guilds", "[status]", N_("Guilds with status and member counts"), Audience.ADMIN),
-    Command("approve", "<guild>", N_("Approve a guild, or lift its suspension"), Audience.ADMIN),
-    Command("rejectguild", "<guild> <reason>", N_("Reject a pending guild, with the reason"),
+    Command("guilds", N_("[status]"), N_("Guilds with status and member counts"), Audience.ADMIN),
+    Command("approve", N_("&lt;guild&gt;"), N_("Approve a guild, or lift its suspension"),
             Audience.ADMIN),
-    Command("suspend", "<guild> <reason>", N_("Suspend a guild; its members are told"),
-            Audience.ADMIN),
+    Command("rejectguild", N_("&lt;guild&gt; &lt;reason&gt;"),
+            N_("Reject a pending guild, with the reason"), Audience.ADMIN),
+    Command("suspend", N_("&lt;guild&gt; &lt;reason&gt;"),
+            N_("Suspend a guild; its members are told"), Audience.ADMIN),
     # --- the task market (guild groups) ---
     Command("tasks", "", N_("Open tasks and units left"), Audience.GUILD, members_too=True),
-    Command("task", "<task>", N_("One task in full"), Audience.GUILD, members_too=True),
-    Command("quote", "<task> <price> <units> [note]", N_("Quote for a quote task"),
+    Command("task", N_("&lt;task&gt;"), N_("One task in full"), Audience.GUILD, members_too=True),
+    Command("quote", N_("&lt;task&gt; &lt;price&gt; &lt;units&gt; [note]"),
+            N_("Quote for a quote task"), Audience.GUILD),
+    Command("withdraw", N_("&lt;quote&gt;"), N_("Withdraw your guild's quote"), Audience.GUILD),
+    Command("claim", N_("&lt;task&gt; &lt;units&gt;"), N_("Claim units of a fixed-price task"),
             Audience.GUILD),
-    Command("withdraw", "<quote>", N_("Withdraw your guild's quote"), Audience.GUILD),
-    Command("claim", "<task> <units>", N_("Claim units of a fixed-price task"), Audience.GUILD),
     # --- the task market (admins, private) ---
-    Command("newtask", "[form]", N_("Post a task (guided, or the one-message form)"),
+    Command("newtask", N_("[form]"), N_("Post a task (guided, or the one-message form)"),
             Audience.ADMIN),
     Command("tasks", "", N_("Tasks in progress"), Audience.ADMIN),
-    Command("task", "<task>", N_("A task with its quotes and allocations"), Audience.ADMIN),
-    Command("quotes", "<task>", N_("Compare a task's quotes, with Award buttons"),
+    Command("task", N_("&lt;task&gt;"), N_("A task with its quotes and allocations"),
             Audience.ADMIN),
-    Command("award", "<quote> [units]", N_("Award a quote, in full or in part"),
+    Command("quotes", N_("&lt;task&gt;"), N_("Compare a task's quotes, with Award buttons"),
             Audience.ADMIN),
-    Command("rejectquote", "<quote> [reason]", N_("Turn a quote down"), Audience.ADMIN),
-    Command("canceltask", "<task> [reason]", N_("Cancel a task; its guilds are told"),
+    Command("award", N_("&lt;quote&gt; [units]"), N_("Award a quote, in full or in part"),
+            Audience.ADMIN),
+    Command("rejectquote", N_("&lt;quote&gt; [reason]"), N_("Turn a quote down"), Audience.ADMIN),
+    Command("canceltask", N_("&lt;task&gt; [reason]"), N_("Cancel a task; its guilds are told"),
             Audience.ADMIN),
     # --- assignments and results (guild groups) ---
-    Command("assign", "<task> <units> @member", N_("Hand units to a member (or reply to them)"),
-            Audience.GUILD),
-    Command("distribute", "<task>", N_("Spread the unassigned units evenly over members"),
-            Audience.GUILD),
-    Command("progress", "<task>", N_("Who holds which units, and their results"),
+    Command("assign", N_("&lt;task&gt; &lt;units&gt; @member"),
+            N_("Hand units to a member (or reply to them)"), Audience.GUILD),
+    Command("distribute", N_("&lt;task&gt;"),
+            N_("Spread the unassigned units evenly over members"), Audience.GUILD),
+    Command("progress", N_("&lt;task&gt;"), N_("Who holds which units, and their results"),
             Audience.GUILD, members_too=True),
-    Command("precheck", "on|off", N_("Check members' results before the platform does"),
+    Command("precheck", N_("on|off"), N_("Check members' results before the platform does"),
             Audience.GUILD),
     Command("earnings", "", N_("The guild's totals and commission"), Audience.GUILD,
             members_too=True),
     # --- workers (private) ---
     Command("tasks", "", N_("Your assignments and what each still needs"), Audience.WORKER),
-    Command("submit", "<assignment>", N_("Choose the assignment your next results are for"),
-            Audience.WORKER),
-    Command("done", "[assignment]", N_("Submit the results for review"), Audience.WORKER),
+    Command("submit", N_("&lt;assignment&gt;"),
+            N_("Choose the assignment your next results are for"), Audience.WORKER),
+    Command("done", N_("[assignment]"), N_("Submit the results for review"), Audience.WORKER),
     Command("earnings", "", N_("Your earnings, pending amounts and balance"), Audience.WORKER),
     # --- review and money (admins, private) ---
-    Command("review", "[assignment]", N_("The next submission, with its results"),
+    Command("review", N_("[assignment]"), N_("The next submission, with its results"),
             Audience.ADMIN),
-    Command("accept", "<assignment> [units]", N_("Accept results (in part: fewer units)"),
+    Command("accept", N_("&lt;assignment&gt; [units]"),
+            N_("Accept results (in part: fewer units)"), Audience.ADMIN),
+    Command("reject", N_("&lt;assignment&gt; &lt;reason&gt;"), N_("Send results back for rework"),
             Audience.ADMIN),
-    Command("reject", "<assignment> <reason>", N_("Send results back for rework"),
-            Audience.ADMIN),
-    Command("payout", "<user> <amount> [note]", N_("Record a payout; the user is told"),
-            Audience.ADMIN),
+    Command("payout", N_("&lt;user&gt; &lt;amount&gt; [note]"),
+            N_("Record a payout; the user is told"), Audience.ADMIN),
     # --- the clock ---
-    Command("settings", "[daily|weekly|monthly|off | timezone <Area/City>]",
-            N_("How often you get earnings summaries, and your time zone"), Audience.WORKER),
+    Command("settings",
+            N_("[daily|weekly|monthly|off | timezone &lt;Area/City&gt; | language en|zh|app]"),
+            N_("Your summaries, time zone and language"), Audience.WORKER),
+    Command("settings", "", N_("The group's language"), Audience.GUILD),
     Command("summary", "", N_("Send everyone's summary of the period so far, now"),
             Audience.ADMIN),
 )

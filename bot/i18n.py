@@ -1,9 +1,13 @@
 """One translation function for every user-facing text.
 
-English is the source language. `texts_for(language_code)` picks the user's catalog (falling back
-to English) and returns a `Translator`: `_("Task #{id} is open.", id=task_id)` translates the
-whole sentence, then fills named placeholders. Every `str` placeholder is HTML-escaped, since all
-messages go out in HTML parse mode; wrap pre-rendered HTML in `Html` to pass it through as is.
+English is the source language; Simplified Chinese (`zh_Hans`) the other. `language_of` says
+which a person reads: the one they chose in /settings, else what their Telegram app is set to
+(`zh`, `zh-hans`, `zh-cn`, `zh-sg` → Simplified Chinese; anything else → English).
+`texts_for(language)` returns that catalog's `Translator`: `_("Task #{id} is open.", id=task_id)`
+translates the whole sentence, then fills named placeholders; `_.plural(one, many, n)` picks
+the plural form (Chinese has one); `_.context(where, text)` tells apart two texts that are the
+same in English. Every `str` placeholder is HTML-escaped, since all messages
+go out in HTML parse mode; wrap pre-rendered HTML in `Html` to pass it through as is.
 """
 
 from __future__ import annotations
@@ -17,6 +21,25 @@ from typing import Any
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "guildwork"
+ENGLISH, CHINESE = "en", "zh_Hans"
+LANGUAGES = (ENGLISH, CHINESE)
+# Telegram language codes (lower case, "-" separated) read as Simplified Chinese.
+_SIMPLIFIED = ("zh", "zh-hans", "zh-cn", "zh-sg", "zh-my")
+
+
+def language_of(chosen: str | None, telegram_code: str | None = None) -> str:
+    """The language someone reads: their choice, else their Telegram app's language."""
+    if chosen in LANGUAGES:
+        return chosen
+    code = (telegram_code or "").lower().replace("_", "-")
+    if code in _SIMPLIFIED or code.startswith("zh-hans"):
+        return CHINESE
+    return ENGLISH
+
+
+def telegram_code(language: str) -> str:
+    """The `language_code` Telegram's menus use for one of our languages."""
+    return "zh" if language == CHINESE else "en"
 
 
 class Html(str):
@@ -52,19 +75,19 @@ class Translator:
     def __call__(self, message: str, **values: Any) -> Html:
         return _fill(self._catalog.gettext(message), values)
 
+    def context(self, context: str, message: str, **values: Any) -> Html:
+        """A message whose translation depends on where it stands (the review's "Accept" is
+        not the offer's)."""
+        return _fill(self._catalog.pgettext(context, message), values)
+
     def plural(self, singular: str, plural: str, count: int, **values: Any) -> Html:
         return _fill(self._catalog.ngettext(singular, plural, count), {"count": count, **values})
 
 
 @lru_cache(maxsize=64)
-def texts_for(language_code: str | None) -> Translator:
-    languages = []
-    if language_code:
-        code = language_code.replace("-", "_")
-        languages.append(code)
-        if "_" in code:
-            languages.append(code.split("_")[0])
-        if code.lower().startswith("zh"):
-            languages.append("zh_Hans")
-    catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=languages or ["en"], fallback=True)
-    return Translator(catalog, language_code or "en")
+def texts_for(language: str | None) -> Translator:
+    """The translator for one of LANGUAGES (a Telegram language code is read as
+    `language_of` reads it)."""
+    resolved = language_of(language, language)
+    catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[resolved], fallback=True)
+    return Translator(catalog, resolved)

@@ -248,3 +248,12 @@ class Preferences:
     frequency: str
     zone: str
     zone_is_default: bool
+    language: str = "en"
+    language_is_chosen: bool = False  # else it follows the Telegram app
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPreferences:
+    guild: GuildRecord
+    language: str
+    follows_leader: bool

@@ -34,6 +34,7 @@ from bot.domain.errors import (
     PrivateChatOnly,
     StaleButton,
     Usage,
+    UsageLine,
 )
 from bot.domain.guilds import MAX_ID
 from bot.i18n import Translator, plain_text, texts_for
@@ -46,8 +47,17 @@ _USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
 MISSING = N_("Something is missing.")
 
 
-def texts(update: object) -> Translator:
+async def texts(update: object, context: GuildContext) -> Translator:
+    """The language of the chat: a guild's group speaks the group's language; anywhere else
+    the person's (their choice in /settings, else their Telegram app's)."""
+    services = context.bot_data.services
+    chat = getattr(update, "effective_chat", None)
     user = getattr(update, "effective_user", None)
+    if services is not None and chat is not None and chat.type != "private" \
+            and (language := await services.guilds.chat_language(chat.id)) is not None:
+        return texts_for(language)
+    if services is not None and user is not None:
+        return texts_for(services.users.language(user.id, user.language_code))
     return texts_for(getattr(user, "language_code", None))
 
 
@@ -93,7 +103,7 @@ class Call:
     update: Update
     context: GuildContext
     _: Translator
-    usage: str = ""
+    usage: UsageLine | None = None
 
     @property
     def services(self) -> Services:
@@ -197,7 +207,7 @@ def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback
     def wrap(handler: Callable[[Call], Awaitable[None]]) -> Callback:
         @wraps(handler)
         async def run(update: Update, context: GuildContext) -> None:
-            call = Call(update, context, texts(update), usage)
+            call = Call(update, context, await texts(update, context), usage)
             if where is Chat.PRIVATE and not call.private:
                 raise PrivateChatOnly(command=f"/{name}")
             if where is Chat.GROUP and call.private:
@@ -210,18 +220,21 @@ def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback
 
 
 def press(spec: Buttons) -> Callable[[Callable[[Call, Press], Awaitable[None]]], Callback]:
-    """Register-time wrapper for a button: the query is answered first, its data read back."""
+    """Register-time wrapper for a button: its data read back, the handler run, then the
+    query answered. A refusal is raised instead, and the error handler answers it with an
+    alert saying why (a query is answered once)."""
 
     def wrap(handler: Callable[[Call, Press], Awaitable[None]]) -> Callback:
         @wraps(handler)
         async def run(update: Update, context: GuildContext) -> None:
             query = update.callback_query
             assert query is not None
-            await query.answer()
             pressed = spec.parse(query.data)
             if pressed is None:  # matched the pattern but names nothing (an id out of range)
                 raise StaleButton()
-            await handler(Call(update, context, texts(update)), pressed)
+            await handler(Call(update, context, await texts(update, context)), pressed)
+            with contextlib.suppress(BadRequest):  # too late (a slow press): nothing to do
+                await query.answer()
 
         return run
 
@@ -257,7 +270,7 @@ class Prompt:
 
         @wraps(handler)
         async def run(update: Update, context: GuildContext) -> None:
-            call = Call(update, context, texts(update))
+            call = Call(update, context, await texts(update, context))
             replied = call.message.reply_to_message
             assert replied is not None
             prompts = call.user_data.get(self.key, {})

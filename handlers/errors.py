@@ -27,7 +27,7 @@ async def on_error(update: object, context: GuildContext) -> None:
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=error)
         return
-    _ = texts(update)
+    _ = await texts(update, context)
     if isinstance(error, DomainError):
         text = error.render(_)
     else:

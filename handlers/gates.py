@@ -18,8 +18,8 @@ from handlers.common import Call, refuse, reply, texts
 async def unknown_button(update: Update, context: GuildContext) -> None:
     """A button press no handler took: say the button is no longer valid."""
     if update.callback_query is not None:
-        await update.callback_query.answer(plain_text(StaleButton().render(texts(update))),
-                                           show_alert=True)
+        _ = await texts(update, context)
+        await update.callback_query.answer(plain_text(StaleButton().render(_)), show_alert=True)
 
 
 async def drop_repeats(update: object, context: GuildContext) -> None:
@@ -38,9 +38,9 @@ async def edits(update: Update, context: GuildContext) -> None:
         return
     if message.chat.type == "private":
         if message.from_user is not None and not message.from_user.is_bot:
-            await results.edited(Call(update, context, texts(update)))
+            await results.edited(Call(update, context, await texts(update, context)))
     elif _command_to_me(message, context.bot.username):
-        await reply(update, result_views.edit_not_taken(texts(update)))
+        await reply(update, result_views.edit_not_taken(await texts(update, context)))
     raise ApplicationHandlerStop
 
 
@@ -84,7 +84,7 @@ async def refuse_suspended_guilds(update: Update, context: GuildContext) -> None
     guild = await context.services.guilds.suspended_in_chat(chat.id)
     if guild is None:
         return
-    _ = texts(update)
+    _ = await texts(update, context)
     await refuse(update,
                  GuildSuspended(name=guild.name, reason=guild.status_reason or "—").render(_))
     raise ApplicationHandlerStop

@@ -88,7 +88,7 @@ def step(handler: Step) -> Callable[[Update, GuildContext], Coroutine[Any, Any, 
 
     @wraps(handler)
     async def run(update: Update, context: GuildContext) -> int:
-        call = Call(update, context, texts(update))
+        call = Call(update, context, await texts(update, context))
         query = update.callback_query
         if query is not None:
             await query.answer()
@@ -113,7 +113,7 @@ def _choice(call: Call, spec: Buttons) -> str:
 
 
 async def start(update: Update, context: GuildContext) -> int:
-    call = Call(update, context, texts(update))
+    call = Call(update, context, await texts(update, context))
     if not call.services.users.is_admin(call.user_id):
         raise AdminsOnly()
     if not call.private:
@@ -250,16 +250,17 @@ async def cancel(call: Call) -> Next:
 async def stale_button(update: Update, context: GuildContext) -> None:
     """A button of an earlier step or draft: say so, and the current step stays."""
     assert update.callback_query is not None
-    await update.callback_query.answer(views.stale_button(texts(update)), show_alert=True)
+    _ = await texts(update, context)
+    await update.callback_query.answer(views.stale_button(_), show_alert=True)
 
 
 async def nothing_to_cancel(update: Update, context: GuildContext) -> None:
-    await reply(update, views.nothing_to_cancel(texts(update)))
+    await reply(update, views.nothing_to_cancel(await texts(update, context)))
 
 
 async def unexpected(update: Update, context: GuildContext) -> None:
     """Anything else while a step waits: say what the step expects (the state stays)."""
-    await reply(update, views.unexpected(texts(update)))
+    await reply(update, views.unexpected(await texts(update, context)))
 
 
 async def _post_form(call: Call, form: str, *, again: bool) -> None:

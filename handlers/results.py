@@ -38,7 +38,7 @@ async def done(call: Call) -> None:
 
 async def result(update: Update, context: GuildContext) -> None:
     """A file or text in a worker's private chat: a result for their assignment."""
-    call = Call(update, context, texts(update))
+    call = Call(update, context, await texts(update, context))
     chosen = call.user_data.get(SUBMIT_TO)
     taken = await call.services.results.add_result(call.user_id, chosen,
                                                    result_from(call.message))

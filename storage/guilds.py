@@ -7,10 +7,11 @@ from storage.db import Reader, Row, Tx, lit, record, records
 from storage.models import GuildOverview, GuildRecord, MemberRecord, UserRecord
 
 _GUILD = ("g.id, g.name, g.chat_id, g.leader_id, g.status, g.status_reason, g.commission_bp,"
-          " g.invite_code, g.precheck")
+          " g.invite_code, g.precheck, g.language")
 _USER = ("u.id AS u_id, u.first_name AS u_first_name, u.last_name AS u_last_name,"
          " u.username AS u_username, u.language_code AS u_language_code,"
-         " u.can_message AS u_can_message, u.timezone AS u_timezone")
+         " u.can_message AS u_can_message, u.timezone AS u_timezone,"
+         " u.language AS u_language")
 # Leader first, then deputies, then members; each in the order they joined.
 _ROLE_ORDER = (f"CASE m.role WHEN {lit(Role.LEADER)} THEN 0 WHEN {lit(Role.DEPUTY)} THEN 1"
                " ELSE 2 END")
@@ -232,6 +233,11 @@ async def set_role(tx: Tx, guild_id: int, user_id: int, *, expected: str, role: 
         " AND role = :expected",
         {"guild": guild_id, "user": user_id, "expected": expected, "role": role})
     return cursor.rowcount == 1
+
+
+async def set_language(tx: Tx, guild_id: int, language: str | None) -> None:
+    await tx.execute("UPDATE guilds SET language = :l WHERE id = :id",
+                     {"id": guild_id, "l": language})
 
 
 async def set_precheck(tx: Tx, guild_id: int, on: bool) -> None:

@@ -26,8 +26,9 @@ _ALLOCATION_SELECT = (
     "SELECT a.id, a.task_id, a.guild_id, g.name AS guild_name, a.units, a.unit_price_minor,"
     " a.source, a.quote_id, a.created_at FROM allocations a JOIN guilds g ON g.id = a.guild_id"
 )
-_GUILD_CHAT = ("SELECT g.id AS guild_id, g.name, g.chat_id, u.language_code FROM guilds g"
-               " LEFT JOIN users u ON u.id = g.leader_id")
+_GUILD_CHAT = ("SELECT g.id AS guild_id, g.name, g.chat_id, g.language,"
+               " u.language AS leader_language, u.language_code AS leader_language_code"
+               " FROM guilds g LEFT JOIN users u ON u.id = g.leader_id")
 _OPEN, _ALLOCATED = lit(TaskStatus.OPEN), lit(TaskStatus.ALLOCATED)
 _PENDING = lit(QuoteStatus.PENDING)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import language_of
+
 
 @dataclass(frozen=True, slots=True)
 class UserRecord:
@@ -15,9 +17,15 @@ class UserRecord:
     first_name: str
     last_name: str | None
     username: str | None
-    language_code: str | None
+    language_code: str | None  # what their Telegram app is set to
     can_message: bool
     timezone: str | None
+    language: str | None = None  # what they chose in /settings
+
+    @property
+    def lang(self) -> str:
+        """The language they read."""
+        return language_of(self.language, self.language_code)
 
     @property
     def display_name(self) -> str:
@@ -51,6 +59,7 @@ class GuildRecord:
     commission_bp: int
     invite_code: str | None
     precheck: bool
+    language: str | None = None  # the group's own choice; None: its leader's
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +146,19 @@ class AllocationRecord:
 
 @dataclass(frozen=True, slots=True)
 class GuildChat:
-    """Where a guild's notices go, and the language they are written in (the leader's)."""
+    """Where a guild's notices go, and in which language: the group's own choice, else its
+    leader's."""
 
     guild_id: int
     name: str
     chat_id: int
-    language_code: str | None
+    language: str | None
+    leader_language: str | None
+    leader_language_code: str | None
+
+    @property
+    def lang(self) -> str:
+        return self.language or language_of(self.leader_language, self.leader_language_code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.statuses import AssignmentStatus, GuildStatus, LedgerKind, MemberStatus, TaskStatus
+from bot.i18n import language_of
 from storage import ledger
 from storage.db import Reader, Tx, in_list, lit, records
 
@@ -31,6 +32,11 @@ class Recipient:
     user_id: int
     language_code: str | None
     guild_id: int
+    language: str | None = None
+
+    @property
+    def lang(self) -> str:
+        return language_of(self.language, self.language_code)
 
 
 async def workers_due(db: Reader, *, zone: str, default_zone: str, frequency: str | None,
@@ -38,7 +44,7 @@ async def workers_due(db: Reader, *, zone: str, default_zone: str, frequency: st
     """Workers of a (zone, frequency) group who have no run recorded for the period."""
     frequency_filter = "" if frequency is None else " AND u.summary_frequency = :f"
     rows = await db.fetch_all(
-        f"SELECT u.id AS user_id, u.language_code, m.guild_id {_RECIPIENTS}"
+        f"SELECT u.id AS user_id, u.language_code, m.guild_id, u.language {_RECIPIENTS}"
         f" AND COALESCE(u.timezone, :dz) = :zone{frequency_filter}"
         " AND NOT EXISTS (SELECT 1 FROM summary_runs r WHERE r.kind = :kind"
         " AND r.subject_id = u.id AND r.period_key = :key) ORDER BY u.id",
@@ -109,13 +115,20 @@ class GuildSubject:
     name: str
     chat_id: int
     zone: str
-    language_code: str | None
+    language_code: str | None  # the leader's app
+    language: str | None = None  # the group's choice
+    leader_language: str | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.language or language_of(self.leader_language, self.language_code)
 
 
 async def guild_subjects(db: Reader, default_zone: str) -> list[GuildSubject]:
     rows = await db.fetch_all(
         "SELECT g.id AS guild_id, g.name, g.chat_id, COALESCE(u.timezone, :dz) AS zone,"
-        " u.language_code FROM guilds g LEFT JOIN users u ON u.id = g.leader_id"
+        " u.language_code, g.language, u.language AS leader_language"
+        " FROM guilds g LEFT JOIN users u ON u.id = g.leader_id"
         f" WHERE g.status = {lit(GuildStatus.APPROVED)} ORDER BY g.id", {"dz": default_zone})
     return records(GuildSubject, rows)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from storage.db import Reader, Tx, in_list, record, records
 from storage.models import UserRecord
 
-_COLUMNS = "id, first_name, last_name, username, language_code, can_message, timezone"
+_COLUMNS = ("id, first_name, last_name, username, language_code, can_message, timezone,"
+            " language")
 
 
 async def upsert_seen(
@@ -65,6 +66,17 @@ async def find_by_username(db: Reader, username: str) -> list[UserRecord]:
         {"u": username.lstrip("@")},
     )
     return records(UserRecord, rows)
+
+
+async def set_language(tx: Tx, user_id: int, language: str | None) -> None:
+    await tx.execute("UPDATE users SET language = :l WHERE id = :id",
+                     {"id": user_id, "l": language})
+
+
+async def chosen_languages(db: Reader) -> dict[int, str]:
+    """Everyone who chose a language in /settings (few: the rest follow their app)."""
+    rows = await db.fetch_all("SELECT id, language FROM users WHERE language IS NOT NULL")
+    return {r[0]: r[1] for r in rows}
 
 
 async def set_timezone(tx: Tx, user_id: int, timezone: str | None) -> None:

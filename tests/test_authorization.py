@@ -33,7 +33,7 @@ ADMIN_ONLY = {c.name for c in COMMANDS if c.audience.value == "admin"} - {"tasks
 LEADING = {"invite", "quote", "withdraw", "claim", "assign", "distribute", "precheck"}
 LEADER_ONLY = {"promote", "demote", "remove", "commission"}
 MEMBERS_READ = {"members", "progress", "earnings"}
-IN_PRIVATE = {"submit", "done", "settings"}
+IN_PRIVATE = {"submit", "done"}
 
 
 def expected(command: str, role: str, chat: str) -> bool:
@@ -48,8 +48,10 @@ def expected(command: str, role: str, chat: str) -> bool:
         return False  # a suspended guild's group can do nothing but read the reason
     if command in ADMIN_ONLY:
         return role == "admin" and chat == "private"
+    if command == "settings":  # one's own in private; the group's language (leading roles)
+        return chat == "private" or (chat == "guild" and role in ("leader", "deputy"))
     if command in IN_PRIVATE:  # /submit 1 and /done 1 name Mo's assignment
-        return chat == "private" and (command == "settings" or role == "member")
+        return chat == "private" and role == "member"
     if command in ("tasks", "task"):
         if chat == "private":
             return command == "tasks" or role != "stranger"

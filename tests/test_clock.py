@@ -72,7 +72,7 @@ async def test_an_ignored_offer_returns_to_the_pool_and_the_leader_is_told(
     await h.settle()
     assert report.offers_expired == assignment_ids(offer.text)
     assert "did not answer assignment" in lee.last_message().text
-    assert "3 unit(s) of task" in lee.last_message().text
+    assert "3 units of task" in lee.last_message().text
     assert "expired unanswered" in xi.last_message().text
     pool = await work_repo.pool(h.services.db, guild["task"], 1)
     assert sum(free for _, _, free in pool) == 8
@@ -162,13 +162,13 @@ async def test_the_weekly_summary_reaches_worker_guild_and_admin_once(h, admin, 
     theirs = group.last_message().text
     assert "Alpha Dubbers</b>: the week" in theirs
     assert "Members earned: 4.32 CNY" in theirs and "Guild commission: 0.48 CNY" in theirs
-    assert "1. @wu — 2 unit(s), 4.32 CNY" in theirs
+    assert "1. @wu — 2 units, 4.32 CNY" in theirs
 
     digest = admin.last_message().text
     assert "Platform digest" in digest
     assert "Units accepted: 2" in digest
     assert "Credited: 4.80 CNY; paid out: 1.00 CNY" in digest
-    assert "Alpha Dubbers: 2 unit(s)" in digest
+    assert "Alpha Dubbers: 2 units" in digest
 
     # Xi and Yan had nothing this week: no empty summaries.
     assert not any("Your week" in t for t in guild["xi"].texts())
@@ -188,11 +188,13 @@ async def test_settings_choose_the_frequency_and_time_zone(h, admin, guild) -> N
     wu = guild["wu"]
     await wu.send("/settings")
     assert "Earnings summary: weekly, at 20:00" in wu.last_message().text
-    assert "Asia/Shanghai (the platform's default)" in wu.last_message().text
+    assert "Time zone: Beijing (UTC+8) (the platform's default)" in wu.last_message().text
     await wu.press("daily")
     assert "Earnings summary: daily" in wu.messages()[-1].text
+    await wu.press("Kathmandu")
+    assert "Time zone: Kathmandu (UTC+5:45)" in wu.messages()[-1].text
     await wu.send("/settings timezone Europe/Berlin")
-    assert "Time zone: Europe/Berlin" in wu.last_message().text
+    assert "Time zone: Europe/Berlin (UTC+1)" in wu.last_message().text
     await wu.send("/settings timezone Mars/Olympus")
     assert "Mars/Olympus is not a time zone I know" in wu.last_message().text
     await wu.send("/settings hourly")

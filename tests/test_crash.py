@@ -32,7 +32,8 @@ ADMIN = {"id": 900_001, "is_bot": False, "first_name": "Ada", "username": "ada"}
 LEE = {"id": 300_001, "is_bot": False, "first_name": "Lee", "username": "lee"}
 WU = {"id": 300_002, "is_bot": False, "first_name": "Wu", "username": "wu"}
 GROUP = -1_002_000_000_001
-DONE_RESULT = ("already submitted",)
+# A result whose answer was lost, sent again: its file is known, or the assignment is full.
+DONE_RESULT = ("already submitted", "already has all")
 TASK = task_form("Voices", "Read each line.", mode="fixed", units=3, price="2.00",
                  result="voice", deadline="2027-01-20 18:00")
 

@@ -88,7 +88,7 @@ async def test_a_guild_is_registered_approved_joined_and_run(h: Harness, admin: 
     # /members: roles, joined dates, and whether the bot can message them (Bob can now).
     replies = await alice.send("/members", chat=group)
     roster = replies[0].text
-    assert "Cantonese Dubbers</b> — 3 members · commission 0 %" in roster
+    assert "Cantonese Dubbers</b> — 3 members · commission 0%" in roster
     assert "👑 Lee (@lee) — leader, joined 2026-12-01" in roster
     assert "• Alice (@alice) — member, joined 2026-12-01 · ✅ can get my messages" in roster
     assert "• Bob (@bob) — member, joined 2026-12-01 · ✅ can get my messages" in roster
@@ -106,11 +106,11 @@ async def test_a_guild_is_registered_approved_joined_and_run(h: Harness, admin: 
 
     # The commission is set.
     replies = await lee.send("/commission 12.5", chat=group)
-    assert "Commission of “Cantonese Dubbers” is now 12.5 %" in replies[0].text
+    assert "Commission of “Cantonese Dubbers” is now 12.5%" in replies[0].text
 
     replies = await lee.send("/members", chat=group)
     roster = replies[0].text
-    assert "2 members · commission 12.5 %" in roster
+    assert "2 members · commission 12.5%" in roster
     assert "⭐ Alice (@alice) — deputy" in roster
     assert "Bob" not in roster
 
@@ -310,9 +310,9 @@ async def test_guilds_lists_status_and_member_counts(h: Harness, admin: FakeUser
     assert "1 pending · 1 approved · 0 suspended · 0 rejected" in text
     lines = text.splitlines()
     assert lines[1] == ("#2 <b>Hakka Voices</b> — pending · 1 member · leader Hana (@hana) · "
-                        "commission 0 %")
+                        "commission 0%")
     assert lines[2] == ("#1 <b>Cantonese Dubbers</b> — approved · 2 members · leader Lee (@lee) · "
-                        "commission 0 %")
+                        "commission 0%")
     replies = await admin.send("/guilds approved")
     assert "Hakka" not in replies[0].text and "Cantonese Dubbers" in replies[0].text
     replies = await admin.send("/guilds sleeping")
@@ -441,7 +441,7 @@ async def test_leaving_is_refused_to_leaders_strangers_and_holders_of_open_work(
 
     monkeypatch.setattr(work_repo, "open_count", two_open)
     replies = await alice.send("/leave")
-    assert replies[0].text == ("You still hold 2 open assignment(s) in “Cantonese Dubbers”. "
+    assert replies[0].text == ("You still hold 2 open assignments in “Cantonese Dubbers”. "
                                "Finish or decline them before you leave.")
     assert (await h.services.guilds.membership(alice.id)) is not None
 
@@ -537,18 +537,18 @@ async def test_members_shows_who_the_bot_cannot_message(h: Harness, admin: FakeU
 async def test_commission_is_a_percent_from_0_to_50(h: Harness, admin: FakeUser) -> None:
     lee, group = await approved_guild(h, admin)
     replies = await lee.send("/commission 80", chat=group)
-    assert replies[0].text == "The commission must be between 0 and 50 %; 80 % is not allowed."
+    assert replies[0].text == "The commission must be from 0 to 50%, not 80%."
     replies = await lee.send("/commission 50.01", chat=group)
-    assert "50.01 % is not allowed" in replies[0].text
+    assert "not 50.01%." in replies[0].text
     replies = await lee.send("/commission lots", chat=group)
     assert replies[0].text == ("Give the guild's cut as a percent from 0 to 50, e.g. "
                                "/commission 10.\nUsage: /commission &lt;percent&gt;")
     replies = await lee.send("/commission 10%", chat=group)
-    assert "is now 10 %" in replies[0].text
+    assert "is now 10%" in replies[0].text
     replies = await lee.send("/commission 0", chat=group)
-    assert "is now 0 %" in replies[0].text
+    assert "is now 0%" in replies[0].text
     replies = await lee.send("/commission 50", chat=group)
-    assert "is now 50 %" in replies[0].text
+    assert "is now 50%" in replies[0].text
     guild = await h.services.guilds.guild_in_chat(group.id)
     assert guild.commission_bp == 5000
 

@@ -34,7 +34,7 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
     assert "Distributed" in listing
     offers = {user.first_name: user.last_message() for user in (wu, xi, yan)}
     for user, offer in offers.items():
-        assert "2 unit(s) of task" in offer.text, user
+        assert "2 units of task" in offer.text, user
         assert "Record each line of the attached script" in offer.text
         assert offer.button_texts == ["Accept", "Decline"]
     wu_id = assignment_ids(offers["Wu"].text)[0]
@@ -87,7 +87,7 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
     await admin.send(f"/review {wu_id}")
     assert "rework round 1" in admin.messages()[-4].text
     await admin.press("Accept")
-    assert f"Assignment #{wu_id} accepted: 2 of 2 unit(s)" in admin.last_message().text
+    assert f"Assignment #{wu_id} accepted: 2 of 2 units" in admin.last_message().text
     # 2 units × 2.40 = 4.80; the guild keeps 10 % = 0.48; Wu gets 4.32.
     assert "Credited 4.32 CNY to the worker and 0.48 CNY commission" in \
         admin.last_message().text
@@ -142,7 +142,7 @@ async def test_part_acceptance_credits_only_the_accepted_units(h, admin, guild) 
         await wu.send_voice()
     await wu.send("/done")
     await admin.send(f"/accept {assignment_id} 2")
-    assert "accepted: 2 of 3 unit(s)" in admin.last_message().text
+    assert "accepted: 2 of 3 units" in admin.last_message().text
     entries = await ledger_repo.entries_for_assignment(h.services.db, assignment_id)
     assert sum(amount for _, _, amount in entries) == 2 * 240
     # The unit not accepted goes back to the guild's pool.
@@ -176,13 +176,13 @@ async def test_buttons_pressed_by_the_wrong_person_or_twice_are_refused(h, admin
 async def test_handing_out_never_exceeds_the_guilds_units(h, admin, guild) -> None:
     lee, group = guild["lee"], guild["group"]
     await lee.send(f"/assign {guild['task']} 9 @wu", chat=group)
-    assert "has 8 unassigned unit(s) of task" in group.last_message().text
+    assert "has 8 units of task #1 not yet assigned" in group.last_message().text
     await lee.send(f"/assign {guild['task']} 6 @wu", chat=group)
     await lee.send(f"/assign {guild['task']} 3 @xi", chat=group)
-    assert "has 2 unassigned unit(s)" in group.last_message().text
+    assert "has 2 units of task #1 not yet assigned" in group.last_message().text
     await lee.send(f"/distribute {guild['task']}", chat=group)
     await lee.send(f"/distribute {guild['task']}", chat=group)
-    assert "has 0 unassigned unit(s)" in group.last_message().text
+    assert "has 0 units of task #1 not yet assigned" in group.last_message().text
     offered = await work_repo.for_task_and_guild(h.services.db, guild["task"], 1)
     assert sum(a.units for a in offered) == 8
 
@@ -223,11 +223,11 @@ async def test_a_worker_with_several_assignments_must_choose(h, admin, guild) ->
     assert "You have several assignments open (#1, #2)" in wu.last_message().text
     await wu.send("/tasks")
     listing = wu.last_message().text
-    assert "#1 Cantonese lines, batch 1: 1 unit(s), in progress — 0 of 1 results in" in listing
+    assert "#1 Cantonese lines, batch 1: 1 unit, in progress — 0 of 1 result in" in listing
     await wu.send("/submit 2")
     assert "Result 1 of 1 for assignment #2" in (await wu.send_voice())[-1].text
     await wu.send("/done 1")
-    assert "has 0 of 1 results" in wu.last_message().text
+    assert "has 0 of 1 result;" in wu.last_message().text
 
 
 async def test_a_worker_holding_open_assignments_cannot_leave(h, admin, guild) -> None:

@@ -258,7 +258,10 @@ class FakeBotAPI:
             return ready[:100]
         if method == "setMyCommands":
             scope = params.get("scope") or {"type": "default"}
+            # One menu per scope and language: "all_private_chats", "all_private_chats:zh",
+            # "chat:42" (a language_code narrows who sees it, as Telegram does).
             key = scope["type"] + (f":{scope['chat_id']}" if "chat_id" in scope else "")
+            key += f":{params['language_code']}" if params.get("language_code") else ""
             self.commands[key] = list(params["commands"])
             return True
         if method == "getMyCommands":
@@ -266,7 +269,7 @@ class FakeBotAPI:
         if method == "sendMessage":
             chat_id = self._writable_chat(params)
             check_text(params.get("text"), params.get("parse_mode"), TEXT_LIMIT)
-            return self._record_message(method, chat_id, params, {"text": params["text"]})
+            return self._record_message(method, chat_id, params, visible(params))
         if method in _SEND_MEDIA:
             chat_id = self._writable_chat(params)
             if params.get("caption"):
@@ -289,7 +292,7 @@ class FakeBotAPI:
             original.params = {**original.params, "text": params["text"],
                                "reply_markup": params.get("reply_markup")}
             self.sent[chat_id].append(Sent(method, chat_id, message_id, params))
-            return self._message_json(chat_id, message_id, {"text": params["text"]}, params)
+            return self._message_json(chat_id, message_id, visible(params), params)
         if method == "editMessageReplyMarkup":
             chat_id = self._writable_chat(params)
             message_id = int(params["message_id"])
@@ -298,8 +301,12 @@ class FakeBotAPI:
                 raise ApiError(400, "Bad Request: message to edit not found")
             original.params = {**original.params, "reply_markup": params.get("reply_markup")}
             self.sent[chat_id].append(Sent(method, chat_id, message_id, params))
-            return self._message_json(chat_id, message_id, {"text": original.text}, params)
+            return self._message_json(chat_id, message_id, visible(original.params), params)
         if method == "answerCallbackQuery":
+            if any(s.params.get("callback_query_id") == params.get("callback_query_id")
+                   for s in self.sent[0] if s.method == method):
+                raise ApiError(400, "Bad Request: query is too old and response timeout "
+                                    "expired or query id is invalid")
             self.sent[0].append(Sent(method, 0, None, params))
             return True
         if method == "getChat":
@@ -347,7 +354,7 @@ class FakeBotAPI:
         if (params.get("reply_markup") or {}).get("inline_keyboard"):
             message["reply_markup"] = params["reply_markup"]
         if params.get("caption"):
-            message["caption"] = params["caption"]
+            message.update(visible(params, "caption"))
         return message
 
     def _media_json(self, kind: str, file_ref: Any) -> dict[str, Any]:
@@ -407,10 +414,29 @@ def check_text(text: Any, parse_mode: Any, limit: int, *, caption: bool = False)
     return plain
 
 
+_ENTITY_TYPES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic",
+                 "u": "underline", "ins": "underline", "s": "strikethrough",
+                 "strike": "strikethrough", "del": "strikethrough", "code": "code", "pre": "pre",
+                 "a": "text_link", "tg-spoiler": "spoiler", "span": "spoiler",
+                 "blockquote": "blockquote"}
+_HREF_RE = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
 def parse_html(text: str) -> str:
     """Telegram's HTML parse mode (after tdlib's parse_html): the plain text, or a 400."""
+    return parse_html_entities(text)[0]
+
+
+def parse_html_entities(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """The plain text and its entities (offsets in UTF-16 code units), as Telegram returns a
+    message sent in HTML parse mode; or a 400."""
     out: list[str] = []
     open_tags: list[str] = []
+    starts: list[tuple[int, str]] = []
+    entities: list[dict[str, Any]] = []
+
+    def position() -> int:
+        return len("".join(out).encode("utf-16-le")) // 2
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -438,6 +464,13 @@ def parse_html(text: str) -> str:
             if name and name != expected:
                 raise _entities_error(f'Unmatched end tag at byte offset {begin}, expected '
                                       f'"</{expected}>", found "</{name}>"')
+            offset, attributes = starts.pop()
+            if position() > offset:
+                entity: dict[str, Any] = {"type": _ENTITY_TYPES.get(expected, "bold"),
+                                          "offset": offset, "length": position() - offset}
+                if expected == "a" and (href := _HREF_RE.search(attributes)):
+                    entity["url"] = href[1] if href[1] is not None else href[2]
+                entities.append(entity)
             i = end + 1
             continue
         start = i
@@ -456,11 +489,26 @@ def parse_html(text: str) -> str:
         if i >= n:
             raise _entities_error(f"Unclosed start tag at byte offset {begin}")
         open_tags.append(name)
+        starts.append((position(), text[start + len(name):i]))
         i += 1
     if open_tags:
         raise _entities_error(
             f'Can\'t find end tag corresponding to start tag "{open_tags[-1]}"')
-    return "".join(out)
+    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    return "".join(out), entities
+
+
+def visible(params: dict[str, Any], key: str = "text") -> dict[str, Any]:
+    """A sent text (or caption) as Telegram hands it back in a Message: plain text with
+    entities when it was sent in HTML parse mode."""
+    raw = str(params.get(key) or "")
+    if str(params.get("parse_mode") or "").upper() != "HTML":
+        return {key: raw}
+    plain, entities = parse_html_entities(raw)
+    found: dict[str, Any] = {key: plain}
+    if entities:
+        found["entities" if key == "text" else "caption_entities"] = entities
+    return found
 
 
 def _entities_error(detail: str) -> ApiError:

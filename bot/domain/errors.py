@@ -23,7 +23,17 @@ def N_(message: str) -> Msg:
 
 
 class _Translate(Protocol):
+    language: str
+
     def __call__(self, message: str, **values: Any) -> str: ...
+
+
+class Shown:
+    """A value a refusal shows as its reader writes it (an amount, a moment): rendered with
+    the reader's translator, not when the refusal is raised."""
+
+    def render_for(self, _: Any) -> str:
+        raise NotImplementedError
 
 
 class DomainError(Exception):
@@ -34,17 +44,36 @@ class DomainError(Exception):
         super().__init__(self.text.format(**values) if values else self.text)
 
     def render(self, _: _Translate) -> str:
-        values = {k: _(v) if isinstance(v, Msg) else _quoted(v) for k, v in self.values.items()}
+        values = {k: _(v) if isinstance(v, Msg) else v.render_for(_) if isinstance(v, Shown)
+                  else _quoted(v) for k, v in self.values.items()}
         return _(self.text, **values)
 
 
 QUOTE_LIMIT = 64  # what a refusal quotes of someone's input, at most
 
 
+class UsageLine(Shown):
+    """A command's usage with its argument names in the reader's language
+    (`/submit &lt;派单号&gt;`). The argument names are an HTML message id, `&lt;` for `<`."""
+
+    __slots__ = ("args", "name")
+
+    def __init__(self, name: str, args: str = "") -> None:
+        self.name, self.args = name, args
+
+    def render_for(self, _: Any) -> Html:
+        args = _(self.args) if self.args else ""
+        return Html(f"/{self.name} {args}".rstrip())
+
+    def __str__(self) -> str:
+        return f"/{self.name} {self.args}".rstrip()
+
+
 def _quoted(value: Any) -> Any:
     """A value from the input, cut short: a refusal must stay readable and sendable whatever
     was typed."""
-    if isinstance(value, str) and not isinstance(value, Html) and len(value) > QUOTE_LIMIT:
+    if isinstance(value, str) and not isinstance(value, Html) \
+            and len(value) > QUOTE_LIMIT:
         return value[:QUOTE_LIMIT - 1] + "…"
     return value
 
@@ -87,7 +116,7 @@ class WrongState(DomainError):
 
 # --- guilds and membership -----------------------------------------------------------------------
 
-REGISTER_USAGE = "/register <guild name>"
+REGISTER_USAGE = UsageLine("register", N_("&lt;guild name&gt;"))
 
 
 class _NamesRegister(DomainError):
@@ -214,17 +243,17 @@ class LeaderCannotLeave(DomainError):
 
 
 class HasOpenAssignments(DomainError):
-    text = N_("You still hold {count} open assignment(s) in “{name}”. Finish or decline them "
+    text = N_("You still hold {count} in “{name}”. Finish or decline them "
               "before you leave.")
 
 
 class MemberHasOpenAssignments(DomainError):
-    text = N_("{who} still holds {count} open assignment(s). They have to be finished, "
+    text = N_("{who} still holds {count}. They have to be finished, "
               "declined or taken back before {who} can be removed.")
 
 
 class CommissionOutOfRange(DomainError):
-    text = N_("The commission must be between 0 and 50 %; {percent} % is not allowed.")
+    text = N_("The commission must be from 0 to 50%, not {percent}%.")
 
 
 class GuildNotFound(NotFound):
@@ -278,7 +307,7 @@ class PriceOverCap(DomainError):
 
 
 class NotEnoughUnits(DomainError):
-    text = N_("Task #{task_id} has only {left} unit(s) left; you asked for {asked}.")
+    text = N_("Task #{task_id} has only {left} left; you asked for {asked}.")
 
 
 class QuoteWindowClosed(DomainError):
@@ -326,7 +355,7 @@ class AssignmentInState(DomainError):
 
 
 class NotEnoughUnassigned(DomainError):
-    text = N_("Your guild has {left} unassigned unit(s) of task #{task_id}; you asked for "
+    text = N_("Your guild has {left} of task #{task_id} not yet assigned; you asked for "
               "{asked}.")
 
 
@@ -361,7 +390,7 @@ class AssignmentFull(DomainError):
 
 
 class AssignmentIncomplete(DomainError):
-    text = N_("Assignment #{assignment_id} has {have} of {units} results; send the rest "
+    text = N_("Assignment #{assignment_id} has {have} of {units}; send the rest "
               "first.")
 
 
@@ -383,7 +412,7 @@ class ReasonRequired(DomainError):
 
 
 class AcceptUnitsOutOfRange(DomainError):
-    text = N_("You can accept from 0 to {units} units of assignment #{assignment_id}.")
+    text = N_("You can accept from 0 to {units} of assignment #{assignment_id}.")
 
 
 class PayoutOverBalance(DomainError):
@@ -434,6 +463,10 @@ class TextTooLong(DomainError):
 class UnknownTimezone(DomainError):
     text = N_("{zone} is not a time zone I know. Use a name such as Asia/Shanghai, "
               "Europe/Berlin or America/New_York.")
+
+
+class UnknownLanguage(DomainError):
+    text = N_("Choose English (en) or Simplified Chinese (zh).")
 
 
 class UnknownFrequency(DomainError):

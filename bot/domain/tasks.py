@@ -92,8 +92,21 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
     return local.replace(tzinfo=zone)
 
 
+# The form in Chinese: the same keys and values in the glossary's terms (`数量：6`, `模式：报价`).
+FORM_KEYS_ZH = {"模式": "mode", "数量": "units", "份数": "units", "单价": "price",
+                "结果": "result", "结果类型": "result", "截止时间": "deadline", "截止": "deadline",
+                "报价截止": "quote_deadline", "报价截止时间": "quote_deadline",
+                "审核天数": "review_days", "自动授予": "auto_award", "技能": "skills"}
+MODES_ZH = {"报价": "quote", "定价": "fixed"}
+RESULT_TYPES_ZH = {"文本": "text", "文字": "text", "文件": "document", "文档": "document",
+                   "照片": "photo", "图片": "photo", "语音": "voice", "语音消息": "voice",
+                   "音频": "audio", "音频文件": "audio", "视频": "video", "任意": "any"}
+YES_NO_ZH = {"是": "yes", "否": "no"}
+
+
 def parse_mode(text: str) -> str:
     value = text.strip().lower()
+    value = MODES_ZH.get(value, value)
     if value not in MODES:
         raise ValueError(value)
     return value
@@ -101,6 +114,7 @@ def parse_mode(text: str) -> str:
 
 def parse_result_type(text: str) -> str:
     value = text.strip().lower()
+    value = RESULT_TYPES_ZH.get(value, value)
     if value not in RESULT_TYPES:
         raise ValueError(value)
     return value
@@ -130,6 +144,12 @@ _FIELDS = ("mode", "units", "price", "result", "deadline", "quote_deadline", "re
            "auto_award", "skills")
 
 
+def _split_field(line: str) -> tuple[str, str, str]:
+    """`key: value`, the colon ASCII or full-width (`数量：6`), whichever comes first."""
+    cut = min((i for i in (line.find(":"), line.find("：")) if i >= 0), default=-1)
+    return (line, "", "") if cut < 0 else (line[:cut], line[cut], line[cut + 1:])
+
+
 def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
     """The one-message form: `/newtask <title>`, `key: value` lines, a blank line, instructions.
 
@@ -149,8 +169,9 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
         if not line.strip():
             body_start = number
             break
-        key, sep, value = line.partition(":")
+        key, sep, value = _split_field(line)
         key = key.strip().lower().replace(" ", "_").replace("-", "_")
+        key = FORM_KEYS_ZH.get(key, key)
         if not sep or key not in _FIELDS:
             raise TaskFormError(line=number, field=key or "?",
                                 problem=N_("expected one of these keys: mode, units, price, "
@@ -223,9 +244,10 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
     auto_award = False
     if "auto_award" in values:
         number, raw = values["auto_award"]
-        if raw.lower() not in ("yes", "no"):
+        answer = YES_NO_ZH.get(raw, raw.lower())
+        if answer not in ("yes", "no"):
             raise TaskFormError(line=number, field="auto_award", problem=N_("expected yes or no"))
-        auto_award = raw.lower() == "yes"
+        auto_award = answer == "yes"
     skills = values["skills"][1] or None if "skills" in values else None
     if skills is not None and len(skills) > MAX_SKILLS:
         raise TaskFormError(line=values["skills"][0], field="skills",

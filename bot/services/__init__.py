@@ -18,6 +18,7 @@ from bot.services.market import MarketService
 from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
 from bot.services.offers import OfferService
+from bot.services.preferences import PreferencesService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
@@ -46,4 +47,5 @@ class Services:
     money: MoneyService
     sweep: SweepService
     summaries: SummaryService
+    preferences: PreferencesService
     updates: UpdateService

@@ -15,6 +15,7 @@ from bot.services.lifecycle import Assignments, Tasks
 from bot.services.users import UserService
 from bot.views.common import KeyboardRender, Render
 from storage import Database, Tx
+from storage import market as market_repo
 from storage import users as users_repo
 from storage.models import GuildChat
 
@@ -55,7 +56,7 @@ class Service:
                    ) -> None:
         """Queue a message for one person, in their language, inside the transaction."""
         record = await users_repo.get(tx, user_id)
-        _ = texts_for(record.language_code if record else None)
+        _ = texts_for(record.lang if record else None)
         await self._notifier.message(tx, user_id, render(_), user_id=user_id,
                                      keyboard=keyboard(_) if keyboard else None,
                                      dedupe_key=dedupe_key)
@@ -68,7 +69,11 @@ class Service:
     async def _tell_chats(self, tx: Tx, chats: Iterable[GuildChat], render: Render) -> None:
         """Queue a message in guild groups, each in its guild's language."""
         for chat in chats:
-            await self._notifier.message(tx, chat.chat_id, render(texts_for(chat.language_code)))
+            await self._notifier.message(tx, chat.chat_id, render(texts_for(chat.lang)))
+
+    async def _tell_group(self, tx: Tx, guild_id: int, render: Render) -> None:
+        """Queue a message in a guild's group, in the group's language."""
+        await self._tell_chats(tx, await market_repo.guild_chats(tx, [guild_id]), render)
 
     async def _audit(self, tx: Tx, actor_id: int, action: str, target: tuple[str, int],
                      detail: str | None = None) -> None:

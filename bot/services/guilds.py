@@ -38,6 +38,7 @@ class GuildService(Service):
         # Home chats of suspended guilds, so that the gate refusing their commands costs no
         # query for every other group. Kept in step after each commit; rebuilt at start.
         self._suspended_chats: set[int] = set()
+        self._languages: dict[int, str | None] = {}  # chat id → its guild's language
 
     async def load(self) -> None:
         self._suspended_chats = await repo.suspended_chat_ids(self._db)
@@ -93,10 +94,42 @@ class GuildService(Service):
         guild = await repo.get_by_chat(self._db, chat_id)
         return guild if guild is not None and guild.status == GuildStatus.SUSPENDED else None
 
+    async def chat_language(self, chat_id: int) -> str | None:
+        """The language of a guild's group (its choice, else its leader's); None when the chat
+        is no guild's home. Kept in memory: asked for every command in a group."""
+        if chat_id in self._languages:
+            return self._languages[chat_id]
+        guild = await repo.get_by_chat(self._db, chat_id)
+        language = None
+        if guild is not None:
+            language = guild.language
+            if language is None:
+                leader = await users_repo.get(self._db, guild.leader_id)
+                language = leader.lang if leader else None
+        self._languages[chat_id] = language
+        return language
+
+    def forget_languages(self) -> None:
+        """A leader or a group chose another language: work them out again."""
+        self._languages.clear()
+
+    async def set_group_language(self, chat_id: int, user_id: int, language: str | None
+                                 ) -> GuildRecord:
+        """The leader (or a deputy) sets the group's language (None: follow the leader)."""
+        async with self._db.transaction() as tx:
+            guild = await self.acting_guild(chat_id, user_id, db=tx)
+            await repo.set_language(tx, guild.id, language)
+            await self._audit(tx, user_id, "guild.language", ("guild", guild.id),
+                              language or "leader's")
+            tx.after_commit(self.forget_languages)
+        return dataclasses.replace(guild, language=language)
+
     async def group_texts(self, db: Reader, guild: GuildRecord) -> Translator:
-        """Notices in a guild's group speak its leader's language."""
+        """Notices in a guild's group speak its own language, else its leader's."""
+        if guild.language:
+            return texts_for(guild.language)
         leader = await users_repo.get(db, guild.leader_id)
-        return texts_for(leader.language_code if leader else None)
+        return texts_for(leader.lang if leader else None)
 
     # --- registration and the admins' decision ---------------------------------------------
 
@@ -112,6 +145,7 @@ class GuildService(Service):
         if guild_id is None:
             return None
         await outbox_repo.move_chat(tx, old_chat_id, new_chat_id)
+        tx.after_commit(self.forget_languages)
         await self._audit(tx, 0, "guild.chat_migrated", ("guild", guild_id),
                           f"{old_chat_id} -> {new_chat_id}")
         if old_chat_id in self._suspended_chats:
@@ -146,6 +180,7 @@ class GuildService(Service):
                                           state=status_name(existing.status))
                 guild_id = existing.id
             await repo.add_member(tx, guild_id, user_id, role=Role.LEADER, now=now)
+            tx.after_commit(self.forget_languages)
             guild = await repo.get(tx, guild_id)
             assert guild is not None
             leader = await users_repo.get(tx, user_id)
@@ -263,5 +298,5 @@ class GuildService(Service):
         await self._notifier.message(tx, guild.chat_id, group_text(_, guild))
         for member in await repo.active_members(tx, guild.id):
             await self._notifier.message(tx, member.user.id,
-                                         member_text(texts_for(member.user.language_code), guild),
+                                         member_text(texts_for(member.user.lang), guild),
                                          user_id=member.user.id)

@@ -4,6 +4,7 @@ deadline. (Quotes and awards: `bot.services.quotes`.)"""
 from __future__ import annotations
 
 from bot.clock import to_epoch
+from bot.domain.counts import Count
 from bot.domain.errors import NotEnoughUnits, NotGuildMemberAnywhere, RepeatedTask
 from bot.domain.lifecycle import Actor, AssignmentEvent, TaskEvent
 from bot.domain.statuses import LIVE_TASK, GuildStatus, QuoteStatus, TaskMode, TaskStatus
@@ -124,7 +125,8 @@ class MarketService(Service):
             task = await self._tasks.get(tx, task_id)
             check_open(self._tasks, task, TaskMode.FIXED)
             if units > task.units_left or not await repo.take_units(tx, task_id, units):
-                raise NotEnoughUnits(task_id=task_id, left=task.units_left, asked=units)
+                raise NotEnoughUnits(task_id=task_id, left=Count(task.units_left, "unit"),
+                                     asked=Count(units, "unit"))
             allocation_id = await repo.insert_allocation(
                 tx, task_id=task_id, guild_id=guild.id, units=units,
                 unit_price_minor=task.price_minor, source="claim", quote_id=None,
@@ -159,7 +161,7 @@ class MarketService(Service):
             workers = await users_repo.get_many(tx, sorted({w for _, w in cancelled}))
             for assignment_id, worker_id in cancelled:
                 worker = workers.get(worker_id)
-                _ = texts_for(worker.language_code if worker else None)
+                _ = texts_for(worker.lang if worker else None)
                 await self._notifier.message(
                     tx, worker_id, views.assignment_cancelled(_, task, assignment_id, reason),
                     user_id=worker_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot.domain.counts import Count
 from bot.domain.errors import (
     AlreadyDeputy,
     AlreadyInGuild,
@@ -93,7 +94,7 @@ class MembershipService(Service):
             if role == Role.LEADER:
                 raise LeaderCannotLeave(name=guild.name)
             if count := await work_repo.open_count(tx, user_id):
-                raise HasOpenAssignments(count=count, name=guild.name)
+                raise HasOpenAssignments(count=Count(count, "open assignment"), name=guild.name)
             if not await repo.end_membership(tx, guild.id, user_id, status=MemberStatus.LEFT,
                                              now=now):
                 raise NotInGuild()
@@ -152,7 +153,7 @@ class MembershipService(Service):
                 tell = views.demoted_member
             else:
                 if count := await work_repo.open_count(tx, target.id):
-                    raise MemberHasOpenAssignments(who=who, count=count)
+                    raise MemberHasOpenAssignments(who=who, count=Count(count, "open assignment"))
                 changed = await repo.end_membership(tx, guild.id, target.id,
                                                     status=MemberStatus.REMOVED, now=now)
                 tell = views.removed_member
@@ -160,6 +161,6 @@ class MembershipService(Service):
                 raise NotAMember(who=who, name=guild.name)
             await self._audit(tx, actor_id, f"guild.member.{change}", ("guild", guild.id),
                               f"user {target.id}")
-            _ = texts_for(target.language_code)
+            _ = texts_for(target.lang)
             await self._notifier.message(tx, target.id, tell(_, guild), user_id=target.id)
         return MemberChange(guild, target)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.clock import to_epoch
 from bot.domain.errors import PayoutOverBalance, RepeatedPayout, UnknownUser
+from bot.domain.money import Money
 from bot.domain.periods import earnings_starts
 from bot.domain.tasks import parse_price
 from bot.domain.text import NOTE_MAX, clean_text
@@ -15,7 +16,6 @@ from bot.outcomes import Earnings, GuildEarnings, MemberRef, PayoutMade
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
 from bot.views import money as views
-from bot.views.common import money_text
 from storage import ledger as ledger_repo
 from storage import work as repo
 
@@ -48,13 +48,13 @@ class MoneyService(Service):
             last = await ledger_repo.last_same_payout(tx, user.id, amount, note,
                                                       now - REPEAT_WINDOW)
             if last is not None and not again:
-                raise RepeatedPayout(who=user.mention, amount=money_text(amount, self._settings),
+                raise RepeatedPayout(who=user.mention, amount=self._money(amount),
                                      minutes=max(1, (now - last + 59) // 60))
             balance = await ledger_repo.balance(tx, user.id)
             if amount > balance:
                 raise PayoutOverBalance(who=user.mention,
-                                        balance=money_text(balance, self._settings),
-                                        amount=money_text(amount, self._settings))
+                                        balance=self._money(balance),
+                                        amount=self._money(amount))
             await ledger_repo.payout(tx, user_id=user.id, amount_minor=amount, note=note,
                                      by=admin_id, now=now)
             await self._audit(tx, admin_id, "ledger.payout", ("user", user.id),
@@ -62,6 +62,9 @@ class MoneyService(Service):
             await self.tell(tx, user.id, lambda _: views.payout_for_worker(
                 _, amount, balance - amount, note, self._settings))
         return PayoutMade(user, amount, balance - amount)
+
+    def _money(self, minor: int) -> Money:
+        return Money(minor, self._settings.currency, self._settings.currency_exponent)
 
     async def earnings(self, user_id: int) -> Earnings:
         starts = earnings_starts(self._clock.now(), await self.zone_of(user_id))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from bot.domain.counts import Count
 from bot.domain.errors import (
     NoAllocation,
     NoReachableMembers,
@@ -72,7 +73,8 @@ class OfferService(Service):
             task = await self._live_task(tx, task_id)
             pool = await self._pool(tx, task.id, guild.id)
             if units > pool.free:
-                raise NotEnoughUnassigned(task_id=task_id, left=pool.free, asked=units)
+                raise NotEnoughUnassigned(task_id=task_id, left=Count(pool.free, "unit"),
+                                          asked=Count(units, "unit"))
             attachments = await market_repo.attachments(tx, task.id)
             return await self._offer_from_pool(tx, pool, guild, task, attachments, worker,
                                                units, leader_id)
@@ -83,7 +85,8 @@ class OfferService(Service):
             task = await self._live_task(tx, task_id)
             pool = await self._pool(tx, task.id, guild.id)
             if pool.free == 0:
-                raise NotEnoughUnassigned(task_id=task_id, left=0, asked=1)
+                raise NotEnoughUnassigned(task_id=task_id, left=Count(0, "unit"),
+                                          asked=Count(1, "unit"))
             members = await guilds_repo.active_members(tx, guild.id)
             reachable = [m.user for m in members if m.user.can_message]
             skipped = [m.user for m in members if not m.user.can_message]
@@ -119,7 +122,7 @@ class OfferService(Service):
         now = self._now()
         expires = now + self._settings.offer_window_hours * 3600
         zone = self._users.zone_for(worker)
-        _ = texts_for(worker.language_code)
+        _ = texts_for(worker.lang)
         offered = []
         for entry in pool.entries:
             allocation_id, price, free = entry

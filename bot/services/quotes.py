@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from bot.clock import from_epoch, to_epoch
+from bot.domain.counts import Count
 from bot.domain.errors import (
     N_,
     ClaimOnQuoteTask,
@@ -19,6 +20,7 @@ from bot.domain.errors import (
 )
 from bot.domain.guilds import ensure_active
 from bot.domain.lifecycle import QUOTE, Actor, QuoteEvent
+from bot.domain.money import Money
 from bot.domain.statuses import QUOTE_NAMES, GuildStatus, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import (
     QuoteOffer,
@@ -28,12 +30,12 @@ from bot.domain.tasks import (
     quote_window_open,
 )
 from bot.domain.text import NOTE_MAX, clean_text
+from bot.domain.zones import Moment
 from bot.outcomes import Awarded, QuotePlaced, QuoteTable
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
 from bot.services.lifecycle import Tasks, isolated
 from bot.views import market as views
-from bot.views.common import money_text
 from storage import Tx
 from storage import guilds as guilds_repo
 from storage import market as repo
@@ -54,8 +56,8 @@ class QuoteService(Service):
         super().__init__(deps)
         self._guilds = guilds
 
-    def _money(self, minor: int) -> str:
-        return money_text(minor, self._settings)
+    def _money(self, minor: int) -> Money:
+        return Money(minor, self._settings.currency, self._settings.currency_exponent)
 
     async def _quote(self, tx: Tx, quote_id: int) -> QuoteRecord:
         quote = await repo.get_quote(tx, quote_id)
@@ -85,12 +87,13 @@ class QuoteService(Service):
             if not quote_window_open(
                 from_epoch(task.quote_deadline_at) if task.quote_deadline_at else None,
                 task.quote_window_closed, now):
-                raise QuoteWindowClosed(task_id=task_id, closed=views.when_text(
-                    task.quote_deadline_at or to_epoch(now), self._settings.timezone))
+                raise QuoteWindowClosed(task_id=task_id, closed=Moment(
+                    task.quote_deadline_at or to_epoch(now), await self.zone_of(user_id)))
             if price > task.price_minor:
                 raise PriceOverCap(price=self._money(price), cap=self._money(task.price_minor))
             if units > task.units_left:
-                raise NotEnoughUnits(task_id=task_id, left=task.units_left, asked=units)
+                raise NotEnoughUnits(task_id=task_id, left=Count(task.units_left, "unit"),
+                                     asked=Count(units, "unit"))
             # A new quote replaces the guild's pending one (the lifecycle's WITHDRAW).
             replaced = await repo.withdraw_pending(tx, task_id, guild.id, "replaced",
                                                    to_epoch(now))
@@ -146,7 +149,8 @@ class QuoteService(Service):
         if take < 1 or take > quote.units:
             raise TaskFieldError(problem=N_("You can award from 1 up to the units quoted."))
         if take > task.units_left or not await repo.take_units(tx, task.id, take):
-            raise NotEnoughUnits(task_id=task.id, left=task.units_left, asked=take)
+            raise NotEnoughUnits(task_id=task.id, left=Count(task.units_left, "unit"),
+                                 asked=Count(take, "unit"))
         await self._decide(tx, quote, QuoteEvent.AWARD, Actor.CLOCK if by == 0 else Actor.ADMIN,
                            reason=None, by=by, awarded=take)
         await repo.insert_allocation(tx, task_id=task.id, guild_id=quote.guild_id, units=take,

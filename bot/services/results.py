@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from bot.domain.counts import Count
 from bot.domain.errors import (
     AssignmentFull,
     AssignmentIncomplete,
@@ -118,7 +119,7 @@ class ResultService(Service):
             have = await repo.result_count(tx, assignment.id, assignment.round)
             if have < assignment.units:
                 raise AssignmentIncomplete(assignment_id=assignment.id, have=have,
-                                           units=assignment.units)
+                                           units=Count(assignment.units, "result"))
             guild = await guilds_repo.get(tx, assignment.guild_id)
             assignment = await self._assignments.move(
                 tx, assignment, AssignmentEvent.SUBMIT, Actor.WORKER, submitted_at=now,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from bot.domain.counts import Count
 from bot.domain.errors import (
     AcceptUnitsOutOfRange,
     NotAllowed,
@@ -20,7 +21,6 @@ from bot.domain.lifecycle import Actor, AssignmentEvent
 from bot.domain.statuses import AssignmentStatus
 from bot.domain.text import REASON_MAX, clean_text
 from bot.domain.work import credit_for
-from bot.i18n import texts_for
 from bot.outcomes import Decided, ReviewItem
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
@@ -127,7 +127,8 @@ class ReviewService(Service):
         self._check_round(assignment, round)
         accepted = assignment.units if units is None else units
         if not 0 <= accepted <= assignment.units:
-            raise AcceptUnitsOutOfRange(units=assignment.units, assignment_id=assignment.id)
+            raise AcceptUnitsOutOfRange(units=Count(assignment.units, "unit"),
+                                        assignment_id=assignment.id)
         assignment = await self._assignments.move(
             tx, assignment, event, actor, accepted_units=accepted, decided_at=now,
             decided_by=by, auto_accepted=int(auto))
@@ -141,9 +142,7 @@ class ReviewService(Service):
         done = assignment
         await self.tell(tx, done.worker_id, lambda _: views.accepted_for_worker(
             _, done, credit, self._settings, auto))
-        leader = await users_repo.get(tx, done.leader_id)
-        _ = texts_for(leader.language_code if leader else None)
-        await self._notifier.message(tx, done.guild_chat_id, views.accepted_for_guild(
+        await self._tell_group(tx, done.guild_id, lambda _: views.accepted_for_guild(
             _, done, credit, self._settings))
         await self._tasks.complete_if_done(tx, done.task_id, actor, now)
         return Decided(done, credit)

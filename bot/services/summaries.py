@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.clock import to_epoch
-from bot.domain.errors import UnknownFrequency, UnknownTimezone
-from bot.domain.periods import CATCH_UP, CHOICES, Period, latest_period, so_far, zone_named
+from bot.domain.periods import CATCH_UP, Period, latest_period, so_far, zone_named
 from bot.domain.work import credit_for
 from bot.i18n import texts_for
-from bot.outcomes import Preferences, SummaryReport
+from bot.outcomes import SummaryReport
 from bot.services.base import Deps, Service
 from bot.views import summaries as views
 from storage import outbox as outbox_repo
@@ -97,7 +96,7 @@ class SummaryService(Service):
                 if not (f.earned or f.paid or f.units or pending or f.balance):
                     runs.append((recipient.user_id, key, False))
                     continue
-                _ = texts_for(recipient.language_code)
+                _ = texts_for(recipient.lang)
                 text = views.worker_summary(_, period, zone, f, pending, self._settings)
                 messages.append(self._notifier.message_row(
                     recipient.user_id, text, user_id=recipient.user_id,
@@ -128,7 +127,7 @@ class SummaryService(Service):
                 await repo.record_runs(tx, "guild", [(guild.guild_id, key, send)],
                                        to_epoch(now))
                 if send:
-                    _ = texts_for(guild.language_code)
+                    _ = texts_for(guild.lang)
                     await self._notifier.message(
                         tx, guild.chat_id,
                         views.guild_summary(_, guild.name, period, zone, figures,
@@ -154,39 +153,10 @@ class SummaryService(Service):
                 continue
             figures = await repo.platform_figures(self._db, to_epoch(period.start),
                                                   to_epoch(period.end))
-            _ = texts_for(record.language_code if record else None)
+            _ = texts_for(record.lang if record else None)
             async with self._db.transaction() as tx:
                 await repo.record_runs(tx, "admin", [(admin_id, key, True)], to_epoch(now))
                 await self._notifier.message(
                     tx, admin_id, views.admin_digest(_, period, zone, figures, self._settings),
                     user_id=admin_id, dedupe_key=f"summary:admin:{key}:{admin_id}")
             report.admins += 1
-
-    # --- preferences ------------------------------------------------------------------------
-
-    async def preferences(self, user_id: int) -> Preferences:
-        prefs = await repo.user_preferences(self._db, user_id)
-        frequency, zone = prefs if prefs else ("weekly", None)
-        return Preferences(frequency, zone or self._default_zone, zone is None)
-
-    async def set_frequency(self, user_id: int, frequency: str) -> Preferences:
-        frequency = frequency.strip().lower()
-        if frequency not in CHOICES:
-            raise UnknownFrequency()
-        async with self._db.transaction() as tx:
-            await repo.set_frequency(tx, user_id, frequency)
-        return await self.preferences(user_id)
-
-    async def set_timezone(self, user_id: int, name: str) -> Preferences:
-        name = name.strip()
-        if name.lower() in ("default", "reset"):
-            zone: str | None = None
-        else:
-            try:
-                zone = ZoneInfo(name).key
-            except (ZoneInfoNotFoundError, ValueError, OSError):
-                raise UnknownTimezone(zone=name) from None
-        async with self._db.transaction() as tx:
-            await users_repo.set_timezone(tx, user_id, zone)
-        return await self.preferences(user_id)
-

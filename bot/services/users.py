@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock, to_epoch
 from bot.domain.errors import UsernameAmbiguous
 from bot.domain.periods import zone_named
+from bot.i18n import language_of
 from bot.outcomes import MemberRef
 from storage import Database
 from storage import guilds as guilds_repo
@@ -40,10 +41,25 @@ class UserService:
         self.default_zone = default_zone
         self._config_admins = admin_ids
         self._granted_admins: set[int] = set()
+        self._chosen: dict[int, str] = {}  # languages chosen in /settings; the rest follow apps
         self._written: OrderedDict[int, tuple[object, ...]] = OrderedDict()
 
     async def load(self) -> None:
         self._granted_admins = await users_repo.granted_admin_ids(self._db)
+        self._chosen = await users_repo.chosen_languages(self._db)
+
+    def language(self, user_id: int, telegram_code: str | None) -> str:
+        """The language someone reads (their choice, else their app's), without a query."""
+        return language_of(self._chosen.get(user_id), telegram_code)
+
+    async def set_language(self, user_id: int, language: str | None) -> None:
+        """Their choice (None: follow the Telegram app again)."""
+        async with self._db.transaction() as tx:
+            await users_repo.set_language(tx, user_id, language)
+        if language is None:
+            self._chosen.pop(user_id, None)
+        else:
+            self._chosen[user_id] = language
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self._config_admins or user_id in self._granted_admins

@@ -7,6 +7,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.config import Settings
+from bot.domain.money import format_money
+from bot.domain.zones import format_moment
 from bot.i18n import Html, Translator, escape, plain_text
 from storage.models import UserRecord
 
@@ -37,24 +39,15 @@ def keyboard(*rows: list[dict[str, str]]) -> Keyboard:
     return {"inline_keyboard": [row for row in rows if row]}
 
 
-def money(minor: int, currency: str, exponent: int) -> str:
-    """2.50 CNY from 250; exact integer arithmetic, never floats."""
-    sign = "-" if minor < 0 else ""
-    value = abs(minor)
-    if exponent == 0:
-        return f"{sign}{value:,} {currency}"
-    major, rest = divmod(value, 10**exponent)
-    return f"{sign}{major:,}.{rest:0{exponent}d} {currency}"
+def money_text(_: Translator, minor: int, settings: Settings) -> str:
+    """An amount in the platform's currency, as the reader writes it (¥2.50 / 2.50 CNY)."""
+    return format_money(minor, settings.currency, settings.currency_exponent, _.language)
 
 
-def money_text(minor: int, settings: Settings) -> str:
-    """An amount in the platform's currency."""
-    return money(minor, settings.currency, settings.currency_exponent)
-
-
-def when(moment: datetime, zone: tzinfo) -> str:
-    local = moment.astimezone(zone)
-    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+def when(_: Translator, moment: datetime, zone: tzinfo) -> str:
+    """'2026-12-20 18:00 北京时间' in Chinese, '2026-12-20 18:00 UTC+8' in English: a zone
+    that says what it is (never an ambiguous abbreviation such as CST)."""
+    return format_moment(_, moment, zone)
 
 
 def mention(name: str, user_id: int) -> Html:
@@ -80,3 +73,9 @@ def pages(head: str, lines: Sequence[str], limit: int = PAGE_LIMIT) -> list[Html
         chunks[-1].append(line)
         size += len(line) + 1
     return [Html("\n".join(chunk)) for chunk in chunks]
+
+
+def percent(commission_bp: int) -> str:
+    """1250 -> '12.5', 1000 -> '10', 5 -> '0.05'."""
+    whole, rest = divmod(commission_bp, 100)
+    return f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")

@@ -7,21 +7,15 @@ from datetime import tzinfo
 
 from bot.buttons import GUILD_REVIEW
 from bot.clock import from_epoch
-from bot.domain.errors import REGISTER_USAGE
+from bot.domain.errors import N_, REGISTER_USAGE, UsageLine
 from bot.domain.statuses import GUILD_NAMES, ROLE_NAMES, GuildStatus, Role
 from bot.i18n import Html, Translator
 from bot.outcomes import Decision, GuildList, Invite, MemberChange, Roster
-from bot.views.common import Keyboard, button, keyboard, pages
+from bot.views.common import Keyboard, button, keyboard, pages, percent
 from storage.models import GuildRecord, UserRecord
 
 GuildText = Callable[[Translator, GuildRecord], Html]
 _ROLE_MARKS: dict[str, str] = {Role.LEADER: "👑", Role.DEPUTY: "⭐", Role.MEMBER: "•"}
-
-
-def percent(commission_bp: int) -> str:
-    """1250 -> '12.5', 1000 -> '10', 5 -> '0.05'."""
-    whole, rest = divmod(commission_bp, 100)
-    return f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")
 
 
 def person(user: UserRecord | None) -> str:
@@ -46,11 +40,13 @@ def registered(_: Translator, guild: GuildRecord) -> Html:
 
 def review_request(_: Translator, guild: GuildRecord, leader: UserRecord | None,
                    chat_title: str) -> Html:
+    approve = f"/approve {guild.id}"
     return _("<b>New guild to review</b>\nGuild #{id}: “{name}”\nGroup: {group}\n"
              "Leader: {leader}\n\nApprove it, or reject it with a reason (also as text: "
              "{approve} · {reject}).",
              id=guild.id, name=guild.name, group=chat_title or "—", leader=person(leader),
-             approve=f"/approve {guild.id}", reject=f"/rejectguild {guild.id} <reason>")
+             approve=approve,
+             reject=_("/rejectguild {id} &lt;reason&gt;", id=guild.id))
 
 
 def review_keyboard(_: Translator, guild_id: int) -> Keyboard:
@@ -98,7 +94,8 @@ def approved_leader(_: Translator, guild: GuildRecord) -> Html:
 def rejected_group(_: Translator, guild: GuildRecord) -> Html:
     return _("Guild “{name}” was not approved by the platform.\nReason: {reason}\nAn "
              "administrator of this group can apply again with {usage}.",
-             name=guild.name, reason=guild.status_reason or "—", usage=REGISTER_USAGE)
+             name=guild.name, reason=guild.status_reason or "—",
+             usage=REGISTER_USAGE.render_for(_))
 
 
 def rejected_leader(_: Translator, guild: GuildRecord) -> Html:
@@ -142,17 +139,18 @@ def guild_list(_: Translator, result: GuildList) -> list[Html]:
         guild = entry.guild
         lines.append(_.plural(
             "#{id} <b>{name}</b> — {status} · {count} member · leader {leader} · "
-            "commission {percent} %",
+            "commission {percent}%",
             "#{id} <b>{name}</b> — {status} · {count} members · leader {leader} · "
-            "commission {percent} %",
+            "commission {percent}%",
             entry.member_count, id=guild.id, name=guild.name,
             status=_(GUILD_NAMES[guild.status]), leader=person(entry.leader),
             percent=percent(guild.commission_bp)))
     if not result.guilds:
         lines.append(_("No guilds yet."))
     if result.total > len(result.guilds):
+        narrow = UsageLine("guilds", N_("&lt;status&gt;")).render_for(_)
         lines.append(_("… and {more} more; {usage} narrows the list.",
-                       more=result.total - len(result.guilds), usage="/guilds <status>"))
+                       more=result.total - len(result.guilds), usage=narrow))
     return pages(head, lines)
 
 
@@ -194,8 +192,8 @@ def left_group(_: Translator, user: UserRecord | None) -> Html:
 def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
     """The member list, split into messages that fit Telegram's limit."""
     guild = result.guild
-    head = _.plural("<b>{name}</b> — {count} member · commission {percent} %",
-                    "<b>{name}</b> — {count} members · commission {percent} %",
+    head = _.plural("<b>{name}</b> — {count} member · commission {percent}%",
+                    "<b>{name}</b> — {count} members · commission {percent}%",
                     len(result.members), name=guild.name, percent=percent(guild.commission_bp))
     lines: list[str] = []
     for member in result.members:
@@ -242,5 +240,6 @@ def removed_member(_: Translator, guild: GuildRecord) -> Html:
 
 
 def commission_set(_: Translator, guild: GuildRecord) -> Html:
-    return _("Commission of “{name}” is now {percent} %: the guild keeps {percent} % of what its "
-             "members earn from now on.", name=guild.name, percent=percent(guild.commission_bp))
+    # No "% " before a letter in a msgid: gettext tools would read it as a %-placeholder.
+    return _("Commission of “{name}” is now {percent}%: from now on the guild keeps that share "
+             "of what its members earn.", name=guild.name, percent=percent(guild.commission_bp))

@@ -11,8 +11,8 @@ _LEADING = (Role.LEADER, Role.DEPUTY)
 
 
 def _lines(_: Translator, commands: list[Command]) -> Html:
-    return Html("\n".join(_("{usage} — {summary}", usage=c.usage, summary=_(c.summary))
-                          for c in commands))
+    return Html("\n".join(_("{usage} — {summary}", usage=c.usage.render_for(_),
+                             summary=_(c.summary)) for c in commands))
 
 
 def command_list(_: Translator, audiences: tuple[Audience, ...]) -> Html:

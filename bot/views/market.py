@@ -7,6 +7,7 @@ from datetime import tzinfo
 from bot.buttons import QUOTE
 from bot.clock import from_epoch
 from bot.config import Settings
+from bot.domain.counts import counted
 from bot.domain.errors import N_, Msg
 from bot.domain.statuses import QUOTE_NAMES, TASK_NAMES, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import RESULT_NAMES
@@ -29,8 +30,8 @@ MODE_NAMES: dict[str, Msg] = {TaskMode.QUOTE: N_("quote"), TaskMode.FIXED: N_("f
 MAX_QUOTE_BUTTONS = 10
 
 
-def when_text(epoch: int, zone: tzinfo) -> str:
-    return when(from_epoch(epoch), zone)
+def when_text(_: Translator, epoch: int, zone: tzinfo) -> str:
+    return when(_, from_epoch(epoch), zone)
 
 
 def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo) -> Html:
@@ -38,13 +39,13 @@ def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo) ->
         _("Kind: {mode}", mode=_(MODE_LABELS[task.mode])),
         _("Result: {result}", result=_(RESULT_NAMES[task.result_type])),
         _("Units: {left} of {units} left", left=task.units_left, units=task.units),
-        (_("Price cap: {price} per unit", price=money_text(task.price_minor, settings))
+        (_("Price cap: {price} per unit", price=money_text(_, task.price_minor, settings))
          if task.mode == TaskMode.QUOTE else
-         _("Price: {price} per unit", price=money_text(task.price_minor, settings))),
-        _("Deadline: {when}", when=when_text(task.deadline_at, zone)),
+         _("Price: {price} per unit", price=money_text(_, task.price_minor, settings))),
+        _("Deadline: {when}", when=when_text(_, task.deadline_at, zone)),
     ]
     if task.quote_deadline_at:
-        lines.append(_("Quotes until: {when}", when=when_text(task.quote_deadline_at, zone)))
+        lines.append(_("Quotes until: {when}", when=when_text(_, task.quote_deadline_at, zone)))
     if task.skills:
         lines.append(_("Skills: {skills}", skills=task.skills))
     return Html("\n".join(lines))
@@ -75,9 +76,10 @@ def task_posted(_: Translator, task: TaskRecord, settings: Settings, zone: tzinf
 
 
 def task_line(_: Translator, task: TaskRecord, settings: Settings) -> str:
-    return _("#{id} {title} — {left}/{units} units left, {price} per unit ({mode}, {status})",
-             id=task.id, title=task.title, left=task.units_left, units=task.units,
-             price=money_text(task.price_minor, settings), mode=_(MODE_NAMES[task.mode]),
+    return _("#{id} {title} — {left}/{units} left, {price} per unit ({mode}, {status})",
+             id=task.id, title=task.title, left=task.units_left,
+             units=counted(_, task.units, "unit"),
+             price=money_text(_, task.price_minor, settings), mode=_(MODE_NAMES[task.mode]),
              status=_(TASK_NAMES[task.status]))
 
 
@@ -114,8 +116,9 @@ def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzin
             parts.extend(quote_line(_, q, settings) for q in quotes)
         if allocations:
             parts.append(_("<b>Allocations</b>"))
-            parts.extend(_("{guild}: {units} units at {price}", guild=a.guild_name,
-                           units=a.units, price=money_text(a.unit_price_minor, settings))
+            parts.extend(_("{guild}: {units} at {price}", guild=a.guild_name,
+                           units=counted(_, a.units, "unit"),
+                           price=money_text(_, a.unit_price_minor, settings))
                          for a in allocations)
     elif task.status == TaskStatus.OPEN:
         parts.append(_("Quote with /quote {id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
@@ -126,9 +129,9 @@ def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzin
 
 def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
                size: int | None = None) -> str:
-    text: str = _("Quote #{id} — {guild}: {units} units at {price} ({status})", id=quote.id,
-                  guild=quote.guild_name, units=quote.units,
-                  price=money_text(quote.price_minor, settings),
+    text: str = _("Quote #{id} — {guild}: {units} at {price} ({status})", id=quote.id,
+                  guild=quote.guild_name, units=counted(_, quote.units, "unit"),
+                  price=money_text(_, quote.price_minor, settings),
                   status=_(QUOTE_NAMES[quote.status]))
     if size is not None:
         text += " " + _.plural("· {count} member", "· {count} members", size)
@@ -142,9 +145,10 @@ def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
 def quotes_table(_: Translator, task: TaskRecord, quotes: list[QuoteRecord],
                  sizes: dict[int, int], settings: Settings) -> list[Html]:
     """The quotes, cheapest first, in as many messages as it takes (buttons go on the last)."""
-    head = _("<b>Quotes for task #{id}: {title}</b>\n{left} of {units} units left, cap {cap}",
-             id=task.id, title=task.title, left=task.units_left, units=task.units,
-             cap=money_text(task.price_minor, settings))
+    head = _("<b>Quotes for task #{id}: {title}</b>\n{left} of {units} left, cap {cap}",
+             id=task.id, title=task.title, left=task.units_left,
+             units=counted(_, task.units, "unit"),
+             cap=money_text(_, task.price_minor, settings))
     if not quotes:
         return [Html(head + "\n" + _("No quotes yet."))]
     lines = [quote_line(_, q, settings, sizes.get(q.guild_id, 0)) for q in quotes]
@@ -167,11 +171,11 @@ def quote_buttons(_: Translator, quote: QuoteRecord) -> Keyboard:
 
 def quote_for_admins(_: Translator, quote: QuoteRecord, task: TaskRecord, size: int,
                      replaced: int | None, settings: Settings) -> str:
-    text: str = _("<b>Quote #{id}</b> for task #{task_id} ({title}): {guild} offers {units} units "
+    text: str = _("<b>Quote #{id}</b> for task #{task_id} ({title}): {guild} offers {units} "
                   "at {price} (cap {cap}).", id=quote.id, task_id=task.id, title=task.title,
-                  guild=quote.guild_name, units=quote.units,
-                  price=money_text(quote.price_minor, settings),
-                  cap=money_text(task.price_minor, settings))
+                  guild=quote.guild_name, units=counted(_, quote.units, "unit"),
+                  price=money_text(_, quote.price_minor, settings),
+                  cap=money_text(_, task.price_minor, settings))
     text += "\n" + _.plural("The guild has {count} member.", "The guild has {count} members.",
                             size)
     if quote.note:
@@ -183,10 +187,10 @@ def quote_for_admins(_: Translator, quote: QuoteRecord, task: TaskRecord, size: 
 
 def quote_placed(_: Translator, quote: QuoteRecord, task: TaskRecord, replaced: int | None,
                  settings: Settings) -> str:
-    text: str = _("<b>Quote #{id}</b> sent for task #{task_id}: {units} units at {price} per "
+    text: str = _("<b>Quote #{id}</b> sent for task #{task_id}: {units} at {price} per "
                   "unit. The admins will decide; withdraw it with /withdraw {id}.", id=quote.id,
-                  task_id=task.id, units=quote.units,
-                  price=money_text(quote.price_minor, settings))
+                  task_id=task.id, units=counted(_, quote.units, "unit"),
+                  price=money_text(_, quote.price_minor, settings))
     if replaced:
         text += "\n" + _("It replaces your quote #{old}.", old=replaced)
     return text
@@ -204,22 +208,24 @@ def quote_withdrawn_reply(_: Translator, quote: QuoteRecord) -> str:
 def quote_awarded(_: Translator, quote: QuoteRecord, units: int, task: TaskRecord,
                   settings: Settings) -> str:
     if units == quote.units:
-        return _("🎉 Quote #{id} was awarded: {units} units of task #{task_id} ({title}) at "
+        return _("🎉 Quote #{id} was awarded: {units} of task #{task_id} ({title}) at "
                  "{price} per unit are now your guild's. Hand them to members with "
                  "/distribute {task_id} or /assign {task_id} &lt;units&gt; @member.",
-                 id=quote.id, units=units, task_id=task.id, title=task.title,
-                 price=money_text(quote.price_minor, settings))
-    return _("🎉 Quote #{id} was awarded in part: {units} of the {quoted} units you quoted for "
+                 id=quote.id, units=counted(_, units, "unit"), task_id=task.id, title=task.title,
+                 price=money_text(_, quote.price_minor, settings))
+    return _("🎉 Quote #{id} was awarded in part: {units} of the {quoted} you quoted for "
              "task #{task_id} ({title}) at {price} per unit are now your guild's.",
-             id=quote.id, units=units, quoted=quote.units, task_id=task.id, title=task.title,
-             price=money_text(quote.price_minor, settings))
+             id=quote.id, units=units, quoted=counted(_, quote.units, "unit"), task_id=task.id,
+             title=task.title,
+             price=money_text(_, quote.price_minor, settings))
 
 
 def awarded_reply(_: Translator, quote: QuoteRecord, units: int, task: TaskRecord,
                   closed: list[int]) -> str:
-    text: str = _("Quote #{id} awarded: {guild} gets {units} units of task #{task_id}. "
-                  "{left} units left.", id=quote.id, guild=quote.guild_name, units=units,
-                  task_id=task.id, left=task.units_left)
+    text: str = _("Quote #{id} awarded: {guild} gets {units} of task #{task_id}. "
+                  "{left} left.", id=quote.id, guild=quote.guild_name,
+                  units=counted(_, units, "unit"),
+                  task_id=task.id, left=counted(_, task.units_left, "unit"))
     if closed:
         text += "\n" + _("Task #{task_id} is fully allocated; the other quotes were rejected "
                          "({ids}).", task_id=task.id,
@@ -252,16 +258,18 @@ def quote_closed(_: Translator, quote: QuoteRecord, task: TaskRecord, kind: str)
 
 def claim_made(_: Translator, allocation_units: int, task: TaskRecord, price: int,
                settings: Settings) -> str:
-    return _("Claimed {units} units of task #{task_id} ({title}) at {price} per unit. "
-             "{left} units are left for other guilds. Hand them to members with "
-             "/distribute {task_id}.", units=allocation_units, task_id=task.id,
-             title=task.title, price=money_text(price, settings), left=task.units_left)
+    return _("Claimed {units} of task #{task_id} ({title}) at {price} per unit. "
+             "{left} are left for other guilds. Hand them to members with "
+             "/distribute {task_id}.", units=counted(_, allocation_units, "unit"),
+             task_id=task.id, title=task.title, price=money_text(_, price, settings),
+             left=counted(_, task.units_left, "unit"))
 
 
 def claim_for_admins(_: Translator, guild: str, units: int, task: TaskRecord,
                      settings: Settings) -> str:
-    return _("{guild} claimed {units} units of task #{task_id} ({title}); {left} of {total} "
-             "left.", guild=guild, units=units, task_id=task.id, title=task.title,
+    return _("{guild} claimed {units} of task #{task_id} ({title}); {left} of {total} "
+             "left.", guild=guild, units=counted(_, units, "unit"), task_id=task.id,
+             title=task.title,
              left=task.units_left, total=task.units)
 
 
@@ -292,11 +300,12 @@ def window_closed(_: Translator, task: TaskRecord, awarded: list[tuple[QuoteReco
     lines = [_("The quote window of task #{id} ({title}) closed.", id=task.id,
                title=task.title)]
     for quote, units in awarded:
-        lines.append(_("Auto-awarded quote #{id}: {guild}, {units} units at {price}.",
-                       id=quote.id, guild=quote.guild_name, units=units,
-                       price=money_text(quote.price_minor, settings)))
+        lines.append(_("Auto-awarded quote #{id}: {guild}, {units} at {price}.",
+                       id=quote.id, guild=quote.guild_name, units=counted(_, units, "unit"),
+                       price=money_text(_, quote.price_minor, settings)))
     if expired:
         lines.append(_.plural("{count} quote was not awarded and expired.",
                               "{count} quotes were not awarded and expired.", expired))
-    lines.append(_("{left} of {units} units left.", left=task.units_left, units=task.units))
+    lines.append(_("{left} of {units} left.", left=task.units_left,
+                   units=counted(_, task.units, "unit")))
     return "\n".join(lines)

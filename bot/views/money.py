@@ -6,7 +6,7 @@ from bot.buttons import PAYOUT_AGAIN
 from bot.config import Settings
 from bot.domain.errors import N_
 from bot.i18n import Translator
-from bot.views.common import Keyboard, button, keyboard, money_text
+from bot.views.common import Keyboard, button, keyboard, money_text, percent
 from storage.models import UserRecord
 
 PERIOD_NAMES = {"today": N_("Today"), "week": N_("This week"), "month": N_("This month"),
@@ -16,14 +16,14 @@ PERIOD_NAMES = {"today": N_("Today"), "week": N_("This week"), "month": N_("This
 def payout_reply(_: Translator, user: UserRecord, amount: int, balance: int,
                  settings: Settings) -> str:
     return _("Payout of {amount} to {who} (id {id}) recorded. Their balance is now {balance}.",
-             amount=money_text(amount, settings), who=user.mention, id=user.id,
-             balance=money_text(balance, settings))
+             amount=money_text(_, amount, settings), who=user.mention, id=user.id,
+             balance=money_text(_, balance, settings))
 
 
 def payout_for_worker(_: Translator, amount: int, balance: int, note: str | None,
                       settings: Settings) -> str:
     text: str = _("💸 A payout of {amount} was recorded for you. Your balance is now {balance}.",
-                  amount=money_text(amount, settings), balance=money_text(balance, settings))
+                  amount=money_text(_, amount, settings), balance=money_text(_, balance, settings))
     if note:
         text += "\n" + _("Note: {note}", note=note)
     return text
@@ -34,23 +34,23 @@ def earnings(_: Translator, periods: list[tuple[str, int, int]], pending: int, b
     lines = [_("<b>Your earnings</b>")]
     for key, earned, paid in periods:
         lines.append(_("{period}: accepted {earned}, paid {paid}", period=_(PERIOD_NAMES[key]),
-                       earned=money_text(earned, settings), paid=money_text(paid, settings)))
-    lines.append(_("Pending review: {amount}", amount=money_text(pending, settings)))
+                       earned=money_text(_, earned, settings), paid=money_text(_, paid, settings)))
+    lines.append(_("Pending review: {amount}", amount=money_text(_, pending, settings)))
     lines.append(_("<b>Balance</b> (accepted, not yet paid): {amount}",
-                   amount=money_text(balance, settings)))
+                   amount=money_text(_, balance, settings)))
     return "\n".join(lines)
 
 
 def guild_earnings(_: Translator, name: str, periods: list[tuple[str, int, int]],
                    pending_gross: int, commission_bp: int, settings: Settings) -> str:
     lines = [_("<b>{name}: earnings</b> (commission {percent}%)", name=name,
-               percent=f"{commission_bp / 100:g}")]
+               percent=percent(commission_bp))]
     for key, members, commission in periods:
         lines.append(_("{period}: members {members}, commission {commission}",
-                       period=_(PERIOD_NAMES[key]), members=money_text(members, settings),
-                       commission=money_text(commission, settings)))
+                       period=_(PERIOD_NAMES[key]), members=money_text(_, members, settings),
+                       commission=money_text(_, commission, settings)))
     lines.append(_("Waiting for review: {amount} (gross)",
-                   amount=money_text(pending_gross, settings)))
+                   amount=money_text(_, pending_gross, settings)))
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.domain.statuses import TaskMode
 from bot.domain.tasks import RESULT_NAMES, RESULT_TYPES, TaskDraft
 from bot.i18n import Translator
-from bot.views.common import Keyboard, button, keyboard, money, when
+from bot.views.common import Keyboard, button, keyboard, money_text, when
 from bot.views.market import MODE_LABELS
 
 
@@ -92,13 +92,12 @@ def summary(_: Translator, draft: TaskDraft, attachments: int, settings: Setting
         _("Kind: {mode}", mode=_(MODE_LABELS[draft.mode])),
         _("Result: {result}", result=_(RESULT_NAMES[draft.result_type])),
         _("Units: {units}", units=draft.units),
-        _("Price: {price} per unit", price=money(draft.price_minor, settings.currency,
-                                                  settings.currency_exponent)),
+        _("Price: {price} per unit", price=money_text(_, draft.price_minor, settings)),
     ]
     if draft.deadline:
-        lines.append(_("Deadline: {when}", when=when(draft.deadline, zone)))
+        lines.append(_("Deadline: {when}", when=when(_, draft.deadline, zone)))
     if draft.quote_deadline:
-        lines.append(_("Quotes until: {when}", when=when(draft.quote_deadline, zone)))
+        lines.append(_("Quotes until: {when}", when=when(_, draft.quote_deadline, zone)))
         lines.append(_("Auto-award: {answer}", answer=_("yes") if draft.auto_award else _("no")))
     lines.append(_.plural("{count} attachment.", "{count} attachments.", attachments))
     return "\n".join(lines)

@@ -7,27 +7,38 @@ from datetime import tzinfo
 from bot.buttons import OFFER
 from bot.clock import from_epoch
 from bot.config import Settings
+from bot.domain.counts import counted
 from bot.domain.statuses import ASSIGNMENT_NAMES
 from bot.domain.tasks import RESULT_NAMES
 from bot.i18n import Html, Translator
 from bot.outcomes import Offered, Progress
-from bot.views.common import Keyboard, button, keyboard, money_text, pages, when, who
+from bot.views.common import (
+    Keyboard,
+    button,
+    keyboard,
+    money_text,
+    pages,
+    percent,
+    when,
+    who,
+)
 from storage.models import AssignmentRecord, TaskRecord, UserRecord
 
 
 def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settings,
           zone: tzinfo) -> str:
     parts = [
-        _("<b>Assignment #{id}</b> from {guild}: {units} unit(s) of task #{task_id}, "
-          "{title}.", id=a.id, guild=a.guild_name, units=a.units, task_id=a.task_id,
+        _("<b>Assignment #{id}</b> from {guild}: {units} of task #{task_id}, "
+          "{title}.", id=a.id, guild=a.guild_name, units=counted(_, a.units, "unit"),
+          task_id=a.task_id,
           title=a.task_title),
         _("Pay: {price} per unit before the guild's commission ({percent}%).",
-          price=money_text(a.unit_price_minor, settings),
-          percent=f"{a.commission_bp / 100:g}"),
+          price=money_text(_, a.unit_price_minor, settings),
+          percent=percent(a.commission_bp)),
         _("Result: {kind}, one per unit.", kind=_(RESULT_NAMES[a.result_type])),
-        _("Deadline: {when}", when=when(from_epoch(a.due_at), zone)),
+        _("Deadline: {when}", when=when(_, from_epoch(a.due_at), zone)),
         _("Please answer by {when}, or the units go back to the guild.",
-          when=when(from_epoch(a.offer_expires_at), zone)),
+          when=when(_, from_epoch(a.offer_expires_at), zone)),
     ]
     if task.instructions:
         parts.append(_("<b>Instructions</b>\n{text}", text=Html(task.instructions)))
@@ -49,17 +60,18 @@ def offer_undeliverable(_: Translator, a: AssignmentRecord, worker: UserRecord |
 def offer_answered(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
                    accepted: bool) -> str:
     if accepted:
-        return _("{who} accepted assignment #{id} ({units} unit(s) of task #{task_id}).",
-                 who=who(worker, a.worker_id), id=a.id, units=a.units, task_id=a.task_id)
-    return _("{who} declined assignment #{id}; its {units} unit(s) of task #{task_id} are back "
-             "in the guild's pool.", who=who(worker, a.worker_id), id=a.id, units=a.units,
-             task_id=a.task_id)
+        return _("{who} accepted assignment #{id} ({units} of task #{task_id}).",
+                 who=who(worker, a.worker_id), id=a.id, units=counted(_, a.units, "unit"),
+                 task_id=a.task_id)
+    return _("{who} declined assignment #{id}; its {units} of task #{task_id} are back "
+             "in the guild's pool.", who=who(worker, a.worker_id), id=a.id,
+             units=counted(_, a.units, "unit"), task_id=a.task_id)
 
 
 def offer_reply(_: Translator, a: AssignmentRecord, accepted: bool) -> str:
     if accepted:
-        return _("Assignment #{id} is yours. Send the {units} result(s) here ({kind}); then "
-                 "press Submit or send /done.", id=a.id, units=a.units,
+        return _("Assignment #{id} is yours. Send the {units} here ({kind}); then "
+                 "press Submit or send /done.", id=a.id, units=counted(_, a.units, "result"),
                  kind=_(RESULT_NAMES[a.result_type]))
     return _("You declined assignment #{id}.", id=a.id)
 
@@ -67,7 +79,8 @@ def offer_reply(_: Translator, a: AssignmentRecord, accepted: bool) -> str:
 def assigned(_: Translator, offers: list[Offered], worker: UserRecord) -> str:
     ids = ", ".join(f"#{o.assignment.id}" for o in offers)
     units = sum(o.assignment.units for o in offers)
-    text: str = _("Assignment {ids}: {units} unit(s) offered to {who}.", ids=ids, units=units,
+    text: str = _("Assignment {ids}: {units} offered to {who}.", ids=ids,
+                  units=counted(_, units, "unit"),
                   who=worker.mention)
     if not worker.can_message:
         text += "\n" + _("⚠️ {who} has not opened a private chat with me, so the offer can't "
@@ -79,32 +92,33 @@ def distributed(_: Translator, offers: list[Offered], skipped: list[UserRecord],
                 ) -> list[Html]:
     lines = []
     for o in offers:
-        lines.append(_("Assignment #{id}: {units} unit(s) to {who}", id=o.assignment.id,
-                       units=o.assignment.units, who=o.worker.mention))
+        lines.append(_("Assignment #{id}: {units} to {who}", id=o.assignment.id,
+                       units=counted(_, o.assignment.units, "unit"), who=o.worker.mention))
     if skipped:
         lines.append(_("Not reachable (must open a chat with me first): {names}",
                        names=", ".join(u.mention for u in skipped)))
     if left:
-        lines.append(_("{left} unit(s) still unassigned.", left=left))
+        lines.append(_("{left} still unassigned.", left=counted(_, left, "unit")))
     return pages(_("<b>Distributed</b>"), lines)
 
 
 def progress(_: Translator, p: Progress, settings: Settings) -> list[Html]:
-    head = _("<b>Task #{id}: {title}</b> — your guild holds {allocated} unit(s), {free} not "
-             "yet assigned.", id=p.task_id, title=p.task_title, allocated=p.allocated,
+    head = _("<b>Task #{id}: {title}</b> — your guild holds {allocated}, {free} not "
+             "yet assigned.", id=p.task_id, title=p.task_title,
+             allocated=counted(_, p.allocated, "unit"),
              free=p.free)
     lines = []
     for a, worker, have in p.assignments:
-        lines.append(_("#{id} {who}: {units} unit(s), {status}, {have} result(s) in",
-                       id=a.id, who=who(worker, a.worker_id), units=a.units,
-                       status=_(ASSIGNMENT_NAMES[a.status]), have=have))
+        lines.append(_("#{id} {who}: {units}, {status}, {have} in",
+                       id=a.id, who=who(worker, a.worker_id), units=counted(_, a.units, "unit"),
+                       status=_(ASSIGNMENT_NAMES[a.status]), have=counted(_, have, "result")))
     return pages(head, lines)
 
 
 def offer_expired_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
-    return _("{who} did not answer assignment #{id} in time; its {units} unit(s) of task "
+    return _("{who} did not answer assignment #{id} in time; its {units} of task "
              "#{task_id} are back in the guild's pool.", who=who(worker, a.worker_id),
-             id=a.id, units=a.units, task_id=a.task_id)
+             id=a.id, units=counted(_, a.units, "unit"), task_id=a.task_id)
 
 
 def offer_expired_worker(_: Translator, a: AssignmentRecord) -> str:

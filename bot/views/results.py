@@ -6,6 +6,7 @@ from datetime import tzinfo
 
 from bot.buttons import OFFER
 from bot.clock import from_epoch
+from bot.domain.counts import counted
 from bot.domain.statuses import ASSIGNMENT_NAMES, WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.i18n import Translator
@@ -21,13 +22,14 @@ def my_assignments(_: Translator, rows: list[tuple[AssignmentRecord, int]], zone
         return _("You have no open assignments. Your guild leader hands them out.")
     lines: list[str] = [_("<b>Your assignments</b>")]
     for a, have in rows:
-        line: str = _("#{id} {title}: {units} unit(s), {status}", id=a.id, title=a.task_title,
-                      units=a.units, status=_(ASSIGNMENT_NAMES[a.status]))
+        line: str = _("#{id} {title}: {units}, {status}", id=a.id, title=a.task_title,
+                      units=counted(_, a.units, "unit"), status=_(ASSIGNMENT_NAMES[a.status]))
         if a.status == AssignmentStatus.OFFERED:
             line += " — " + _("accept or decline it")
         elif a.status in WORKING:
-            line += " — " + _("{have} of {units} results in; due {when}", have=have,
-                              units=a.units, when=when(from_epoch(a.due_at), zone))
+            line += " — " + _("{have} of {units} in; due {when}", have=have,
+                              units=counted(_, a.units, "result"),
+                              when=when(_, from_epoch(a.due_at), zone))
         if a.status == AssignmentStatus.REJECTED and a.reject_reason:
             line += "\n   " + _("To fix: {reason}", reason=a.reject_reason)
         lines.append(line)
@@ -71,7 +73,7 @@ def reminder(_: Translator, a: AssignmentRecord, have: int, hours: int, zone: tz
         "{units} results are in.",
         "⏰ Assignment #{id} ({title}) is due within {count} hours, at {when}. {have} of "
         "{units} results are in.", hours, id=a.id, title=a.task_title,
-        when=when(from_epoch(a.due_at), zone), have=have, units=a.units)
+        when=when(_, from_epoch(a.due_at), zone), have=have, units=a.units)
 
 
 def overdue_worker(_: Translator, a: AssignmentRecord) -> str:
@@ -80,9 +82,9 @@ def overdue_worker(_: Translator, a: AssignmentRecord) -> str:
 
 
 def overdue_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
-    return _("Assignment #{id} of {who} passed its deadline unsubmitted; its {units} unit(s) "
+    return _("Assignment #{id} of {who} passed its deadline unsubmitted; its {units} "
              "of task #{task_id} are back in the guild's pool.", id=a.id,
-             who=who(worker, a.worker_id), units=a.units, task_id=a.task_id)
+             who=who(worker, a.worker_id), units=counted(_, a.units, "unit"), task_id=a.task_id)
 
 
 def edit_outcome(_: Translator, outcome: ResultEdited | None) -> str:

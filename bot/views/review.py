@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.buttons import PRECHECK, REVIEW
 from bot.config import Settings
+from bot.domain.counts import counted
 from bot.domain.work import Credit
 from bot.i18n import Translator
 from bot.views.common import Keyboard, button, keyboard, money_text, who
@@ -11,14 +12,16 @@ from storage.models import AssignmentRecord, UserRecord
 
 
 def submitted_for_admins(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} ({units} unit(s) of task #{task_id}, {guild}) is ready for "
-             "review: /review", id=a.id, units=a.units, task_id=a.task_id, guild=a.guild_name)
+    return _("Assignment #{id} ({units} of task #{task_id}, {guild}) is ready for "
+             "review: /review", id=a.id, units=counted(_, a.units, "unit"), task_id=a.task_id,
+             guild=a.guild_name)
 
 
 def precheck_request(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
-    return _("{who} submitted assignment #{id} ({units} unit(s) of task #{task_id}). Your guild "
+    return _("{who} submitted assignment #{id} ({units} of task #{task_id}). Your guild "
              "pre-checks results: pass it to the platform's review, or send it back.",
-             who=who(worker, a.worker_id), id=a.id, units=a.units, task_id=a.task_id)
+             who=who(worker, a.worker_id), id=a.id, units=counted(_, a.units, "unit"),
+             task_id=a.task_id)
 
 
 def precheck_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard:
@@ -30,21 +33,24 @@ def precheck_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard
 def review_header(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
                   results: int, waiting: int, settings: Settings) -> str:
     text: str = _("<b>Review assignment #{id}</b>: task #{task_id} ({title}), {guild}, by {who}. "
-                  "{units} unit(s) at {price}; {results} result(s) follow.", id=a.id,
+                  "{units} at {price}; {results} follow.", id=a.id,
                   task_id=a.task_id, title=a.task_title, guild=a.guild_name,
-                  who=who(worker, a.worker_id), units=a.units,
-                  price=money_text(a.unit_price_minor, settings), results=results)
+                  who=who(worker, a.worker_id), units=counted(_, a.units, "unit"),
+                  price=money_text(_, a.unit_price_minor, settings),
+                  results=counted(_, results, "result"))
     if a.rework_count:
         text += "\n" + _("This is rework round {n}.", n=a.rework_count)
     if waiting:
-        text += "\n" + _("{count} more wait after this one.", count=waiting)
+        text += "\n" + _.plural("{count} more waits after this one.",
+                                "{count} more wait after this one.", waiting)
     return text
 
 
 def review_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard:
     # The round keeps a button under one submission from acting on a later one.
-    return keyboard([button(_("Accept"), REVIEW.data("approve", assignment_id, round)),
-                     button(_("Reject"), REVIEW.data("reject", assignment_id, round))])
+    return keyboard([
+        button(_.context("review", "Accept"), REVIEW.data("approve", assignment_id, round)),
+        button(_("Reject"), REVIEW.data("reject", assignment_id, round))])
 
 
 def review_footer(_: Translator, a: AssignmentRecord) -> str:
@@ -69,32 +75,33 @@ def reject_prompt(_: Translator, assignment_id: int) -> str:
 def accepted_reply(_: Translator, a: AssignmentRecord, credit: Credit | None,
                    settings: Settings) -> str:
     credit = credit or Credit(0, 0, 0)
-    return _("Assignment #{id} accepted: {units} of {total} unit(s). Credited {worker} to the "
+    return _("Assignment #{id} accepted: {units} of {total}. Credited {worker} to the "
              "worker and {commission} commission to {guild}.", id=a.id,
-             units=a.accepted_units, total=a.units,
-             worker=money_text(credit.worker_minor, settings),
-             commission=money_text(credit.commission_minor, settings), guild=a.guild_name)
+             units=a.accepted_units, total=counted(_, a.units, "unit"),
+             worker=money_text(_, credit.worker_minor, settings),
+             commission=money_text(_, credit.commission_minor, settings), guild=a.guild_name)
 
 
 def accepted_for_worker(_: Translator, a: AssignmentRecord, credit: Credit, settings: Settings,
                         auto: bool) -> str:
     if auto:
         text: str = _("✅ Assignment #{id} was accepted automatically (the review window passed): "
-                      "{units} unit(s).", id=a.id, units=a.accepted_units)
+                      "{units}.", id=a.id, units=counted(_, a.accepted_units or 0, "unit"))
     else:
-        text = _("✅ Assignment #{id} was accepted: {units} of {total} unit(s).", id=a.id,
-                 units=a.accepted_units, total=a.units)
+        text = _("✅ Assignment #{id} was accepted: {units} of {total}.", id=a.id,
+                 units=a.accepted_units, total=counted(_, a.units, "unit"))
     return text + "\n" + _("You earned {amount} (after {guild}'s commission of {commission}).",
-                           amount=money_text(credit.worker_minor, settings),
+                           amount=money_text(_, credit.worker_minor, settings),
                            guild=a.guild_name,
-                           commission=money_text(credit.commission_minor, settings))
+                           commission=money_text(_, credit.commission_minor, settings))
 
 
 def accepted_for_guild(_: Translator, a: AssignmentRecord, credit: Credit,
                        settings: Settings) -> str:
-    return _("Assignment #{id} of task #{task_id} was accepted ({units} unit(s)); the guild's "
-             "commission: {commission}.", id=a.id, task_id=a.task_id, units=a.accepted_units,
-             commission=money_text(credit.commission_minor, settings))
+    return _("Assignment #{id} of task #{task_id} was accepted ({units}); the guild's "
+             "commission: {commission}.", id=a.id, task_id=a.task_id,
+             units=counted(_, a.accepted_units or 0, "unit"),
+             commission=money_text(_, credit.commission_minor, settings))
 
 
 def rejected_reply(_: Translator, a: AssignmentRecord) -> str:
@@ -102,9 +109,9 @@ def rejected_reply(_: Translator, a: AssignmentRecord) -> str:
 
 
 def rejected_for_worker(_: Translator, a: AssignmentRecord, reason: str) -> str:
-    return _("↩️ Assignment #{id} was sent back for rework. Reason: {reason}\nSend {units} new "
-             "result(s) with /submit {id}, then press Submit.", id=a.id, reason=reason,
-             units=a.units)
+    return _("↩️ Assignment #{id} was sent back for rework. Reason: {reason}\nSend the {results} "
+             "again with /submit {id}, then press Submit.", id=a.id, reason=reason,
+             results=counted(_, a.units, "result"))
 
 
 def precheck_set(_: Translator, name: str, on: bool) -> str:
@@ -120,11 +127,12 @@ def prechecked_reply(_: Translator, a: AssignmentRecord) -> str:
 
 
 def precheck_skipped_admins(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} ({units} unit(s) of task #{task_id}, {guild}) waited {days} "
-             "day(s) for its guild's pre-check, so it is in /review now, unchecked by the guild.",
-             id=a.id, units=a.units, task_id=a.task_id, guild=a.guild_name, days=a.review_days)
+    return _("Assignment #{id} ({units} of task #{task_id}, {guild}) waited {days} for its "
+             "guild's pre-check, so it is in /review now, unchecked by the guild.",
+             id=a.id, units=counted(_, a.units, "unit"), task_id=a.task_id, guild=a.guild_name,
+             days=counted(_, a.review_days, "day"))
 
 
 def precheck_skipped_leader(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} was not pre-checked within {days} day(s), so it went to the "
-             "platform's review unchecked.", id=a.id, days=a.review_days)
+    return _("Assignment #{id} was not pre-checked within {days}, so it went to the "
+             "platform's review unchecked.", id=a.id, days=counted(_, a.review_days, "day"))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.buttons import FREQUENCY
 from bot.config import Settings
+from bot.domain.counts import counted
 from bot.domain.errors import N_
 from bot.domain.periods import Period
 from bot.i18n import Translator
-from bot.views.common import Keyboard, button, keyboard, money_text
+from bot.views.common import money_text
 from storage.summaries import GuildFigures, PlatformFigures, WorkerFigures
 
 FREQUENCY_NAMES = {"daily": N_("daily"), "weekly": N_("weekly"), "monthly": N_("monthly"),
@@ -33,11 +33,11 @@ def worker_summary(_: Translator, period: Period, zone: tzinfo, f: WorkerFigures
     return "\n".join([
         _("📊 <b>{title}</b> ({span})", title=_title(_, period), span=_span(_, period, zone)),
         _("Units accepted: {units}", units=f.units),
-        _("Earned: {amount}", amount=money_text(f.earned, settings)),
-        _("Paid out: {amount}", amount=money_text(f.paid, settings)),
-        _("Waiting for review: {amount}", amount=money_text(pending, settings)),
+        _("Earned: {amount}", amount=money_text(_, f.earned, settings)),
+        _("Paid out: {amount}", amount=money_text(_, f.paid, settings)),
+        _("Waiting for review: {amount}", amount=money_text(_, pending, settings)),
         _("<b>Balance</b> (earned, not yet paid): {amount}",
-          amount=money_text(f.balance, settings)),
+          amount=money_text(_, f.balance, settings)),
         _("Change how often you get this: /settings"),
     ])
 
@@ -47,14 +47,15 @@ def guild_summary(_: Translator, name: str, period: Period, zone: tzinfo, f: Gui
     lines = [
         _("📊 <b>{name}</b>: the week ({span})", name=name, span=_span(_, period, zone)),
         _("Units accepted: {units}", units=f.units),
-        _("Members earned: {amount}", amount=money_text(f.members_earned, settings)),
-        _("Guild commission: {amount}", amount=money_text(f.commission, settings)),
+        _("Members earned: {amount}", amount=money_text(_, f.members_earned, settings)),
+        _("Guild commission: {amount}", amount=money_text(_, f.commission, settings)),
     ]
     if f.leaderboard:
         lines.append(_("<b>Leaderboard</b>"))
         for place, (who, units, earned) in enumerate(f.leaderboard, start=1):
-            lines.append(_("{place}. {who} — {units} unit(s), {amount}", place=place, who=who,
-                           units=units, amount=money_text(earned, settings)))
+            lines.append(_("{place}. {who} — {units}, {amount}", place=place, who=who,
+                           units=counted(_, units, "unit"), amount=money_text(_, earned,
+                           settings)))
     return "\n".join(lines)
 
 
@@ -64,14 +65,14 @@ def admin_digest(_: Translator, period: Period, zone: tzinfo, f: PlatformFigures
         _("📊 <b>Platform digest</b> ({span})", span=_span(_, period, zone)),
         _("Tasks posted: {posted}; open now: {open}", posted=f.tasks_posted, open=f.tasks_open),
         _("Units accepted: {units}", units=f.units_accepted),
-        _("Credited: {credited}; paid out: {paid}", credited=money_text(f.credited, settings),
-          paid=money_text(f.paid, settings)),
+        _("Credited: {credited}; paid out: {paid}", credited=money_text(_, f.credited, settings),
+          paid=money_text(_, f.paid, settings)),
         _("Guilds: {approved} approved, {pending} waiting for approval",
           approved=f.guilds_approved, pending=f.guilds_pending),
     ]
     if f.top_guilds:
         lines.append(_("<b>Most active guilds</b>"))
-        lines.extend(_("{name}: {units} unit(s)", name=name, units=units)
+        lines.extend(_("{name}: {units}", name=name, units=counted(_, units, "unit"))
                      for name, units in f.top_guilds)
     return "\n".join(lines)
 
@@ -80,25 +81,3 @@ def summary_sent(_: Translator, workers: int, guilds: int, admins: int) -> str:
     return _("Summaries queued: {workers} to workers, {guilds} to guild groups, {admins} to "
              "admins. They go out at the rate limit's pace.", workers=workers, guilds=guilds,
              admins=admins)
-
-
-def settings_text(_: Translator, frequency: str, zone: str, default: bool, at: str) -> str:
-    zone_line = (_("Time zone: {zone} (the platform's default)", zone=zone) if default
-                 else _("Time zone: {zone}", zone=zone))
-    return "\n".join([
-        _("<b>Your settings</b>"),
-        _("Earnings summary: {frequency}, at {at}", frequency=_(FREQUENCY_NAMES[frequency]),
-          at=at),
-        zone_line,
-        _("Choose how often below. Set your time zone with /settings timezone "
-          "&lt;Area/City&gt;, e.g. /settings timezone Europe/Berlin."),
-    ])
-
-
-def settings_keyboard(_: Translator, current: str) -> Keyboard:
-    def label(choice: str) -> str:
-        name = _(FREQUENCY_NAMES[choice])
-        return f"• {name}" if choice == current else name
-
-    return keyboard([button(label(c), FREQUENCY.data(c)) for c in ("daily", "weekly", "monthly")],
-                    [button(label("off"), FREQUENCY.data("off"))])
