@@ -33,6 +33,7 @@ from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
 from bot.services.base import Deps
 from bot.services.guilds import GuildService
+from bot.services.items import ItemService
 from bot.services.market import MarketService
 from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
@@ -49,6 +50,7 @@ from handlers import (
     errors,
     gates,
     guilds,
+    items,
     market,
     menus,
     money,
@@ -169,6 +171,10 @@ def register_handlers(app: Application) -> None:
         CommandHandler("payout", money.payout),
         CallbackQueryHandler(money.payout_again, pattern=buttons.PAYOUT_AGAIN.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
+        CommandHandler("items", items.items),
+        MessageHandler(private & filters.Document.ALL
+                       & filters.CaptionRegex(r"^/items(@\w+)?(\s|$)"), items.items_caption),
+        CallbackQueryHandler(items.item_button, pattern=buttons.ITEM.pattern),
         CallbackQueryHandler(review.review_button, pattern=buttons.REVIEW.pattern),
         CallbackQueryHandler(review.precheck_button, pattern=buttons.PRECHECK.pattern),
         # the clock's settings and summaries
@@ -238,13 +244,15 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     quote_service = QuoteService(deps, guild_service)
     market_service = MarketService(deps, guild_service, quote_service)
     offer_service = OfferService(deps, guild_service, bot_username)
-    result_service = ResultService(deps)
+    item_service = ItemService(deps)
+    result_service = ResultService(deps, item_service)
     review_service = ReviewService(deps, guild_service)
     return Services(
         settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,
         users=users, guilds=guild_service, membership=MembershipService(deps, guild_service),
         market=market_service, quotes=quote_service, offers=offer_service,
-        results=result_service, review=review_service, money=MoneyService(deps, guild_service),
+        items=item_service, results=result_service, review=review_service,
+        money=MoneyService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
                            market_service, updates),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),

@@ -86,6 +86,10 @@ REVIEW = Buttons("a1", ("approve", "reject"), with_round=True)
 PRECHECK = Buttons("a1", ("pass", "back"), with_round=True)
 # Money: "record it again" under a refused repeat of a payout (the id is a slot of the admin's
 # conversation scratch, never an amount).
+# An item of an assignment (id) at its position (the "round" field): a label (p0…p9), Next
+# (several labels), Back, Skip with a reason; Continue (position 0) shows where the worker is.
+ITEM = Buttons("i1", (*(f"p{n}" for n in range(10)), "next", "back", "skip_unreadable",
+                      "skip_cannot", "show"), with_round=True)
 PAYOUT_AGAIN = Buttons("m1", ("again",))
 # The market: "post it again" under a refused repeat of the one-message task form.
 TASK_AGAIN = Buttons("t1", ("again",))

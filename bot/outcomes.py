@@ -15,6 +15,7 @@ from storage.models import (
     AttachmentRecord,
     GuildOverview,
     GuildRecord,
+    HeldItem,
     MemberRecord,
     QuoteRecord,
     ResultRecord,
@@ -190,6 +191,7 @@ class ReviewItem:
     worker: UserRecord | None
     results: list[ResultRecord]
     waiting: int  # more submissions after this one
+    items: list[HeldItem] = field(default_factory=list)  # an item task's, with their answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,3 +259,48 @@ class GroupPreferences:
     guild: GuildRecord
     language: str
     follows_leader: bool
+
+
+# --- item tasks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsImported:
+    task: TaskRecord
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCard:
+    """Where a worker is in an item assignment: the item shown (None: all answered), its
+    number among the items still held, and how many are answered."""
+
+    assignment: AssignmentRecord
+    task: TaskRecord
+    items: list[HeldItem]
+    current: HeldItem | None
+
+    @property
+    def open_items(self) -> list[HeldItem]:
+        return [item for item in self.items if item.skipped is None]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for item in self.open_items if item.answer is not None)
+
+    @property
+    def total(self) -> int:
+        return len(self.open_items)
+
+    @property
+    def number(self) -> int:
+        """1-based place of the item shown among the open ones."""
+        if self.current is None:
+            return self.total
+        return next(n for n, item in enumerate(self.open_items, start=1)
+                    if item.position == self.current.position)
+
+    @property
+    def first(self) -> bool:
+        return self.number == 1
+

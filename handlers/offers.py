@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.buttons import OFFER, Press
+from bot.views import items as item_views
 from bot.views import offers as views
 from bot.views import results as result_views
 from handlers.common import Call, close_buttons, command, press
@@ -47,3 +48,6 @@ async def offer_button(call: Call, pressed: Press) -> None:
     answered = await call.services.offers.respond(call.user_id, pressed.id, take)
     await close_buttons(query.message)
     await call.reply(views.offer_reply(call._, answered, take))
+    if take and answered.has_items:  # the first item, to answer right here
+        await call.reply(*item_views.card(call._, await call.services.items.card(
+            call.user_id, answered.id)))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot.context import GuildContext
-from bot.outcomes import ResultInput
+from bot.outcomes import ItemCard, ResultInput
+from bot.views import items as item_views
 from bot.views import results as views
 from handlers.common import Call, command, texts
 
@@ -42,6 +43,9 @@ async def result(update: Update, context: GuildContext) -> None:
     chosen = call.user_data.get(SUBMIT_TO)
     taken = await call.services.results.add_result(call.user_id, chosen,
                                                    result_from(call.message))
+    if isinstance(taken, ItemCard):  # an item task: the next item, or the summary
+        await call.reply(*item_views.card(call._, taken))
+        return
     if chosen not in (None, taken.assignment.id):
         call.user_data.pop(SUBMIT_TO)  # that choice no longer takes results
     keyboard = (views.submit_keyboard(call._, taken.assignment.id)

@@ -25,6 +25,11 @@ async def precheck(call: Call) -> None:
 async def review(call: Call) -> None:
     assignment_id = call.id(call.args[0]) if call.args else None
     item = await call.services.review.next_for_review(call.user_id, assignment_id)
+    if item.items:  # an item task: the answers on one page
+        await call.reply_pages(views.item_answers(call._, item, call.services.settings),
+                               views.review_keyboard(call._, item.assignment.id,
+                                                     item.assignment.round))
+        return
     await call.reply(views.review_header(call._, item.assignment, item.worker, len(item.results),
                                          item.waiting, call.services.settings))
     for found in item.results:
@@ -62,7 +67,8 @@ async def reject(call: Call) -> None:
     assignment_id = call.id(args[0])
     if len(args) < 2:
         raise call.wrong(N_("A rejection needs a reason, so the worker knows what to fix."))
-    decided = await call.services.review.reject(call.user_id, assignment_id, call.rest(1))
+    decided = await call.services.review.reject(call.user_id, assignment_id, call.rest(1),
+                                                itemized=True)
     await call.reply(views.rejected_reply(call._, decided.assignment))
 
 

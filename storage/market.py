@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.domain.statuses import GuildStatus, MemberStatus, QuoteStatus, TaskStatus
 from storage.db import Reader, Tx, in_list, lit, record, records
 from storage.models import (
@@ -15,7 +17,7 @@ from storage.models import (
 _TASK_COLUMNS = (
     "id, title, instructions, mode, result_type, units, price_minor, allocated_units, status,"
     " deadline_at, quote_deadline_at, quote_window_closed, review_days, auto_award, skills,"
-    " cancel_reason, created_by, created_at"
+    " cancel_reason, created_by, created_at, labels, multi, item_count"
 )
 _QUOTE_SELECT = (
     "SELECT q.id, q.task_id, q.guild_id, g.name AS guild_name, g.chat_id AS guild_chat_id,"
@@ -38,16 +40,20 @@ _PENDING = lit(QuoteStatus.PENDING)
 async def insert_task(tx: Tx, *, title: str, instructions: str, mode: str, result_type: str,
                       units: int, price_minor: int, deadline_at: int,
                       quote_deadline_at: int | None, review_days: int, auto_award: bool,
-                      skills: str | None, created_by: int, now: int) -> int:
+                      skills: str | None, created_by: int, now: int,
+                      labels: tuple[str, ...] = (), multi: bool = False) -> int:
     cursor = await tx.execute(
         "INSERT INTO tasks (title, instructions, mode, result_type, units, price_minor,"
         " deadline_at, quote_deadline_at, review_days, auto_award, skills, created_by,"
-        " created_at) VALUES (:title, :instructions, :mode, :result_type, :units, :price,"
-        " :deadline, :quote_deadline, :review_days, :auto_award, :skills, :by, :now)",
+        " created_at, labels, multi) VALUES (:title, :instructions, :mode, :result_type,"
+        " :units, :price, :deadline, :quote_deadline, :review_days, :auto_award, :skills, :by,"
+        " :now, :labels, :multi)",
         {"title": title, "instructions": instructions, "mode": mode, "result_type": result_type,
          "units": units, "price": price_minor, "deadline": deadline_at,
          "quote_deadline": quote_deadline_at, "review_days": review_days,
-         "auto_award": int(auto_award), "skills": skills, "by": created_by, "now": now},
+         "auto_award": int(auto_award), "skills": skills, "by": created_by, "now": now,
+         "labels": json.dumps(labels, ensure_ascii=False) if labels else None,
+         "multi": int(multi)},
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid

@@ -6,6 +6,7 @@ those enums.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from bot.i18n import language_of
@@ -100,10 +101,21 @@ class TaskRecord:
     cancel_reason: str | None
     created_by: int
     created_at: int
+    labels: str | None = None  # JSON list: a choice task's answers
+    multi: bool = False  # a choice task that takes several labels per item
+    item_count: int = 0  # 0: a count task
 
     @property
     def units_left(self) -> int:
         return self.units - self.allocated_units
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.labels)) if self.labels else ()
+
+    @property
+    def has_items(self) -> bool:
+        return self.item_count > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +200,11 @@ class AssignmentRecord:
     submitted_at: int | None
     prechecked_at: int | None
     auto_accepted: bool
+    task_items: int = 0  # the task's items (0: a count task)
+
+    @property
+    def has_items(self) -> bool:
+        return self.task_items > 0
 
     @property
     def round(self) -> int:
@@ -206,3 +223,15 @@ class ResultRecord:
     mime_type: str | None
     file_size: int | None
     text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldItem:
+    """One item of an assignment, as the worker is shown it."""
+
+    position: int  # within the assignment
+    item_id: int
+    key: str
+    fields: dict[str, str]
+    skipped: str | None
+    answer: str | None  # the answer in the current round (text, labels, or a file's kind)

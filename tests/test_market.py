@@ -263,7 +263,7 @@ async def test_browsing_open_tasks_in_a_guild_and_in_progress_for_admins(
         ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1,5\nresult: text\n"
          "deadline: 2026-12-20 18:00", "Line 4 (price): expected a price per unit"),
         ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1\nresult: hologram\n"
-         "deadline: 2026-12-20 18:00", "Line 5 (result): expected text, document"),
+         "deadline: 2026-12-20 18:00", "Line 5 (result): expected text, choice, document"),
         ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1\nresult: text\n"
          "deadline: tomorrow", "Line 6 (deadline): expected a time as YYYY-MM-DD HH:MM"),
         ("/newtask Title\nmode: fixed\nunits: 5\nprice: 1\nresult: text", "(deadline): this "

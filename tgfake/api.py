@@ -101,6 +101,8 @@ class FakeBotAPI:
         self.sent: dict[int, list[Sent]] = defaultdict(list)
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.files: dict[str, dict[str, Any]] = {}
+        # The bytes of files users sent, by file_id, for downloads (`getFile`, then GET).
+        self.file_content: dict[str, bytes] = {}
         self.invite_links: list[str] = []
         # Calls Telegram would answer with 400 (bad HTML, too long, no such chat), as
         # (method, chat id, description); injected faults are not counted.

@@ -251,11 +251,16 @@ class FakeUser:
 
     async def send_document(self, file_name: str = "result.pdf", *, mime_type: str =
                             "application/pdf", file_size: int = 20_000,
-                            file_unique_id: str | None = None, caption: str | None = None
-                            ) -> list[Sent]:
-        body = self._file(file_unique_id, file_size)
+                            file_unique_id: str | None = None, caption: str | None = None,
+                            content: bytes | None = None,
+                            reply_to: dict[str, Any] | None = None) -> list[Sent]:
+        """A file; with `content`, the bot can download those bytes (`getFile`)."""
+        body = self._file(file_unique_id, len(content) if content is not None else file_size)
         body.update(file_name=file_name, mime_type=mime_type)
-        return await self._message(None, {"document": body, **_caption(caption)})
+        if content is not None:
+            self.h.api.file_content[body["file_id"]] = content
+        replied = {"reply_to_message": reply_to} if reply_to else {}
+        return await self._message(None, {"document": body, **_caption(caption), **replied})
 
     async def send_photo(self, *, file_size: int = 200_000, file_unique_id: str | None = None,
                          caption: str | None = None) -> list[Sent]:

@@ -54,6 +54,9 @@ class FakeRequest(OfflineRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # a download of a file a user sent (after getFile)
+            content = self.api.file_content.get(api_method)
+            return (200, content) if content is not None else (404, b"Not Found")
         params = dict(request_data.parameters) if request_data is not None else {}
         chat_id = params.get("chat_id")
         delay = self.latency(api_method) if callable(self.latency) else (

@@ -15,6 +15,7 @@ def NP(singular: str, plural: str) -> tuple[Msg, Msg]:
 NOUNS: dict[str, tuple[Msg, Msg]] = {
     "unit": NP("{count} unit", "{count} units"),
     "result": NP("{count} result", "{count} results"),
+    "item": NP("{count} item", "{count} items"),
     "assignment": NP("{count} assignment", "{count} assignments"),
     "open assignment": NP("{count} open assignment", "{count} open assignments"),
     "day": NP("{count} day", "{count} days"),

@@ -52,6 +52,22 @@ class DomainError(Exception):
 QUOTE_LIMIT = 64  # what a refusal quotes of someone's input, at most
 
 
+class Said(Shown):
+    """A message with placeholders of its own, as another message's value (a problem that
+    names a number inside "Line 3: …")."""
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message: Msg, **values: Any) -> None:
+        self.message, self.values = message, values
+
+    def render_for(self, _: Any) -> Html:
+        return _(self.message, **self.values)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.values)
+
+
 class UsageLine(Shown):
     """A command's usage with its argument names in the reader's language
     (`/submit &lt;派单号&gt;`). The argument names are an HTML message id, `&lt;` for `<`."""
@@ -471,3 +487,44 @@ class UnknownLanguage(DomainError):
 
 class UnknownFrequency(DomainError):
     text = N_("Choose daily, weekly, monthly or off.")
+
+
+# --- item tasks ------------------------------------------------------------------------------
+
+class ItemsAfterAllocation(DomainError):
+    text = N_("Guilds already hold units of task #{task_id}, so its items can't change now.")
+
+
+class ItemNotShown(DomainError):
+    text = N_("That item is not the one shown now; nothing was recorded. Send /tasks to "
+              "see where you are.")
+
+
+class ChoiceByButton(DomainError):
+    text = N_("This task is answered with the buttons under each item.")
+
+
+class NoSuchLabel(DomainError):
+    text = N_("Choose one of the answers under the item first.")
+
+
+class ReworkNotSkipped(DomainError):
+    text = N_("The admins asked for this item again in assignment #{assignment_id}; it can't "
+              "be skipped now.")
+
+
+class ItemFileMissing(DomainError):
+    text = N_("Send the items as a .csv or .jsonl file with the caption /items {task_id}, or "
+              "reply to the file with /items {task_id}.")
+
+
+class ItemsNotCounted(DomainError):
+    text = N_("Assignment #{assignment_id} is answered item by item: accept it whole, or "
+              "reject the items that need rework, e.g. /reject {assignment_id} 2,5 "
+              "&lt;reason&gt;.")
+
+
+class NoSuchItemNumber(DomainError):
+    text = N_("Assignment #{assignment_id} has items 1 to {most}; name them as in /review "
+              "{assignment_id}, e.g. 2,5.")
+

@@ -83,6 +83,7 @@ class AssignmentEvent(StrEnum):
     REJECT = "reject"
     OVERDUE = "overdue"  # not submitted by the task's deadline
     CANCEL = "cancel"  # the task was cancelled
+    RETURN = "return"  # the worker skipped every item they held: the assignment goes back
 
 
 _NOT_SUBMITTED = (A.OFFERED, A.IN_PROGRESS, A.REJECTED)
@@ -91,6 +92,7 @@ ASSIGNMENT: Lifecycle[A, AssignmentEvent] = Lifecycle("assignment", [
     (AssignmentEvent.TAKE, (A.OFFERED,), A.IN_PROGRESS, (Actor.WORKER,)),
     (AssignmentEvent.DECLINE, (A.OFFERED,), A.DECLINED, (Actor.WORKER,)),
     (AssignmentEvent.LAPSE, (A.OFFERED,), A.EXPIRED, (Actor.CLOCK,)),
+    (AssignmentEvent.RETURN, (A.IN_PROGRESS,), A.DECLINED, (Actor.WORKER,)),
     (AssignmentEvent.REWORK, (A.REJECTED,), A.IN_PROGRESS, (Actor.WORKER,)),
     (AssignmentEvent.SUBMIT, (A.IN_PROGRESS,), A.SUBMITTED, (Actor.WORKER,)),
     # The clock passes on a submission its guild left unchecked for the review window.

@@ -15,6 +15,7 @@ from bot.domain.errors import (
     TaskFieldError,
     TaskFormError,
 )
+from bot.domain.items import parse_labels
 from bot.domain.money import AmountOutOfRange, MoneyFormatError, parse_amount
 from bot.domain.statuses import TaskMode
 from bot.i18n import plain_text
@@ -54,6 +55,8 @@ class TaskDraft:
     review_days: int = 3
     auto_award: bool = False
     skills: str | None = None
+    labels: tuple[str, ...] = ()  # a choice task's answers (result_type "text")
+    multi: bool = False
 
     def but(self, **changes: object) -> TaskDraft:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -96,7 +99,11 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
 FORM_KEYS_ZH = {"模式": "mode", "数量": "units", "份数": "units", "单价": "price",
                 "结果": "result", "结果类型": "result", "截止时间": "deadline", "截止": "deadline",
                 "报价截止": "quote_deadline", "报价截止时间": "quote_deadline",
-                "审核天数": "review_days", "自动授予": "auto_award", "技能": "skills"}
+                "审核天数": "review_days", "自动授予": "auto_award", "技能": "skills",
+                "答案": "result", "选项": "labels", "多选": "multi"}
+# `answer` is another name for `result` (an item task's answer kind).
+FORM_ALIASES = {"answer": "result"}
+CHOICE = ("choice", "选择")
 MODES_ZH = {"报价": "quote", "定价": "fixed"}
 RESULT_TYPES_ZH = {"文本": "text", "文字": "text", "文件": "document", "文档": "document",
                    "照片": "photo", "图片": "photo", "语音": "voice", "语音消息": "voice",
@@ -141,7 +148,7 @@ def parse_title(text: str) -> str:
 
 
 _FIELDS = ("mode", "units", "price", "result", "deadline", "quote_deadline", "review_days",
-           "auto_award", "skills")
+           "auto_award", "skills", "labels", "multi")
 
 
 def _split_field(line: str) -> tuple[str, str, str]:
@@ -171,13 +178,13 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
             break
         key, sep, value = _split_field(line)
         key = key.strip().lower().replace(" ", "_").replace("-", "_")
-        key = FORM_KEYS_ZH.get(key, key)
+        key = FORM_ALIASES.get(key, FORM_KEYS_ZH.get(key, key))
         if not sep or key not in _FIELDS:
             raise TaskFormError(line=number, field=key or "?",
                                 problem=N_("expected one of these keys: mode, units, price, "
-                                           "result, deadline, quote_deadline, review_days, "
-                                           "auto_award, skills — then a blank line and the "
-                                           "instructions"))
+                                           "result (or answer), labels, multi, deadline, "
+                                           "quote_deadline, review_days, auto_award, skills — "
+                                           "then a blank line and the instructions"))
         if key in values:
             raise TaskFormError(line=number, field=key, problem=N_("this key is given twice"))
         values[key] = (number, value.strip())
@@ -214,12 +221,32 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
                             problem=N_("expected a price per unit above 0 with a dot for "
                                        "decimals, e.g. 2.50")) from None
     number, raw = field("result")
+    choice = raw.strip().lower() in CHOICE
     try:
-        result_type = parse_result_type(raw)
+        result_type = "text" if choice else parse_result_type(raw)
     except ValueError:
         raise TaskFormError(line=number, field="result",
-                            problem=N_("expected text, document, photo, voice, audio, video "
-                                       "or any")) from None
+                            problem=N_("expected text, choice, document, photo, voice, audio, "
+                                       "video or any")) from None
+    labels: tuple[str, ...] = ()
+    if "labels" in values or choice:
+        number, raw = field("labels")
+        if not choice:
+            raise TaskFormError(line=number, field="labels",
+                                problem=N_("labels go with answer: choice"))
+        try:
+            labels = parse_labels(raw)
+        except ValueError:
+            raise TaskFormError(line=number, field="labels", problem=N_(
+                "expected 2 to 10 different labels separated by |, e.g. 食品 | 交通 | 其他"
+            )) from None
+    multi = False
+    if "multi" in values:
+        number, raw = values["multi"]
+        if not choice or YES_NO_ZH.get(raw, raw.lower()) not in ("yes", "no"):
+            raise TaskFormError(line=number, field="multi", problem=N_(
+                "expected yes or no, with answer: choice"))
+        multi = YES_NO_ZH.get(raw, raw.lower()) == "yes"
     number, raw = field("deadline")
     try:
         deadline = parse_time(raw, zone)
@@ -255,7 +282,7 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
     return TaskDraft(title=title, instructions=instructions, mode=mode, result_type=result_type,
                      units=units, price_minor=price, deadline=deadline,
                      quote_deadline=quote_deadline, review_days=review_days,
-                     auto_award=auto_award, skills=skills)
+                     auto_award=auto_award, skills=skills, labels=labels, multi=multi)
 
 
 def check_draft(draft: TaskDraft, now: datetime) -> None:

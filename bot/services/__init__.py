@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
 from bot.services.guilds import GuildService
+from bot.services.items import ItemService
 from bot.services.market import MarketService
 from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
@@ -42,6 +43,7 @@ class Services:
     market: MarketService
     quotes: QuoteService
     offers: OfferService
+    items: ItemService
     results: ResultService
     review: ReviewService
     money: MoneyService

@@ -57,7 +57,8 @@ class MarketService(Service):
                 price_minor=draft.price_minor, deadline_at=to_epoch(draft.deadline),
                 quote_deadline_at=to_epoch(draft.quote_deadline) if draft.quote_deadline
                 else None, review_days=draft.review_days, auto_award=draft.auto_award,
-                skills=draft.skills, created_by=admin_id, now=to_epoch(now))
+                skills=draft.skills, created_by=admin_id, now=to_epoch(now),
+                labels=draft.labels, multi=draft.multi)
             if attachments:
                 await repo.add_attachments(tx, task_id, attachments)
             task = await self._tasks.get(tx, task_id)

@@ -23,6 +23,7 @@ from bot.i18n import texts_for
 from bot.outcomes import Distribution, MemberRef, Offered, Progress
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
+from bot.services.items import ItemService
 from bot.views import offers as views
 from storage import Tx
 from storage import guilds as guilds_repo
@@ -136,6 +137,7 @@ class OfferService(Service):
                 worker_id=worker.id, units=take, unit_price_minor=price,
                 commission_bp=guild.commission_bp, assigned_by=by, now=now,
                 offer_expires_at=expires, due_at=task.deadline_at)
+            await ItemService.hold(tx, task, assignment_id, take)
             assignment = await self._assignments.get(tx, assignment_id)
             await self._notifier.message(
                 tx, worker.id, views.offer(_, assignment, task, self._settings, zone),

@@ -20,16 +20,18 @@ from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
 from bot.domain.statuses import WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.domain.work import CLOUD_FILE_LIMIT, LOCAL_SERVER_FILE_LIMIT, result_kind_allowed
-from bot.outcomes import ResultEdited, ResultInput, ResultTaken
+from bot.outcomes import ItemCard, ResultEdited, ResultInput, ResultTaken
 from bot.services.base import Deps, Service
+from bot.services.items import ItemService
 from bot.services.lifecycle import isolated
 from bot.views import results as views
 from bot.views import review as review_views
 from storage import Database, Tx
 from storage import guilds as guilds_repo
+from storage import items as items_repo
 from storage import users as users_repo
 from storage import work as repo
-from storage.models import AssignmentRecord
+from storage.models import AssignmentRecord, UserRecord
 
 CLOUD_API = "https://api.telegram.org"  # Telegram's own Bot API, with its 20 MB downloads
 HOUR = 3600
@@ -38,8 +40,9 @@ _REMINDERS = (("reminded_24h_at", HOUR, 24 * HOUR, 24), ("reminded_1h_at", 0, HO
 
 
 class ResultService(Service):
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, items: ItemService) -> None:
         super().__init__(deps)
+        self._items = items
 
     async def my_assignments(self, worker_id: int) -> list[tuple[AssignmentRecord, int]]:
         found = await repo.for_worker(self._db, worker_id)
@@ -53,7 +56,7 @@ class ResultService(Service):
                            await repo.result_count(self._db, assignment.id, assignment.round))
 
     async def add_result(self, worker_id: int, preferred_id: int | None, result: ResultInput
-                         ) -> ResultTaken:
+                         ) -> ResultTaken | ItemCard:
         """Store one result for the assignment the worker chose with /submit, while it still
         takes results; otherwise for their only assignment that does."""
         now = self._now()
@@ -67,6 +70,8 @@ class ResultService(Service):
             if assignment is None:
                 assignment = await self._only_working(tx, worker_id)
             self._check_result(assignment, result)
+            if assignment.has_items:  # the answer to the item shown
+                return await self._items.answer_with(tx, assignment, result)
             if assignment.status == AssignmentStatus.REJECTED:  # the first result of a rework
                 assignment = await self._assignments.move(tx, assignment, AssignmentEvent.REWORK,
                                                           Actor.WORKER)
@@ -127,14 +132,30 @@ class ResultService(Service):
             worker = await users_repo.get(tx, worker_id)
             submitted = assignment
             if submitted.precheck:
-                await self.tell(tx, submitted.leader_id,
-                                lambda _: review_views.precheck_request(_, submitted, worker),
-                                lambda _: review_views.precheck_keyboard(_, submitted.id,
-                                                                  submitted.round))
+                await self._ask_precheck(tx, submitted, worker)
             else:
                 await self._tell_admins(
                     tx, lambda _: review_views.submitted_for_admins(_, submitted))
         return assignment
+
+    async def _ask_precheck(self, tx: Tx, a: AssignmentRecord, worker: UserRecord | None
+                            ) -> None:
+        """The leader gets the submission to check, with what was sent: an item task's answers
+        on one page, a count task's results as the worker sent them."""
+        items = [i for i in await items_repo.held(tx, a.id, a.round) if i.skipped is None] \
+            if a.has_items else []
+        results = [] if items else await repo.results(tx, a.id, a.round)
+        await self.tell(tx, a.leader_id,
+                        lambda _: review_views.precheck_request(_, a, worker, items))
+        for found in results:
+            if found.file_id is None:  # a text, kept as HTML: the same in any language
+                await self._notifier.message(tx, a.leader_id, found.text or "",
+                                             user_id=a.leader_id)
+            else:
+                await self._notifier.media(tx, a.leader_id, found.kind, found.file_id,
+                                           caption=found.text, user_id=a.leader_id)
+        await self.tell(tx, a.leader_id, lambda _: review_views.precheck_footer(_, a),
+                        lambda _: review_views.precheck_keyboard(_, a.id, a.round))
 
     async def _working(self, tx: Tx | Database, worker_id: int, assignment_id: int
                        ) -> AssignmentRecord:

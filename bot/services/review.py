@@ -6,11 +6,16 @@ once per assignment); a rejection starts a new round of results.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 
 from bot.domain.counts import Count
 from bot.domain.errors import (
     AcceptUnitsOutOfRange,
+    ItemsNotCounted,
+    NoSuchItemNumber,
     NotAllowed,
     NothingToReview,
     ReasonRequired,
@@ -27,11 +32,21 @@ from bot.services.guilds import GuildService
 from bot.views import review as views
 from storage import Tx
 from storage import guilds as guilds_repo
+from storage import items as items_repo
 from storage import ledger as ledger_repo
 from storage import users as users_repo
 from storage import work as repo
 from storage.db import Reader
-from storage.models import AssignmentRecord, GuildRecord
+from storage.models import AssignmentRecord, GuildRecord, HeldItem
+
+# `3,7 blurry`: the items of numbers 3 and 7, then the reason.
+_ITEM_NUMBERS = re.compile(r"(\d{1,6}(?:,\d{1,6})*)(?:\s+|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsAgain:
+    redo: list[HeldItem]  # answered again in the rework
+    keep: list[HeldItem]  # whose answers stand
 
 
 class ReviewService(Service):
@@ -103,7 +118,9 @@ class ReviewService(Service):
         worker = await users_repo.get(self._db, assignment.worker_id)
         results = await repo.results(self._db, assignment.id, assignment.round)
         waiting = await repo.review_queue_size(self._db) - 1
-        return ReviewItem(assignment, worker, results, max(0, waiting))
+        items = [i for i in await items_repo.held(self._db, assignment.id, assignment.round)
+                 if i.skipped is None] if assignment.has_items else []
+        return ReviewItem(assignment, worker, results, max(0, waiting), items)
 
     async def accept(self, admin_id: int, assignment_id: int, units: int | None = None,
                      round: int | None = None) -> Decided:
@@ -125,6 +142,8 @@ class ReviewService(Service):
         actor = Actor.CLOCK if auto else Actor.ADMIN
         self._assignments.check(assignment, event, actor)
         self._check_round(assignment, round)
+        if units is not None and assignment.has_items:
+            raise ItemsNotCounted(assignment_id=assignment.id)
         accepted = assignment.units if units is None else units
         if not 0 <= accepted <= assignment.units:
             raise AcceptUnitsOutOfRange(units=Count(assignment.units, "unit"),
@@ -148,29 +167,56 @@ class ReviewService(Service):
         return Decided(done, credit)
 
     async def reject(self, admin_id: int, assignment_id: int, reason: str | None,
-                     round: int | None = None) -> Decided:
-        """Back to the worker for rework, with the reason."""
+                     round: int | None = None, itemized: bool = False) -> Decided:
+        """Back to the worker for rework, with the reason: all of it, or (an item task whose
+        `itemized` reason starts with numbers, `3,7 blurry`) only the items of those numbers
+        in the review's list; the other answers stand."""
         self._require_admin(admin_id)
         now = self._now()
         async with self._db.transaction() as tx:
             assignment = await self._assignments.get(tx, assignment_id)
+            numbers: list[int] = []
+            if itemized and assignment.has_items and reason is not None \
+                    and (named := _ITEM_NUMBERS.match(reason)):
+                numbers = sorted({int(n) for n in named[1].split(",")})
+                reason = reason[named.end():]
             if assignment.status == AssignmentStatus.SUBMITTED:
                 self._check_round(assignment, round)
             returned = await self._send_back(tx, assignment, AssignmentEvent.REJECT,
-                                             Actor.ADMIN, reason, admin_id, now)
+                                             Actor.ADMIN, reason, admin_id, now, numbers)
             await self._audit(tx, admin_id, "assignment.reject", ("assignment", assignment_id),
-                              returned.reject_reason)
+                              f"items={','.join(map(str, numbers))} {returned.reject_reason}"
+                              if numbers else returned.reject_reason)
             return Decided(returned, None)
 
     async def _send_back(self, tx: Tx, assignment: AssignmentRecord, event: AssignmentEvent,
-                         actor: Actor, reason: str | None, by: int, now: int
-                         ) -> AssignmentRecord:
+                         actor: Actor, reason: str | None, by: int, now: int,
+                         numbers: Sequence[int] = ()) -> AssignmentRecord:
         why = clean_text(reason, REASON_MAX, required=ReasonRequired())
+        again = await self._items_again(tx, assignment, numbers)
         returned = await self._assignments.move(tx, assignment, event, actor, reject_reason=why,
                                                 decided_at=now, decided_by=by)
-        await self.tell(tx, returned.worker_id,
-                        lambda _: views.rejected_for_worker(_, returned, why or ""))
+        if returned.has_items:
+            await items_repo.carry_over(tx, returned.id, assignment.round,
+                                        [i.item_id for i in again.keep])
+            await items_repo.set_cursor(tx, returned.id, again.redo[0].position)
+        await self.tell(tx, returned.worker_id, lambda _: views.rejected_for_worker(
+            _, returned, why or "", [i.key for i in again.redo] if numbers else []))
         return returned
+
+    @staticmethod
+    async def _items_again(tx: Tx, assignment: AssignmentRecord, numbers: Sequence[int]
+                           ) -> ItemsAgain:
+        """Which items are answered again (the numbers named, else all) and which stand."""
+        if not assignment.has_items:
+            return ItemsAgain([], [])
+        held = [i for i in await items_repo.held(tx, assignment.id, assignment.round)
+                if i.skipped is None]
+        if any(not 1 <= n <= len(held) for n in numbers):
+            raise NoSuchItemNumber(assignment_id=assignment.id, most=len(held))
+        chosen = set(numbers) or set(range(1, len(held) + 1))
+        return ItemsAgain([i for n, i in enumerate(held, 1) if n in chosen],
+                          [i for n, i in enumerate(held, 1) if n not in chosen])
 
     # --- the clock ----------------------------------------------------------------------------
 

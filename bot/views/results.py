@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.buttons import OFFER
+from bot.buttons import ITEM, OFFER
 from bot.clock import from_epoch
 from bot.domain.counts import counted
 from bot.domain.statuses import ASSIGNMENT_NAMES, WORKING, AssignmentStatus
@@ -38,8 +38,15 @@ def my_assignments(_: Translator, rows: list[tuple[AssignmentRecord, int]], zone
 
 
 def offered_keyboards(_: Translator, rows: list[tuple[AssignmentRecord, int]]) -> Keyboard:
-    return keyboard(*(offer_keyboard(_, a.id)["inline_keyboard"][0] for a, _h in rows
-                      if a.status == AssignmentStatus.OFFERED))
+    """Accept / Decline for each offer; Continue for each item assignment in progress."""
+    return keyboard(*(offer_keyboard(_, a.id)["inline_keyboard"][0] if a.status ==
+                      AssignmentStatus.OFFERED else [continue_button(_, a.id)]
+                      for a, _h in rows if a.status == AssignmentStatus.OFFERED
+                      or (a.has_items and a.status in WORKING)))
+
+
+def continue_button(_: Translator, assignment_id: int) -> dict[str, str]:
+    return button(_("Continue #{id}", id=assignment_id), ITEM.data("show", assignment_id, 0))
 
 
 def choose_reply(_: Translator, a: AssignmentRecord, have: int) -> str:

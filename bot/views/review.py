@@ -6,9 +6,13 @@ from bot.buttons import PRECHECK, REVIEW
 from bot.config import Settings
 from bot.domain.counts import counted
 from bot.domain.work import Credit
-from bot.i18n import Translator
-from bot.views.common import Keyboard, button, keyboard, money_text, who
-from storage.models import AssignmentRecord, UserRecord
+from bot.i18n import Html, Translator
+from bot.outcomes import ReviewItem
+from bot.views.common import Keyboard, button, excerpt, keyboard, money_text, pages, who
+from bot.views.items import answer_of, item_input
+from storage.models import AssignmentRecord, HeldItem, UserRecord
+
+INPUT_LIMIT = 60  # characters of an item's input on the review page
 
 
 def submitted_for_admins(_: Translator, a: AssignmentRecord) -> str:
@@ -17,11 +21,20 @@ def submitted_for_admins(_: Translator, a: AssignmentRecord) -> str:
              guild=a.guild_name)
 
 
-def precheck_request(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
-    return _("{who} submitted assignment #{id} ({units} of task #{task_id}). Your guild "
-             "pre-checks results: pass it to the platform's review, or send it back.",
-             who=who(worker, a.worker_id), id=a.id, units=counted(_, a.units, "unit"),
-             task_id=a.task_id)
+def precheck_request(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
+                     items: list[HeldItem]) -> str:
+    """What the leader checks: an item task's answers listed here, a count task's results in
+    the messages that follow."""
+    text: str = _("{who} submitted assignment #{id} ({units} of task #{task_id}). Your guild "
+                  "pre-checks results: pass it to the platform's review, or send it back.",
+                  who=who(worker, a.worker_id), id=a.id, units=counted(_, a.units, "unit"),
+                  task_id=a.task_id)
+    return "\n".join([text, *answer_lines(_, items)])
+
+
+def precheck_footer(_: Translator, a: AssignmentRecord) -> str:
+    return _("Pass assignment #{id} to the platform's review, or send it back with what to fix.",
+             id=a.id)
 
 
 def precheck_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard:
@@ -108,7 +121,17 @@ def rejected_reply(_: Translator, a: AssignmentRecord) -> str:
     return _("Assignment #{id} sent back for rework; the worker was told why.", id=a.id)
 
 
-def rejected_for_worker(_: Translator, a: AssignmentRecord, reason: str) -> str:
+def rejected_for_worker(_: Translator, a: AssignmentRecord, reason: str,
+                        keys: list[str] | None = None) -> str:
+    if keys:
+        return _("↩️ Assignment #{id}: items {keys} were sent back for rework. Reason: "
+                 "{reason}\nThe other answers stand. Send /tasks and press Continue to answer "
+                 "those items again, then Submit.", id=a.id, keys=", ".join(keys),
+                 reason=reason)
+    if a.has_items:
+        return _("↩️ Assignment #{id} was sent back for rework. Reason: {reason}\nSend /tasks "
+                 "and press Continue to answer its items again, then Submit.", id=a.id,
+                 reason=reason)
     return _("↩️ Assignment #{id} was sent back for rework. Reason: {reason}\nSend the {results} "
              "again with /submit {id}, then press Submit.", id=a.id, reason=reason,
              results=counted(_, a.units, "result"))
@@ -136,3 +159,27 @@ def precheck_skipped_admins(_: Translator, a: AssignmentRecord) -> str:
 def precheck_skipped_leader(_: Translator, a: AssignmentRecord) -> str:
     return _("Assignment #{id} was not pre-checked within {days}, so it went to the "
              "platform's review unchecked.", id=a.id, days=counted(_, a.review_days, "day"))
+
+
+def item_answers(_: Translator, item: ReviewItem, settings: Settings) -> list[Html]:
+    """An item submission on one page (or a few): each item's input next to its answer."""
+    a = item.assignment
+    head: str = _("<b>Review assignment #{id}</b>: task #{task_id} ({title}), {guild}, by {who}. "
+             "{items} at {price}.", id=a.id, task_id=a.task_id, title=a.task_title,
+             guild=a.guild_name, who=who(item.worker, a.worker_id),
+             items=counted(_, len(item.items), "item"),
+             price=money_text(_, a.unit_price_minor, settings))
+    if a.rework_count:
+        head += "\n" + _("This is rework round {n}.", n=a.rework_count)
+    lines = answer_lines(_, item.items)
+    lines.append(_("Accept all, or send some back by their numbers: /reject {id} 2,5 "
+                   "&lt;reason&gt;.", id=a.id))
+    return pages(head, lines)
+
+
+def answer_lines(_: Translator, items: list[HeldItem]) -> list[str]:
+    """Each item's number, key and input next to its answer."""
+    return [_("{number}. {key} · {input} → {answer}", number=n, key=i.key,
+              input=excerpt(item_input(i), INPUT_LIMIT), answer=answer_of(_, i))
+            for n, i in enumerate(items, start=1)]
+

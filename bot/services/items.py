@@ -1,0 +1,225 @@
+"""Item tasks: a task's items from a file, the items an assignment holds, and answering them
+one at a time in the worker's chat (a tap for a choice, a message for text or a file).
+
+The item shown is the assignment's cursor: an answer, Back or Skip names the item it was
+shown for, and one that names another (a second tap, an old message) records nothing.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.domain.errors import (
+    N_,
+    ChoiceByButton,
+    ItemNotShown,
+    ItemsAfterAllocation,
+    NoSuchLabel,
+    ReworkNotSkipped,
+)
+from bot.domain.items import MAX_FILE_BYTES, Item, ItemFileRefused, parse_items
+from bot.domain.lifecycle import Actor, AssignmentEvent
+from bot.domain.statuses import LIVE_TASK, WORKING, AssignmentStatus
+from bot.outcomes import ItemCard, ItemsImported, ResultInput
+from bot.services.base import Service
+from bot.views import items as views
+from storage import Tx
+from storage import items as repo
+from storage import users as users_repo
+from storage.db import Reader
+from storage.models import AssignmentRecord, HeldItem, TaskRecord
+
+SKIP_REASONS = ("unreadable", "cannot")
+
+
+class ItemService(Service):
+    # --- the admin's side ---------------------------------------------------------------------
+
+    async def import_items(self, admin_id: int, task_id: int, file_name: str, data: bytes
+                           ) -> ItemsImported:
+        """The task's items are the file's rows; refused whole, with the line, if any is
+        wrong, and once any unit is allocated (guilds hold units of what they saw)."""
+        self._require_admin(admin_id)
+        items: list[Item] = parse_items(data, file_name)
+        async with self._db.transaction() as tx:
+            task = await self._tasks.get(tx, task_id)
+            if task.status not in LIVE_TASK:
+                raise self._tasks.refusal(task)
+            if task.allocated_units or await repo.handed_out(tx, task_id):
+                raise ItemsAfterAllocation(task_id=task_id)
+            await repo.replace_items(tx, task_id, items)
+            await self._audit(tx, admin_id, "task.items", ("task", task_id),
+                              f"{len(items)} from {file_name[:100]}")
+            task = await self._tasks.get(tx, task_id)
+        return ItemsImported(task, len(items))
+
+    # --- handing out --------------------------------------------------------------------------
+
+    @staticmethod
+    async def hold(tx: Tx, task: TaskRecord, assignment_id: int, units: int) -> None:
+        """An item task's new assignment takes `units` items from the pool (the first ones no
+        one holds), and shows the first of them once taken."""
+        if not task.has_items:
+            return
+        got = await repo.hold_free(tx, task.id, assignment_id, units)
+        if got != units:  # the units and the items in the pool always agree
+            raise AssertionError(f"assignment {assignment_id}: {got} items for {units} units")
+        await repo.set_cursor(tx, assignment_id, 1)
+
+    # --- the worker's side --------------------------------------------------------------------
+
+    async def card(self, worker_id: int, assignment_id: int) -> ItemCard:
+        """Where the worker is: the item shown, or the summary when all are answered."""
+        assignment = await self._working(self._db, worker_id, assignment_id)
+        return await self._card(self._db, assignment)
+
+    async def ready_for_items(self, admin_id: int, task_id: int, file_name: str,
+                              size: int | None) -> None:
+        """Before the file is downloaded: an admin, a task that can still take items, and a
+        file the Bot API lets a bot download."""
+        self._require_admin(admin_id)
+        task = await self._tasks.get(self._db, task_id)
+        if task.status not in LIVE_TASK:
+            raise self._tasks.refusal(task)
+        if task.allocated_units or await repo.handed_out(self._db, task_id):
+            raise ItemsAfterAllocation(task_id=task_id)
+        if size is not None and size > MAX_FILE_BYTES:
+            raise ItemFileRefused(file=file_name, problem=N_("the file is over 20 MB."))
+
+    async def pick(self, worker_id: int, assignment_id: int, position: int, label: int
+                   ) -> ItemCard:
+        """A tap on a label under the item shown: its answer (several labels: toggled)."""
+        async with self._db.transaction() as tx:
+            assignment, task, shown = await self._shown(tx, worker_id, assignment_id, position)
+            labels = tuple(escape(x, quote=False) for x in task.choices)  # answers are HTML
+            if not 0 <= label < len(labels):
+                raise NoSuchLabel()
+            if task.multi:
+                chosen = [x for x in (shown.answer or "").split(" | ") if x]
+                picked = labels[label]
+                chosen = [x for x in chosen if x != picked] if picked in chosen \
+                    else [x for x in labels if x in chosen or x == picked]
+                await self._record(tx, assignment, shown, ResultInput(
+                    "text", text=" | ".join(chosen)) if chosen else None)
+                return await self._card(tx, await self._assignments.get(tx, assignment.id))
+            await self._record(tx, assignment, shown, ResultInput("text", text=labels[label]))
+            return await self._advance(tx, assignment, shown.position)
+
+    async def next(self, worker_id: int, assignment_id: int, position: int) -> ItemCard:
+        """Next, under a several-label item once a label is chosen."""
+        async with self._db.transaction() as tx:
+            assignment, _task, shown = await self._shown(tx, worker_id, assignment_id, position)
+            if shown.answer is None:
+                raise NoSuchLabel()
+            return await self._advance(tx, assignment, shown.position)
+
+    async def answer_with(self, tx: Tx, assignment: AssignmentRecord, result: ResultInput
+                          ) -> ItemCard:
+        """A message from the worker answers the item shown (a text task's text, a file)."""
+        task = await self._tasks.get(tx, assignment.task_id)
+        if task.choices:
+            raise ChoiceByButton()
+        shown = await self._current(tx, assignment)
+        if shown is None:  # every item is answered: the message is one too many
+            raise ItemNotShown()
+        await self._record(tx, assignment, shown, result)
+        return await self._advance(tx, assignment, shown.position)
+
+    async def back(self, worker_id: int, assignment_id: int, position: int) -> ItemCard:
+        """Show the item before the one shown (or the last, from the summary): its answer
+        stands until a new one replaces it."""
+        async with self._db.transaction() as tx:
+            assignment = await self._working(tx, worker_id, assignment_id)
+            items = await repo.held(tx, assignment.id, assignment.round)
+            cursor = await repo.cursor(tx, assignment.id)
+            if (cursor or 0) != position:
+                raise ItemNotShown()
+            open_items = [i for i in items if i.skipped is None]
+            before = [i for i in open_items if cursor is None or i.position < cursor]
+            if before:
+                await repo.set_cursor(tx, assignment.id, before[-1].position)
+            return await self._card(tx, assignment)
+
+    async def skip(self, worker_id: int, assignment_id: int, position: int, reason: str
+                   ) -> ItemCard:
+        """The worker can't do the item shown: it goes back to the guild's pool, one unit
+        less for them. The last item returns the whole assignment (the leader is told)."""
+        if reason not in SKIP_REASONS:
+            raise NoSuchLabel()
+        async with self._db.transaction() as tx:
+            assignment, _task, shown = await self._shown(tx, worker_id, assignment_id, position)
+            if assignment.round > 0:  # a rework: the admins asked for this item again
+                raise ReworkNotSkipped(assignment_id=assignment.id)
+            await repo.skip(tx, assignment.id, shown.position, reason)
+            worker = await users_repo.get(tx, worker_id)
+            if assignment.units == 1:
+                returned = await self._assignments.move(
+                    tx, assignment, AssignmentEvent.RETURN, Actor.WORKER,
+                    decided_at=self._now())
+                await self.tell(tx, returned.leader_id, lambda _: views.returned_for_leader(
+                    _, returned, worker))
+                return await self._card(tx, returned)
+            await self.tell(tx, assignment.leader_id, lambda _: views.skipped_for_leader(
+                _, assignment, worker, shown, reason))
+            return await self._advance(tx, await self._assignments.get(tx, assignment.id),
+                                       shown.position)
+
+    # --- inside ------------------------------------------------------------------------------
+
+    async def _working(self, tx: Reader, worker_id: int, assignment_id: int
+                       ) -> AssignmentRecord:
+        assignment = await self._assignments.own(tx, worker_id, assignment_id)
+        if assignment.status not in WORKING:
+            raise self._assignments.refusal(assignment)
+        return assignment
+
+    async def _shown(self, tx: Tx, worker_id: int, assignment_id: int, position: int
+                     ) -> tuple[AssignmentRecord, TaskRecord, HeldItem]:
+        assignment = await self._working(tx, worker_id, assignment_id)
+        shown = await self._current(tx, assignment)
+        if shown is None or shown.position != position:
+            raise ItemNotShown()
+        return assignment, await self._tasks.get(tx, assignment.task_id), shown
+
+    @staticmethod
+    async def _current(db: Reader, assignment: AssignmentRecord) -> HeldItem | None:
+        cursor = await repo.cursor(db, assignment.id)
+        if cursor is None:
+            return None
+        items = await repo.held(db, assignment.id, assignment.round)
+        return next((i for i in items if i.position == cursor and i.skipped is None), None)
+
+    async def _record(self, tx: Tx, assignment: AssignmentRecord, item: HeldItem,
+                      result: ResultInput | None) -> None:
+        """The item's answer in this round (None: no answer, a several-label item emptied);
+        the first answer of a rework starts it."""
+        if assignment.status == AssignmentStatus.REJECTED:
+            assignment = await self._assignments.move(tx, assignment, AssignmentEvent.REWORK,
+                                                      Actor.WORKER)
+        if result is None:
+            await repo.unanswer(tx, assignment.id, assignment.round, item.item_id)
+            return
+        await repo.answer(
+            tx, assignment_id=assignment.id, round=assignment.round, item_id=item.item_id,
+            kind=result.kind, text=result.text, file_id=result.file_id,
+            file_unique_id=result.file_unique_id, file_name=result.file_name,
+            mime_type=result.mime_type, file_size=result.file_size,
+            chat_message_id=result.message_id, now=self._now())
+
+    async def _advance(self, tx: Tx, assignment: AssignmentRecord, after: int) -> ItemCard:
+        """Move on: the next item without an answer after this one, else the first without
+        one before it, else the summary (None)."""
+        assignment = await self._assignments.get(tx, assignment.id)
+        items = [i for i in await repo.held(tx, assignment.id, assignment.round)
+                 if i.skipped is None and i.answer is None]
+        later = [i for i in items if i.position > after]
+        target = (later or items)[0] if later or items else None
+        await repo.set_cursor(tx, assignment.id, target.position if target else None)
+        return await self._card(tx, assignment)
+
+    async def _card(self, db: Reader, assignment: AssignmentRecord) -> ItemCard:
+        task = await self._tasks.get(db, assignment.task_id)
+        items = await repo.held(db, assignment.id, assignment.round)
+        cursor = await repo.cursor(db, assignment.id)
+        current = next((i for i in items if i.position == cursor and i.skipped is None), None)
+        return ItemCard(assignment, task, items, current)

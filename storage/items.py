@@ -1,0 +1,125 @@
+"""A task's items, the items each assignment holds, and the answers to them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from bot.domain.items import Item
+from bot.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
+from storage.db import Reader, Tx, lit
+from storage.models import HeldItem
+
+# An item is held while an assignment that has it (not skipped) is open or accepted.
+_HOLDING = lit(*OPEN_ASSIGNMENT, AssignmentStatus.ACCEPTED)
+
+
+async def replace_items(tx: Tx, task_id: int, items: Sequence[Item]) -> None:
+    """The task's items are these (earlier ones, never handed out, are dropped)."""
+    await tx.execute("DELETE FROM items WHERE task_id = :task", {"task": task_id})
+    await tx.executemany(
+        "INSERT INTO items (task_id, position, key, input) VALUES (:task, :pos, :key, :input)",
+        ({"task": task_id, "pos": n, "key": item.key,
+          "input": json.dumps(item.fields, ensure_ascii=False)}
+         for n, item in enumerate(items, start=1)))
+    await tx.execute("UPDATE tasks SET item_count = :n, units = :n WHERE id = :task",
+                     {"task": task_id, "n": len(items)})
+
+
+async def handed_out(db: Reader, task_id: int) -> bool:
+    return await db.fetch_value(
+        "SELECT 1 FROM assignment_items ai JOIN assignments a ON a.id = ai.assignment_id"
+        " WHERE a.task_id = :task LIMIT 1", {"task": task_id}) is not None
+
+
+async def hold_free(tx: Tx, task_id: int, assignment_id: int, count: int) -> int:
+    """Give the assignment the task's first `count` items no assignment holds; how many."""
+    rows = await tx.fetch_all(
+        "SELECT id FROM items i WHERE task_id = :task AND NOT EXISTS ("
+        " SELECT 1 FROM assignment_items ai JOIN assignments a ON a.id = ai.assignment_id"
+        f" WHERE ai.item_id = i.id AND ai.skipped IS NULL AND a.status IN ({_HOLDING}))"
+        " ORDER BY position LIMIT :n", {"task": task_id, "n": count})
+    await tx.executemany(
+        "INSERT INTO assignment_items (assignment_id, position, item_id) VALUES (:a, :pos, :i)",
+        ({"a": assignment_id, "pos": n, "i": row[0]} for n, row in enumerate(rows, start=1)))
+    return len(rows)
+
+
+async def held(db: Reader, assignment_id: int, round: int) -> list[HeldItem]:
+    rows = await db.fetch_all(
+        "SELECT ai.position, i.id, i.key, i.input, ai.skipped,"
+        " COALESCE(r.text, r.kind) AS answer FROM assignment_items ai"
+        " JOIN items i ON i.id = ai.item_id"
+        " LEFT JOIN results r ON r.assignment_id = ai.assignment_id AND r.round = :round"
+        "  AND r.item_id = i.id"
+        " WHERE ai.assignment_id = :a ORDER BY ai.position",
+        {"a": assignment_id, "round": round})
+    return [HeldItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
+
+
+async def has_items(db: Reader, assignment_id: int) -> bool:
+    return await db.fetch_value(
+        "SELECT 1 FROM assignment_items WHERE assignment_id = :a LIMIT 1",
+        {"a": assignment_id}) is not None
+
+
+async def set_cursor(tx: Tx, assignment_id: int, position: int | None) -> None:
+    await tx.execute("UPDATE assignments SET item_cursor = :p WHERE id = :a",
+                     {"a": assignment_id, "p": position})
+
+
+async def cursor(db: Reader, assignment_id: int) -> int | None:
+    return await db.fetch_value("SELECT item_cursor FROM assignments WHERE id = :a",
+                                {"a": assignment_id})
+
+
+async def skip(tx: Tx, assignment_id: int, position: int, reason: str) -> bool:
+    """The worker gives the item back: out of the assignment (one unit less), into the pool."""
+    cursor = await tx.execute(
+        "UPDATE assignment_items SET skipped = :why WHERE assignment_id = :a"
+        " AND position = :p AND skipped IS NULL", {"a": assignment_id, "p": position,
+                                                   "why": reason})
+    if cursor.rowcount != 1:
+        return False
+    await tx.execute("UPDATE assignments SET units = units - 1 WHERE id = :a AND units > 1",
+                     {"a": assignment_id})
+    return True
+
+
+async def answer(tx: Tx, *, assignment_id: int, round: int, item_id: int, kind: str,
+                 text: str | None, file_id: str | None, file_unique_id: str | None,
+                 file_name: str | None, mime_type: str | None, file_size: int | None,
+                 chat_message_id: int | None, now: int) -> None:
+    """The item's answer in this round: a new one, or the one it replaces (Back)."""
+    await tx.execute(
+        "INSERT INTO results (assignment_id, round, item_id, kind, file_id, file_unique_id,"
+        " file_name, mime_type, file_size, text, chat_message_id, created_at) VALUES (:a,"
+        " :round, :item, :kind, :fid, :fuid, :name, :mime, :size, :text, :message, :now)"
+        " ON CONFLICT (assignment_id, round, item_id) WHERE item_id IS NOT NULL DO UPDATE SET"
+        " kind = excluded.kind, file_id = excluded.file_id,"
+        " file_unique_id = excluded.file_unique_id, file_name = excluded.file_name,"
+        " mime_type = excluded.mime_type, file_size = excluded.file_size,"
+        " text = excluded.text, chat_message_id = excluded.chat_message_id,"
+        " created_at = excluded.created_at",
+        {"a": assignment_id, "round": round, "item": item_id, "kind": kind, "fid": file_id,
+         "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
+         "text": text, "message": chat_message_id, "now": now})
+
+
+async def unanswer(tx: Tx, assignment_id: int, round: int, item_id: int) -> None:
+    await tx.execute("DELETE FROM results WHERE assignment_id = :a AND round = :round"
+                     " AND item_id = :item", {"a": assignment_id, "round": round, "item": item_id})
+
+
+async def carry_over(tx: Tx, assignment_id: int, from_round: int, keep: Sequence[int]) -> None:
+    """A rework of some items: the answers to the others stand in the new round."""
+    if not keep:
+        return
+    marks = ", ".join(str(int(item_id)) for item_id in keep)
+    await tx.execute(
+        "INSERT INTO results (assignment_id, round, item_id, kind, file_id, file_unique_id,"
+        " file_name, mime_type, file_size, text, chat_message_id, created_at)"
+        " SELECT assignment_id, round + 1, item_id, kind, file_id, file_unique_id, file_name,"
+        " mime_type, file_size, text, NULL, created_at FROM results"
+        f" WHERE assignment_id = :a AND round = :round AND item_id IN ({marks})",
+        {"a": assignment_id, "round": from_round})

@@ -1,0 +1,267 @@
+"""Item tasks from the user's side: an admin gives a task its items (a CSV or JSONL file),
+guilds hold units, and each worker answers item by item in the chat (a tap for a choice, a
+message for text); Back changes an answer, Skip gives an item back; the admin reviews the
+answers on one page and may send only some items back; the ledger credits each accepted item.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.scenario import approved_guild, task_form, task_id_in
+from tgfake import FakeUser, Harness
+
+RECEIPTS = task_form("Receipts, batch 1", "Which kind of spending is this receipt?",
+                     mode="fixed", units=1, price="0.50", answer="choice",
+                     labels="食品 | 交通 | 住宿", deadline="2026-12-20 18:00")
+LINES = task_form("Subtitles, episode 4", "Translate each line into English.", mode="fixed",
+                  units=1, price="1.00", answer="text", deadline="2026-12-20 18:00")
+
+
+def csv_of(rows: list[tuple[str, str]], header: str = "key,text") -> bytes:
+    return ("\n".join([header, *(f"{k},{v}" for k, v in rows)]) + "\n").encode()
+
+
+async def _guild(h: Harness, admin: FakeUser, form: str, items: bytes, file: str,
+                 units: int) -> dict:
+    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
+    task = task_id_in((await admin.send(form))[-1].text)
+    replies = await admin.send_document(file, mime_type="text/csv", content=items,
+                                        caption=f"/items {task}")
+    await lee.send(f"/claim {task} {units}", chat=group)
+    return {"lee": lee, "wu": wu, "xi": xi, "group": group, "task": task,
+            "imported": replies[-1].text}
+
+
+async def test_a_choice_task_answered_by_taps_with_back_and_skip(h: Harness,
+                                                                admin: FakeUser) -> None:
+    items = csv_of([(f"r{n}", f"receipt {n}") for n in range(1, 7)])
+    g = await _guild(h, admin, RECEIPTS, items, "receipts.csv", 6)
+    assert g["imported"] == f"Task #{g['task']} has 6 items now; its units are 6."
+    wu, lee, group = g["wu"], g["lee"], g["group"]
+    await lee.send(f"/assign {g['task']} 4 @wu", chat=group)
+    await wu.press("Accept")
+    card = wu.last_message()
+    assert "<b>Assignment #1</b> · Receipts, batch 1 · item 1 of 4" in card.text
+    assert "Item r1\n\nreceipt 1\n\nTap the answer." in card.text
+    assert card.text.endswith("0 / 4 ▱▱▱▱▱▱▱▱▱▱")
+    assert card.button_texts == ["食品", "交通", "住宿", "Skip: unreadable", "Skip: can't do it"]
+    await wu.press("交通")
+    shown = wu.messages()[-1]
+    assert shown.method == "editMessageText" and "item 2 of 4" in shown.text
+    assert "Item r2" in shown.text and shown.text.endswith("1 / 4 ▰▰▰▱▱▱▱▱▱▱")
+    await wu.press("食品")
+    # Back to item 2: its answer shows, and a new tap replaces it.
+    await wu.press("Back")
+    assert "Item r2" in wu.messages()[-1].text
+    assert "Your answer so far: 食品" in wu.messages()[-1].text
+    await wu.press("住宿")
+    assert "Item r3" in wu.messages()[-1].text
+    # Item 3 is unreadable: skipped, back in the pool, one unit less; the leader is told.
+    await wu.press("Skip: unreadable")
+    assert "Item r4" in wu.messages()[-1].text and "item 3 of 3" in wu.messages()[-1].text
+    assert any("skipped item r3 of assignment #1 (unreadable)" in t for t in lee.texts())
+    # A tap meant for an item no longer shown (a double tap, a slow client) records nothing.
+    await wu.press_data("i1:p0:1:1")
+    assert wu.last_alert().startswith("That item is not the one shown now")
+    await wu.press("交通")
+    summary = wu.messages()[-1]
+    assert "all 3 items answered." in summary.text
+    assert "1. r1: 交通\n2. r2: 住宿\n3. r4: 交通" in summary.text
+    assert summary.button_texts == ["Back", "Submit"]
+    await wu.press("Submit")
+    assert "submitted" in wu.last_message().text
+    # The skipped item went back: the next assignment gets it (and the two never handed out).
+    await lee.send(f"/assign {g['task']} 3 @xi", chat=group)
+    xi = g["xi"]
+    await xi.press("Accept")
+    assert "Item r3" in xi.last_message().text
+    # The admin accepts: 3 items × 0.50 credited.
+    await admin.send("/accept 1")
+    assert any("1.50" in t for t in wu.texts()[-2:])
+
+
+async def test_a_text_task_answered_by_messages(h: Harness, admin: FakeUser) -> None:
+    lines = [("l1", "店铺九点开门。"), ("l2", "请取号。")]
+    g = await _guild(h, admin, LINES, csv_of(lines, "key,source"), "lines.csv", 2)
+    wu = g["wu"]
+    await g["lee"].send(f"/assign {g['task']} 2 @wu", chat=g["group"])
+    await wu.press("Accept")
+    assert "Item l1\n\n店铺九点开门。\n\nReply with your answer (text)." in wu.last_message().text
+    await wu.send("The shop opens at nine.")
+    assert "Item l2" in wu.last_message().text and "请取号。" in wu.last_message().text
+    await wu.send("Please take a number.")
+    assert "1. l1: The shop opens at nine.\n2. l2: Please take a number." in \
+        wu.last_message().text
+    # One message too many is refused, and nothing changes.
+    await wu.send("hello?")
+    assert wu.last_message().text.startswith("That item is not the one shown now")
+    await wu.press("Submit")
+    assert "submitted" in wu.last_message().text
+
+
+async def test_jsonl_items_and_chinese_csv_encodings(h: Harness, admin: FakeUser) -> None:
+    ada = admin
+    task = task_id_in((await ada.send(LINES))[-1].text)
+    rows = [json.dumps({"key": f"k{n}", "text": f"第{n}句"}, ensure_ascii=False)
+            for n in range(1, 4)]
+    replies = await ada.send_document("lines.jsonl", content="\n".join(rows).encode(),
+                                      caption=f"/items {task}")
+    assert replies[-1].text == f"Task #{task} has 3 items now; its units are 3."
+    gbk = "key,text\nk1,店铺九点开门\nk2,请取号\n".encode("gb18030")
+    replies = await ada.send_document("lines.csv", content=gbk, caption=f"/items {task}")
+    assert replies[-1].text == f"Task #{task} has 2 items now; its units are 2."
+    bom = "\ufeffkey,text\nk1,店铺\n".encode()
+    replies = await ada.send_document("lines.csv", content=bom, caption=f"/items {task}")
+    assert replies[-1].text == f"Task #{task} has 1 item now; its units are 1."
+
+
+async def test_the_admin_sends_two_items_back_and_accepts_the_rework(h: Harness,
+                                                                     admin: FakeUser) -> None:
+    items = csv_of([(f"r{n}", f"receipt {n}") for n in range(1, 5)])
+    g = await _guild(h, admin, RECEIPTS, items, "receipts.csv", 4)
+    wu, lee = g["wu"], g["lee"]
+    await lee.send("/commission 10", chat=g["group"])
+    await lee.send(f"/assign {g['task']} 4 @wu", chat=g["group"])
+    await wu.press("Accept")
+    for label in ("食品", "交通", "交通", "住宿"):
+        await wu.press(label)
+    await wu.press("Submit")
+    # One page: each item's input next to its answer, with Accept / Reject.
+    page = (await admin.send("/review"))[-1]
+    assert page.text.startswith("<b>Review assignment #1</b>: task #1 (Receipts, batch 1), "
+                                "Alpha, by @wu. 4 items at 0.50 CNY.")
+    assert "1. r1 · receipt 1 → 食品\n2. r2 · receipt 2 → 交通\n3. r3 · receipt 3 → 交通\n" \
+        "4. r4 · receipt 4 → 住宿" in page.text
+    assert page.button_texts == ["Accept", "Reject"]
+    # Part acceptance by count does not apply to items.
+    await admin.send("/accept 1 2")
+    assert admin.last_message().text.startswith("Assignment #1 is answered item by item")
+    await admin.send("/reject 1 2,3 wrong category")
+    told = wu.last_message().text
+    assert told.startswith("↩️ Assignment #1: items r2, r3 were sent back for rework. Reason: "
+                           "wrong category")
+    # Wu continues where the rework starts: item r2; the others' answers stand.
+    await wu.send("/tasks")
+    await wu.press("Continue #1")
+    card = wu.last_message()
+    assert "Item r2" in card.text and "To fix: wrong category" in card.text
+    assert "Skip" not in " ".join(card.button_texts)  # an item asked for again stays
+    await wu.press("食品")
+    assert "Item r3" in wu.messages()[-1].text
+    await wu.press("住宿")
+    assert "1. r1: 食品\n2. r2: 食品\n3. r3: 住宿\n4. r4: 住宿" in wu.messages()[-1].text
+    await wu.press("Submit")
+    page = (await admin.send("/review 1"))[-1]
+    assert "This is rework round 1." in page.text and "3. r3 · receipt 3 → 住宿" in page.text
+    await admin.press("Accept")
+    # Credited per accepted item: 4 × 0.50 = 2.00, 10 % to the guild.
+    rows = await h.services.db.fetch_all(
+        "SELECT kind, amount_minor FROM ledger ORDER BY kind")
+    assert [tuple(r) for r in rows] == [("commission", 20), ("worker_share", 180)]
+    assert wu.texts()[-1] == ("✅ Assignment #1 was accepted: 4 of 4 units.\nYou earned 1.80 "
+                              "CNY (after Alpha's commission of 0.20 CNY).")
+
+
+async def _refused(admin: FakeUser, task: int, file: str, content: bytes) -> str:
+    replies = await admin.send_document(file, mime_type="text/csv", content=content,
+                                        caption=f"/items {task}")
+    return replies[-1].text
+
+
+async def test_bad_item_files_are_refused_whole_with_the_line(h: Harness,
+                                                              admin: FakeUser) -> None:
+    task = task_id_in((await admin.send(LINES))[-1].text)
+    cases = {
+        "quotes.csv": (b'key,text\nk1,"an open quote\nk2,fine\n',
+                       "Line 3 of quotes.csv: the quotes do not match"),
+        "columns.csv": (b"key,text\nk1,one\nk2,two,three\n",
+                        "Line 3 of columns.csv: expected 2 columns, as in the first line; "
+                        "found 3."),
+        "twice.csv": (b"key,text\nk1,one\nk2,two\nk1,again\n",
+                      "Line 4 of twice.csv: the key “k1” is on line 2 already; keys must be "
+                      "unique."),
+        "empty.csv": (b"key,text\nk1,one\nk2,  \n", "Line 3 of empty.csv: the item is empty."),
+        "nothing.csv": (b"key,text\n", "nothing.csv: no items: one row per item"),
+        "blank.csv": (b"", "blank.csv: the file is empty: the first line names the columns."),
+        "latin.csv": ("key,text\nk1,caf\u00e9\n".encode("utf-16"),
+                      "latin.csv: it is neither UTF-8 nor GB18030/GBK text"),
+        "lines.jsonl": (b'{"text": "one"}\n[1, 2]\n',
+                        "Line 2 of lines.jsonl: expected an object of texts or numbers"),
+        "broken.jsonl": (b'{"text": "one"}\n{"text": \n',
+                         "Line 2 of broken.jsonl: not a JSON object"),
+        "items.xlsx": (b"PK\x03\x04", "items.xlsx: send items as a .csv or .jsonl file."),
+        "many.csv": (("text\n" + "x\n" * 100_001).encode(),
+                     "many.csv: more than 100,000 items; split the task."),
+    }
+    for file, (content, expected) in cases.items():
+        said = await _refused(admin, task, file, content)
+        assert said.startswith(expected), (file, said)
+    # Nothing was half-imported: the task still has its one unit and no items.
+    rows = await h.services.db.fetch_value("SELECT COUNT(*) FROM items")
+    assert rows == 0
+    # Without a file, the command says how to send one.
+    await admin.send(f"/items {task}")
+    assert admin.last_message().text == (
+        f"Send the items as a .csv or .jsonl file with the caption /items {task}, or reply to "
+        f"the file with /items {task}.")
+    # A reply to the file works too.
+    content = b"text\none\ntwo\n"
+    await admin.send_document("ok.csv", content=content)
+    file_id = next(k for k, v in h.api.file_content.items() if v == content)
+    message = {k: v for k, v in admin.said("").items() if k != "text"}
+    message["document"] = {"file_id": file_id, "file_unique_id": "ok", "file_name": "ok.csv",
+                           "file_size": len(content)}
+    replies = await admin.send(f"/items {task}", reply_to=message)
+    assert replies[-1].text == f"Task #{task} has 2 items now; its units are 2."
+
+
+async def test_items_change_only_before_any_unit_is_allocated(h: Harness,
+                                                              admin: FakeUser) -> None:
+    g = await _guild(h, admin, LINES, csv_of([("l1", "一"), ("l2", "二")]), "lines.csv", 1)
+    said = await _refused(admin, g["task"], "more.csv", csv_of([("l3", "三")]))
+    assert said == (f"Guilds already hold units of task #{g['task']}, so its items can't "
+                    "change now.")
+    # Not an admin: refused before anything is downloaded.
+    lee = g["lee"]
+    replies = await lee.send_document("mine.csv", content=b"text\nx\n",
+                                      caption=f"/items {g['task']}")
+    assert replies[-1].text == "Only platform admins can do that."
+
+
+async def test_the_leaders_precheck_shows_what_was_sent(h: Harness, admin: FakeUser) -> None:
+    g = await _guild(h, admin, LINES, csv_of([("l1", "店铺九点开门。"), ("l2", "请取号。")]),
+                     "lines.csv", 2)
+    wu, lee, group = g["wu"], g["lee"], g["group"]
+    await lee.send("/precheck on", chat=group)
+    await lee.send(f"/assign {g['task']} 2 @wu", chat=group)
+    await wu.press("Accept")
+    await wu.send("The shop opens at nine.")
+    await wu.send("Take a number, please.")
+    await wu.press("Submit")
+    request = next(t for t in lee.texts() if "submitted assignment #1" in t)
+    assert request.endswith("\n1. l1 · 店铺九点开门。 → The shop opens at nine.\n"
+                            "2. l2 · 请取号。 → Take a number, please.")
+    assert lee.last_message().button_texts == ["Pass to review", "Send back"]
+
+
+async def test_a_count_tasks_precheck_carries_its_results(h: Harness, admin: FakeUser) -> None:
+    lee, wu = h.user("Lee"), h.user("Wu")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu,))
+    task = task_id_in((await admin.send(task_form(
+        "Street photos", "One shop front each.", mode="fixed", units=2, price="1.00",
+        result="photo", deadline="2026-12-20 18:00")))[-1].text)
+    await lee.send(f"/claim {task} 2", chat=group)
+    await lee.send("/precheck on", chat=group)
+    await lee.send(f"/assign {task} 2 @wu", chat=group)
+    await wu.press("Accept")
+    await wu.send_photo(caption="shop 1")
+    await wu.send_photo(caption="shop 2")
+    await wu.press("Submit")
+    sent = [m for m in lee.messages() if m.method == "sendPhoto"]
+    assert [m.params.get("caption") for m in sent] == ["shop 1", "shop 2"]
+    assert lee.last_message().text == ("Pass assignment #1 to the platform's review, or send it "
+                                       "back with what to fix.")
