@@ -39,10 +39,20 @@ class Settings:
     summary_time: time = time(20, 0)
     offer_window_hours: int = 12
     rate_limit_per_second: float = 30.0
+    data_dir: str = ""  # the bot's own files (item media); "": `data` beside the database
+    item_archive_max_mb: int = 2048  # a ZIP of items, uncompressed, at most
 
     @property
     def currency_exponent(self) -> int:
         return CURRENCY_EXPONENTS[self.currency]
+
+    @property
+    def data_path(self) -> Path:
+        if self.data_dir:
+            return Path(self.data_dir).expanduser()
+        if self.database_path == ":memory:":
+            return Path("data")
+        return Path(self.database_path).expanduser().parent / "data"
 
 
 def load_settings(
@@ -144,4 +154,12 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
                 f"RATE_LIMIT_PER_SECOND must be a number above 0 and at most 1000, got {raw!r}."
             )
         kwargs["rate_limit_per_second"] = rate
+    if raw := get("DATA_DIR"):
+        kwargs["data_dir"] = raw
+    if raw := get("ITEM_ARCHIVE_MAX_MB"):
+        if not raw.isdecimal() or not 1 <= int(raw) <= 100_000:
+            raise ConfigError(
+                f"ITEM_ARCHIVE_MAX_MB must be a whole number of megabytes from 1 to 100000, "
+                f"got {raw!r}.")
+        kwargs["item_archive_max_mb"] = int(raw)
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
 
-from telegram import Document, Update
+from telegram import (
+    Document,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest
 
 from bot.buttons import ITEM, Press
@@ -12,7 +24,9 @@ from bot.context import GuildContext
 from bot.domain.errors import ItemFileMissing
 from bot.outcomes import ItemCard
 from bot.views import items as views
-from handlers.common import Call, command, markup, press
+from bot.views.common import Keyboard
+from handlers.common import Call, close_buttons, command, markup, press
+from storage.models import HeldItem
 
 
 def _document(call: Call) -> Document | None:
@@ -30,10 +44,11 @@ async def items(call: Call) -> None:
     document = _document(call)
     if document is None:
         raise ItemFileMissing(task_id=task_id)
-    name = document.file_name or ""
-    await call.services.items.ready_for_items(call.user_id, task_id, name, document.file_size)
-    data = await (await document.get_file()).download_as_bytearray()
-    result = await call.services.items.import_items(call.user_id, task_id, name, bytes(data))
+    name, service = document.file_name or "", call.services.items
+    await service.ready_for_items(call.user_id, task_id, name, document.file_size)
+    with tempfile.NamedTemporaryFile(dir=service.incoming(), suffix=".part") as part:
+        await (await document.get_file()).download_to_drive(part.name)
+        result = await service.import_items(call.user_id, task_id, name, Path(part.name))
     await call.reply(views.imported(call._, result))
 
 
@@ -63,12 +78,72 @@ async def item_button(call: Call, pressed: Press) -> None:
     await show(call, card, edit=pressed.action != "show")
 
 
-async def show(call: Call, card: ItemCard, *, edit: bool) -> None:
-    """The item card: in place of the pressed message where Telegram allows, else anew."""
+async def show(call: Call, card: ItemCard, *, edit: bool = False) -> None:
+    """The item card (a media item's with its file): in place of the pressed message where
+    Telegram allows it (text for text, media for media), else as a new message."""
     text, keyboard = views.card(call._, card)
+    item = card.current
+    media = item is not None and item.media_kind is not None
     query = call.update.callback_query
-    if edit and query is not None and query.message is not None:
-        with contextlib.suppress(BadRequest):  # not modified: the same card again
-            await query.edit_message_text(text, reply_markup=markup(keyboard))
+    pressed = query.message if edit and query is not None else None
+    if isinstance(pressed, Message):
+        was_media = pressed.effective_attachment is not None
+        if was_media == media:
+            with contextlib.suppress(BadRequest):  # not modified: the same card again
+                if media:
+                    assert item is not None
+                    await _edit_media(call, pressed, item, text, keyboard)
+                else:
+                    await pressed.edit_text(text, reply_markup=markup(keyboard))
+            return
+        await close_buttons(pressed)
+    if media:
+        assert item is not None
+        await _send_media(call, item, text, keyboard)
         return
     await call.reply(text, keyboard)
+
+
+_MEDIA = {"photo": InputMediaPhoto, "audio": InputMediaAudio, "video": InputMediaVideo,
+          "document": InputMediaDocument}
+
+
+async def _send_media(call: Call, item: HeldItem, text: str, keyboard: Keyboard | None
+                      ) -> None:
+    """A media item: uploaded from the bot's disk the first time, by file_id after that."""
+    send = getattr(call.context.bot, f"send_{item.media_kind}")
+    with _source(call, item) as source:
+        sent = await send(call.chat_id, source, caption=text, reply_markup=markup(keyboard))
+    await _remember(call, item, sent)
+
+
+async def _edit_media(call: Call, pressed: Message, item: HeldItem, text: str,
+                      keyboard: Keyboard | None) -> None:
+    assert item.media_kind is not None
+    with _source(call, item) as source:
+        edited = await pressed.edit_media(_MEDIA[item.media_kind](source, caption=text),
+                                          reply_markup=markup(keyboard))
+    if isinstance(edited, Message):
+        await _remember(call, item, edited)
+
+
+@contextlib.contextmanager
+def _source(call: Call, item: HeldItem) -> Iterator[str | IO[bytes]]:
+    if item.file_id is not None:
+        yield item.file_id
+        return
+    path = call.services.items.media_file(item)
+    assert path is not None
+    with path.open("rb") as file:
+        yield file
+
+
+async def _remember(call: Call, item: HeldItem, sent: Message) -> None:
+    if item.file_id is not None:
+        return
+    attachment = sent.effective_attachment
+    if isinstance(attachment, tuple | list):  # a photo: its sizes, the largest last
+        attachment = attachment[-1]
+    file_id = getattr(attachment, "file_id", None)
+    if file_id:
+        await call.services.items.remember_file_id(item.item_id, file_id)

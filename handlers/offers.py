@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.buttons import OFFER, Press
-from bot.views import items as item_views
 from bot.views import offers as views
 from bot.views import results as result_views
+from handlers import items
 from handlers.common import Call, close_buttons, command, press
 from handlers.results import SUBMIT_TO
 
@@ -49,5 +49,4 @@ async def offer_button(call: Call, pressed: Press) -> None:
     await close_buttons(query.message)
     await call.reply(views.offer_reply(call._, answered, take))
     if take and answered.has_items:  # the first item, to answer right here
-        await call.reply(*item_views.card(call._, await call.services.items.card(
-            call.user_id, answered.id)))
+        await items.show(call, await call.services.items.card(call.user_id, answered.id))

@@ -6,8 +6,8 @@ from telegram import Message, Update
 
 from bot.context import GuildContext
 from bot.outcomes import ItemCard, ResultInput
-from bot.views import items as item_views
 from bot.views import results as views
+from handlers import items
 from handlers.common import Call, command, texts
 
 SUBMIT_TO = "work.submit_to"  # user_data: the assignment /submit chose (conversation scratch)
@@ -44,7 +44,7 @@ async def result(update: Update, context: GuildContext) -> None:
     taken = await call.services.results.add_result(call.user_id, chosen,
                                                    result_from(call.message))
     if isinstance(taken, ItemCard):  # an item task: the next item, or the summary
-        await call.reply(*item_views.card(call._, taken))
+        await items.show(call, taken)
         return
     if chosen not in (None, taken.assignment.id):
         call.user_data.pop(SUBMIT_TO)  # that choice no longer takes results

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from telegram import InputMediaAudio, InputMediaDocument, InputMediaPhoto, InputMediaVideo
+
 from bot.buttons import PRECHECK, REVIEW, Press
 from bot.domain.errors import N_
 from bot.views import review as views
 from handlers.common import Call, Prompt, close_buttons, command, press
-from storage.models import ResultRecord
 
 # The "why?" prompts of an admin's Reject or a leader's Send back, about (action, id, round).
 WHY = Prompt("work.reject_prompts")
@@ -25,27 +28,56 @@ async def precheck(call: Call) -> None:
 async def review(call: Call) -> None:
     assignment_id = call.id(call.args[0]) if call.args else None
     item = await call.services.review.next_for_review(call.user_id, assignment_id)
-    if item.items:  # an item task: the answers on one page
-        await call.reply_pages(views.item_answers(call._, item, call.services.settings),
-                               views.review_keyboard(call._, item.assignment.id,
-                                                     item.assignment.round))
+    keyboard = views.review_keyboard(call._, item.assignment.id, item.assignment.round)
+    if item.items:  # an item task: the answers on one page, files in albums after it
+        files = [(i.answer or "", i.answer_file_id, f"{n}. {i.key}")
+                 for n, i in enumerate(item.items, start=1) if i.answer_file_id]
+        pages = views.item_answers(call._, item, call.services.settings)
+        await call.reply_pages(pages, None if files else keyboard)
+        if files:
+            await _send_files(call, files)
+            await call.reply(views.review_footer(call._, item.assignment), keyboard)
         return
     await call.reply(views.review_header(call._, item.assignment, item.worker, len(item.results),
                                          item.waiting, call.services.settings))
-    for found in item.results:
-        await _resend(call, found)
-    await call.reply(views.review_footer(call._, item.assignment),
-                     views.review_keyboard(call._, item.assignment.id, item.assignment.round))
+    await _send_files(call, [(r.kind, r.file_id, r.text) for r in item.results])
+    await call.reply(views.review_footer(call._, item.assignment), keyboard)
 
 
-async def _resend(call: Call, found: ResultRecord) -> None:
-    """Show a result to the reviewer as the worker sent it, by its Telegram file id."""
-    bot, chat_id, caption = call.context.bot, call.chat_id, found.text
-    if found.kind == "text" or found.file_id is None:
-        await bot.send_message(chat_id, caption or "")
-        return
-    send = getattr(bot, f"send_{found.kind}")  # send_document, send_photo, send_voice, …
-    await send(chat_id, found.file_id, caption=caption)
+# Which files Telegram lets share an album (photos with videos; audio; documents).
+_ALBUM = {"photo": "visual", "video": "visual", "audio": "audio", "document": "document"}
+_MEDIA = {"photo": InputMediaPhoto, "video": InputMediaVideo, "audio": InputMediaAudio,
+          "document": InputMediaDocument}
+ALBUM_SIZE = 10
+
+
+async def _send_files(call: Call, files: Sequence[tuple[str, str | None, str | None]]
+                      ) -> None:
+    """Results as the worker sent them, by file id: runs of files that can share an album in
+    albums of up to 10, anything else (texts, voice messages) one by one."""
+    bot, chat_id = call.context.bot, call.chat_id
+    run: list[tuple[str, str, str | None]] = []
+
+    async def flush() -> None:
+        if len(run) == 1:
+            kind, file_id, caption = run[0]
+            await getattr(bot, f"send_{kind}")(chat_id, file_id, caption=caption)
+        elif run:
+            await bot.send_media_group(chat_id, [_MEDIA[k](f, caption=c) for k, f, c in run])
+        run.clear()
+
+    for kind, file_id, caption in files:
+        if file_id is None or kind not in _ALBUM:
+            await flush()
+            if file_id is None:
+                await bot.send_message(chat_id, caption or "")
+            else:
+                await getattr(bot, f"send_{kind}")(chat_id, file_id, caption=caption)
+            continue
+        if run and (_ALBUM[run[0][0]] != _ALBUM[kind] or len(run) == ALBUM_SIZE):
+            await flush()
+        run.append((kind, file_id, caption))
+    await flush()
 
 
 @command("accept")

@@ -14,16 +14,31 @@ from storage.models import HeldItem
 _HOLDING = lit(*OPEN_ASSIGNMENT, AssignmentStatus.ACCEPTED)
 
 
-async def replace_items(tx: Tx, task_id: int, items: Sequence[Item]) -> None:
-    """The task's items are these (earlier ones, never handed out, are dropped)."""
+async def replace_items(tx: Tx, task_id: int, items: Sequence[Item],
+                        media_paths: Sequence[str | None] = ()) -> None:
+    """The task's items are these (earlier ones, never handed out, are dropped); a media
+    item's file is at its `media_paths` entry."""
     await tx.execute("DELETE FROM items WHERE task_id = :task", {"task": task_id})
+    paths = list(media_paths) or [None] * len(items)
     await tx.executemany(
-        "INSERT INTO items (task_id, position, key, input) VALUES (:task, :pos, :key, :input)",
-        ({"task": task_id, "pos": n, "key": item.key,
+        "INSERT INTO items (task_id, position, key, input, media_kind, media_path)"
+        " VALUES (:task, :pos, :key, :input, :kind, :path)",
+        ({"task": task_id, "pos": n, "key": item.key, "kind": item.kind, "path": path,
           "input": json.dumps(item.fields, ensure_ascii=False)}
-         for n, item in enumerate(items, start=1)))
+         for n, (item, path) in enumerate(zip(items, paths, strict=True), start=1)))
     await tx.execute("UPDATE tasks SET item_count = :n, units = :n WHERE id = :task",
                      {"task": task_id, "n": len(items)})
+
+
+async def media_paths(db: Reader, task_id: int) -> list[str]:
+    rows = await db.fetch_all("SELECT media_path FROM items WHERE task_id = :task"
+                              " AND media_path IS NOT NULL", {"task": task_id})
+    return [r[0] for r in rows]
+
+
+async def remember_file_id(tx: Tx, item_id: int, file_id: str) -> None:
+    await tx.execute("UPDATE items SET file_id = :f WHERE id = :id AND file_id IS NULL",
+                     {"id": item_id, "f": file_id})
 
 
 async def handed_out(db: Reader, task_id: int) -> bool:
@@ -48,13 +63,15 @@ async def hold_free(tx: Tx, task_id: int, assignment_id: int, count: int) -> int
 async def held(db: Reader, assignment_id: int, round: int) -> list[HeldItem]:
     rows = await db.fetch_all(
         "SELECT ai.position, i.id, i.key, i.input, ai.skipped,"
-        " COALESCE(r.text, r.kind) AS answer FROM assignment_items ai"
+        " COALESCE(r.text, r.kind) AS answer, i.media_kind, i.media_path, i.file_id,"
+        " r.file_id AS answer_file_id FROM assignment_items ai"
         " JOIN items i ON i.id = ai.item_id"
         " LEFT JOIN results r ON r.assignment_id = ai.assignment_id AND r.round = :round"
         "  AND r.item_id = i.id"
         " WHERE ai.assignment_id = :a ORDER BY ai.position",
         {"a": assignment_id, "round": round})
-    return [HeldItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
+    return [HeldItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], r[9])
+            for r in rows]
 
 
 async def has_items(db: Reader, assignment_id: int) -> bool:

@@ -235,3 +235,7 @@ class HeldItem:
     fields: dict[str, str]
     skipped: str | None
     answer: str | None  # the answer in the current round (text, labels, or a file's kind)
+    media_kind: str | None = None  # a media item: photo, audio, video or document
+    media_path: str | None = None  # its file, under DATA_DIR
+    file_id: str | None = None  # its Telegram file_id, once uploaded
+    answer_file_id: str | None = None  # a file answer's file_id (for review albums)

@@ -6,7 +6,9 @@ answers on one page and may send only some items back; the ledger credits each a
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 from tests.scenario import approved_guild, task_form, task_id_in
 from tgfake import FakeUser, Harness
@@ -192,7 +194,8 @@ async def test_bad_item_files_are_refused_whole_with_the_line(h: Harness,
                         "Line 2 of lines.jsonl: expected an object of texts or numbers"),
         "broken.jsonl": (b'{"text": "one"}\n{"text": \n',
                          "Line 2 of broken.jsonl: not a JSON object"),
-        "items.xlsx": (b"PK\x03\x04", "items.xlsx: send items as a .csv or .jsonl file."),
+        "items.xlsx": (b"PK\x03\x04",
+                       "items.xlsx: send items as a .csv or .jsonl file, or media as a .zip."),
         "many.csv": (("text\n" + "x\n" * 100_001).encode(),
                      "many.csv: more than 100,000 items; split the task."),
     }
@@ -265,3 +268,101 @@ async def test_a_count_tasks_precheck_carries_its_results(h: Harness, admin: Fak
     assert [m.params.get("caption") for m in sent] == ["shop 1", "shop 2"]
     assert lee.last_message().text == ("Pass assignment #1 to the platform's review, or send it "
                                        "back with what to fix.")
+
+
+SHOPS = task_form("Shop fronts, Guangzhou", "Is the shop open in this photo?", mode="fixed",
+                  units=1, price="0.30", answer="choice", labels="开着 | 关着 | 看不出",
+                  deadline="2026-12-20 18:00")
+
+
+def zip_of(files: dict[str, bytes], links: tuple[str, ...] = ()) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+        for name in links:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (0o120777 << 16)
+            archive.writestr(info, "../../etc/passwd")
+    return buffer.getvalue()
+
+
+async def test_a_photo_per_item_task_from_a_zip(h: Harness, admin: FakeUser) -> None:
+    photos = {f"street/{n:02d}.jpg": b"\xff\xd8\xff" + bytes([n]) * 500 for n in range(1, 11)}
+    photos["__MACOSX/street/._01.jpg"] = b"junk"  # what macOS adds: not an item
+    g = await _guild(h, admin, SHOPS, zip_of(photos), "street.zip", 10)
+    assert g["imported"] == f"Task #{g['task']} has 10 items now; its units are 10."
+    wu, xi, lee, group = g["wu"], g["xi"], g["lee"], g["group"]
+    await lee.send(f"/assign {g['task']} 5 @wu", chat=group)
+    await wu.press("Accept")
+    card = wu.last_message()
+    assert card.method == "sendPhoto" and "Item street/01.jpg" in card.text
+    assert card.button_texts[:3] == ["开着", "关着", "看不出"]
+    # Each answer turns the same message into the next photo.
+    for label in ("开着", "关着", "开着", "看不出"):
+        await wu.press(label)
+        assert wu.messages()[-1].method == "editMessageMedia"
+    assert "Item street/05.jpg" in wu.messages()[-1].text
+    await wu.press("开着")
+    summary = wu.messages()[-1]
+    assert summary.method == "sendMessage" and "all 5 items answered." in summary.text
+    # Uploaded once each; Back shows a photo again by its file_id, without uploading it.
+    uploads = len(h.api.uploads)
+    assert uploads == 5
+    await wu.press("Back")
+    assert wu.messages()[-1].method == "sendPhoto" and len(h.api.uploads) == uploads
+    await wu.press("开着")
+    await wu.press("Submit")
+    await lee.send(f"/assign {g['task']} 5 @xi", chat=group)
+    await xi.press("Accept")
+    assert "Item street/06.jpg" in xi.last_message().text
+    assert len(h.api.uploads) == 6
+    # The files are the bot's own, under DATA_DIR (beside the database here).
+    kept = sorted(p.name for p in (h.settings.data_path / "items").rglob("*.jpg"))
+    assert kept == [f"{n:06d}.jpg" for n in range(1, 11)]
+
+
+async def test_bad_zips_are_refused_naming_the_file(h: Harness, admin: FakeUser) -> None:
+    task = task_id_in((await admin.send(SHOPS))[-1].text)
+    big_photo = {"big.jpg": b"\xff" * (10 * 1024 * 1024 + 1)}
+    cases = {
+        "escape.zip": (zip_of({"ok.jpg": b"x", "../../evil.jpg": b"x"}),
+                       "escape.zip: “../../evil.jpg” points outside the ZIP"),
+        "link.zip": (zip_of({"ok.jpg": b"x"}, links=("shortcut.jpg",)),
+                     "link.zip: “shortcut.jpg” is a link; send the files themselves."),
+        "big.zip": (zip_of(big_photo),
+                    "big.zip: “big.jpg” is 10.0 MB; Telegram takes at most 10 MB for it."),
+        "empty.zip": (zip_of({}), "empty.zip: the ZIP holds no files."),
+        "fake.zip": (b"this is not a zip", "fake.zip: it is not a ZIP file."),
+    }
+    for file, (content, expected) in cases.items():
+        said = await _refused(admin, task, file, content)
+        assert said.startswith(expected), (file, said)
+    assert await h.services.db.fetch_value("SELECT COUNT(*) FROM items") == 0
+    # Nothing was left behind on disk by a refused ZIP.
+    folder = h.settings.data_path / "items"
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+async def test_photo_answers_are_reviewed_in_albums(h: Harness, admin: FakeUser) -> None:
+    form = task_form("Shop photos", "Photograph the shop named in each item.", mode="fixed",
+                     units=1, price="1.00", answer="photo", deadline="2026-12-20 18:00")
+    shops = [(f"s{n}", f"shop {n}") for n in range(1, 13)]
+    g = await _guild(h, admin, form, csv_of(shops), "shops.csv", 12)
+    wu = g["wu"]
+    await g["lee"].send(f"/assign {g['task']} 12 @wu", chat=g["group"])
+    await wu.press("Accept")
+    assert "Reply with your answer (photo)." in wu.last_message().text
+    await wu.send("a text is not a photo")
+    assert wu.last_message().text.startswith("Task #1 wants photo results")
+    for _n in shops:
+        await wu.send_photo()
+    assert "all 12 items answered." in wu.last_message().text
+    await wu.press("Submit")
+    replies = await admin.send("/review")
+    assert "1. s1 · shop 1 → photo" in replies[0].text
+    albums = [m for m in replies if m.method == "sendMediaGroup"]
+    assert [m.params.get("caption") for m in albums] == [f"{n}. s{n}" for n in range(1, 13)]
+    assert len({m.message_id for m in albums}) == 12
+    assert replies[-1].button_texts == ["Accept", "Reject"]
+    assert len(h.api.calls_of("sendMediaGroup")) == 2  # 10, then 2

@@ -19,6 +19,9 @@ BOT_ID = 7_000_000_001
 BOT_USERNAME = "guildwork_test_bot"
 BOT_TOKEN = f"{BOT_ID}:TEST-token-for-the-offline-fake-bot-api"
 
+UPLOADS = "__uploads__"  # the request layer puts uploaded files' sizes here, by field name
+# What Telegram takes from a bot: a photo up to 10 MB, any other file up to 50 MB.
+PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT = 10 * 1024 * 1024, 50 * 1024 * 1024
 _SEND_MEDIA = {"sendDocument": "document", "sendPhoto": "photo", "sendVoice": "voice",
                "sendAudio": "audio", "sendVideo": "video", "sendAnimation": "animation"}
 
@@ -103,6 +106,7 @@ class FakeBotAPI:
         self.files: dict[str, dict[str, Any]] = {}
         # The bytes of files users sent, by file_id, for downloads (`getFile`, then GET).
         self.file_content: dict[str, bytes] = {}
+        self.uploads: list[tuple[str, str, int]] = []  # (kind, new file_id, size) per upload
         self.invite_links: list[str] = []
         # Calls Telegram would answer with 400 (bad HTML, too long, no such chat), as
         # (method, chat id, description); injected faults are not counted.
@@ -191,7 +195,7 @@ class FakeBotAPI:
 
     def find_message(self, chat_id: int, message_id: int) -> Sent | None:
         for sent in reversed(self.sent[chat_id]):
-            if sent.message_id == message_id and sent.method != "editMessageText":
+            if sent.message_id == message_id and not sent.method.startswith("edit"):
                 return sent
         return None
 
@@ -278,8 +282,46 @@ class FakeBotAPI:
                 check_text(params["caption"], params.get("parse_mode"), CAPTION_LIMIT,
                            caption=True)
             kind = _SEND_MEDIA[method]
-            return self._record_message(method, chat_id, params,
-                                        self._media_json(kind, params.get(kind)))
+            given = params.get(kind)
+            file_ref = self._upload(kind, given, params, kind)
+            # Over HTTP an upload arrives as its bytes ({"content": …}): kept, with its new id.
+            stored = {**given, "file_id": file_ref} if isinstance(given, dict) else file_ref
+            return self._record_message(method, chat_id, {**params, kind: stored},
+                                        self._media_json(kind, file_ref))
+        if method == "sendMediaGroup":
+            chat_id = self._writable_chat(params)
+            media = list(params.get("media") or [])
+            if not 2 <= len(media) <= 10:
+                raise ApiError(400, "Bad Request: wrong number of media in the album")
+            messages = []
+            for entry in media:
+                if entry.get("caption"):
+                    check_text(entry["caption"], entry.get("parse_mode"), CAPTION_LIMIT,
+                               caption=True)
+                kind = str(entry["type"])
+                file_ref = self._upload(kind, entry.get("media"), params, "media")
+                messages.append(self._record_message(
+                    method, chat_id, {**entry, kind: file_ref}, self._media_json(kind, file_ref)))
+            return messages
+        if method == "editMessageMedia":
+            chat_id = self._writable_chat(params)
+            entry = dict(params["media"])
+            if entry.get("caption"):
+                check_text(entry["caption"], entry.get("parse_mode"), CAPTION_LIMIT,
+                           caption=True)
+            original = self.find_message(chat_id, int(params["message_id"]))
+            if original is None or original.method not in (*_SEND_MEDIA, "sendMediaGroup"):
+                raise ApiError(400, "Bad Request: there is no media in the message to edit")
+            kind = str(entry["type"])
+            file_ref = self._upload(kind, entry.get("media"), params, "media")
+            original.params = {"chat_id": chat_id, kind: file_ref,
+                               "caption": entry.get("caption"),
+                               "parse_mode": entry.get("parse_mode"),
+                               "reply_markup": params.get("reply_markup")}
+            self.sent[chat_id].append(Sent(method, chat_id, original.message_id,
+                                           dict(original.params)))
+            return self._message_json(chat_id, original.message_id,
+                                      self._media_json(kind, file_ref), original.params)
         if method == "editMessageText":
             chat_id = self._writable_chat(params)
             check_text(params.get("text"), params.get("parse_mode"), TEXT_LIMIT)
@@ -358,6 +400,36 @@ class FakeBotAPI:
         if params.get("caption"):
             message.update(visible(params, "caption"))
         return message
+
+    def shown(self, sent: Sent) -> dict[str, Any]:
+        """A message the bot sent, as Telegram shows it in an update: plain text and entities,
+        and its file, if it has one."""
+        content = visible(sent.params, "text" if "text" in sent.params else "caption")
+        for kind in _SEND_MEDIA.values():
+            value = sent.params.get(kind)
+            file_id = value.get("file_id") if isinstance(value, dict) else value
+            if isinstance(file_id, str):
+                content.update(self._media_json(kind, file_id))
+        return content
+
+    def _upload(self, kind: str, file_ref: Any, params: dict[str, Any], field: str) -> str:
+        """A file the bot sends: a file_id it knows, or an upload (refused over Telegram's
+        limits), which gets a new file_id."""
+        if isinstance(file_ref, str) and not file_ref.startswith("attach://"):
+            return file_ref
+        uploads = params.get(UPLOADS) or {}
+        name = file_ref.removeprefix("attach://") if isinstance(file_ref, str) else field
+        size = uploads.get(name)
+        if isinstance(file_ref, dict) and isinstance(file_ref.get("content"), bytes):
+            size = len(file_ref["content"])  # over HTTP (tgfake.server): the bytes themselves
+        if size is None:
+            raise ApiError(400, "Bad Request: there is no file in the request")
+        if size > (PHOTO_UPLOAD_LIMIT if kind == "photo" else UPLOAD_LIMIT):
+            raise ApiError(413, "Request Entity Too Large")
+        file_id = f"uploaded-{len(self.files) + 1}"
+        self.files[file_id] = {"file_unique_id": f"u-{file_id}", "file_size": size}
+        self.uploads.append((kind, file_id, size))
+        return file_id
 
     def _media_json(self, kind: str, file_ref: Any) -> dict[str, Any]:
         file_id = file_ref if isinstance(file_ref, str) else f"uploaded-{len(self.files) + 1}"

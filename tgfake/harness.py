@@ -27,7 +27,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.services import Services
-from tgfake.api import BOT_TOKEN, BOT_USERNAME, FakeBotAPI, Sent, visible
+from tgfake.api import BOT_TOKEN, BOT_USERNAME, FakeBotAPI, Sent
 from tgfake.request import FakeRequest
 
 _user_ids = itertools.count(100_001)
@@ -240,7 +240,7 @@ class FakeUser:
         """Reply to a message the bot sent (as answering a ForceReply prompt does)."""
         chat_data = chat.chat if chat else self.private_chat
         replied = {"message_id": to.message_id, "date": int(time.time()), "chat": chat_data,
-                   "from": self.h.api.bot_user, **_content(to)}
+                   "from": self.h.api.bot_user, **self.h.api.shown(to)}
         return await self.send(text, chat=chat, reply_to=replied)
 
     def said(self, text: str, *, chat: FakeGroup | None = None) -> dict[str, Any]:
@@ -311,7 +311,7 @@ class FakeUser:
         query_id = str(self.h.api.next_update_id() * 1000 + 7)
         msg = {"message_id": target.message_id, "date": int(time.time()),
                "chat": self.h.api.chats[chat_id], "from": self.h.api.bot_user,
-               **_content(target)}
+               **self.h.api.shown(target)}
         if (target.params.get("reply_markup") or {}).get("inline_keyboard"):
             msg["reply_markup"] = target.params["reply_markup"]
         await self.h.feed({"update_id": self.h.api.next_update_id(), "callback_query": {
@@ -398,11 +398,6 @@ class FakeGroup:
 
     def texts(self) -> list[str]:
         return [s.text for s in self.messages()]
-
-
-def _content(sent: Sent) -> dict[str, Any]:
-    """A message the bot sent, as Telegram shows it in an update (plain text and entities)."""
-    return visible(sent.params, "text" if "text" in sent.params else "caption")
 
 
 def command_for(text: str) -> str:

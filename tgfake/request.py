@@ -11,7 +11,7 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
-from tgfake.api import FakeBotAPI, InjectedNetworkError
+from tgfake.api import UPLOADS, FakeBotAPI, InjectedNetworkError
 
 
 class OfflineRequest(BaseRequest):
@@ -58,6 +58,10 @@ class FakeRequest(OfflineRequest):
             content = self.api.file_content.get(api_method)
             return (200, content) if content is not None else (404, b"Not Found")
         params = dict(request_data.parameters) if request_data is not None else {}
+        if request_data is not None and request_data.multipart_data:
+            # Uploaded files (multipart): their field names and sizes, as Telegram sees them.
+            params[UPLOADS] = {name: len(part[1]) for name, part in
+                               request_data.multipart_data.items()}
         chat_id = params.get("chat_id")
         delay = self.latency(api_method) if callable(self.latency) else (
             self.latency or self.api.latency)

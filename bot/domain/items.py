@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from dataclasses import dataclass
 
 from bot.domain.errors import N_, DomainError, Said
@@ -31,6 +32,19 @@ _EXAMPLE = '{"key": "r1", "text": "…"}'  # a JSONL line, for refusals
 class Item:
     key: str
     fields: dict[str, str]  # column → text, in the file's column order
+    kind: str | None = None  # a media item's kind (photo, audio, video, document)
+    member: str | None = None  # its file's name inside the ZIP
+
+
+# A media item's kind by its file's extension; anything else goes as a document.
+MEDIA_KINDS = {".jpg": "photo", ".jpeg": "photo", ".png": "photo", ".webp": "photo",
+               ".mp3": "audio", ".m4a": "audio", ".wav": "audio", ".flac": "audio",
+               ".ogg": "audio", ".aac": "audio", ".opus": "audio",
+               ".mp4": "video", ".mov": "video", ".webm": "video", ".mkv": "video"}
+# What a bot may upload to Telegram: photos up to 10 MB, other files up to 50 MB.
+UPLOAD_LIMITS = {"photo": 10 * 1024 * 1024}
+UPLOAD_LIMIT = 50 * 1024 * 1024
+_LINK = 0o120000  # a symbolic link, in a ZIP entry's Unix mode
 
 
 class ItemFileError(DomainError):
@@ -52,21 +66,23 @@ def decode(data: bytes, file: str) -> str:
 
 
 def kind_of(file_name: str) -> str | None:
-    """'csv' or 'jsonl' by the file's name; None for anything else."""
+    """'csv', 'jsonl' or 'zip' by the file's name; None for anything else."""
     name = file_name.lower()
     if name.endswith((".csv", ".txt")):
         return "csv"
     if name.endswith((".jsonl", ".ndjson")):
         return "jsonl"
+    if name.endswith(".zip"):
+        return "zip"
     return None
 
 
 def parse_items(data: bytes, file_name: str) -> list[Item]:
+    """The items of a CSV or JSONL file (a ZIP is read by `read_archive`)."""
     kind = kind_of(file_name)
-    if kind is None:
-        raise ItemFileRefused(file=file_name, problem=N_("send items as a .csv or .jsonl file."))
-    if len(data) > MAX_FILE_BYTES:
-        raise ItemFileRefused(file=file_name, problem=N_("the file is over 20 MB."))
+    if kind not in ("csv", "jsonl"):
+        raise ItemFileRefused(file=file_name, problem=N_(
+            "send items as a .csv or .jsonl file, or media as a .zip."))
     text = decode(data, file_name)
     rows = _csv_rows(text, file_name) if kind == "csv" else _jsonl_rows(text, file_name)
     return _items(rows, file_name)
@@ -173,3 +189,47 @@ def parse_labels(text: str) -> tuple[str, ...]:
             or len(set(labels)) != len(labels) or any(len(label) > MAX_LABEL for label in labels):
         raise ValueError(text)
     return labels
+
+
+def read_archive(archive: zipfile.ZipFile, file_name: str, max_bytes: int) -> list[Item]:
+    """One media item per file in the ZIP, keyed by its path, in the ZIP's order; refused
+    whole for a path outside the ZIP's root, a link, too many entries, an uncompressed size
+    over `max_bytes`, or a file over Telegram's upload limit."""
+    items: list[Item] = []
+    seen: set[str] = set()
+    total = 0
+    for info in archive.infolist():
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if info.is_dir() or parts[0] == "__MACOSX" or any(p.startswith(".") and p != ".."
+                                                           for p in parts if p):
+            continue  # folders, and what macOS and editors leave behind
+        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise ItemFileRefused(file=file_name, problem=Said(N_(
+                "“{path}” points outside the ZIP; every file must be inside it."), path=name))
+        if (info.external_attr >> 16) & 0o170000 == _LINK:
+            raise ItemFileRefused(file=file_name, problem=Said(N_(
+                "“{path}” is a link; send the files themselves."), path=name))
+        key = "/".join(p for p in parts if p)
+        if key in seen:
+            raise ItemFileRefused(file=file_name, problem=Said(N_(
+                "“{path}” is in it twice."), path=key))
+        seen.add(key)
+        kind = MEDIA_KINDS.get("." + key.rsplit(".", 1)[-1].lower() if "." in key else "",
+                               "document")
+        if info.file_size > UPLOAD_LIMITS.get(kind, UPLOAD_LIMIT):
+            raise ItemFileRefused(file=file_name, problem=Said(N_(
+                "“{path}” is {size} MB; Telegram takes at most {limit} MB for it."),
+                path=key, size=f"{info.file_size / 1048576:.1f}",
+                limit=UPLOAD_LIMITS.get(kind, UPLOAD_LIMIT) // 1048576))
+        total += info.file_size
+        if total > max_bytes:
+            raise ItemFileRefused(file=file_name, problem=Said(N_(
+                "it unpacks to more than {limit} MB."), limit=max_bytes // 1048576))
+        items.append(Item(key, {}, kind, name))
+        if len(items) > MAX_ITEMS:
+            raise _too_many(file_name)
+    if not items:
+        raise ItemFileRefused(file=file_name, problem=N_("the ZIP holds no files."))
+    return items
+

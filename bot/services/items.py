@@ -7,7 +7,13 @@ shown for, and one that names another (a second tap, an old message) records not
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import tempfile
+import zipfile
 from html import escape
+from pathlib import Path
+from typing import IO
 
 from bot.domain.errors import (
     N_,
@@ -16,10 +22,12 @@ from bot.domain.errors import (
     ItemsAfterAllocation,
     NoSuchLabel,
     ReworkNotSkipped,
+    Said,
 )
-from bot.domain.items import MAX_FILE_BYTES, Item, ItemFileRefused, parse_items
+from bot.domain.items import Item, ItemFileRefused, kind_of, parse_items, read_archive
 from bot.domain.lifecycle import Actor, AssignmentEvent
 from bot.domain.statuses import LIVE_TASK, WORKING, AssignmentStatus
+from bot.domain.work import CLOUD_FILE_LIMIT, LOCAL_SERVER_FILE_LIMIT
 from bot.outcomes import ItemCard, ItemsImported, ResultInput
 from bot.services.base import Service
 from bot.views import items as views
@@ -30,28 +38,110 @@ from storage.db import Reader
 from storage.models import AssignmentRecord, HeldItem, TaskRecord
 
 SKIP_REASONS = ("unreadable", "cannot")
+_CHUNK = 1024 * 1024
+
+
+def _copy_at_most(source: IO[bytes], out: IO[bytes], most: int) -> int:
+    """Copy up to `most` bytes, and one more if there is one (to tell a lie)."""
+    copied = 0
+    while copied <= most:
+        chunk = source.read(min(_CHUNK, most + 1 - copied))
+        if not chunk:
+            break
+        out.write(chunk)
+        copied += len(chunk)
+    return copied
 
 
 class ItemService(Service):
     # --- the admin's side ---------------------------------------------------------------------
 
-    async def import_items(self, admin_id: int, task_id: int, file_name: str, data: bytes
+    async def import_items(self, admin_id: int, task_id: int, file_name: str, path: Path
                            ) -> ItemsImported:
-        """The task's items are the file's rows; refused whole, with the line, if any is
-        wrong, and once any unit is allocated (guilds hold units of what they saw)."""
+        """The task's items are the file's rows (CSV, JSONL), or its files (ZIP: kept under
+        DATA_DIR); refused whole, naming the line or file, if any is wrong, and once any unit
+        is allocated (guilds hold units of what they saw)."""
         self._require_admin(admin_id)
-        items: list[Item] = parse_items(data, file_name)
-        async with self._db.transaction() as tx:
-            task = await self._tasks.get(tx, task_id)
-            if task.status not in LIVE_TASK:
-                raise self._tasks.refusal(task)
-            if task.allocated_units or await repo.handed_out(tx, task_id):
-                raise ItemsAfterAllocation(task_id=task_id)
-            await repo.replace_items(tx, task_id, items)
-            await self._audit(tx, admin_id, "task.items", ("task", task_id),
-                              f"{len(items)} from {file_name[:100]}")
-            task = await self._tasks.get(tx, task_id)
+        folder: Path | None = None
+        media: list[str | None] = []
+        if kind_of(file_name) == "zip":
+            items, unpacked = await asyncio.to_thread(self._unpack, task_id, file_name, path)
+            folder = unpacked
+            media = [str(unpacked.relative_to(self._data) / f"{n:06d}{Path(i.key).suffix}")
+                     for n, i in enumerate(items, start=1)]
+        else:
+            items = parse_items(await asyncio.to_thread(path.read_bytes), file_name)
+        try:
+            async with self._db.transaction() as tx:
+                task = await self._tasks.get(tx, task_id)
+                if task.status not in LIVE_TASK:
+                    raise self._tasks.refusal(task)
+                if task.allocated_units or await repo.handed_out(tx, task_id):
+                    raise ItemsAfterAllocation(task_id=task_id)
+                replaced = {Path(p).parent for p in await repo.media_paths(tx, task_id)}
+                await repo.replace_items(tx, task_id, items, media)
+                await self._audit(tx, admin_id, "task.items", ("task", task_id),
+                                  f"{len(items)} from {file_name[:100]}")
+                task = await self._tasks.get(tx, task_id)
+        except BaseException:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
+        for old in replaced - ({folder.relative_to(self._data)} if folder else set()):
+            shutil.rmtree(self._data / old, ignore_errors=True)
         return ItemsImported(task, len(items))
+
+    def _unpack(self, task_id: int, file_name: str, path: Path) -> tuple[list[Item], Path]:
+        """A ZIP's files into a new folder of their own (in a thread: it may be large); each
+        no larger than the ZIP said (a ZIP that lies about sizes is refused)."""
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            raise ItemFileRefused(file=file_name, problem=N_("it is not a ZIP file.")) from None
+        with archive:
+            limit = self._settings.item_archive_max_mb * 1024 * 1024
+            items = read_archive(archive, file_name, limit)
+            folder = Path(tempfile.mkdtemp(prefix=f"task{task_id}-",
+                                           dir=self._ensure(self._data / "items")))
+            try:
+                for n, item in enumerate(items, start=1):
+                    assert item.member is not None
+                    target = folder / f"{n:06d}{Path(item.key).suffix}"
+                    with archive.open(item.member) as source, target.open("wb") as out:
+                        expected = archive.getinfo(item.member).file_size
+                        copied = _copy_at_most(source, out, expected)
+                    if copied != expected:
+                        raise ItemFileRefused(file=file_name, problem=N_(
+                            "its sizes do not match its contents; pack it again."))
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise ItemFileRefused(file=file_name, problem=Said(N_(
+                    "it could not be unpacked ({detail})."), detail=str(exc)[:100])) from None
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+        return items, folder
+
+    @property
+    def _data(self) -> Path:
+        return self._settings.data_path.resolve()
+
+    @staticmethod
+    def _ensure(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def incoming(self) -> Path:
+        """Where a file being downloaded waits (under DATA_DIR)."""
+        return self._ensure(self._data / "incoming")
+
+    def media_file(self, item: HeldItem) -> Path | None:
+        return self._data / item.media_path if item.media_path else None
+
+    async def remember_file_id(self, item_id: int, file_id: str) -> None:
+        """A media item uploaded once is sent by its file_id after that."""
+        async with self._db.transaction() as tx:
+            await repo.remember_file_id(tx, item_id, file_id)
 
     # --- handing out --------------------------------------------------------------------------
 
@@ -83,8 +173,12 @@ class ItemService(Service):
             raise self._tasks.refusal(task)
         if task.allocated_units or await repo.handed_out(self._db, task_id):
             raise ItemsAfterAllocation(task_id=task_id)
-        if size is not None and size > MAX_FILE_BYTES:
-            raise ItemFileRefused(file=file_name, problem=N_("the file is over 20 MB."))
+        cloud = self._settings.bot_api_base_url.startswith("https://api.telegram.org")
+        limit = CLOUD_FILE_LIMIT if cloud else LOCAL_SERVER_FILE_LIMIT
+        if size is not None and size > limit:
+            raise ItemFileRefused(file=file_name, problem=Said(N_(
+                "the file is over {limit} MB, more than a bot can download."),
+                limit=limit // 1048576))
 
     async def pick(self, worker_id: int, assignment_id: int, position: int, label: int
                    ) -> ItemCard:

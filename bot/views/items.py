@@ -47,7 +47,9 @@ def card_text(_: Translator, card: ItemCard) -> str:
         return summary_text(_, card)
     head = _("<b>Assignment #{id}</b> · {title} · item {number} of {total}", id=a.id,
              title=a.task_title, number=card.number, total=card.total)
-    lines = [head, _("Item {key}", key=item.key), "", item_input(item), ""]
+    lines = [head, _("Item {key}", key=item.key), ""]
+    if item.fields:
+        lines += [item_input(item), ""]
     if card.task.choices:
         lines.append(_("Tap all that apply, then Next.") if card.task.multi
                      else _("Tap the answer."))
