@@ -33,6 +33,7 @@ CASES = {
     "3": ("push rate", "bench.case3_push"),
     "4": ("summaries", "bench.case4_summaries"),
     "5": ("footprint", "bench.case5_footprint"),
+    "6": ("item tasks", "bench.case6_items"),
 }
 
 
@@ -49,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="fake Bot API latency for cases 2 and 3 (default 50)")
     parser.add_argument("--window", type=float,
                         help="case 3's measured window in seconds (default 60)")
-    parser.add_argument("--cases", default="1,2,3,4,5", help="which cases, e.g. 1,3")
+    parser.add_argument("--cases", default="1,2,3,4,5,6", help="which cases, e.g. 1,3")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     parser.add_argument("--profile", action="store_true",
                         help="add untimed cProfile runs of the bot's side to the JSON")

@@ -31,6 +31,10 @@ class Sizes:
     c3_crash_cap: float = 1000.0
     # case 5: distinct users who each send one command
     c5_users: int | None = None  # None: every synthetic worker
+    # case 6: workers tapping at once, rounds (one tap each), CSV items imported
+    c6_workers: int = 2_000
+    c6_rounds: int = 5
+    c6_import_items: int = 100_000
     notes: list[str] = field(default_factory=list)
 
 
@@ -51,4 +55,7 @@ SMOKE = Sizes(
     c3_interactive_per_second=10.0,
     c3_contrast_seconds=1.0,
     c3_crash_recipients=300,
+    c6_workers=50,
+    c6_rounds=2,
+    c6_import_items=2_000,
 )

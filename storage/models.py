@@ -201,6 +201,7 @@ class AssignmentRecord:
     prechecked_at: int | None
     auto_accepted: bool
     task_items: int = 0  # the task's items (0: a count task)
+    item_cursor: int | None = None  # the item the worker is shown (its position)
 
     @property
     def has_items(self) -> bool:

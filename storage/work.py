@@ -20,7 +20,7 @@ _ACCEPTED = lit(AssignmentStatus.ACCEPTED)
 
 _SELECT = (
     "SELECT a.id, a.task_id, t.title AS task_title, t.result_type, t.review_days,"
-    " t.item_count AS task_items,"
+    " t.item_count AS task_items, a.item_cursor,"
     " a.allocation_id, a.guild_id, g.name AS guild_name, g.chat_id AS guild_chat_id,"
     " g.leader_id, COALESCE(a.commission_bp, g.commission_bp) AS commission_bp,"
     " a.needs_precheck AS precheck, a.worker_id, a.units, a.unit_price_minor,"

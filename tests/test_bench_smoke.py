@@ -23,7 +23,7 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert meta["machine"]["nproc"] >= 1 and meta["versions"]["python"]
     assert meta["platform"]["counts"]["ledger"] == 6000
     cases = result["cases"]
-    assert sorted(cases) == ["1", "2", "3", "4", "5"]
+    assert sorted(cases) == ["1", "2", "3", "4", "5", "6"]
     assert all(case["status"] == "ok" for case in cases.values()), cases
 
     measured = [c for c in cases["1"]["commands"] if c["status"] == "ok"]
@@ -58,4 +58,10 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     footprint = cases["5"]
     assert footprint["bot_users"]["users"] == 600
     assert all(value > 0 for value in footprint["ratios"].values() if value is not None)
+
+    items = cases["6"]
+    taps = items["taps"]
+    assert taps["good_replies"] == taps["taps"] > 0  # every tap showed the next item
+    assert taps["answers_stored"] == taps["answers_expected"]
+    assert items["import"]["items"] == items["import"]["csv_rows"] > 0
     assert result["table"]

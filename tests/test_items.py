@@ -86,17 +86,24 @@ async def test_a_choice_task_answered_by_taps_with_back_and_skip(h: Harness,
 
 
 async def test_a_text_task_answered_by_messages(h: Harness, admin: FakeUser) -> None:
-    lines = [("l1", "店铺九点开门。"), ("l2", "请取号。")]
-    g = await _guild(h, admin, LINES, csv_of(lines, "key,source"), "lines.csv", 2)
+    """A translation task of 20 CSV lines, Chinese source text, answered in text."""
+    lines = [("l1", "店铺九点开门。"), ("l2", "请取号。"),
+             *((f"l{n}", f"第 {n} 句，请翻译。") for n in range(3, 21))]
+    g = await _guild(h, admin, LINES, csv_of(lines, "key,source"), "lines.csv", 20)
     wu = g["wu"]
-    await g["lee"].send(f"/assign {g['task']} 2 @wu", chat=g["group"])
+    await g["lee"].send(f"/assign {g['task']} 20 @wu", chat=g["group"])
     await wu.press("Accept")
     assert "Item l1\n\n店铺九点开门。\n\nReply with your answer (text)." in wu.last_message().text
     await wu.send("The shop opens at nine.")
     assert "Item l2" in wu.last_message().text and "请取号。" in wu.last_message().text
     await wu.send("Please take a number.")
-    assert "1. l1: The shop opens at nine.\n2. l2: Please take a number." in \
-        wu.last_message().text
+    for n in range(3, 21):
+        assert f"第 {n} 句，请翻译。" in wu.last_message().text
+        await wu.send(f"Sentence {n}, please translate.")
+    summary = wu.last_message().text
+    assert "all 20 items answered." in summary
+    assert "1. l1: The shop opens at nine.\n2. l2: Please take a number.\n3. l3: Sentence 3" \
+        in summary
     # One message too many is refused, and nothing changes.
     await wu.send("hello?")
     assert wu.last_message().text.startswith("That item is not the one shown now")
@@ -366,3 +373,67 @@ async def test_photo_answers_are_reviewed_in_albums(h: Harness, admin: FakeUser)
     assert len({m.message_id for m in albums}) == 12
     assert replies[-1].button_texts == ["Accept", "Reject"]
     assert len(h.api.calls_of("sendMediaGroup")) == 2  # 10, then 2
+
+
+async def test_fifty_receipts_through_two_guilds(h: Harness, admin: FakeUser) -> None:
+    """The issue's scenario: a three-label task of 50 items goes to two guilds; workers tap;
+    one skips an item, one goes back and changes an answer; the admin sends two items back
+    with a reason; they are reworked and accepted; the ledger credits per accepted item."""
+    task = task_id_in((await admin.send(RECEIPTS))[-1].text)
+    receipts = csv_of([(f"r{n:02d}", f"receipt {n}") for n in range(1, 51)])
+    await admin.send_document("receipts.csv", content=receipts, caption=f"/items {task}")
+    lee, mei = h.user("Lee"), h.user("Mei")
+    wu, xi, yan = h.user("Wu"), h.user("Xi"), h.user("Yan")
+    for leader in (lee, mei):
+        await leader.send("/start")
+    alpha = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
+    beta = await approved_guild(h, admin, "Beta", mei, members=(yan,))
+    await lee.send(f"/claim {task} 30", chat=alpha)
+    await mei.send(f"/claim {task} 20", chat=beta)
+    await lee.send(f"/distribute {task}", chat=alpha)  # 10 each to Lee, Wu and Xi
+    await mei.send(f"/distribute {task}", chat=beta)  # 10 each to Mei and Yan
+    taps = ("食品", "交通", "住宿")
+    workers = {"lee": lee, "wu": wu, "xi": xi, "mei": mei, "yan": yan}
+    for name, person in workers.items():
+        await person.press("Accept")
+        for n in range(10):
+            if name == "wu" and n == 3:
+                await person.press("Skip: can't do it")
+                continue
+            await person.press(taps[n % 3])
+            if name == "xi" and n == 5:
+                await person.press("Back")
+                await person.press("食品")  # item 6 changes from 住宿; then 7 is shown
+        assert "answered." in person.messages()[-1].text, name
+        await person.press("Submit")
+    # Every held item was answered once; the one Wu skipped is back in Alpha's pool.
+    stored = await h.services.db.fetch_value(
+        "SELECT COUNT(*) FROM results WHERE item_id IS NOT NULL")
+    assert stored == 49
+    await lee.send(f"/progress {task}", chat=alpha)
+    assert "your guild holds 30 units, 1 not yet assigned." in alpha.last_message().text
+    # The admins review each submission; Yan's gets two items sent back.
+    for assignment in range(1, 6):
+        if assignment == 5:
+            await admin.send(f"/reject {assignment} 2,9 wrong category")
+            continue
+        await admin.send(f"/accept {assignment}")
+    assert yan.last_message().text.startswith("↩️ Assignment #5: items ")
+    await yan.send("/tasks")
+    await yan.press("Continue #5")
+    await yan.press("住宿")
+    await yan.press("住宿")
+    await yan.press("Submit")
+    await admin.send("/accept 5")
+    # Credited per accepted item at 0.50: 49 items = 24.50 in all, split with commission 0.
+    total = await h.services.db.fetch_value(
+        "SELECT SUM(amount_minor) FROM ledger WHERE kind IN ('worker_share', 'commission')")
+    assert total == 49 * 50
+    per_worker = dict(await h.services.db.fetch_all(
+        "SELECT user_id, SUM(amount_minor) FROM ledger GROUP BY user_id"))
+    assert per_worker[wu.id] == 9 * 50 and per_worker[yan.id] == 10 * 50
+    changed = await h.services.db.fetch_value(
+        "SELECT r.text FROM results r JOIN assignments a ON a.id = r.assignment_id"
+        " JOIN items i ON i.id = r.item_id WHERE a.worker_id = :xi AND i.key = 'r26'",
+        {"xi": xi.id})
+    assert changed == "食品"  # Xi's sixth item (r26), changed with Back

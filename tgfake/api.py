@@ -107,6 +107,7 @@ class FakeBotAPI:
         # The bytes of files users sent, by file_id, for downloads (`getFile`, then GET).
         self.file_content: dict[str, bytes] = {}
         self.uploads: list[tuple[str, str, int]] = []  # (kind, new file_id, size) per upload
+        self.answered_queries: set[object] = set()  # a query is answered once
         self.invite_links: list[str] = []
         # Calls Telegram would answer with 400 (bad HTML, too long, no such chat), as
         # (method, chat id, description); injected faults are not counted.
@@ -347,10 +348,10 @@ class FakeBotAPI:
             self.sent[chat_id].append(Sent(method, chat_id, message_id, params))
             return self._message_json(chat_id, message_id, visible(original.params), params)
         if method == "answerCallbackQuery":
-            if any(s.params.get("callback_query_id") == params.get("callback_query_id")
-                   for s in self.sent[0] if s.method == method):
+            if params.get("callback_query_id") in self.answered_queries:
                 raise ApiError(400, "Bad Request: query is too old and response timeout "
                                     "expired or query id is invalid")
+            self.answered_queries.add(params.get("callback_query_id"))
             self.sent[0].append(Sent(method, 0, None, params))
             return True
         if method == "getChat":

@@ -11,6 +11,7 @@ import asyncio
 import shutil
 import tempfile
 import zipfile
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import IO
@@ -184,55 +185,53 @@ class ItemService(Service):
                    ) -> ItemCard:
         """A tap on a label under the item shown: its answer (several labels: toggled)."""
         async with self._db.transaction() as tx:
-            assignment, task, shown = await self._shown(tx, worker_id, assignment_id, position)
-            labels = tuple(escape(x, quote=False) for x in task.choices)  # answers are HTML
+            state, shown = await self._shown(tx, worker_id, assignment_id, position)
+            labels = tuple(escape(x, quote=False) for x in state.task.choices)  # HTML answers
             if not 0 <= label < len(labels):
                 raise NoSuchLabel()
-            if task.multi:
-                chosen = [x for x in (shown.answer or "").split(" | ") if x]
-                picked = labels[label]
-                chosen = [x for x in chosen if x != picked] if picked in chosen \
-                    else [x for x in labels if x in chosen or x == picked]
-                await self._record(tx, assignment, shown, ResultInput(
-                    "text", text=" | ".join(chosen)) if chosen else None)
-                return await self._card(tx, await self._assignments.get(tx, assignment.id))
-            await self._record(tx, assignment, shown, ResultInput("text", text=labels[label]))
-            return await self._advance(tx, assignment, shown.position)
+            if not state.task.multi:
+                await self._record(tx, state, shown, ResultInput("text", text=labels[label]))
+                return await self._advance(tx, state, shown.position)
+            chosen = [x for x in (shown.answer or "").split(" | ") if x]
+            picked = labels[label]
+            chosen = [x for x in chosen if x != picked] if picked in chosen \
+                else [x for x in labels if x in chosen or x == picked]
+            await self._record(tx, state, shown, ResultInput("text", text=" | ".join(chosen))
+                               if chosen else None)
+            return state.card()
 
     async def next(self, worker_id: int, assignment_id: int, position: int) -> ItemCard:
         """Next, under a several-label item once a label is chosen."""
         async with self._db.transaction() as tx:
-            assignment, _task, shown = await self._shown(tx, worker_id, assignment_id, position)
+            state, shown = await self._shown(tx, worker_id, assignment_id, position)
             if shown.answer is None:
                 raise NoSuchLabel()
-            return await self._advance(tx, assignment, shown.position)
+            return await self._advance(tx, state, shown.position)
 
     async def answer_with(self, tx: Tx, assignment: AssignmentRecord, result: ResultInput
                           ) -> ItemCard:
         """A message from the worker answers the item shown (a text task's text, a file)."""
-        task = await self._tasks.get(tx, assignment.task_id)
-        if task.choices:
+        state = await self._load(tx, assignment)
+        if state.task.choices:
             raise ChoiceByButton()
-        shown = await self._current(tx, assignment)
+        shown = state.current
         if shown is None:  # every item is answered: the message is one too many
             raise ItemNotShown()
-        await self._record(tx, assignment, shown, result)
-        return await self._advance(tx, assignment, shown.position)
+        await self._record(tx, state, shown, result)
+        return await self._advance(tx, state, shown.position)
 
     async def back(self, worker_id: int, assignment_id: int, position: int) -> ItemCard:
         """Show the item before the one shown (or the last, from the summary): its answer
         stands until a new one replaces it."""
         async with self._db.transaction() as tx:
-            assignment = await self._working(tx, worker_id, assignment_id)
-            items = await repo.held(tx, assignment.id, assignment.round)
-            cursor = await repo.cursor(tx, assignment.id)
-            if (cursor or 0) != position:
+            state = await self._load(tx, await self._working(tx, worker_id, assignment_id))
+            if (state.cursor or 0) != position:
                 raise ItemNotShown()
-            open_items = [i for i in items if i.skipped is None]
-            before = [i for i in open_items if cursor is None or i.position < cursor]
+            before = [i for i in state.open_items
+                      if state.cursor is None or i.position < state.cursor]
             if before:
-                await repo.set_cursor(tx, assignment.id, before[-1].position)
-            return await self._card(tx, assignment)
+                await self._show(tx, state, before[-1].position)
+            return state.card()
 
     async def skip(self, worker_id: int, assignment_id: int, position: int, reason: str
                    ) -> ItemCard:
@@ -241,7 +240,8 @@ class ItemService(Service):
         if reason not in SKIP_REASONS:
             raise NoSuchLabel()
         async with self._db.transaction() as tx:
-            assignment, _task, shown = await self._shown(tx, worker_id, assignment_id, position)
+            state, shown = await self._shown(tx, worker_id, assignment_id, position)
+            assignment = state.assignment
             if assignment.round > 0:  # a rework: the admins asked for this item again
                 raise ReworkNotSkipped(assignment_id=assignment.id)
             await repo.skip(tx, assignment.id, shown.position, reason)
@@ -255,8 +255,8 @@ class ItemService(Service):
                 return await self._card(tx, returned)
             await self.tell(tx, assignment.leader_id, lambda _: views.skipped_for_leader(
                 _, assignment, worker, shown, reason))
-            return await self._advance(tx, await self._assignments.get(tx, assignment.id),
-                                       shown.position)
+            state = await self._load(tx, await self._assignments.get(tx, assignment.id))
+            return await self._advance(tx, state, shown.position)
 
     # --- inside ------------------------------------------------------------------------------
 
@@ -267,53 +267,78 @@ class ItemService(Service):
             raise self._assignments.refusal(assignment)
         return assignment
 
+    async def _load(self, db: Reader, assignment: AssignmentRecord) -> _State:
+        """The assignment with its task and items, read once; a tap works on it in memory."""
+        task = await self._tasks.get(db, assignment.task_id)
+        items = await repo.held(db, assignment.id, assignment.round)
+        return _State(assignment, task, items, assignment.item_cursor)
+
     async def _shown(self, tx: Tx, worker_id: int, assignment_id: int, position: int
-                     ) -> tuple[AssignmentRecord, TaskRecord, HeldItem]:
-        assignment = await self._working(tx, worker_id, assignment_id)
-        shown = await self._current(tx, assignment)
+                     ) -> tuple[_State, HeldItem]:
+        """The state, and the item shown, which must be the one the button was under."""
+        state = await self._load(tx, await self._working(tx, worker_id, assignment_id))
+        shown = state.current
         if shown is None or shown.position != position:
             raise ItemNotShown()
-        return assignment, await self._tasks.get(tx, assignment.task_id), shown
+        return state, shown
 
-    @staticmethod
-    async def _current(db: Reader, assignment: AssignmentRecord) -> HeldItem | None:
-        cursor = await repo.cursor(db, assignment.id)
-        if cursor is None:
-            return None
-        items = await repo.held(db, assignment.id, assignment.round)
-        return next((i for i in items if i.position == cursor and i.skipped is None), None)
-
-    async def _record(self, tx: Tx, assignment: AssignmentRecord, item: HeldItem,
+    async def _record(self, tx: Tx, state: _State, item: HeldItem,
                       result: ResultInput | None) -> None:
         """The item's answer in this round (None: no answer, a several-label item emptied);
         the first answer of a rework starts it."""
-        if assignment.status == AssignmentStatus.REJECTED:
-            assignment = await self._assignments.move(tx, assignment, AssignmentEvent.REWORK,
-                                                      Actor.WORKER)
+        if state.assignment.status == AssignmentStatus.REJECTED:
+            state.assignment = await self._assignments.move(
+                tx, state.assignment, AssignmentEvent.REWORK, Actor.WORKER)
+        a = state.assignment
         if result is None:
-            await repo.unanswer(tx, assignment.id, assignment.round, item.item_id)
-            return
-        await repo.answer(
-            tx, assignment_id=assignment.id, round=assignment.round, item_id=item.item_id,
-            kind=result.kind, text=result.text, file_id=result.file_id,
-            file_unique_id=result.file_unique_id, file_name=result.file_name,
-            mime_type=result.mime_type, file_size=result.file_size,
-            chat_message_id=result.message_id, now=self._now())
+            await repo.unanswer(tx, a.id, a.round, item.item_id)
+        else:
+            await repo.answer(
+                tx, assignment_id=a.id, round=a.round, item_id=item.item_id,
+                kind=result.kind, text=result.text, file_id=result.file_id,
+                file_unique_id=result.file_unique_id, file_name=result.file_name,
+                mime_type=result.mime_type, file_size=result.file_size,
+                chat_message_id=result.message_id, now=self._now())
+        answer = None if result is None else (result.text if result.kind == "text"
+                                              else result.kind)
+        file_id = result.file_id if result is not None else None
+        state.items = [replace(i, answer=answer, answer_file_id=file_id)
+                       if i.item_id == item.item_id else i for i in state.items]
 
-    async def _advance(self, tx: Tx, assignment: AssignmentRecord, after: int) -> ItemCard:
+    async def _advance(self, tx: Tx, state: _State, after: int) -> ItemCard:
         """Move on: the next item without an answer after this one, else the first without
         one before it, else the summary (None)."""
-        assignment = await self._assignments.get(tx, assignment.id)
-        items = [i for i in await repo.held(tx, assignment.id, assignment.round)
-                 if i.skipped is None and i.answer is None]
-        later = [i for i in items if i.position > after]
-        target = (later or items)[0] if later or items else None
-        await repo.set_cursor(tx, assignment.id, target.position if target else None)
-        return await self._card(tx, assignment)
+        waiting = [i for i in state.open_items if i.answer is None]
+        later = [i for i in waiting if i.position > after]
+        target = (later or waiting)[0] if later or waiting else None
+        await self._show(tx, state, target.position if target else None)
+        return state.card()
+
+    @staticmethod
+    async def _show(tx: Tx, state: _State, position: int | None) -> None:
+        await repo.set_cursor(tx, state.assignment.id, position)
+        state.cursor = position
 
     async def _card(self, db: Reader, assignment: AssignmentRecord) -> ItemCard:
-        task = await self._tasks.get(db, assignment.task_id)
-        items = await repo.held(db, assignment.id, assignment.round)
-        cursor = await repo.cursor(db, assignment.id)
-        current = next((i for i in items if i.position == cursor and i.skipped is None), None)
-        return ItemCard(assignment, task, items, current)
+        return (await self._load(db, assignment)).card()
+
+
+@dataclass(slots=True)
+class _State:
+    """An item assignment as one tap sees and changes it."""
+
+    assignment: AssignmentRecord
+    task: TaskRecord
+    items: list[HeldItem]
+    cursor: int | None
+
+    @property
+    def open_items(self) -> list[HeldItem]:
+        return [i for i in self.items if i.skipped is None]
+
+    @property
+    def current(self) -> HeldItem | None:
+        return next((i for i in self.open_items if i.position == self.cursor), None)
+
+    def card(self) -> ItemCard:
+        return ItemCard(self.assignment, self.task, self.items, self.current)
