@@ -252,7 +252,8 @@ async def _import(platform: Platform, sizes: Sizes, workdir: Path) -> dict[str, 
         assert task is not None
 
         async def bot_import() -> int:
-            done = await services.items.import_items(ADMIN_ID, task, "items.csv", source)
+            prepared = await services.items.prepare(ADMIN_ID, "items.csv", source)
+            done = await services.items.import_items(ADMIN_ID, task, prepared)
             return done.count
 
         items, bot_seconds, bot_peak = await _measured(bot_import)

@@ -242,9 +242,9 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     updates = UpdateService(db, clock)
     guild_service = GuildService(deps)
     quote_service = QuoteService(deps, guild_service)
-    market_service = MarketService(deps, guild_service, quote_service)
-    offer_service = OfferService(deps, guild_service, bot_username)
     item_service = ItemService(deps)
+    market_service = MarketService(deps, guild_service, quote_service, item_service)
+    offer_service = OfferService(deps, guild_service, bot_username)
     result_service = ResultService(deps, item_service)
     review_service = ReviewService(deps, guild_service)
     return Services(

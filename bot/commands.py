@@ -154,3 +154,10 @@ def for_audiences(*audiences: Audience) -> list[Command]:
                 chosen.pop(entry.name, None)
                 chosen[entry.name] = entry
     return list(chosen.values())
+
+
+def admin_command(name: str) -> bool:
+    """Only platform admins use it (every entry of the name is for admins)."""
+    entries = [c for c in COMMANDS if c.name == name]
+    return bool(entries) and all(c.audience is Audience.ADMIN for c in entries)
+

@@ -7,7 +7,9 @@ handlers all import it without an import circle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from bot.domain.items import Item
 from bot.domain.work import Credit
 from storage.models import (
     AllocationRecord,
@@ -265,6 +267,17 @@ class GroupPreferences:
 
 
 @dataclass(frozen=True, slots=True)
+class PreparedItems:
+    """An item file read and checked, not yet stored: its items, each one's media file (a
+    ZIP's, under DATA_DIR; else None) and the folder they were unpacked into."""
+
+    file_name: str
+    items: list[Item]
+    media: list[str | None]
+    folder: Path | None
+
+
+@dataclass(frozen=True, slots=True)
 class ItemsImported:
     task: TaskRecord
     count: int
@@ -272,17 +285,21 @@ class ItemsImported:
 
 @dataclass(frozen=True, slots=True)
 class ItemCard:
-    """Where a worker is in an item assignment: the item shown (None: all answered), its
-    number among the items still held, and how many are answered."""
+    """Where a worker is in an item assignment: the item shown (the cursor's; None: all
+    answered), its number among the items still held, and how many are answered."""
 
     assignment: AssignmentRecord
     task: TaskRecord
     items: list[HeldItem]
-    current: HeldItem | None
+    cursor: int | None
 
     @property
     def open_items(self) -> list[HeldItem]:
         return [item for item in self.items if item.skipped is None]
+
+    @property
+    def current(self) -> HeldItem | None:
+        return next((i for i in self.open_items if i.position == self.cursor), None)
 
     @property
     def answered(self) -> int:

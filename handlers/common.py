@@ -29,11 +29,12 @@ from telegram.ext import Application
 from telegram.ext.filters import MessageFilter
 
 from bot.buttons import Buttons, Press
-from bot.commands import Chat, chat_of
+from bot.commands import Chat, admin_command, chat_of
 from bot.commands import command as registered
 from bot.context import GuildContext
 from bot.domain.errors import (
     N_,
+    AdminsOnly,
     DomainError,
     GroupChatOnly,
     Msg,
@@ -212,9 +213,12 @@ class Call:
 
 
 def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback]:
-    """Register-time wrapper: the chat check and the usage come from the command registry."""
+    """Register-time wrapper: the chat check, the admins-only check (who before how: a
+    stranger is told the command is not theirs, not its usage) and the usage come from the
+    command registry."""
     where = chat_of(name)
     usage = registered(name).usage
+    admins_only = admin_command(name)
 
     def wrap(handler: Callable[[Call], Awaitable[None]]) -> Callback:
         @wraps(handler)
@@ -224,6 +228,8 @@ def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback
                 raise PrivateChatOnly(command=f"/{name}")
             if where is Chat.GROUP and call.private:
                 raise GroupChatOnly(command=f"/{name}")
+            if admins_only and not call.services.users.is_admin(call.user_id):
+                raise AdminsOnly()
             await handler(call)
 
         return run

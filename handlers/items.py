@@ -22,7 +22,7 @@ from telegram.error import BadRequest
 from bot.buttons import ITEM, Press
 from bot.context import GuildContext
 from bot.domain.errors import ItemFileMissing
-from bot.outcomes import ItemCard
+from bot.outcomes import ItemCard, PreparedItems
 from bot.views import items as views
 from bot.views.common import Keyboard
 from handlers.common import Call, close_buttons, command, markup, press
@@ -44,12 +44,20 @@ async def items(call: Call) -> None:
     document = _document(call)
     if document is None:
         raise ItemFileMissing(task_id=task_id)
-    name, service = document.file_name or "", call.services.items
-    await service.ready_for_items(call.user_id, task_id, name, document.file_size)
+    await call.services.items.ready_for_items(call.user_id, task_id, document.file_name or "",
+                                              document.file_size)
+    result = await call.services.items.import_items(call.user_id, task_id,
+                                                    await read_file(call, document))
+    await call.reply(views.imported(call._, result))
+
+
+async def read_file(call: Call, document: Document) -> PreparedItems:
+    """An item file the admin sent: downloaded to DATA_DIR, read and checked (not stored)."""
+    service, name = call.services.items, document.file_name or ""
+    service.check_download(name, document.file_size)
     with tempfile.NamedTemporaryFile(dir=service.incoming(), suffix=".part") as part:
         await (await document.get_file()).download_to_drive(part.name)
-        result = await service.import_items(call.user_id, task_id, name, Path(part.name))
-    await call.reply(views.imported(call._, result))
+        return await service.prepare(call.user_id, name, Path(part.name))
 
 
 async def items_caption(update: Update, context: GuildContext) -> None:

@@ -48,10 +48,11 @@ from bot.domain.tasks import (
     parse_title,
     parse_units,
 )
-from bot.outcomes import PostedTask
+from bot.outcomes import PostedTask, PreparedItems
 from bot.views import newtask as views
 from bot.views.common import Keyboard
 from bot.views.market import task_posted
+from handlers import items
 from handlers.common import Again, Call, markup, press, reply, texts
 from storage.models import AttachmentRecord
 
@@ -68,6 +69,7 @@ class Flow:
 
     draft: TaskDraft = field(default_factory=lambda: TaskDraft(title=""))
     attachments: list[AttachmentRecord] = field(default_factory=list)
+    items: PreparedItems | None = None  # a file sent at the units step: its items
 
 
 def _flow(call: Call) -> Flow:
@@ -181,6 +183,20 @@ async def units(call: Call) -> Next:
 
 
 @step
+async def units_file(call: Call) -> Next:
+    """The units step, answered with an item file: its items are the task's units."""
+    flow = _flow(call)
+    document = call.message.document
+    assert document is not None  # the state's filter
+    prepared = await items.read_file(call, document)
+    call.services.items.discard(flow.items)  # an earlier file sent at this step
+    flow.items = prepared
+    flow.draft = flow.draft.but(units=len(prepared.items))
+    taken = views.items_taken(call._, len(prepared.items), prepared.file_name)
+    return PRICE, taken + "\n" + views.ask_price(call._, call.services.settings), None
+
+
+@step
 async def price(call: Call) -> Next:
     flow = _flow(call)
     exponent = call.services.settings.currency_exponent
@@ -236,14 +252,17 @@ async def auto_award(call: Call) -> Next:
 @step
 async def post(call: Call) -> Next:
     flow = _flow(call)
-    posted = await call.services.market.post_task(call.user_id, flow.draft, flow.attachments)
+    posted = await call.services.market.post_task(call.user_id, flow.draft, flow.attachments,
+                                                  items=flow.items)
     call.user_data.pop(_KEY, None)
     return await _posted(call, posted)
 
 
 @step
 async def cancel(call: Call) -> Next:
-    call.user_data.pop(_KEY, None)
+    flow = call.user_data.pop(_KEY, None)
+    if isinstance(flow, Flow):
+        call.services.items.discard(flow.items)
     return ConversationHandler.END, views.discarded(call._), None
 
 
@@ -332,7 +351,8 @@ def conversation() -> ConversationHandler:
                                MessageHandler(_MEDIA & private, instructions_file),
                                cb(instructions_done, pattern=NEWTASK_STEP.pattern_for("done"))],
                 RESULT: [cb(result, pattern=NEWTASK_RESULT.pattern)],
-                UNITS: [MessageHandler(text, units)],
+                UNITS: [MessageHandler(text, units),
+                        MessageHandler(filters.Document.ALL & private, units_file)],
                 PRICE: [MessageHandler(text, price)],
                 MODE: [cb(mode, pattern=NEWTASK_MODE.pattern)],
                 DEADLINE: [MessageHandler(text, deadline)],

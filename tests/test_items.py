@@ -420,10 +420,8 @@ async def test_fifty_receipts_through_two_guilds(h: Harness, admin: FakeUser) ->
         await admin.send(f"/accept {assignment}")
     assert yan.last_message().text.startswith("↩️ Assignment #5: items ")
     await yan.send("/tasks")
-    await yan.press("Continue #5")
-    await yan.press("住宿")
-    await yan.press("住宿")
-    await yan.press("Submit")
+    for button in ("Continue #5", "住宿", "住宿", "Submit"):  # the two items again, then Submit
+        await yan.press(button)
     await admin.send("/accept 5")
     # Credited per accepted item at 0.50: 49 items = 24.50 in all, split with commission 0.
     total = await h.services.db.fetch_value(
@@ -437,3 +435,31 @@ async def test_fifty_receipts_through_two_guilds(h: Harness, admin: FakeUser) ->
         " JOIN items i ON i.id = r.item_id WHERE a.worker_id = :xi AND i.key = 'r26'",
         {"xi": xi.id})
     assert changed == "食品"  # Xi's sixth item (r26), changed with Back
+
+
+async def test_the_guided_flow_takes_the_items_at_the_units_step(h: Harness,
+                                                                admin: FakeUser) -> None:
+    lee = h.user("Lee")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee)
+    await admin.send("/newtask")
+    await admin.send("Subtitles, episode 5")
+    await admin.send("Translate each line into English.")
+    await admin.press("Done")
+    await admin.press("text")
+    assert "Or send the items as a .csv, .jsonl or .zip file" in admin.last_message().text
+    # A bad file is refused and the step waits; a good one answers it.
+    await admin.send_document("lines.csv", content=b"key,text\nl1,one\nl1,again\n")
+    assert admin.last_message().text.startswith("Line 3 of lines.csv: the key “l1”")
+    await admin.send_document("lines.csv", content=csv_of([(f"l{n}", f"第{n}句") for n in
+                                                            range(1, 13)]))
+    assert admin.last_message().text.startswith("12 items from lines.csv, one unit each.\n"
+                                                "Step 5 of 7. Price per unit")
+    await admin.send("1.00")
+    await admin.press("fixed price")
+    await admin.send("2026-12-20 18:00")
+    assert "Units: 12" in admin.last_message().text
+    await admin.press("Post")
+    # Announced with its 12 units, the items stored with it.
+    assert "Units: 12 of 12 left" in group.last_message().text
+    assert await h.services.db.fetch_value("SELECT COUNT(*) FROM items WHERE task_id = 1") == 12

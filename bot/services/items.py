@@ -11,7 +11,7 @@ import asyncio
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import IO
@@ -29,7 +29,7 @@ from bot.domain.items import Item, ItemFileRefused, kind_of, parse_items, read_a
 from bot.domain.lifecycle import Actor, AssignmentEvent
 from bot.domain.statuses import LIVE_TASK, WORKING, AssignmentStatus
 from bot.domain.work import CLOUD_FILE_LIMIT, LOCAL_SERVER_FILE_LIMIT
-from bot.outcomes import ItemCard, ItemsImported, ResultInput
+from bot.outcomes import ItemCard, ItemsImported, PreparedItems, ResultInput
 from bot.services.base import Service
 from bot.views import items as views
 from storage import Tx
@@ -57,21 +57,41 @@ def _copy_at_most(source: IO[bytes], out: IO[bytes], most: int) -> int:
 class ItemService(Service):
     # --- the admin's side ---------------------------------------------------------------------
 
-    async def import_items(self, admin_id: int, task_id: int, file_name: str, path: Path
-                           ) -> ItemsImported:
-        """The task's items are the file's rows (CSV, JSONL), or its files (ZIP: kept under
-        DATA_DIR); refused whole, naming the line or file, if any is wrong, and once any unit
-        is allocated (guilds hold units of what they saw)."""
+    async def prepare(self, admin_id: int, file_name: str, path: Path) -> PreparedItems:
+        """Read an item file, before any task is touched: a CSV's or JSONL's rows, or a ZIP's
+        files (unpacked under DATA_DIR); refused whole, naming the line or the file."""
         self._require_admin(admin_id)
-        folder: Path | None = None
-        media: list[str | None] = []
-        if kind_of(file_name) == "zip":
-            items, unpacked = await asyncio.to_thread(self._unpack, task_id, file_name, path)
-            folder = unpacked
-            media = [str(unpacked.relative_to(self._data) / f"{n:06d}{Path(i.key).suffix}")
-                     for n, i in enumerate(items, start=1)]
-        else:
+        if kind_of(file_name) != "zip":
             items = parse_items(await asyncio.to_thread(path.read_bytes), file_name)
+            return PreparedItems(file_name, items, [None] * len(items), None)
+        items, folder = await asyncio.to_thread(self._unpack, file_name, path)
+        media: list[str | None] = [
+            str(folder.relative_to(self._data) / f"{n:06d}{Path(i.key).suffix}")
+            for n, i in enumerate(items, start=1)]
+        return PreparedItems(file_name, items, media, folder)
+
+    @staticmethod
+    def discard(prepared: PreparedItems | None) -> None:
+        """Items read but never stored (a refusal, a flow cancelled): their files go."""
+        if prepared is not None and prepared.folder is not None:
+            shutil.rmtree(prepared.folder, ignore_errors=True)
+
+    async def store(self, tx: Tx, admin_id: int, task_id: int, prepared: PreparedItems
+                    ) -> list[Path]:
+        """The task's items are these, in the caller's transaction; the folders of the items
+        they replace, to remove once it committed."""
+        replaced = {Path(p).parent for p in await repo.media_paths(tx, task_id)}
+        await repo.replace_items(tx, task_id, prepared.items, prepared.media)
+        await self._audit(tx, admin_id, "task.items", ("task", task_id),
+                          f"{len(prepared.items)} from {prepared.file_name[:100]}")
+        kept = {prepared.folder.relative_to(self._data)} if prepared.folder else set()
+        return [self._data / old for old in replaced - kept]
+
+    async def import_items(self, admin_id: int, task_id: int, prepared: PreparedItems
+                           ) -> ItemsImported:
+        """/items: the task's items are the file's, refused once any unit is allocated
+        (guilds hold units of what they saw)."""
+        self._require_admin(admin_id)
         try:
             async with self._db.transaction() as tx:
                 task = await self._tasks.get(tx, task_id)
@@ -79,20 +99,16 @@ class ItemService(Service):
                     raise self._tasks.refusal(task)
                 if task.allocated_units or await repo.handed_out(tx, task_id):
                     raise ItemsAfterAllocation(task_id=task_id)
-                replaced = {Path(p).parent for p in await repo.media_paths(tx, task_id)}
-                await repo.replace_items(tx, task_id, items, media)
-                await self._audit(tx, admin_id, "task.items", ("task", task_id),
-                                  f"{len(items)} from {file_name[:100]}")
+                replaced = await self.store(tx, admin_id, task_id, prepared)
                 task = await self._tasks.get(tx, task_id)
         except BaseException:
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+            self.discard(prepared)
             raise
-        for old in replaced - ({folder.relative_to(self._data)} if folder else set()):
-            shutil.rmtree(self._data / old, ignore_errors=True)
-        return ItemsImported(task, len(items))
+        for folder in replaced:
+            shutil.rmtree(folder, ignore_errors=True)
+        return ItemsImported(task, len(prepared.items))
 
-    def _unpack(self, task_id: int, file_name: str, path: Path) -> tuple[list[Item], Path]:
+    def _unpack(self, file_name: str, path: Path) -> tuple[list[Item], Path]:
         """A ZIP's files into a new folder of their own (in a thread: it may be large); each
         no larger than the ZIP said (a ZIP that lies about sizes is refused)."""
         try:
@@ -102,7 +118,7 @@ class ItemService(Service):
         with archive:
             limit = self._settings.item_archive_max_mb * 1024 * 1024
             items = read_archive(archive, file_name, limit)
-            folder = Path(tempfile.mkdtemp(prefix=f"task{task_id}-",
+            folder = Path(tempfile.mkdtemp(prefix="task-",
                                            dir=self._ensure(self._data / "items")))
             try:
                 for n, item in enumerate(items, start=1):
@@ -174,6 +190,10 @@ class ItemService(Service):
             raise self._tasks.refusal(task)
         if task.allocated_units or await repo.handed_out(self._db, task_id):
             raise ItemsAfterAllocation(task_id=task_id)
+        self.check_download(file_name, size)
+
+    def check_download(self, file_name: str, size: int | None) -> None:
+        """A file the Bot API lets a bot download (20 MB from Telegram's own servers)."""
         cloud = self._settings.bot_api_base_url.startswith("https://api.telegram.org")
         limit = CLOUD_FILE_LIMIT if cloud else LOCAL_SERVER_FILE_LIMIT
         if size is not None and size > limit:
@@ -190,15 +210,15 @@ class ItemService(Service):
             if not 0 <= label < len(labels):
                 raise NoSuchLabel()
             if not state.task.multi:
-                await self._record(tx, state, shown, ResultInput("text", text=labels[label]))
+                answered = ResultInput("text", text=labels[label])
+                state = await self._record(tx, state, shown, answered)
                 return await self._advance(tx, state, shown.position)
             chosen = [x for x in (shown.answer or "").split(" | ") if x]
             picked = labels[label]
             chosen = [x for x in chosen if x != picked] if picked in chosen \
                 else [x for x in labels if x in chosen or x == picked]
-            await self._record(tx, state, shown, ResultInput("text", text=" | ".join(chosen))
-                               if chosen else None)
-            return state.card()
+            toggled = ResultInput("text", text=" | ".join(chosen)) if chosen else None
+            return await self._record(tx, state, shown, toggled)
 
     async def next(self, worker_id: int, assignment_id: int, position: int) -> ItemCard:
         """Next, under a several-label item once a label is chosen."""
@@ -217,7 +237,7 @@ class ItemService(Service):
         shown = state.current
         if shown is None:  # every item is answered: the message is one too many
             raise ItemNotShown()
-        await self._record(tx, state, shown, result)
+        state = await self._record(tx, state, shown, result)
         return await self._advance(tx, state, shown.position)
 
     async def back(self, worker_id: int, assignment_id: int, position: int) -> ItemCard:
@@ -230,8 +250,8 @@ class ItemService(Service):
             before = [i for i in state.open_items
                       if state.cursor is None or i.position < state.cursor]
             if before:
-                await self._show(tx, state, before[-1].position)
-            return state.card()
+                state = await self._show(tx, state, before[-1].position)
+            return state
 
     async def skip(self, worker_id: int, assignment_id: int, position: int, reason: str
                    ) -> ItemCard:
@@ -267,14 +287,14 @@ class ItemService(Service):
             raise self._assignments.refusal(assignment)
         return assignment
 
-    async def _load(self, db: Reader, assignment: AssignmentRecord) -> _State:
+    async def _load(self, db: Reader, assignment: AssignmentRecord) -> ItemCard:
         """The assignment with its task and items, read once; a tap works on it in memory."""
         task = await self._tasks.get(db, assignment.task_id)
         items = await repo.held(db, assignment.id, assignment.round)
-        return _State(assignment, task, items, assignment.item_cursor)
+        return ItemCard(assignment, task, items, assignment.item_cursor)
 
     async def _shown(self, tx: Tx, worker_id: int, assignment_id: int, position: int
-                     ) -> tuple[_State, HeldItem]:
+                     ) -> tuple[ItemCard, HeldItem]:
         """The state, and the item shown, which must be the one the button was under."""
         state = await self._load(tx, await self._working(tx, worker_id, assignment_id))
         shown = state.current
@@ -282,13 +302,13 @@ class ItemService(Service):
             raise ItemNotShown()
         return state, shown
 
-    async def _record(self, tx: Tx, state: _State, item: HeldItem,
-                      result: ResultInput | None) -> None:
+    async def _record(self, tx: Tx, state: ItemCard, item: HeldItem,
+                      result: ResultInput | None) -> ItemCard:
         """The item's answer in this round (None: no answer, a several-label item emptied);
         the first answer of a rework starts it."""
         if state.assignment.status == AssignmentStatus.REJECTED:
-            state.assignment = await self._assignments.move(
-                tx, state.assignment, AssignmentEvent.REWORK, Actor.WORKER)
+            state = replace(state, assignment=await self._assignments.move(
+                tx, state.assignment, AssignmentEvent.REWORK, Actor.WORKER))
         a = state.assignment
         if result is None:
             await repo.unanswer(tx, a.id, a.round, item.item_id)
@@ -302,43 +322,21 @@ class ItemService(Service):
         answer = None if result is None else (result.text if result.kind == "text"
                                               else result.kind)
         file_id = result.file_id if result is not None else None
-        state.items = [replace(i, answer=answer, answer_file_id=file_id)
-                       if i.item_id == item.item_id else i for i in state.items]
+        return replace(state, items=[replace(i, answer=answer, answer_file_id=file_id)
+                                     if i.item_id == item.item_id else i for i in state.items])
 
-    async def _advance(self, tx: Tx, state: _State, after: int) -> ItemCard:
+    async def _advance(self, tx: Tx, state: ItemCard, after: int) -> ItemCard:
         """Move on: the next item without an answer after this one, else the first without
         one before it, else the summary (None)."""
         waiting = [i for i in state.open_items if i.answer is None]
         later = [i for i in waiting if i.position > after]
         target = (later or waiting)[0] if later or waiting else None
-        await self._show(tx, state, target.position if target else None)
-        return state.card()
+        return await self._show(tx, state, target.position if target else None)
 
     @staticmethod
-    async def _show(tx: Tx, state: _State, position: int | None) -> None:
+    async def _show(tx: Tx, state: ItemCard, position: int | None) -> ItemCard:
         await repo.set_cursor(tx, state.assignment.id, position)
-        state.cursor = position
+        return replace(state, cursor=position)
 
     async def _card(self, db: Reader, assignment: AssignmentRecord) -> ItemCard:
-        return (await self._load(db, assignment)).card()
-
-
-@dataclass(slots=True)
-class _State:
-    """An item assignment as one tap sees and changes it."""
-
-    assignment: AssignmentRecord
-    task: TaskRecord
-    items: list[HeldItem]
-    cursor: int | None
-
-    @property
-    def open_items(self) -> list[HeldItem]:
-        return [i for i in self.items if i.skipped is None]
-
-    @property
-    def current(self) -> HeldItem | None:
-        return next((i for i in self.open_items if i.position == self.cursor), None)
-
-    def card(self) -> ItemCard:
-        return ItemCard(self.assignment, self.task, self.items, self.current)
+        return await self._load(db, assignment)

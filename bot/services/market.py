@@ -11,9 +11,10 @@ from bot.domain.statuses import LIVE_TASK, GuildStatus, QuoteStatus, TaskMode, T
 from bot.domain.tasks import TaskDraft, check_draft, parse_task_form, parse_units
 from bot.domain.text import NOTE_MAX, clean_text
 from bot.i18n import texts_for
-from bot.outcomes import ClaimMade, PostedTask, TaskDetails, TaskList
+from bot.outcomes import ClaimMade, PostedTask, PreparedItems, TaskDetails, TaskList
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
+from bot.services.items import ItemService
 from bot.services.lifecycle import isolated
 from bot.services.quotes import QuoteService, check_open
 from bot.views import market as views
@@ -27,20 +28,26 @@ REPEAT_WINDOW = 10 * 60  # seconds in which the same task form again needs a con
 
 
 class MarketService(Service):
-    def __init__(self, deps: Deps, guilds: GuildService, quotes: QuoteService) -> None:
+    def __init__(self, deps: Deps, guilds: GuildService, quotes: QuoteService,
+                 items: ItemService) -> None:
         super().__init__(deps)
         self._guilds = guilds
         self._quotes = quotes
+        self._items = items
 
     # --- posting ------------------------------------------------------------------------------
 
     async def post_task(self, admin_id: int, draft: TaskDraft,
                         attachments: list[AttachmentRecord] | None = None, *,
-                        again: bool = True) -> PostedTask:
-        """Post and announce a task. With `again` False, the same task posted by the same
-        admin within REPEAT_WINDOW is refused (a lost answer must not post it twice)."""
+                        again: bool = True, items: PreparedItems | None = None
+                        ) -> PostedTask:
+        """Post and announce a task (with its items, as one unit each, in the same
+        transaction). With `again` False, the same task posted by the same admin within
+        REPEAT_WINDOW is refused (a lost answer must not post it twice)."""
         self._require_admin(admin_id)
         now = self._clock.now()
+        if items is not None:
+            draft = draft.but(units=len(items.items))
         check_draft(draft, now)
         assert draft.deadline is not None
         async with self._db.transaction() as tx:
@@ -61,6 +68,8 @@ class MarketService(Service):
                 labels=draft.labels, multi=draft.multi)
             if attachments:
                 await repo.add_attachments(tx, task_id, attachments)
+            if items is not None:
+                await self._items.store(tx, admin_id, task_id, items)
             task = await self._tasks.get(tx, task_id)
             chats = await repo.approved_guild_chats(tx)
             await self._tell_chats(tx, chats, lambda _: views.announcement(

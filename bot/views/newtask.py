@@ -6,6 +6,7 @@ from datetime import tzinfo
 
 from bot.buttons import NEWTASK_AUTO, NEWTASK_MODE, NEWTASK_RESULT, NEWTASK_STEP, TASK_AGAIN
 from bot.config import Settings
+from bot.domain.counts import counted
 from bot.domain.statuses import TaskMode
 from bot.domain.tasks import RESULT_NAMES, RESULT_TYPES, TaskDraft
 from bot.i18n import Translator
@@ -41,7 +42,13 @@ def result_keyboard(_: Translator) -> Keyboard:
 
 
 def ask_units(_: Translator) -> str:
-    return _("Step 4 of 7. How many units? (a whole number, e.g. 200)")
+    return _("Step 4 of 7. How many units? (a whole number, e.g. 200) Or send the items as a "
+             ".csv, .jsonl or .zip file: one unit each.")
+
+
+def items_taken(_: Translator, count: int, file_name: str) -> str:
+    return _("{items} from {file}, one unit each.", items=counted(_, count, "item"),
+             file=file_name)
 
 
 def ask_price(_: Translator, settings: Settings) -> str:
