@@ -101,9 +101,10 @@ COMMANDS: tuple[Command, ...] = (
     # --- review and money (admins, private) ---
     Command("review", N_("[assignment]"), N_("The next submission, with its results"),
             Audience.ADMIN),
-    Command("accept", N_("&lt;assignment&gt; [units]"),
-            N_("Accept results (in part: fewer units)"), Audience.ADMIN),
-    Command("reject", N_("&lt;assignment&gt; [items] &lt;reason&gt;"),
+    Command("accept", N_("&lt;assignment&gt;"), N_("Accept a submission (whole; send back "
+                                                   "what needs rework with /reject)"),
+            Audience.ADMIN),
+    Command("reject", N_("&lt;assignment&gt; [numbers] &lt;reason&gt;"),
             N_("Send results back for rework"),
             Audience.ADMIN),
     Command("payout", N_("&lt;user&gt; &lt;amount&gt; [note]"),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from telegram import InputMediaAudio, InputMediaDocument, InputMediaPhoto, InputMediaVideo
 
 from bot.buttons import PRECHECK, REVIEW, Press
-from bot.domain.errors import N_
+from bot.domain.errors import N_, WholeAcceptance
 from bot.views import review as views
 from handlers.common import Call, Prompt, close_buttons, command, press
 
@@ -40,7 +40,9 @@ async def review(call: Call) -> None:
         return
     await call.reply(views.review_header(call._, item.assignment, item.worker, len(item.results),
                                          item.waiting, call.services.settings))
-    await _send_files(call, [(r.kind, r.file_id, r.text) for r in item.results])
+    # Numbered as /reject names them (`/reject 31 2,5 …`).
+    await _send_files(call, [(r.kind, r.file_id, f"{n}. {r.text}" if r.text else f"{n}.")
+                             for n, r in enumerate(item.results, start=1)])
     await call.reply(views.review_footer(call._, item.assignment), keyboard)
 
 
@@ -83,12 +85,10 @@ async def _send_files(call: Call, files: Sequence[tuple[str, str | None, str | N
 @command("accept")
 async def accept(call: Call) -> None:
     args = call.need(1)
-    units = None
-    if len(args) > 1:
-        if not args[1].isdecimal() or not args[1].strip("0"):
-            raise call.wrong(N_("Accept 1 unit or more; to accept none, reject with a reason."))
-        units = call.id(args[1])
-    decided = await call.services.review.accept(call.user_id, call.id(args[0]), units)
+    assignment_id = call.id(args[0])
+    if len(args) > 1:  # part acceptance by count is gone: send back what needs rework
+        raise WholeAcceptance(assignment_id=assignment_id)
+    decided = await call.services.review.accept(call.user_id, assignment_id)
     await call.reply(views.accepted_reply(call._, decided.assignment, decided.credit,
                                           call.services.settings))
 
@@ -147,6 +147,7 @@ async def reject_reason(call: Call, about: tuple[str, int, int | None], reason: 
                                                        reason, round)
         text = views.sent_back_reply(call._, returned)
     else:
-        decided = await call.services.review.reject(call.user_id, assignment_id, reason, round)
+        decided = await call.services.review.reject(call.user_id, assignment_id, reason, round,
+                                                    itemized=True)
         text = views.rejected_reply(call._, decided.assignment)
     await call.reply(text)

@@ -64,14 +64,14 @@ async def held(db: Reader, assignment_id: int, round: int) -> list[HeldItem]:
     rows = await db.fetch_all(
         "SELECT ai.position, i.id, i.key, i.input, ai.skipped,"
         " COALESCE(r.text, r.kind) AS answer, i.media_kind, i.media_path, i.file_id,"
-        " r.file_id AS answer_file_id FROM assignment_items ai"
+        " r.file_id AS answer_file_id, r.id AS answer_id FROM assignment_items ai"
         " JOIN items i ON i.id = ai.item_id"
         " LEFT JOIN results r ON r.assignment_id = ai.assignment_id AND r.round = :round"
         "  AND r.item_id = i.id"
         " WHERE ai.assignment_id = :a ORDER BY ai.position",
         {"a": assignment_id, "round": round})
-    return [HeldItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], r[9])
-            for r in rows]
+    return [HeldItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], r[9],
+                     r[10]) for r in rows]
 
 
 async def has_items(db: Reader, assignment_id: int) -> bool:
@@ -128,15 +128,11 @@ async def unanswer(tx: Tx, assignment_id: int, round: int, item_id: int) -> None
                      " AND item_id = :item", {"a": assignment_id, "round": round, "item": item_id})
 
 
-async def carry_over(tx: Tx, assignment_id: int, from_round: int, keep: Sequence[int]) -> None:
-    """A rework of some items: the answers to the others stand in the new round."""
-    if not keep:
-        return
-    marks = ", ".join(str(int(item_id)) for item_id in keep)
+async def release_unanswered(tx: Tx, assignment_id: int, round: int) -> None:
+    """The items of an assignment with no answer in this round go back to the pool."""
     await tx.execute(
-        "INSERT INTO results (assignment_id, round, item_id, kind, file_id, file_unique_id,"
-        " file_name, mime_type, file_size, text, chat_message_id, created_at)"
-        " SELECT assignment_id, round + 1, item_id, kind, file_id, file_unique_id, file_name,"
-        " mime_type, file_size, text, NULL, created_at FROM results"
-        f" WHERE assignment_id = :a AND round = :round AND item_id IN ({marks})",
-        {"a": assignment_id, "round": from_round})
+        "UPDATE assignment_items SET skipped = 'lapsed' WHERE assignment_id = :a"
+        " AND skipped IS NULL AND item_id NOT IN (SELECT item_id FROM results"
+        " WHERE assignment_id = :a AND round = :round AND item_id IS NOT NULL)",
+        {"a": assignment_id, "round": round})
+

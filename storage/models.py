@@ -240,3 +240,4 @@ class HeldItem:
     media_path: str | None = None  # its file, under DATA_DIR
     file_id: str | None = None  # its Telegram file_id, once uploaded
     answer_file_id: str | None = None  # a file answer's file_id (for review albums)
+    answer_id: int | None = None  # the answer's result row

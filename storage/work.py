@@ -350,3 +350,30 @@ async def open_count_for_task(db: Reader, task_id: int) -> int:
     return int(await db.fetch_value(
         f"SELECT COUNT(*) FROM assignments WHERE task_id = :t AND status IN ({_OPEN})",
         {"t": task_id}))
+
+
+async def carry_over(tx: Tx, assignment_id: int, from_round: int, keep: Iterable[int]) -> None:
+    """A rework of some items or results: these results (ids) stand in the new round."""
+    ids = sorted({int(result_id) for result_id in keep})
+    if not ids:
+        return
+    marks, params = in_list(ids, "r")
+    await tx.execute(
+        "INSERT INTO results (assignment_id, round, item_id, kind, file_id, file_unique_id,"
+        " file_name, mime_type, file_size, text, chat_message_id, created_at)"
+        " SELECT assignment_id, round + 1, item_id, kind, file_id, file_unique_id, file_name,"
+        " mime_type, file_size, text, NULL, created_at FROM results"
+        f" WHERE assignment_id = :a AND round = :round AND id IN ({marks})",
+        {"a": assignment_id, "round": from_round, **params})
+
+
+async def lapsed_part_reworks(db: Reader, now: int, limit: int = 500) -> list[tuple[int, int]]:
+    """Reworks of part of a submission not started by the deadline: (assignment, results that
+    stand), the results the review let stand being those already in the rework's round."""
+    rows = await db.fetch_all(
+        "SELECT a.id, COUNT(r.id) FROM assignments a JOIN results r ON r.assignment_id = a.id"
+        f" AND r.round = a.rework_count WHERE a.status = {lit(AssignmentStatus.REJECTED)}"
+        " AND a.due_at <= :now GROUP BY a.id ORDER BY a.due_at LIMIT :limit",
+        {"now": now, "limit": limit})
+    return [(r[0], r[1]) for r in rows]
+

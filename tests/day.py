@@ -166,7 +166,11 @@ async def a_day(h: Harness, language: str = "en") -> dict[str, object]:
     await admin.press(_.context("review", "Accept"))
     await admin.send(f"/accept {offers['xi']}")
     await admin.send(f"/accept {extra}")
-    await admin.send(f"/accept {subtitles} 1")
+    await admin.send(f"/reject {subtitles} 2 {words['rework']}")  # one line again
+    await wu.send(f"/submit {subtitles}")
+    await wu.send(words["line_2"])
+    await wu.send(f"/done {subtitles}")
+    await admin.send(f"/accept {subtitles}")
     await admin.send(f"/reject {photos} {words['blurry']}")
 
     # Money and the clock.

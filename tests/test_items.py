@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 from tests.scenario import approved_guild, task_form, task_id_in
 from tgfake import FakeUser, Harness
@@ -147,7 +148,7 @@ async def test_the_admin_sends_two_items_back_and_accepts_the_rework(h: Harness,
     assert page.button_texts == ["Accept", "Reject"]
     # Part acceptance by count does not apply to items.
     await admin.send("/accept 1 2")
-    assert admin.last_message().text.startswith("Assignment #1 is answered item by item")
+    assert admin.last_message().text.startswith("Assignment #1 is accepted whole.")
     await admin.send("/reject 1 2,3 wrong category")
     told = wu.last_message().text
     assert told.startswith("↩️ Assignment #1: items r2, r3 were sent back for rework. Reason: "
@@ -463,3 +464,49 @@ async def test_the_guided_flow_takes_the_items_at_the_units_step(h: Harness,
     # Announced with its 12 units, the items stored with it.
     assert "Units: 12 of 12 left" in group.last_message().text
     assert await h.services.db.fetch_value("SELECT COUNT(*) FROM items WHERE task_id = 1") == 12
+
+
+async def test_a_part_rework_never_started_pays_what_stood(h: Harness, admin: FakeUser) -> None:
+    """Sent back in part, not reworked by the deadline: the answers the review let stand are
+    accepted and paid, the items sent back go to the guild's pool."""
+    items = csv_of([(f"r{n}", f"receipt {n}") for n in range(1, 5)])
+    g = await _guild(h, admin, RECEIPTS, items, "receipts.csv", 4)
+    wu, lee = g["wu"], g["lee"]
+    await lee.send(f"/assign {g['task']} 4 @wu", chat=g["group"])
+    await wu.press("Accept")
+    for label in ("食品", "交通", "交通", "住宿"):
+        await wu.press(label)
+    await wu.press("Submit")
+    await admin.send("/reject 1 2,3 wrong category")
+    h.clock.advance(timedelta(days=30))  # past the task's deadline, nothing reworked
+    report = await h.services.sweep.sweep()
+    assert report.settled == [1] and report.overdue == []
+    await h.settle()
+    assert wu.last_message().text.startswith(
+        "✅ Assignment #1: the deadline passed before the rework, so what the review let stand "
+        "was accepted: 2 of 4 units; the rest went back to your guild.")
+    total = await h.services.db.fetch_value(
+        "SELECT SUM(amount_minor) FROM ledger WHERE kind IN ('worker_share', 'commission')")
+    assert total == 2 * 50
+    free = await h.services.db.fetch_value(
+        "SELECT COUNT(*) FROM assignment_items WHERE assignment_id = 1 AND skipped = 'lapsed'")
+    assert free == 2
+    # A second sweep finds nothing left to do.
+    assert not (await h.services.sweep.sweep()).settled
+
+
+async def test_the_reject_button_takes_numbers_in_its_reason(h: Harness, admin: FakeUser) -> None:
+    g = await _guild(h, admin, RECEIPTS, csv_of([("r1", "one"), ("r2", "two")]), "r.csv", 2)
+    wu = g["wu"]
+    await g["lee"].send(f"/assign {g['task']} 2 @wu", chat=g["group"])
+    await wu.press("Accept")
+    await wu.press("食品")
+    await wu.press("交通")
+    await wu.press("Submit")
+    await admin.send("/review")
+    await admin.press("Reject")
+    assert "To send back only some, start with their numbers: 2,5 blurry." in \
+        admin.last_message().text
+    await admin.reply(admin.last_message(), "2 not transport")
+    assert wu.last_message().text.startswith(
+        "↩️ Assignment #1: items r2 were sent back for rework. Reason: not transport")

@@ -40,7 +40,8 @@ def test_the_assignment_lifecycle_is_the_one_the_product_describes() -> None:
     walk = [(e.TAKE, a.OFFERED, a.IN_PROGRESS), (e.SUBMIT, a.IN_PROGRESS, a.SUBMITTED),
             (e.REJECT, a.SUBMITTED, a.REJECTED), (e.REWORK, a.REJECTED, a.IN_PROGRESS),
             (e.ACCEPT, a.SUBMITTED, a.ACCEPTED), (e.DECLINE, a.OFFERED, a.DECLINED),
-            (e.LAPSE, a.OFFERED, a.EXPIRED), (e.OVERDUE, a.IN_PROGRESS, a.EXPIRED)]
+            (e.LAPSE, a.OFFERED, a.EXPIRED), (e.OVERDUE, a.IN_PROGRESS, a.EXPIRED),
+            (e.RETURN, a.IN_PROGRESS, a.DECLINED), (e.SETTLE, a.REJECTED, a.ACCEPTED)]
     for event, source, target in walk:
         assert ASSIGNMENT.table[(source, event)] == target
     # Work already submitted is never cancelled or expired with its task: it stays in review.
@@ -50,6 +51,9 @@ def test_the_assignment_lifecycle_is_the_one_the_product_describes() -> None:
     assert ASSIGNMENT.events[e.TAKE].actors == {Actor.WORKER}
     assert ASSIGNMENT.events[e.ACCEPT].actors | ASSIGNMENT.events[e.AUTO_ACCEPT].actors == {
         Actor.ADMIN, Actor.CLOCK}
+    # Only the clock pays for what stood of a part rework, only the worker gives items back.
+    assert ASSIGNMENT.events[e.SETTLE].actors == {Actor.CLOCK}
+    assert ASSIGNMENT.events[e.RETURN].actors == {Actor.WORKER}
 
 
 def _checked(table: str) -> set[str]:

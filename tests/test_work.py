@@ -133,7 +133,8 @@ async def test_an_acceptance_credits_the_ledger_exactly_once(h, admin, guild) ->
     assert sum(amount for _, _, amount in entries) == 240
 
 
-async def test_part_acceptance_credits_only_the_accepted_units(h, admin, guild) -> None:
+async def test_results_sent_back_by_number_are_redone_and_the_rest_stands(h, admin,
+                                                                         guild) -> None:
     lee, wu, group = guild["lee"], guild["wu"], guild["group"]
     await lee.send(f"/assign {guild['task']} 3 @wu", chat=group)
     assignment_id = assignment_ids(wu.last_message().text)[0]
@@ -141,14 +142,29 @@ async def test_part_acceptance_credits_only_the_accepted_units(h, admin, guild) 
     for _ in range(3):
         await wu.send_voice()
     await wu.send("/done")
+    # The review numbers the results as /reject names them.
+    replies = await admin.send(f"/review {assignment_id}")
+    assert [m.params.get("caption") for m in replies if m.method == "sendVoice"] == \
+        ["1.", "2.", "3."]
+    # Part acceptance by count is gone: the admin is told how to send back part of it.
     await admin.send(f"/accept {assignment_id} 2")
-    assert "accepted: 2 of 3 units" in admin.last_message().text
+    assert admin.last_message().text.startswith(
+        f"Assignment #{assignment_id} is accepted whole. To pay for part of it, send back")
+    await admin.send(f"/reject {assignment_id} 2 the second take is noisy")
+    assert wu.last_message().text.startswith(
+        f"↩️ Assignment #{assignment_id}: results 2 were sent back for rework. Reason: the "
+        "second take is noisy\nThe others stand. Send 1 result again")
+    await wu.send(f"/submit {assignment_id}")
+    assert "2 of 3 in" in wu.last_message().text
+    await wu.send_voice()
+    await wu.send("/done")
+    await admin.send(f"/accept {assignment_id}")
     entries = await ledger_repo.entries_for_assignment(h.services.db, assignment_id)
-    assert sum(amount for _, _, amount in entries) == 2 * 240
-    # The unit not accepted goes back to the guild's pool.
+    assert sum(amount for _, _, amount in entries) == 3 * 240
+    # Nothing went back to the pool: 8 units held, 3 of them by this assignment.
     pool = await work_repo.pool(h.services.db, guild["task"], 1)
-    assert sum(free for _, _, free in pool) == 8 - 2
-    await admin.send(f"/accept {assignment_id} 9")
+    assert sum(free for _, _, free in pool) == 8 - 3
+    await admin.send(f"/reject {assignment_id} 9 too late")
     assert "is accepted" in admin.last_message().text
 
 
@@ -339,7 +355,7 @@ async def test_payouts_name_a_known_user_and_a_positive_amount(h, admin, guild) 
     await admin.send("/payout wu 1")
     assert "Usage: /payout" in admin.last_message().text
     await admin.send("/accept 1 0")
-    assert "Accept 1 unit or more" in admin.last_message().text
+    assert "is accepted whole" in admin.last_message().text
 
 
 # --- rules -----------------------------------------------------------------------------------

@@ -427,8 +427,10 @@ class ReasonRequired(DomainError):
     text = N_("A rejection needs a reason, so the worker knows what to fix.")
 
 
-class AcceptUnitsOutOfRange(DomainError):
-    text = N_("You can accept from 0 to {units} of assignment #{assignment_id}.")
+class WholeAcceptance(DomainError):
+    text = N_("Assignment #{assignment_id} is accepted whole. To pay for part of it, send back "
+              "what needs rework by number (as in /review {assignment_id}), e.g. /reject "
+              "{assignment_id} 2,5 &lt;reason&gt;; the rest stands.")
 
 
 class PayoutOverBalance(DomainError):
@@ -518,13 +520,6 @@ class ItemFileMissing(DomainError):
               "reply to the file with /items {task_id}.")
 
 
-class ItemsNotCounted(DomainError):
-    text = N_("Assignment #{assignment_id} is answered item by item: accept it whole, or "
-              "reject the items that need rework, e.g. /reject {assignment_id} 2,5 "
-              "&lt;reason&gt;.")
-
-
 class NoSuchItemNumber(DomainError):
-    text = N_("Assignment #{assignment_id} has items 1 to {most}; name them as in /review "
-              "{assignment_id}, e.g. 2,5.")
-
+    text = N_("Assignment #{assignment_id} is numbered 1 to {most} in /review {assignment_id}; "
+              "name the ones to send back, e.g. 2,5.")

@@ -11,10 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from bot.domain.counts import Count
 from bot.domain.errors import (
-    AcceptUnitsOutOfRange,
-    ItemsNotCounted,
     NoSuchItemNumber,
     NotAllowed,
     NothingToReview,
@@ -37,16 +34,17 @@ from storage import ledger as ledger_repo
 from storage import users as users_repo
 from storage import work as repo
 from storage.db import Reader
-from storage.models import AssignmentRecord, GuildRecord, HeldItem
+from storage.models import AssignmentRecord, GuildRecord
 
 # `3,7 blurry`: the items of numbers 3 and 7, then the reason.
 _ITEM_NUMBERS = re.compile(r"(\d{1,6}(?:,\d{1,6})*)(?:\s+|$)")
 
 
 @dataclass(frozen=True, slots=True)
-class ItemsAgain:
-    redo: list[HeldItem]  # answered again in the rework
-    keep: list[HeldItem]  # whose answers stand
+class Again:
+    redo: list[str]  # the items (keys) or results (numbers) done again in the rework
+    keep: list[int]  # the results that stand (carried into the rework's round)
+    first_item: int | None  # an item task's first item to redo (its position)
 
 
 class ReviewService(Service):
@@ -122,32 +120,31 @@ class ReviewService(Service):
                  if i.skipped is None] if assignment.has_items else []
         return ReviewItem(assignment, worker, results, max(0, waiting), items)
 
-    async def accept(self, admin_id: int, assignment_id: int, units: int | None = None,
-                     round: int | None = None) -> Decided:
-        """/accept or the Accept button: in full, or `units` of it (the rest go back)."""
+    async def accept(self, admin_id: int, assignment_id: int, round: int | None = None
+                     ) -> Decided:
+        """/accept or the Accept button: the submission whole (what needs rework is sent
+        back by number instead, /reject 31 3,7 …, so nothing is paid that was not seen)."""
         self._require_admin(admin_id)
         async with self._db.transaction() as tx:
             assignment = await self._assignments.get(tx, assignment_id)
-            decided = await self._accept(tx, assignment, units, by=admin_id, round=round)
+            decided = await self._accept(tx, assignment, by=admin_id, round=round)
             await self._audit(tx, admin_id, "assignment.accept", ("assignment", assignment_id),
                               f"units={decided.assignment.accepted_units}")
         return decided
 
-    async def _accept(self, tx: Tx, assignment: AssignmentRecord, units: int | None, *,
-                      by: int | None, round: int | None = None) -> Decided:
-        """Accept and credit in one transaction: by an admin, or (by None) by the clock."""
+    async def _accept(self, tx: Tx, assignment: AssignmentRecord, *,
+                      by: int | None, round: int | None = None,
+                      settle: int | None = None) -> Decided:
+        """Accept and credit in one transaction: by an admin, or (by None) by the clock; with
+        `settle`, only that many units (a part rework that never came)."""
         now = self._now()
         auto = by is None
-        event = AssignmentEvent.AUTO_ACCEPT if auto else AssignmentEvent.ACCEPT
+        event = AssignmentEvent.SETTLE if settle is not None else (
+            AssignmentEvent.AUTO_ACCEPT if auto else AssignmentEvent.ACCEPT)
         actor = Actor.CLOCK if auto else Actor.ADMIN
         self._assignments.check(assignment, event, actor)
         self._check_round(assignment, round)
-        if units is not None and assignment.has_items:
-            raise ItemsNotCounted(assignment_id=assignment.id)
-        accepted = assignment.units if units is None else units
-        if not 0 <= accepted <= assignment.units:
-            raise AcceptUnitsOutOfRange(units=Count(assignment.units, "unit"),
-                                        assignment_id=assignment.id)
+        accepted = assignment.units if settle is None else min(settle, assignment.units)
         assignment = await self._assignments.move(
             tx, assignment, event, actor, accepted_units=accepted, decided_at=now,
             decided_by=by, auto_accepted=int(auto))
@@ -160,7 +157,7 @@ class ReviewService(Service):
                 by=by, now=now)
         done = assignment
         await self.tell(tx, done.worker_id, lambda _: views.accepted_for_worker(
-            _, done, credit, self._settings, auto))
+            _, done, credit, self._settings, auto, settled=settle is not None))
         await self._tell_group(tx, done.guild_id, lambda _: views.accepted_for_guild(
             _, done, credit, self._settings))
         await self._tasks.complete_if_done(tx, done.task_id, actor, now)
@@ -176,8 +173,7 @@ class ReviewService(Service):
         async with self._db.transaction() as tx:
             assignment = await self._assignments.get(tx, assignment_id)
             numbers: list[int] = []
-            if itemized and assignment.has_items and reason is not None \
-                    and (named := _ITEM_NUMBERS.match(reason)):
+            if itemized and reason is not None and (named := _ITEM_NUMBERS.match(reason)):
                 numbers = sorted({int(n) for n in named[1].split(",")})
                 reason = reason[named.end():]
             if assignment.status == AssignmentStatus.SUBMITTED:
@@ -193,30 +189,38 @@ class ReviewService(Service):
                          actor: Actor, reason: str | None, by: int, now: int,
                          numbers: Sequence[int] = ()) -> AssignmentRecord:
         why = clean_text(reason, REASON_MAX, required=ReasonRequired())
-        again = await self._items_again(tx, assignment, numbers)
+        self._assignments.check(assignment, event, actor)  # the state first, then the numbers
+        again = await self._again(tx, assignment, numbers)
         returned = await self._assignments.move(tx, assignment, event, actor, reject_reason=why,
                                                 decided_at=now, decided_by=by)
-        if returned.has_items:
-            await items_repo.carry_over(tx, returned.id, assignment.round,
-                                        [i.item_id for i in again.keep])
-            await items_repo.set_cursor(tx, returned.id, again.redo[0].position)
+        await repo.carry_over(tx, returned.id, assignment.round, again.keep)
+        if again.first_item is not None:
+            await items_repo.set_cursor(tx, returned.id, again.first_item)
         await self.tell(tx, returned.worker_id, lambda _: views.rejected_for_worker(
-            _, returned, why or "", [i.key for i in again.redo] if numbers else []))
+            _, returned, why or "", again.redo if numbers else []))
         return returned
 
     @staticmethod
-    async def _items_again(tx: Tx, assignment: AssignmentRecord, numbers: Sequence[int]
-                           ) -> ItemsAgain:
-        """Which items are answered again (the numbers named, else all) and which stand."""
-        if not assignment.has_items:
-            return ItemsAgain([], [])
-        held = [i for i in await items_repo.held(tx, assignment.id, assignment.round)
-                if i.skipped is None]
-        if any(not 1 <= n <= len(held) for n in numbers):
-            raise NoSuchItemNumber(assignment_id=assignment.id, most=len(held))
-        chosen = set(numbers) or set(range(1, len(held) + 1))
-        return ItemsAgain([i for n, i in enumerate(held, 1) if n in chosen],
-                          [i for n, i in enumerate(held, 1) if n not in chosen])
+    async def _again(tx: Tx, assignment: AssignmentRecord, numbers: Sequence[int]) -> Again:
+        """What is done again in the rework: the items (or a count task's results) of these
+        numbers in the review's list, else all; the answers to the others stand."""
+        if assignment.has_items:
+            held = [i for i in await items_repo.held(tx, assignment.id, assignment.round)
+                    if i.skipped is None]
+            names = [i.key for i in held]
+            ids = [i.answer_id for i in held]
+        else:
+            results = await repo.results(tx, assignment.id, assignment.round)
+            names = [str(n) for n in range(1, len(results) + 1)]
+            ids = [r.id for r in results]
+            held = []
+        if any(not 1 <= n <= len(names) for n in numbers):
+            raise NoSuchItemNumber(assignment_id=assignment.id, most=len(names))
+        chosen = set(numbers) or set(range(1, len(names) + 1))
+        keep = [i for n, i in enumerate(ids, 1) if n not in chosen and i is not None]
+        redo = [name for n, name in enumerate(names, 1) if n in chosen]
+        first = next((i.position for n, i in enumerate(held, 1) if n in chosen), None)
+        return Again(redo, keep, first)
 
     # --- the clock ----------------------------------------------------------------------------
 
@@ -239,10 +243,26 @@ class ReviewService(Service):
         return await self._assignments.each_due(self._db, due, (AssignmentStatus.SUBMITTED,),
                                                 escalate)
 
+    async def settle_lapsed_reworks(self) -> list[int]:
+        """A rework of some items or results not started by the task's deadline: what the
+        review let stand is accepted and paid (the worker is told), the rest goes back to the
+        guild's pool."""
+        async def settle(tx: Tx, current: AssignmentRecord) -> None:
+            standing = await repo.result_count(tx, current.id, current.round)
+            if current.has_items:
+                await items_repo.release_unanswered(tx, current.id, current.round)
+            await self._accept(tx, current, by=None, settle=standing)
+            await self._audit(tx, 0, "assignment.settle", ("assignment", current.id),
+                              f"units={standing}")
+
+        due = [a for a, _standing in await repo.lapsed_part_reworks(self._db, self._now())]
+        return await self._assignments.each_due(self._db, due, (AssignmentStatus.REJECTED,),
+                                                settle)
+
     async def auto_accept_due(self) -> list[int]:
         """Submissions nobody reviewed within the task's review window are accepted and paid."""
         async def accept(tx: Tx, current: AssignmentRecord) -> None:
-            await self._accept(tx, current, None, by=None)
+            await self._accept(tx, current, by=None)
             await self._audit(tx, 0, "assignment.auto_accept", ("assignment", current.id),
                               f"review_days={current.review_days}")
 

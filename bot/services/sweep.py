@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 class SweepReport:
     offers_expired: list[int] = field(default_factory=list)
     reminders: list[tuple[int, int]] = field(default_factory=list)  # (assignment, hours)
+    settled: list[int] = field(default_factory=list)  # part reworks paid for what stood
     overdue: list[int] = field(default_factory=list)
     quote_windows: list[int] = field(default_factory=list)
     prechecks_escalated: list[int] = field(default_factory=list)
@@ -34,8 +35,9 @@ class SweepReport:
     tasks_closed: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return any((self.offers_expired, self.reminders, self.overdue, self.quote_windows,
-                    self.prechecks_escalated, self.auto_accepted, self.tasks_closed))
+        return any((self.offers_expired, self.reminders, self.settled, self.overdue,
+                    self.quote_windows, self.prechecks_escalated, self.auto_accepted,
+                    self.tasks_closed))
 
 
 class SweepService:
@@ -55,6 +57,7 @@ class SweepService:
         steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
             ("offers_expired", self._offers.expire_due),
             ("reminders", self._results.remind_due),
+            ("settled", self._review.settle_lapsed_reworks),  # before the overdue expire
             ("overdue", self._results.expire_overdue),
             ("prechecks_escalated", self._review.escalate_prechecks),
             ("quote_windows", self._quotes.close_due_windows),

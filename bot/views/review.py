@@ -67,8 +67,9 @@ def review_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard:
 
 
 def review_footer(_: Translator, a: AssignmentRecord) -> str:
-    return _("Accept or reject assignment #{id}. Part acceptance: /accept {id} &lt;units&gt;; "
-             "rejection with a reason: /reject {id} &lt;reason&gt;.", id=a.id)
+    return _("Accept assignment #{id}, or send it back with a reason: /reject {id} "
+             "&lt;reason&gt;; only some results, by their numbers: /reject {id} 2,5 "
+             "&lt;reason&gt;.", id=a.id)
 
 
 def send_back_prompt(_: Translator, assignment_id: int) -> str:
@@ -82,7 +83,8 @@ def sent_back_reply(_: Translator, a: AssignmentRecord) -> str:
 
 def reject_prompt(_: Translator, assignment_id: int) -> str:
     return _("Why is assignment #{id} rejected? Reply to this message with the reason; the "
-             "worker will see it.", id=assignment_id)
+             "worker will see it. To send back only some, start with their numbers: 2,5 "
+             "blurry.", id=assignment_id)
 
 
 def accepted_reply(_: Translator, a: AssignmentRecord, credit: Credit | None,
@@ -96,10 +98,15 @@ def accepted_reply(_: Translator, a: AssignmentRecord, credit: Credit | None,
 
 
 def accepted_for_worker(_: Translator, a: AssignmentRecord, credit: Credit, settings: Settings,
-                        auto: bool) -> str:
-    if auto:
-        text: str = _("✅ Assignment #{id} was accepted automatically (the review window passed): "
-                      "{units}.", id=a.id, units=counted(_, a.accepted_units or 0, "unit"))
+                        auto: bool, settled: bool = False) -> str:
+    if settled:
+        text: str = _("✅ Assignment #{id}: the deadline passed before the rework, so what the "
+                      "review let stand was accepted: {units} of {total}; the rest went back "
+                      "to your guild.", id=a.id, units=a.accepted_units,
+                      total=counted(_, a.units, "unit"))
+    elif auto:
+        text = _("✅ Assignment #{id} was accepted automatically (the review window passed): "
+                 "{units}.", id=a.id, units=counted(_, a.accepted_units or 0, "unit"))
     else:
         text = _("✅ Assignment #{id} was accepted: {units} of {total}.", id=a.id,
                  units=a.accepted_units, total=counted(_, a.units, "unit"))
@@ -123,6 +130,11 @@ def rejected_reply(_: Translator, a: AssignmentRecord) -> str:
 
 def rejected_for_worker(_: Translator, a: AssignmentRecord, reason: str,
                         keys: list[str] | None = None) -> str:
+    if keys and not a.has_items:
+        return _("↩️ Assignment #{id}: results {numbers} were sent back for rework. Reason: "
+                 "{reason}\nThe others stand. Send {results} again with /submit {id}, then "
+                 "press Submit.", id=a.id, numbers=", ".join(keys), reason=reason,
+                 results=counted(_, len(keys), "result"))
     if keys:
         return _("↩️ Assignment #{id}: items {keys} were sent back for rework. Reason: "
                  "{reason}\nThe other answers stand. Send /tasks and press Continue to answer "
