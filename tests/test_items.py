@@ -25,6 +25,11 @@ def csv_of(rows: list[tuple[str, str]], header: str = "key,text") -> bytes:
     return ("\n".join([header, *(f"{k},{v}" for k, v in rows)]) + "\n").encode()
 
 
+async def _presses(person: FakeUser, *buttons: str) -> None:
+    for button in buttons:
+        await person.press(button)
+
+
 async def _guild(h: Harness, admin: FakeUser, form: str, items: bytes, file: str,
                  units: int) -> dict:
     lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
@@ -135,10 +140,7 @@ async def test_the_admin_sends_two_items_back_and_accepts_the_rework(h: Harness,
     wu, lee = g["wu"], g["lee"]
     await lee.send("/commission 10", chat=g["group"])
     await lee.send(f"/assign {g['task']} 4 @wu", chat=g["group"])
-    await wu.press("Accept")
-    for label in ("食品", "交通", "交通", "住宿"):
-        await wu.press(label)
-    await wu.press("Submit")
+    await _presses(wu, "Accept", "食品", "交通", "交通", "住宿", "Submit")
     # One page: each item's input next to its answer, with Accept / Reject.
     page = (await admin.send("/review"))[-1]
     assert page.text.startswith("<b>Review assignment #1</b>: task #1 (Receipts, batch 1), "
@@ -473,10 +475,7 @@ async def test_a_part_rework_never_started_pays_what_stood(h: Harness, admin: Fa
     g = await _guild(h, admin, RECEIPTS, items, "receipts.csv", 4)
     wu, lee = g["wu"], g["lee"]
     await lee.send(f"/assign {g['task']} 4 @wu", chat=g["group"])
-    await wu.press("Accept")
-    for label in ("食品", "交通", "交通", "住宿"):
-        await wu.press(label)
-    await wu.press("Submit")
+    await _presses(wu, "Accept", "食品", "交通", "交通", "住宿", "Submit")
     await admin.send("/reject 1 2,3 wrong category")
     h.clock.advance(timedelta(days=30))  # past the task's deadline, nothing reworked
     report = await h.services.sweep.sweep()
@@ -499,10 +498,7 @@ async def test_the_reject_button_takes_numbers_in_its_reason(h: Harness, admin: 
     g = await _guild(h, admin, RECEIPTS, csv_of([("r1", "one"), ("r2", "two")]), "r.csv", 2)
     wu = g["wu"]
     await g["lee"].send(f"/assign {g['task']} 2 @wu", chat=g["group"])
-    await wu.press("Accept")
-    await wu.press("食品")
-    await wu.press("交通")
-    await wu.press("Submit")
+    await _presses(wu, "Accept", "食品", "交通", "Submit")
     await admin.send("/review")
     await admin.press("Reject")
     assert "To send back only some, start with their numbers: 2,5 blurry." in \
