@@ -69,7 +69,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("newtask", N_("[form]"), N_("Post a task (guided, or the one-message form)"),
             Audience.ADMIN),
     Command("items", N_("&lt;task&gt;"),
-            N_("Give a task its items: caption of a .csv/.jsonl file, or a reply to one"),
+            N_("Give a task its items: caption of a .csv/.jsonl/.zip file, or a reply to one"),
             Audience.ADMIN),
     Command("tasks", "", N_("Tasks in progress"), Audience.ADMIN),
     Command("task", N_("&lt;task&gt;"), N_("A task with its quotes and allocations"),

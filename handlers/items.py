@@ -39,7 +39,7 @@ def _document(call: Call) -> Document | None:
 
 @command("items")
 async def items(call: Call) -> None:
-    """/items <task> as the caption of a .csv/.jsonl file, or as a reply to one."""
+    """/items <task> as the caption of a .csv, .jsonl or .zip file, or as a reply to one."""
     task_id = call.id(call.need(1)[0])
     document = _document(call)
     if document is None:

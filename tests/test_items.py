@@ -218,8 +218,8 @@ async def test_bad_item_files_are_refused_whole_with_the_line(h: Harness,
     # Without a file, the command says how to send one.
     await admin.send(f"/items {task}")
     assert admin.last_message().text == (
-        f"Send the items as a .csv or .jsonl file with the caption /items {task}, or reply to "
-        f"the file with /items {task}.")
+        f"Send the items as a .csv, .jsonl or .zip file with the caption /items {task}, or "
+        f"reply to the file with /items {task}.")
     # A reply to the file works too.
     content = b"text\none\ntwo\n"
     await admin.send_document("ok.csv", content=content)

@@ -516,8 +516,8 @@ class ReworkNotSkipped(DomainError):
 
 
 class ItemFileMissing(DomainError):
-    text = N_("Send the items as a .csv or .jsonl file with the caption /items {task_id}, or "
-              "reply to the file with /items {task_id}.")
+    text = N_("Send the items as a .csv, .jsonl or .zip file with the caption /items "
+              "{task_id}, or reply to the file with /items {task_id}.")
 
 
 class NoSuchItemNumber(DomainError):
