@@ -117,7 +117,7 @@ async def answer(tx: Tx, *, assignment_id: int, round: int, item_id: int, kind: 
         " file_unique_id = excluded.file_unique_id, file_name = excluded.file_name,"
         " mime_type = excluded.mime_type, file_size = excluded.file_size,"
         " text = excluded.text, chat_message_id = excluded.chat_message_id,"
-        " created_at = excluded.created_at",
+        " created_at = excluded.created_at, carried = 0",
         {"a": assignment_id, "round": round, "item": item_id, "kind": kind, "fid": file_id,
          "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
          "text": text, "message": chat_message_id, "now": now})
@@ -128,11 +128,12 @@ async def unanswer(tx: Tx, assignment_id: int, round: int, item_id: int) -> None
                      " AND item_id = :item", {"a": assignment_id, "round": round, "item": item_id})
 
 
-async def release_unanswered(tx: Tx, assignment_id: int, round: int) -> None:
-    """The items of an assignment with no answer in this round go back to the pool."""
+async def release_unsettled(tx: Tx, assignment_id: int, round: int) -> None:
+    """The items of an assignment whose answer in this round the review did not let stand go
+    back to the pool."""
     await tx.execute(
         "UPDATE assignment_items SET skipped = 'lapsed' WHERE assignment_id = :a"
         " AND skipped IS NULL AND item_id NOT IN (SELECT item_id FROM results"
-        " WHERE assignment_id = :a AND round = :round AND item_id IS NOT NULL)",
-        {"a": assignment_id, "round": round})
+        " WHERE assignment_id = :a AND round = :round AND item_id IS NOT NULL"
+        " AND carried = 1)", {"a": assignment_id, "round": round})
 

@@ -360,20 +360,29 @@ async def carry_over(tx: Tx, assignment_id: int, from_round: int, keep: Iterable
     marks, params = in_list(ids, "r")
     await tx.execute(
         "INSERT INTO results (assignment_id, round, item_id, kind, file_id, file_unique_id,"
-        " file_name, mime_type, file_size, text, chat_message_id, created_at)"
+        " file_name, mime_type, file_size, text, chat_message_id, created_at, carried)"
         " SELECT assignment_id, round + 1, item_id, kind, file_id, file_unique_id, file_name,"
-        " mime_type, file_size, text, NULL, created_at FROM results"
+        " mime_type, file_size, text, NULL, created_at, 1 FROM results"
         f" WHERE assignment_id = :a AND round = :round AND id IN ({marks})",
         {"a": assignment_id, "round": from_round, **params})
 
 
-async def lapsed_part_reworks(db: Reader, now: int, limit: int = 500) -> list[tuple[int, int]]:
-    """Reworks of part of a submission not started by the deadline: (assignment, results that
-    stand), the results the review let stand being those already in the rework's round."""
+_REWORKING = lit(AssignmentStatus.REJECTED, AssignmentStatus.IN_PROGRESS)
+
+
+async def lapsed_part_reworks(db: Reader, now: int, limit: int = 500) -> list[int]:
+    """Reworks of part of a submission not submitted by the deadline: those with results the
+    review let stand (carried into the rework's round)."""
     rows = await db.fetch_all(
-        "SELECT a.id, COUNT(r.id) FROM assignments a JOIN results r ON r.assignment_id = a.id"
-        f" AND r.round = a.rework_count WHERE a.status = {lit(AssignmentStatus.REJECTED)}"
-        " AND a.due_at <= :now GROUP BY a.id ORDER BY a.due_at LIMIT :limit",
-        {"now": now, "limit": limit})
-    return [(r[0], r[1]) for r in rows]
+        "SELECT DISTINCT a.id, a.due_at FROM assignments a JOIN results r"
+        " ON r.assignment_id = a.id AND r.round = a.rework_count AND r.carried = 1"
+        f" WHERE a.status IN ({_REWORKING}) AND a.rework_count > 0 AND a.due_at <= :now"
+        " ORDER BY a.due_at LIMIT :limit", {"now": now, "limit": limit})
+    return [r[0] for r in rows]
+
+
+async def carried_count(db: Reader, assignment_id: int, round: int) -> int:
+    return int(await db.fetch_value(
+        "SELECT COUNT(*) FROM results WHERE assignment_id = :a AND round = :round"
+        " AND carried = 1", {"a": assignment_id, "round": round}))
 

@@ -11,6 +11,8 @@ import json
 import zipfile
 from datetime import timedelta
 
+import pytest
+
 from tests.scenario import approved_guild, task_form, task_id_in
 from tgfake import FakeUser, Harness
 
@@ -468,22 +470,28 @@ async def test_the_guided_flow_takes_the_items_at_the_units_step(h: Harness,
     assert await h.services.db.fetch_value("SELECT COUNT(*) FROM items WHERE task_id = 1") == 12
 
 
-async def test_a_part_rework_never_started_pays_what_stood(h: Harness, admin: FakeUser) -> None:
-    """Sent back in part, not reworked by the deadline: the answers the review let stand are
-    accepted and paid, the items sent back go to the guild's pool."""
+@pytest.mark.parametrize("started", [False, True])
+async def test_a_part_rework_not_submitted_pays_what_stood(h: Harness, admin: FakeUser,
+                                                         started: bool) -> None:
+    """Sent back in part, not reworked by the deadline (not started, or half done): the
+    answers the review let stand are accepted and paid; the items sent back, answered again
+    or not, go to the guild's pool unpaid (nobody reviewed the new answer)."""
     items = csv_of([(f"r{n}", f"receipt {n}") for n in range(1, 5)])
     g = await _guild(h, admin, RECEIPTS, items, "receipts.csv", 4)
     wu, lee = g["wu"], g["lee"]
     await lee.send(f"/assign {g['task']} 4 @wu", chat=g["group"])
     await _presses(wu, "Accept", "食品", "交通", "交通", "住宿", "Submit")
     await admin.send("/reject 1 2,3 wrong category")
-    h.clock.advance(timedelta(days=30))  # past the task's deadline, nothing reworked
+    if started:
+        await wu.send("/tasks")
+        await _presses(wu, "Continue #1", "住宿")  # item 2 again; item 3 never
+    h.clock.advance(timedelta(days=30))  # past the task's deadline
     report = await h.services.sweep.sweep()
     assert report.settled == [1] and report.overdue == []
     await h.settle()
     assert wu.last_message().text.startswith(
-        "✅ Assignment #1: the deadline passed before the rework, so what the review let stand "
-        "was accepted: 2 of 4 units; the rest went back to your guild.")
+        "✅ Assignment #1: the rework was not submitted by the deadline, so what the review let "
+        "stand was accepted: 2 of 4 units; the rest went back to your guild.")
     total = await h.services.db.fetch_value(
         "SELECT SUM(amount_minor) FROM ledger WHERE kind IN ('worker_share', 'commission')")
     assert total == 2 * 50

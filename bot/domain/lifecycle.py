@@ -84,7 +84,7 @@ class AssignmentEvent(StrEnum):
     OVERDUE = "overdue"  # not submitted by the task's deadline
     CANCEL = "cancel"  # the task was cancelled
     RETURN = "return"  # the worker skipped every item they held: the assignment goes back
-    # A rework of some items or results never started by the deadline: what the review let
+    # A rework of some items or results not submitted by the deadline: what the review let
     # stand is accepted and paid, the rest goes back.
     SETTLE = "settle"
 
@@ -104,7 +104,7 @@ ASSIGNMENT: Lifecycle[A, AssignmentEvent] = Lifecycle("assignment", [
     (AssignmentEvent.ACCEPT, (A.SUBMITTED,), A.ACCEPTED, (Actor.ADMIN,)),
     (AssignmentEvent.AUTO_ACCEPT, (A.SUBMITTED,), A.ACCEPTED, (Actor.CLOCK,)),
     (AssignmentEvent.REJECT, (A.SUBMITTED,), A.REJECTED, (Actor.ADMIN,)),
-    (AssignmentEvent.SETTLE, (A.REJECTED,), A.ACCEPTED, (Actor.CLOCK,)),
+    (AssignmentEvent.SETTLE, (A.REJECTED, A.IN_PROGRESS), A.ACCEPTED, (Actor.CLOCK,)),
     (AssignmentEvent.OVERDUE, _NOT_SUBMITTED, A.EXPIRED, (Actor.CLOCK,)),
     # Submitted work stays in review: it was done before the task was cancelled.
     (AssignmentEvent.CANCEL, _NOT_SUBMITTED, A.CANCELLED, (Actor.ADMIN,)),

@@ -19,7 +19,7 @@ from bot.domain.errors import (
     StaleReview,
 )
 from bot.domain.guilds import can_manage
-from bot.domain.lifecycle import Actor, AssignmentEvent
+from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
 from bot.domain.statuses import AssignmentStatus
 from bot.domain.text import REASON_MAX, clean_text
 from bot.domain.work import credit_for
@@ -244,20 +244,20 @@ class ReviewService(Service):
                                                 escalate)
 
     async def settle_lapsed_reworks(self) -> list[int]:
-        """A rework of some items or results not started by the task's deadline: what the
-        review let stand is accepted and paid (the worker is told), the rest goes back to the
-        guild's pool."""
+        """A rework of some items or results not submitted by the task's deadline: what the
+        review let stand is accepted and paid (the worker is told); the rest, and whatever
+        was sent again unreviewed, goes back to the guild's pool."""
         async def settle(tx: Tx, current: AssignmentRecord) -> None:
-            standing = await repo.result_count(tx, current.id, current.round)
+            standing = await repo.carried_count(tx, current.id, current.round)
             if current.has_items:
-                await items_repo.release_unanswered(tx, current.id, current.round)
+                await items_repo.release_unsettled(tx, current.id, current.round)
             await self._accept(tx, current, by=None, settle=standing)
             await self._audit(tx, 0, "assignment.settle", ("assignment", current.id),
                               f"units={standing}")
 
-        due = [a for a, _standing in await repo.lapsed_part_reworks(self._db, self._now())]
-        return await self._assignments.each_due(self._db, due, (AssignmentStatus.REJECTED,),
-                                                settle)
+        due = await repo.lapsed_part_reworks(self._db, self._now())
+        return await self._assignments.each_due(
+            self._db, due, ASSIGNMENT.sources(AssignmentEvent.SETTLE), settle)
 
     async def auto_accept_due(self) -> list[int]:
         """Submissions nobody reviewed within the task's review window are accepted and paid."""

@@ -100,9 +100,9 @@ def accepted_reply(_: Translator, a: AssignmentRecord, credit: Credit | None,
 def accepted_for_worker(_: Translator, a: AssignmentRecord, credit: Credit, settings: Settings,
                         auto: bool, settled: bool = False) -> str:
     if settled:
-        text: str = _("✅ Assignment #{id}: the deadline passed before the rework, so what the "
-                      "review let stand was accepted: {units} of {total}; the rest went back "
-                      "to your guild.", id=a.id, units=a.accepted_units,
+        text: str = _("✅ Assignment #{id}: the rework was not submitted by the deadline, so "
+                      "what the review let stand was accepted: {units} of {total}; the rest "
+                      "went back to your guild.", id=a.id, units=a.accepted_units,
                       total=counted(_, a.units, "unit"))
     elif auto:
         text = _("✅ Assignment #{id} was accepted automatically (the review window passed): "
