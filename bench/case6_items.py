@@ -5,7 +5,9 @@ answering at once (CPU cost, as case 1). W workers each hold an item assignment 
 three-label choice task; a round is one tap per worker on the item shown (so every chat has
 one update in flight, as when many people work at once), and the bot records the answer, moves
 the cursor and edits the message into the next item. The floor answers the same callback
-queries the way a button handler must at least: `answerCallbackQuery` and `editMessageText`.
+queries the way a button handler must at least: `answerCallbackQuery` and `editMessageText`
+into a card of the same size, HTML and keyboard as the bot's (the fake Bot API checks HTML and
+keyboards, work Telegram does on its side; both sides pay it).
 Warm-up excluded on both sides, rounds alternate which side goes first, median round; good
 replies are the edits that show the next item.
 
@@ -25,7 +27,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bench.drive import RunningApp, start_bare, start_bot
@@ -132,11 +134,25 @@ def _taps(assignments: list[int], position: int, next_id: list[int]) -> list[dic
     return updates
 
 
+# What the floor edits the message into: a card of the same size and markup as the bot's (the
+# fake Bot API checks HTML and keyboards, work Telegram does on its side, so both sides pay it).
+_FLOOR_CARD = ("<b>Assignment #1</b> · Receipts · item 2 of 7\nItem r2\n\nreceipt 2\n\n"
+               "Tap the answer.\n1 / 7 ▰▱▱▱▱▱▱▱▱▱")
+_FLOOR_KEYBOARD = InlineKeyboardMarkup([
+    [InlineKeyboardButton("食品", callback_data="i1:p0:1:2"),
+     InlineKeyboardButton("交通", callback_data="i1:p1:1:2")],
+    [InlineKeyboardButton("住宿", callback_data="i1:p2:1:2")],
+    [InlineKeyboardButton("Back", callback_data="i1:back:1:2"),
+     InlineKeyboardButton("Skip: unreadable", callback_data="i1:skip_unreadable:1:2"),
+     InlineKeyboardButton("Skip: can't do it", callback_data="i1:skip_cannot:1:2")]])
+
+
 async def _bare_tap(update: Update, context: Any) -> None:
+    """The floor: answer the query and edit the message into a card like the bot's."""
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await query.edit_message_text(f"next {query.data}")
+    await query.edit_message_text(f"{_FLOOR_CARD} {query.data}", reply_markup=_FLOOR_KEYBOARD)
 
 
 def _edits(api: FakeBotAPI, start: int, needle: str) -> int:
@@ -181,7 +197,7 @@ async def _taps_case(platform: Platform, sizes: Sizes, workdir: Path) -> dict[st
             if r % 2:
                 order.reverse()
             for name, side in order:
-                needle = f"item {r + 3} of" if side.is_bot else "next"
+                needle = f"item {r + 3} of" if side.is_bot else "i1:"
                 per_side[name].append(await _round(side, batch, needle))
         answers = await bot.services.db.fetch_value(
             "SELECT COUNT(*) FROM results WHERE item_id IS NOT NULL")
