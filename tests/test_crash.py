@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.scenario import task_form
+from tgfake import Harness
 from tgfake.api import BOT_TOKEN, FakeBotAPI, Sent
 from tgfake.server import serve
 
@@ -34,6 +35,8 @@ WU = {"id": 300_002, "is_bot": False, "first_name": "Wu", "username": "wu"}
 GROUP = -1_002_000_000_001
 # A result whose answer was lost, sent again: its file is known, or the assignment is full.
 DONE_RESULT = ("already submitted", "already has all")
+# /done again: the assignment is in review, or (the only one) no longer takes results.
+DONE_SUBMIT = ("submitted for review, so", "no assignment waiting for results")
 TASK = task_form("Voices", "Read each line.", mode="fixed", units=3, price="2.00",
                  result="voice", deadline="2027-01-20 18:00")
 
@@ -60,20 +63,22 @@ def _day() -> list[Step]:
         Step(LEE, GROUP, "/invite", expect="join_"),
         Step(WU, WU["id"], "/start {invite}", expect="Welcome", done=("already a member",)),
         Step(LEE, GROUP, "/commission 10", expect="Commission"),
-        Step(ADMIN, me, TASK, expect="Task #1", done=("The same task",)),
-        Step(LEE, GROUP, "/claim 1 3", expect="Claimed 3", done=("only 0 unit",)),
-        Step(LEE, GROUP, "/assign 1 3 @wu", expect="Assignment #1", done=("0 unassigned",)),
+        Step(ADMIN, me, TASK, expect="Task #1", done=("posted the same task",)),
+        Step(LEE, GROUP, "/claim 1 3", expect="Claimed 3",
+             done=("only 0 unit", "fully allocated")),
+        Step(LEE, GROUP, "/assign 1 3 @wu", expect="Assignment #1",
+             done=("0 units of task #1 not yet assigned",)),
         Step(WU, WU["id"], press="a1:accept:1", expect="yours", done=("in progress, so",)),
         Step(WU, WU["id"], voice="take-1", expect="Result 1 of 3", done=DONE_RESULT),
         Step(WU, WU["id"], voice="take-2", expect="Result 2 of 3", done=DONE_RESULT),
         Step(WU, WU["id"], voice="take-3", expect="Result 3 of 3", done=DONE_RESULT),
-        Step(WU, WU["id"], "/done", expect="submitted", done=("submitted for review, so",)),
+        Step(WU, WU["id"], "/done", expect="submitted", done=DONE_SUBMIT),
         Step(ADMIN, me, "/reject 1 the second take is noisy", expect="sent back",
              done=("sent back for rework, so",)),
         Step(WU, WU["id"], voice="take-1", expect="Result 1 of 3", done=DONE_RESULT),
         Step(WU, WU["id"], voice="take-2b", expect="Result 2 of 3", done=DONE_RESULT),
         Step(WU, WU["id"], voice="take-3", expect="Result 3 of 3", done=DONE_RESULT),
-        Step(WU, WU["id"], "/done", expect="submitted", done=("submitted for review, so",)),
+        Step(WU, WU["id"], "/done", expect="submitted", done=DONE_SUBMIT),
         Step(ADMIN, me, "/accept 1", expect="accepted", done=("is accepted, so",)),
         Step(ADMIN, me, "/payout @wu 5.00 week 49", expect="Payout of 5.00",
              done=("The same payout",)),
@@ -129,31 +134,17 @@ class Bot:
 
 
 def _push(api: FakeBotAPI, step: Step, invite: str) -> Callable[[], Sent | None]:
-    """Push the step's update; returns how to find its answer."""
-    chat = api.chats[step.chat]
+    """Push the step's update (for the polling bot); returns how to find its answer."""
+    found = _answer_of(api, step)
+    api.push_update(_update(api, step, invite))
+    return found
+
+
+def _answer_of(api: FakeBotAPI, step: Step) -> Callable[[], Sent | None]:
+    """How to find the answer to the step's next update: a new message in its chat (or an
+    alert) that says what was expected, or that an earlier try did it already."""
     before = len(api.messages(step.chat))
     before_alerts = len(api.messages(0))
-    message_id = api.next_message_id(step.chat)
-    base = {"message_id": message_id, "date": int(time.time()), "chat": chat,
-            "from": step.who}
-    if step.press is not None:
-        target = api.messages(step.chat)[-1]
-        query_id = f"q{api.next_update_id()}"
-        api.push_update({"callback_query": {
-            "id": query_id, "from": step.who, "chat_instance": "1", "data": step.press,
-            "message": {"message_id": target.message_id, "date": int(time.time()),
-                        "chat": chat, "from": api.bot_user, "text": target.text}}})
-    elif step.voice is not None:
-        file_id = f"file-{step.voice}-{message_id}"
-        api.files[file_id] = {"file_unique_id": step.voice, "file_size": 1000}
-        api.push_update({"message": {**base, "voice": {
-            "file_id": file_id, "file_unique_id": step.voice, "duration": 3,
-            "mime_type": "audio/ogg", "file_size": 1000}}})
-    else:
-        text = (step.text or "").replace("{invite}", invite)
-        command = text.split()[0]
-        api.push_update({"message": {**base, "text": text, "entities": [
-            {"type": "bot_command", "offset": 0, "length": len(command)}]}})
 
     def answer() -> Sent | None:
         new = api.messages(step.chat)[before:] + api.messages(0)[before_alerts:]
@@ -161,6 +152,31 @@ def _push(api: FakeBotAPI, step: Step, invite: str) -> Callable[[], Sent | None]
                      or any(done in s.text for done in step.done)), None)
 
     return answer
+
+
+def _update(api: FakeBotAPI, step: Step, invite: str) -> dict[str, Any]:
+    """The step as Telegram delivers it (a new update and message id each time)."""
+    chat = api.chats[step.chat]
+    message_id = api.next_message_id(step.chat)
+    base = {"message_id": message_id, "date": int(time.time()), "chat": chat,
+            "from": step.who}
+    if step.press is not None:
+        target = api.messages(step.chat)[-1]
+        return {"update_id": api.next_update_id(), "callback_query": {
+            "id": f"q{api.next_update_id()}", "from": step.who, "chat_instance": "1",
+            "data": step.press,
+            "message": {"message_id": target.message_id, "date": int(time.time()),
+                        "chat": chat, "from": api.bot_user, "text": target.text}}}
+    if step.voice is not None:
+        file_id = f"file-{step.voice}-{message_id}"
+        api.files[file_id] = {"file_unique_id": step.voice, "file_size": 1000}
+        return {"update_id": api.next_update_id(), "message": {**base, "voice": {
+            "file_id": file_id, "file_unique_id": step.voice, "duration": 3,
+            "mime_type": "audio/ogg", "file_size": 1000}}}
+    text = (step.text or "").replace("{invite}", invite)
+    command = text.split()[0]
+    return {"update_id": api.next_update_id(), "message": {**base, "text": text, "entities": [
+        {"type": "bot_command", "offset": 0, "length": len(command)}]}}
 
 
 def _wait(found: Callable[[], Sent | None], seconds: float) -> Sent | None:
@@ -239,3 +255,31 @@ def test_a_day_survives_being_killed(tmp_path: Path, seed: int) -> None:
 @pytest.mark.parametrize("seed", range(100, 120))
 def test_twenty_days_survive_being_killed(tmp_path: Path, seed: int) -> None:
     _check(_play(tmp_path, seed))
+
+
+async def test_every_step_tried_again_is_answered_as_done(tmp_path: Path) -> None:
+    """Each step of the drill's day sent a second time (as a person does whose answer was
+    lost) gets an answer the drill recognises: the one expected, or that it was done already.
+    The kills above land on any step, so every `done` must still be what the bot says."""
+    api = FakeBotAPI()
+    for person in (ADMIN, LEE, WU):
+        api.add_user({**person, "language_code": "en"}, started=True)
+    api.add_group(GROUP, "Alpha chat")
+    api.set_member(GROUP, LEE["id"], "administrator")
+    api.set_member(GROUP, WU["id"], "member")
+    h = Harness(tmp_path / "guildwork.db", admin_ids={ADMIN["id"]}, api=api)
+    await h.start()
+    try:
+        invite = ""
+        for step in _day():
+            for attempt in (1, 2):
+                found = _answer_of(api, step)
+                await h.feed(_update(api, step, invite))
+                answer = found()
+                assert answer is not None, (step, attempt,
+                                            [s.text for s in api.messages(step.chat)[-2:]])
+                if "join_" in answer.text:
+                    invite = "join_" + answer.text.split("join_")[1].split()[0].split("\n")[0]
+        assert api.refused == []
+    finally:
+        await h.stop()
