@@ -188,14 +188,27 @@ def _wait(found: Callable[[], Sent | None], seconds: float) -> Sent | None:
     return None
 
 
-def _play(workdir: Path, seed: int) -> dict[str, Any]:
-    rng = random.Random(seed)
+def _world() -> FakeBotAPI:
+    """Telegram as the day starts: Ada, Lee and Wu have started the bot; Alpha's group."""
     api = FakeBotAPI()
     for person in (ADMIN, LEE, WU):
         api.add_user({**person, "language_code": "en"}, started=True)
     api.add_group(GROUP, "Alpha chat")
     api.set_member(GROUP, LEE["id"], "administrator")
     api.set_member(GROUP, WU["id"], "member")
+    return api
+
+
+def _invite_in(text: str, invite: str) -> str:
+    """The invite link's code, when the answer carries one."""
+    if "join_" not in text:
+        return invite
+    return "join_" + text.split("join_")[1].split()[0].split("\n")[0]
+
+
+def _play(workdir: Path, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    api = _world()
     steps = _day()
     kills = sorted(rng.sample(range(2, len(steps)), 2))  # the steps during which it dies
     acknowledged: list[str] = []
@@ -213,8 +226,7 @@ def _play(workdir: Path, seed: int) -> dict[str, Any]:
                 if answer := _wait(found, 15):
                     break
             assert answer is not None, (step, (workdir / "bot.log").read_text()[-3000:])
-            if "join_" in answer.text:
-                invite = "join_" + answer.text.split("join_")[1].split()[0].split("\n")[0]
+            invite = _invite_in(answer.text, invite)
             if step.voice:
                 acknowledged.append(answer.text)
         # Everything queued goes out before the end (the outbox survives the kills).
@@ -261,12 +273,7 @@ async def test_every_step_tried_again_is_answered_as_done(tmp_path: Path) -> Non
     """Each step of the drill's day sent a second time (as a person does whose answer was
     lost) gets an answer the drill recognises: the one expected, or that it was done already.
     The kills above land on any step, so every `done` must still be what the bot says."""
-    api = FakeBotAPI()
-    for person in (ADMIN, LEE, WU):
-        api.add_user({**person, "language_code": "en"}, started=True)
-    api.add_group(GROUP, "Alpha chat")
-    api.set_member(GROUP, LEE["id"], "administrator")
-    api.set_member(GROUP, WU["id"], "member")
+    api = _world()
     h = Harness(tmp_path / "guildwork.db", admin_ids={ADMIN["id"]}, api=api)
     await h.start()
     try:
@@ -278,8 +285,7 @@ async def test_every_step_tried_again_is_answered_as_done(tmp_path: Path) -> Non
                 answer = found()
                 assert answer is not None, (step, attempt,
                                             [s.text for s in api.messages(step.chat)[-2:]])
-                if "join_" in answer.text:
-                    invite = "join_" + answer.text.split("join_")[1].split()[0].split("\n")[0]
+                invite = _invite_in(answer.text, invite)
         assert api.refused == []
     finally:
         await h.stop()
