@@ -74,20 +74,14 @@ async def held(db: Reader, assignment_id: int, round: int) -> list[HeldItem]:
                      r[10]) for r in rows]
 
 
-async def has_items(db: Reader, assignment_id: int) -> bool:
-    return await db.fetch_value(
-        "SELECT 1 FROM assignment_items WHERE assignment_id = :a LIMIT 1",
-        {"a": assignment_id}) is not None
+async def open_items(db: Reader, assignment_id: int, round: int) -> list[HeldItem]:
+    """The items the assignment still holds (not skipped), with their answers this round."""
+    return [i for i in await held(db, assignment_id, round) if i.skipped is None]
 
 
 async def set_cursor(tx: Tx, assignment_id: int, position: int | None) -> None:
     await tx.execute("UPDATE assignments SET item_cursor = :p WHERE id = :a",
                      {"a": assignment_id, "p": position})
-
-
-async def cursor(db: Reader, assignment_id: int) -> int | None:
-    return await db.fetch_value("SELECT item_cursor FROM assignments WHERE id = :a",
-                                {"a": assignment_id})
 
 
 async def skip(tx: Tx, assignment_id: int, position: int, reason: str) -> bool:

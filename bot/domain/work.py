@@ -10,6 +10,12 @@ from bot.domain.money import split_commission
 CLOUD_FILE_LIMIT = 20 * 1024 * 1024
 LOCAL_SERVER_FILE_LIMIT = 2000 * 1024 * 1024
 RESULT_KINDS = ("text", "document", "photo", "voice", "audio", "video")
+CLOUD_API = "https://api.telegram.org"  # Telegram's own Bot API, with its 20 MB downloads
+
+
+def download_limit(api_base_url: str) -> int:
+    """The largest file the bot can download through this Bot API server."""
+    return CLOUD_FILE_LIMIT if api_base_url.startswith(CLOUD_API) else LOCAL_SERVER_FILE_LIMIT
 
 
 

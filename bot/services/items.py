@@ -28,7 +28,7 @@ from bot.domain.errors import (
 from bot.domain.items import Item, ItemFileRefused, kind_of, parse_items, read_archive
 from bot.domain.lifecycle import Actor, AssignmentEvent
 from bot.domain.statuses import LIVE_TASK, WORKING, AssignmentStatus
-from bot.domain.work import CLOUD_FILE_LIMIT, LOCAL_SERVER_FILE_LIMIT
+from bot.domain.work import download_limit
 from bot.outcomes import ItemCard, ItemsImported, PreparedItems, ResultInput
 from bot.services.base import Service
 from bot.views import items as views
@@ -94,11 +94,7 @@ class ItemService(Service):
         self._require_admin(admin_id)
         try:
             async with self._db.transaction() as tx:
-                task = await self._tasks.get(tx, task_id)
-                if task.status not in LIVE_TASK:
-                    raise self._tasks.refusal(task)
-                if task.allocated_units or await repo.handed_out(tx, task_id):
-                    raise ItemsAfterAllocation(task_id=task_id)
+                await self._taking_items(tx, task_id)
                 replaced = await self.store(tx, admin_id, task_id, prepared)
                 task = await self._tasks.get(tx, task_id)
         except BaseException:
@@ -185,17 +181,21 @@ class ItemService(Service):
         """Before the file is downloaded: an admin, a task that can still take items, and a
         file the Bot API lets a bot download."""
         self._require_admin(admin_id)
-        task = await self._tasks.get(self._db, task_id)
+        await self._taking_items(self._db, task_id)
+        self.check_download(file_name, size)
+
+    async def _taking_items(self, db: Reader, task_id: int) -> TaskRecord:
+        """The task, while it can still be given items: live, and no unit allocated."""
+        task = await self._tasks.get(db, task_id)
         if task.status not in LIVE_TASK:
             raise self._tasks.refusal(task)
-        if task.allocated_units or await repo.handed_out(self._db, task_id):
+        if task.allocated_units or await repo.handed_out(db, task_id):
             raise ItemsAfterAllocation(task_id=task_id)
-        self.check_download(file_name, size)
+        return task
 
     def check_download(self, file_name: str, size: int | None) -> None:
         """A file the Bot API lets a bot download (20 MB from Telegram's own servers)."""
-        cloud = self._settings.bot_api_base_url.startswith("https://api.telegram.org")
-        limit = CLOUD_FILE_LIMIT if cloud else LOCAL_SERVER_FILE_LIMIT
+        limit = download_limit(self._settings.bot_api_base_url)
         if size is not None and size > limit:
             raise ItemFileRefused(file=file_name, problem=Said(N_(
                 "the file is over {limit} MB, more than a bot can download."),

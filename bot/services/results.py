@@ -19,7 +19,7 @@ from bot.domain.errors import (
 from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
 from bot.domain.statuses import WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
-from bot.domain.work import CLOUD_FILE_LIMIT, LOCAL_SERVER_FILE_LIMIT, result_kind_allowed
+from bot.domain.work import download_limit, result_kind_allowed
 from bot.outcomes import ItemCard, ResultEdited, ResultInput, ResultTaken
 from bot.services.base import Deps, Service
 from bot.services.items import ItemService
@@ -33,7 +33,6 @@ from storage import users as users_repo
 from storage import work as repo
 from storage.models import AssignmentRecord, UserRecord
 
-CLOUD_API = "https://api.telegram.org"  # Telegram's own Bot API, with its 20 MB downloads
 HOUR = 3600
 # (column that records it, due no sooner than, due at the latest, hours said)
 _REMINDERS = (("reminded_24h_at", HOUR, 24 * HOUR, 24), ("reminded_1h_at", 0, HOUR, 1))
@@ -142,8 +141,7 @@ class ResultService(Service):
                             ) -> None:
         """The leader gets the submission to check, with what was sent: an item task's answers
         on one page, a count task's results as the worker sent them."""
-        items = [i for i in await items_repo.held(tx, a.id, a.round) if i.skipped is None] \
-            if a.has_items else []
+        items = await items_repo.open_items(tx, a.id, a.round) if a.has_items else []
         results = [] if items else await repo.results(tx, a.id, a.round)
         await self.tell(tx, a.leader_id,
                         lambda _: review_views.precheck_request(_, a, worker, items))
@@ -183,8 +181,7 @@ class ResultService(Service):
             raise ResultTypeMismatch(task_id=assignment.task_id,
                                      expected=RESULT_NAMES[assignment.result_type],
                                      got=RESULT_NAMES[result.kind])
-        cloud = self._settings.bot_api_base_url.startswith(CLOUD_API)
-        limit = CLOUD_FILE_LIMIT if cloud else LOCAL_SERVER_FILE_LIMIT
+        limit = download_limit(self._settings.bot_api_base_url)
         if result.file_size is not None and result.file_size > limit:
             raise ResultTooLarge(size=f"{result.file_size / 1048576:.1f}",
                                  limit=limit // 1048576)

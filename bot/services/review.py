@@ -36,8 +36,8 @@ from storage import work as repo
 from storage.db import Reader
 from storage.models import AssignmentRecord, GuildRecord
 
-# `3,7 blurry`: the items of numbers 3 and 7, then the reason.
-_ITEM_NUMBERS = re.compile(r"(\d{1,6}(?:,\d{1,6})*)(?:\s+|$)")
+# `3,7 blurry`: the items (or results) of numbers 3 and 7, then the reason.
+_NUMBERS = re.compile(r"(\d{1,6}(?:,\d{1,6})*)(?:\s+|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +116,8 @@ class ReviewService(Service):
         worker = await users_repo.get(self._db, assignment.worker_id)
         results = await repo.results(self._db, assignment.id, assignment.round)
         waiting = await repo.review_queue_size(self._db) - 1
-        items = [i for i in await items_repo.held(self._db, assignment.id, assignment.round)
-                 if i.skipped is None] if assignment.has_items else []
+        items = await items_repo.open_items(self._db, assignment.id, assignment.round) \
+            if assignment.has_items else []
         return ReviewItem(assignment, worker, results, max(0, waiting), items)
 
     async def accept(self, admin_id: int, assignment_id: int, round: int | None = None
@@ -173,7 +173,7 @@ class ReviewService(Service):
         async with self._db.transaction() as tx:
             assignment = await self._assignments.get(tx, assignment_id)
             numbers: list[int] = []
-            if itemized and reason is not None and (named := _ITEM_NUMBERS.match(reason)):
+            if itemized and reason is not None and (named := _NUMBERS.match(reason)):
                 numbers = sorted({int(n) for n in named[1].split(",")})
                 reason = reason[named.end():]
             if assignment.status == AssignmentStatus.SUBMITTED:
@@ -205,8 +205,7 @@ class ReviewService(Service):
         """What is done again in the rework: the items (or a count task's results) of these
         numbers in the review's list, else all; the answers to the others stand."""
         if assignment.has_items:
-            held = [i for i in await items_repo.held(tx, assignment.id, assignment.round)
-                    if i.skipped is None]
+            held = await items_repo.open_items(tx, assignment.id, assignment.round)
             names = [i.key for i in held]
             ids = [i.answer_id for i in held]
         else:
