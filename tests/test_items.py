@@ -514,3 +514,34 @@ async def test_the_reject_button_takes_numbers_in_its_reason(h: Harness, admin: 
     await admin.reply(admin.last_message(), "2 not transport")
     assert wu.last_message().text.startswith(
         "↩️ Assignment #1: items r2 were sent back for rework. Reason: not transport")
+
+
+async def test_items_and_taps_delivered_twice_or_edited_do_nothing_twice(
+        h: Harness, admin: FakeUser) -> None:
+    task = task_id_in((await admin.send(RECEIPTS))[-1].text)
+    h.replay = True  # Telegram delivers each update twice from here on
+    replies = await admin.send_document("r.csv", content=csv_of([("r1", "one"), ("r2", "two")]),
+                                        caption=f"/items {task}")
+    assert [m.text for m in replies] == [f"Task #{task} has 2 items now; its units are 2."]
+    audit = await h.services.db.fetch_value(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'task.items'")
+    assert audit == 1
+    h.replay = False
+    # Editing the /items caption is not a second import: edits are not taken.
+    await admin.edit(f"/items {task} again")
+    assert admin.last_message().text.startswith("Edits are not taken")
+    assert await h.services.db.fetch_value(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'task.items'") == 1
+    # A tap delivered twice records one answer and edits the card once.
+    lee, wu = h.user("Lee"), h.user("Wu")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu,))
+    await lee.send(f"/claim {task} 2", chat=group)
+    await lee.send(f"/assign {task} 2 @wu", chat=group)
+    await wu.press("Accept")
+    h.replay = True
+    await wu.press("交通")
+    h.replay = False
+    assert [m.method for m in wu.messages()].count("editMessageText") == 1
+    assert await h.services.db.fetch_value(
+        "SELECT COUNT(*) FROM results WHERE item_id IS NOT NULL") == 1
