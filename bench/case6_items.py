@@ -11,7 +11,7 @@ keyboards, work Telegram does on its side; both sides pay it).
 Warm-up excluded on both sides, rounds alternate which side goes first, median round; good
 replies are the edits that show the next item.
 
-Import: a CSV of N text items (`key,text`, Chinese text) read by `ItemService.import_items`
+Import: a CSV of N text items (`key,text`, Chinese text) read by `ItemFileService.import_items`
 (parse, check, store in one transaction) against reading the same file with the `csv` module
 alone into a list; seconds and peak traced memory (tracemalloc) for both, in the same process.
 """
@@ -152,7 +152,8 @@ async def _bare_tap(update: Update, context: Any) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await query.edit_message_text(f"{_FLOOR_CARD} {query.data}", reply_markup=_FLOOR_KEYBOARD)
+    await query.edit_message_text(f"{_FLOOR_CARD} {query.data}", parse_mode="HTML",
+                                  reply_markup=_FLOOR_KEYBOARD)
 
 
 def _edits(api: FakeBotAPI, start: int, needle: str) -> int:
@@ -268,8 +269,8 @@ async def _import(platform: Platform, sizes: Sizes, workdir: Path) -> dict[str, 
         assert task is not None
 
         async def bot_import() -> int:
-            prepared = await services.items.prepare(ADMIN_ID, "items.csv", source)
-            done = await services.items.import_items(ADMIN_ID, task, prepared)
+            prepared = await services.item_files.prepare(ADMIN_ID, "items.csv", source)
+            done = await services.item_files.import_items(ADMIN_ID, task, prepared)
             return done.count
 
         items, bot_seconds, bot_peak = await _measured(bot_import)

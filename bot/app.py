@@ -33,6 +33,7 @@ from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
 from bot.services.base import Deps
 from bot.services.guilds import GuildService
+from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
 from bot.services.market import MarketService
 from bot.services.membership import MembershipService
@@ -176,6 +177,7 @@ def register_handlers(app: Application) -> None:
                        & filters.CaptionRegex(r"^/items(@\w+)?(\s|$)"), items.items_caption),
         CallbackQueryHandler(items.item_button, pattern=buttons.ITEM.pattern),
         CallbackQueryHandler(review.review_button, pattern=buttons.REVIEW.pattern),
+        CallbackQueryHandler(review.mark_button, pattern=buttons.MARK.pattern),
         CallbackQueryHandler(review.precheck_button, pattern=buttons.PRECHECK.pattern),
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
@@ -243,7 +245,8 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     guild_service = GuildService(deps)
     quote_service = QuoteService(deps, guild_service)
     item_service = ItemService(deps)
-    market_service = MarketService(deps, guild_service, quote_service, item_service)
+    item_files = ItemFileService(deps)
+    market_service = MarketService(deps, guild_service, quote_service, item_files)
     offer_service = OfferService(deps, guild_service, bot_username)
     result_service = ResultService(deps, item_service)
     review_service = ReviewService(deps, guild_service)
@@ -251,7 +254,8 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,
         users=users, guilds=guild_service, membership=MembershipService(deps, guild_service),
         market=market_service, quotes=quote_service, offers=offer_service,
-        items=item_service, results=result_service, review=review_service,
+        items=item_service, item_files=item_files, results=result_service,
+        review=review_service,
         money=MoneyService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
                            market_service, updates),

@@ -27,18 +27,23 @@ class Press:
     action: str
     id: int = 0
     round: int | None = None
+    marks: int = 0  # the numbers marked on a list's buttons, as bits (bit n-1: number n)
 
 
 class Buttons:
     def __init__(self, prefix: str, actions: tuple[str, ...], *, with_id: bool = True,
-                 with_round: bool = False) -> None:
+                 with_round: bool = False, with_marks: bool = False) -> None:
         self.prefix = prefix
         self.actions = actions
         self.with_id = with_id
         self.with_round = with_round
+        self.with_marks = with_marks
+        if with_marks and not (with_id and with_round):
+            raise ValueError(f"{prefix}: marks come after an id and a round")
         tail = r":(\d{1,19})" if with_id else ""
         # A round is optional when read back: buttons sent before rounds were named lack it.
         tail += r"(?::(\d{1,19}))?" if with_round else ""
+        tail += r":([0-9a-f]{1,8})" if with_marks else ""
         self._tail = tail
         self.pattern = self.pattern_for(*actions)
         self._regex = re.compile(self.pattern)
@@ -48,14 +53,17 @@ class Buttons:
         alternatives = "|".join(re.escape(action) for action in actions)
         return f"^{re.escape(self.prefix)}:({alternatives}){self._tail}$"
 
-    def data(self, action: str, id: int | None = None, round: int | None = None) -> str:
+    def data(self, action: str, id: int | None = None, round: int | None = None,
+             marks: int | None = None) -> str:
         if action not in self.actions:
             raise ValueError(f"{self.prefix}: unknown action {action!r}")
-        if self.with_id != (id is not None) or (round is not None and not self.with_round):
+        if self.with_id != (id is not None) or (round is not None and not self.with_round) \
+                or self.with_marks != (marks is not None and round is not None):
             raise ValueError(f"{self.prefix}: wrong fields for {action!r}")
         parts = [self.prefix, action]
         parts += [str(id)] if id is not None else []
         parts += [str(round)] if round is not None else []
+        parts += [f"{marks:x}"] if marks is not None else []
         data = ":".join(parts)
         if len(data.encode()) > MAX_DATA_BYTES:
             raise ValueError(f"callback_data over {MAX_DATA_BYTES} bytes: {data!r}")
@@ -69,9 +77,10 @@ class Buttons:
         groups = match.groups()
         id = int(groups[1]) if self.with_id else 0
         round = int(groups[2]) if self.with_round and groups[2] is not None else None
+        marks = int(groups[3], 16) if self.with_marks else 0
         if id > MAX_ID or (round or 0) > MAX_ID:
             return None  # no such row can exist
-        return Press(groups[0], id, round)
+        return Press(groups[0], id, round, marks)
 
 
 # Guilds: the admins' review of a new guild.
@@ -82,6 +91,11 @@ QUOTE = Buttons("q1", ("award", "reject"))
 OFFER = Buttons("a1", ("accept", "decline", "submit"))
 # The admins' review; the round is the submission the buttons were shown under.
 REVIEW = Buttons("a1", ("approve", "reject"), with_round=True)
+# Send back some: under a submission of up to MARKABLE items (or results), number buttons mark
+# the ones to send back (the marks travel in the data); then Send back asks the reason.
+MARKABLE = 30
+MARK = Buttons("a2", ("some", *(f"t{n}" for n in range(1, MARKABLE + 1)), "send", "cancel"),
+               with_round=True, with_marks=True)
 # The guild's pre-check of a submission.
 PRECHECK = Buttons("a1", ("pass", "back"), with_round=True)
 # Money: "record it again" under a refused repeat of a payout (the id is a slot of the admin's

@@ -195,6 +195,11 @@ class ReviewItem:
     waiting: int  # more submissions after this one
     items: list[HeldItem] = field(default_factory=list)  # an item task's, with their answers
 
+    @property
+    def count(self) -> int:
+        """How many numbered entries the review lists: items, or a count task's results."""
+        return len(self.items) or len(self.results)
+
 
 @dataclass(frozen=True, slots=True)
 class Decided:

@@ -205,6 +205,13 @@ class Call:
     async def reply(self, text: str, keyboard: Keyboard | None = None) -> Message | None:
         return await reply(self.update, text, keyboard)
 
+    async def edit_buttons(self, keyboard: Keyboard | None) -> None:
+        """New buttons under the message whose button was pressed (the same ones: no change)."""
+        query = self.update.callback_query
+        if query is not None and isinstance(query.message, Message):
+            with contextlib.suppress(BadRequest):  # not modified
+                await query.message.edit_reply_markup(reply_markup=markup(keyboard))
+
     async def reply_pages(self, pages: Sequence[str], keyboard: Keyboard | None = None) -> None:
         """Several messages; the keyboard goes under the last."""
         for page in pages[:-1]:

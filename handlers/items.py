@@ -44,16 +44,16 @@ async def items(call: Call) -> None:
     document = _document(call)
     if document is None:
         raise ItemFileMissing(task_id=task_id)
-    await call.services.items.ready_for_items(call.user_id, task_id, document.file_name or "",
+    await call.services.item_files.ready_for_items(call.user_id, task_id, document.file_name or "",
                                               document.file_size)
-    result = await call.services.items.import_items(call.user_id, task_id,
+    result = await call.services.item_files.import_items(call.user_id, task_id,
                                                     await read_file(call, document))
     await call.reply(views.imported(call._, result))
 
 
 async def read_file(call: Call, document: Document) -> PreparedItems:
     """An item file the admin sent: downloaded to DATA_DIR, read and checked (not stored)."""
-    service, name = call.services.items, document.file_name or ""
+    service, name = call.services.item_files, document.file_name or ""
     service.check_download(name, document.file_size)
     with tempfile.NamedTemporaryFile(dir=service.incoming(), suffix=".part") as part:
         await (await document.get_file()).download_to_drive(part.name)
@@ -140,7 +140,7 @@ def _source(call: Call, item: HeldItem) -> Iterator[str | IO[bytes]]:
     if item.file_id is not None:
         yield item.file_id
         return
-    path = call.services.items.media_file(item)
+    path = call.services.item_files.media_file(item)
     assert path is not None
     with path.open("rb") as file:
         yield file
@@ -154,4 +154,4 @@ async def _remember(call: Call, item: HeldItem, sent: Message) -> None:
         attachment = attachment[-1]
     file_id = getattr(attachment, "file_id", None)
     if file_id:
-        await call.services.items.remember_file_id(item.item_id, file_id)
+        await call.services.item_files.remember_file_id(item.item_id, file_id)

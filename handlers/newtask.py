@@ -189,7 +189,7 @@ async def units_file(call: Call) -> Next:
     document = call.message.document
     assert document is not None  # the state's filter
     prepared = await items.read_file(call, document)
-    call.services.items.discard(flow.items)  # an earlier file sent at this step
+    call.services.item_files.discard(flow.items)  # an earlier file sent at this step
     flow.items = prepared
     flow.draft = flow.draft.but(units=len(prepared.items))
     taken = views.items_taken(call._, len(prepared.items), prepared.file_name)
@@ -262,7 +262,7 @@ async def post(call: Call) -> Next:
 async def cancel(call: Call) -> Next:
     flow = call.user_data.pop(_KEY, None)
     if isinstance(flow, Flow):
-        call.services.items.discard(flow.items)
+        call.services.item_files.discard(flow.items)
     return ConversationHandler.END, views.discarded(call._), None
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import InputMediaAudio, InputMediaDocument, InputMediaPhoto, InputMediaVideo
 
-from bot.buttons import PRECHECK, REVIEW, Press
+from bot.buttons import MARK, PRECHECK, REVIEW, Press
 from bot.domain.errors import N_, WholeAcceptance
 from bot.views import review as views
 from handlers.common import Call, Prompt, close_buttons, command, press
@@ -28,7 +29,8 @@ async def precheck(call: Call) -> None:
 async def review(call: Call) -> None:
     assignment_id = call.id(call.args[0]) if call.args else None
     item = await call.services.review.next_for_review(call.user_id, assignment_id)
-    keyboard = views.review_keyboard(call._, item.assignment.id, item.assignment.round)
+    keyboard = views.review_keyboard(call._, item.assignment.id, item.assignment.round,
+                                     item.count)
     if item.items:  # an item task: the answers on one page, files in albums after it
         files = [(i.answer or "", i.answer_file_id, f"{n}. {i.key}")
                  for n, i in enumerate(item.items, start=1) if i.answer_file_id]
@@ -121,6 +123,26 @@ async def review_button(call: Call, pressed: Press) -> None:
                   ("reject", pressed.id, pressed.round))
 
 
+@press(MARK)
+async def mark_button(call: Call, pressed: Press) -> None:
+    """Send back some: the submission's numbers on buttons, each tap marking or unmarking one;
+    Send back asks the reason for those marked, Cancel shows Accept / Reject again."""
+    item = await call.services.review.next_for_review(call.user_id, pressed.id, pressed.round)
+    a, count = item.assignment, item.count
+    marks = pressed.marks & ((1 << count) - 1)
+    if pressed.action == "send" and (numbers := views.marked(marks, count)):
+        await WHY.ask(call, views.reject_some_prompt(call._, a.id, numbers),
+                      ("reject", a.id, a.round, numbers))
+        return
+    if pressed.action == "cancel":
+        keyboard = views.review_keyboard(call._, a.id, a.round, count)
+    else:
+        if pressed.action.startswith("t") and int(pressed.action[1:]) <= count:
+            marks ^= 1 << (int(pressed.action[1:]) - 1)
+        keyboard = views.marks_keyboard(call._, a.id, a.round, count, marks)
+    await call.edit_buttons(keyboard)
+
+
 @press(PRECHECK)
 async def precheck_button(call: Call, pressed: Press) -> None:
     """Pass to review passes the submission on to the admins; Send back asks the leader what
@@ -139,15 +161,17 @@ async def precheck_button(call: Call, pressed: Press) -> None:
 
 
 @WHY.answered
-async def reject_reason(call: Call, about: tuple[str, int, int | None], reason: str) -> None:
-    """The reply to a "why?" prompt: an admin's rejection, or a leader's send-back."""
-    action, assignment_id, round = about
+async def reject_reason(call: Call, about: tuple[Any, ...], reason: str) -> None:
+    """The reply to a "why?" prompt: an admin's rejection (of the numbers marked, if any),
+    or a leader's send-back."""
+    action, assignment_id, round, *marked = about
     if action == "back":
         returned = await call.services.review.precheck(call.user_id, assignment_id, False,
                                                        reason, round)
         text = views.sent_back_reply(call._, returned)
     else:
         decided = await call.services.review.reject(call.user_id, assignment_id, reason, round,
-                                                    itemized=True)
+                                                    itemized=True,
+                                                    numbers=marked[0] if marked else ())
         text = views.rejected_reply(call._, decided.assignment)
     await call.reply(text)

@@ -3,6 +3,14 @@
 Every aiosqlite call is a hop to its worker thread, so the helpers here do one hop each:
 `fetch_all` is `execute_fetchall`, `execute` returns the cursor of that same hop.
 
+A transaction holds the writer for all its hops, and each hop waits its turn on a busy event
+loop, so under load the writer, not the disk, is what limits writes. The most frequent small
+write (an answer to an item) therefore goes through `Database.group`: a plain function run on
+the writer's own thread, and every such write queued while one batch runs shares the next
+batch's transaction (one hop, one commit, one fsync for all of them: group commit). Each runs in
+a savepoint of its own, so one that fails changes nothing and fails alone; none is answered
+before its batch has committed.
+
 Updates are handled once. While an update is handled (`handling_update`), the first transaction
 that writes anything for it also records its `update_id` in `processed_updates`, in that same
 transaction: a redelivered update is then dropped at the gate, and one handled twice at the same
@@ -17,8 +25,9 @@ import contextvars
 import dataclasses
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -93,6 +102,10 @@ class StorageError(Exception):
     """The database can't be opened or used at all; the message says which file and why."""
 
 
+class StaleWrite(Exception):
+    """A conditional write found the state it was decided on changed: nothing is written."""
+
+
 class DuplicateUpdate(Exception):
     """This update was already handled (by another delivery of it): nothing is written."""
 
@@ -123,6 +136,119 @@ def current_claim() -> UpdateClaim | None:
     return _claim.get()
 
 
+# How many queued calls share one hop at most (so a batch's commit, and the replies waiting
+# for it, are not held back by an endless queue).
+BATCH_MOST = 256
+
+
+@dataclasses.dataclass(slots=True)
+class _Queued:
+    fn: Callable[[sqlite3.Connection], Any]
+    claim: UpdateClaim | None
+    done: asyncio.Future[Any]
+
+
+Outcomes = list[tuple[bool, Any]]  # per call: (True, what it returned) or (False, its error)
+
+
+class _Batches:
+    """Calls queued while a batch is on the connection's thread go together in the next batch:
+    one hop for all of them instead of one each. `run_batch` runs a batch and says what each
+    call did; it runs in a task of its own, so that a caller cancelled while waiting never
+    leaves the rest of its batch without an answer."""
+
+    def __init__(self, run_batch: Callable[[list[_Queued]], Awaitable[Outcomes]]) -> None:
+        self._run_batch = run_batch
+        self._queued: list[_Queued] = []
+        self._running: asyncio.Task[None] | None = None
+
+    async def call(self, fn: Callable[[sqlite3.Connection], R], claim: UpdateClaim | None = None
+                   ) -> R:
+        done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queued.append(_Queued(fn, claim, done))
+        if self._running is None:
+            self._running = asyncio.create_task(self._run())
+        return await done
+
+    async def _run(self) -> None:
+        try:
+            while self._queued:
+                batch, self._queued = self._queued[:BATCH_MOST], self._queued[BATCH_MOST:]
+                try:
+                    outcomes = await self._run_batch(batch)
+                except BaseException as exc:  # the batch as a whole failed (or was stopped)
+                    failure = exc if isinstance(exc, Exception) else RuntimeError("stopped")
+                    for queued in batch:
+                        if not queued.done.done():
+                            queued.done.set_exception(failure)
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for queued, (ok, value) in zip(batch, outcomes, strict=True):
+                    if not queued.done.done():
+                        if ok:
+                            queued.done.set_result(value)
+                        else:
+                            queued.done.set_exception(value)
+        finally:
+            self._running = None
+            for queued in self._queued:  # stopped (closing): nothing more runs
+                if not queued.done.done():
+                    queued.done.set_exception(RuntimeError("database closed"))
+            self._queued = []
+
+
+async def _on_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], R]) -> R:
+    """`fn` on the connection's own thread, given its sqlite3 connection: one hop for several
+    statements. aiosqlite's `_execute` is the call its own `execute` makes (see the pin in
+    pyproject)."""
+    return await conn._execute(fn, conn._conn)
+
+
+def _run_reads(batch: Sequence[_Queued], conn: sqlite3.Connection) -> Outcomes:
+    """On the reader's thread: each call of the batch, and what it returned or raised."""
+    outcomes: Outcomes = []
+    for queued in batch:
+        try:
+            outcomes.append((True, queued.fn(conn)))
+        except Exception as exc:
+            outcomes.append((False, exc))
+    return outcomes
+
+
+def _run_writes(batch: Sequence[_Queued], conn: sqlite3.Connection) -> Outcomes:
+    """On the writer's thread: the batch in one transaction, each call in a savepoint (with
+    its update's claim); what each returned or raised. Only a failure to begin or commit fails
+    the whole batch."""
+    outcomes: Outcomes = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for queued in batch:
+            conn.execute("SAVEPOINT grouped")
+            try:
+                if queued.claim is not None:
+                    try:
+                        conn.execute("INSERT INTO processed_updates (update_id, handled_at)"
+                                     " VALUES (?, ?)",
+                                     (queued.claim.update_id, queued.claim.now))
+                    except sqlite3.IntegrityError:
+                        raise DuplicateUpdate(queued.claim.update_id) from None
+                value = queued.fn(conn)
+            except Exception as exc:  # this write's own failure: undone, reported to it
+                conn.execute("ROLLBACK TO grouped")
+                conn.execute("RELEASE grouped")
+                outcomes.append((False, exc))
+            else:
+                conn.execute("RELEASE grouped")
+                outcomes.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.OperationalError):
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
 class Tx:
     """The open write transaction handed to repositories."""
 
@@ -151,6 +277,10 @@ class Tx:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
+    async def run(self, fn: Callable[[sqlite3.Connection], R]) -> R:
+        """Several reads (plain sqlite3 calls) in this transaction, in one hop."""
+        return await _on_thread(self._conn, fn)
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the transaction has committed (e.g. wake the outbox)."""
         if callback not in self._after_commit:
@@ -163,6 +293,8 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._writes = _Batches(self._run_writes)
+        self._reads = _Batches(self._run_reads)
 
     async def open(self) -> None:
         """Connect, migrate and open the reader; on any failure nothing is left open (the
@@ -237,6 +369,27 @@ class Database:
             except Exception:  # a wake-up hook must never undo a committed change
                 log.exception("after-commit callback failed")
 
+    async def group(self, op: Callable[[sqlite3.Connection], R]) -> R:
+        """Run `op` (plain sqlite3 calls on the connection it is given: a few conditional
+        statements, nothing that waits) in a transaction shared with the grouped writes queued
+        at the same moment; its return value once that transaction has committed. An exception
+        from `op` undoes its statements only and is raised here. Inside the handling of an
+        update its claim goes with it (see `transaction`)."""
+        claim = _claim.get()
+        value = await self._writes.call(op, claim if claim and not claim.claimed else None)
+        if claim is not None:
+            claim.claimed = claim.committed = True
+        return value
+
+    async def _run_writes(self, batch: list[_Queued]) -> Outcomes:
+        async with self._write_lock:
+            return await _on_thread(self.writer, partial(_run_writes, batch))
+
+    async def _run_reads(self, batch: list[_Queued]) -> Outcomes:
+        if self._reader is None:
+            raise RuntimeError("database is not open")
+        return await _on_thread(self._reader, partial(_run_reads, batch))
+
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         """A read on the reader connection: sees committed data, never waits for the writer."""
         if self._reader is None:
@@ -246,6 +399,11 @@ class Database:
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+    async def run(self, fn: Callable[[sqlite3.Connection], R]) -> R:
+        """Reads (plain sqlite3 calls) on the reader connection, in one hop shared with the
+        reads queued at the same moment."""
+        return await self._reads.call(fn)
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row, or None."""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
+from functools import partial
 
 from bot.domain.items import Item
 from bot.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
-from storage.db import Reader, Tx, lit
-from storage.models import HeldItem
+from storage import market, work
+from storage.db import Database, Reader, StaleWrite, Tx, lit
+from storage.models import AssignmentRecord, HeldItem, TaskRecord
 
 # An item is held while an assignment that has it (not skipped) is open or accepted.
 _HOLDING = lit(*OPEN_ASSIGNMENT, AssignmentStatus.ACCEPTED)
@@ -60,18 +63,42 @@ async def hold_free(tx: Tx, task_id: int, assignment_id: int, count: int) -> int
     return len(rows)
 
 
+_HELD_ITEMS = (
+    "SELECT ai.position, i.id, i.key, i.input, ai.skipped,"
+    " COALESCE(r.text, r.kind) AS answer, i.media_kind, i.media_path, i.file_id,"
+    " r.file_id AS answer_file_id, r.id AS answer_id FROM assignment_items ai"
+    " JOIN items i ON i.id = ai.item_id"
+    " LEFT JOIN results r ON r.assignment_id = ai.assignment_id AND r.round = :round"
+    "  AND r.item_id = i.id"
+    " WHERE ai.assignment_id = :a ORDER BY ai.position")
+
+
 async def held(db: Reader, assignment_id: int, round: int) -> list[HeldItem]:
-    rows = await db.fetch_all(
-        "SELECT ai.position, i.id, i.key, i.input, ai.skipped,"
-        " COALESCE(r.text, r.kind) AS answer, i.media_kind, i.media_path, i.file_id,"
-        " r.file_id AS answer_file_id, r.id AS answer_id FROM assignment_items ai"
-        " JOIN items i ON i.id = ai.item_id"
-        " LEFT JOIN results r ON r.assignment_id = ai.assignment_id AND r.round = :round"
-        "  AND r.item_id = i.id"
-        " WHERE ai.assignment_id = :a ORDER BY ai.position",
-        {"a": assignment_id, "round": round})
-    return [HeldItem(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], r[9],
-                     r[10]) for r in rows]
+    return await db.run(partial(read_held, assignment_id=assignment_id, round=round))
+
+
+def read_held(conn: sqlite3.Connection, assignment_id: int, round: int) -> list[HeldItem]:
+    """`held` as plain sqlite3 calls (for several reads in one hop)."""
+    rows = conn.execute(_HELD_ITEMS, {"a": assignment_id, "round": round}).fetchall()
+    return [HeldItem(*r) for r in rows]
+
+
+async def card_state(db: Reader, assignment_id: int
+                     ) -> tuple[AssignmentRecord, TaskRecord, list[HeldItem]] | None:
+    """An item assignment with its task and the items it holds (with their answers this
+    round), in one hop: what a tap needs. None when there is no such assignment."""
+
+    def read(conn: sqlite3.Connection
+             ) -> tuple[AssignmentRecord, TaskRecord, list[HeldItem]] | None:
+        assignment = work.read(conn, assignment_id)
+        if assignment is None:
+            return None
+        task = market.read_task(conn, assignment.task_id)
+        if task is None:
+            return None
+        return assignment, task, read_held(conn, assignment_id, assignment.round)
+
+    return await db.run(read)
 
 
 async def open_items(db: Reader, assignment_id: int, round: int) -> list[HeldItem]:
@@ -97,29 +124,66 @@ async def skip(tx: Tx, assignment_id: int, position: int, reason: str) -> bool:
     return True
 
 
+_ANSWER = (
+    "INSERT INTO results (assignment_id, round, item_id, kind, file_id, file_unique_id,"
+    " file_name, mime_type, file_size, text, chat_message_id, created_at) VALUES (:a,"
+    " :round, :item, :kind, :fid, :fuid, :name, :mime, :size, :text, :message, :now)"
+    " ON CONFLICT (assignment_id, round, item_id) WHERE item_id IS NOT NULL DO UPDATE SET"
+    " kind = excluded.kind, file_id = excluded.file_id,"
+    " file_unique_id = excluded.file_unique_id, file_name = excluded.file_name,"
+    " mime_type = excluded.mime_type, file_size = excluded.file_size,"
+    " text = excluded.text, chat_message_id = excluded.chat_message_id,"
+    " created_at = excluded.created_at, carried = 0")
+_UNANSWER = ("DELETE FROM results WHERE assignment_id = :a AND round = :round"
+             " AND item_id = :item")
+
+
 async def answer(tx: Tx, *, assignment_id: int, round: int, item_id: int, kind: str,
                  text: str | None, file_id: str | None, file_unique_id: str | None,
                  file_name: str | None, mime_type: str | None, file_size: int | None,
                  chat_message_id: int | None, now: int) -> None:
     """The item's answer in this round: a new one, or the one it replaces (Back)."""
-    await tx.execute(
-        "INSERT INTO results (assignment_id, round, item_id, kind, file_id, file_unique_id,"
-        " file_name, mime_type, file_size, text, chat_message_id, created_at) VALUES (:a,"
-        " :round, :item, :kind, :fid, :fuid, :name, :mime, :size, :text, :message, :now)"
-        " ON CONFLICT (assignment_id, round, item_id) WHERE item_id IS NOT NULL DO UPDATE SET"
-        " kind = excluded.kind, file_id = excluded.file_id,"
-        " file_unique_id = excluded.file_unique_id, file_name = excluded.file_name,"
-        " mime_type = excluded.mime_type, file_size = excluded.file_size,"
-        " text = excluded.text, chat_message_id = excluded.chat_message_id,"
-        " created_at = excluded.created_at, carried = 0",
-        {"a": assignment_id, "round": round, "item": item_id, "kind": kind, "fid": file_id,
-         "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
-         "text": text, "message": chat_message_id, "now": now})
+    await tx.execute(_ANSWER, {
+        "a": assignment_id, "round": round, "item": item_id, "kind": kind, "fid": file_id,
+        "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
+        "text": text, "message": chat_message_id, "now": now})
+
+
+async def tap(db: Database, *, assignment_id: int, round: int, status: str,
+              shown: int | None, cursor: int | None, item_id: int | None = None,
+              before: str | None = None, text: str | None = None, now: int) -> None:
+    """A tap under the item shown, as one grouped write (see Database.group): the cursor
+    moves from `shown` to `cursor` and, given `item_id`, that item's answer goes from `before`
+    to `text` (None: no answer). Raises StaleWrite, writing nothing, unless the assignment is
+    still in `status` and `round` with the cursor on `shown` and the answer still `before`."""
+
+    def write(conn: sqlite3.Connection) -> None:
+        moved = conn.execute(
+            "UPDATE assignments SET item_cursor = :to WHERE id = :a AND rework_count = :round"
+            " AND status = :status AND item_cursor IS :shown",
+            {"a": assignment_id, "round": round, "status": status, "shown": shown,
+             "to": cursor}).rowcount
+        if moved != 1:
+            raise StaleWrite(assignment_id)
+        if item_id is None:
+            return
+        key = {"a": assignment_id, "round": round, "item": item_id}
+        row = conn.execute("SELECT COALESCE(text, kind) FROM results WHERE assignment_id = :a"
+                           " AND round = :round AND item_id = :item", key).fetchone()
+        if (row[0] if row else None) != before:
+            raise StaleWrite(assignment_id)
+        if text is None:
+            conn.execute(_UNANSWER, key)
+        else:
+            conn.execute(_ANSWER, key | {
+                "kind": "text", "fid": None, "fuid": None, "name": None, "mime": None,
+                "size": None, "text": text, "message": None, "now": now})
+
+    await db.group(write)
 
 
 async def unanswer(tx: Tx, assignment_id: int, round: int, item_id: int) -> None:
-    await tx.execute("DELETE FROM results WHERE assignment_id = :a AND round = :round"
-                     " AND item_id = :item", {"a": assignment_id, "round": round, "item": item_id})
+    await tx.execute(_UNANSWER, {"a": assignment_id, "round": round, "item": item_id})
 
 
 async def release_unsettled(tx: Tx, assignment_id: int, round: int) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from functools import partial
 
 from bot.domain.statuses import GuildStatus, MemberStatus, QuoteStatus, TaskStatus
 from storage.db import Reader, Tx, in_list, lit, record, records
@@ -90,8 +92,13 @@ async def same_task_since(db: Reader, *, created_by: int, title: str, instructio
 
 
 async def get_task(db: Reader, task_id: int) -> TaskRecord | None:
-    row = await db.fetch_one(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = :id",
-                             {"id": task_id})
+    return await db.run(partial(read_task, task_id=task_id))
+
+
+def read_task(conn: sqlite3.Connection, task_id: int) -> TaskRecord | None:
+    """`get_task` as plain sqlite3 calls (for several reads in one hop)."""
+    row = conn.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = :id",
+                       {"id": task_id}).fetchone()
     return record(TaskRecord, row) if row else None
 
 

@@ -233,7 +233,7 @@ class HeldItem:
     position: int  # within the assignment
     item_id: int
     key: str
-    fields: dict[str, str]
+    input: str  # its text columns as stored (JSON): read only for the item shown
     skipped: str | None
     answer: str | None  # the answer in the current round (text, labels, or a file's kind)
     media_kind: str | None = None  # a media item: photo, audio, video or document
@@ -241,3 +241,8 @@ class HeldItem:
     file_id: str | None = None  # its Telegram file_id, once uploaded
     answer_file_id: str | None = None  # a file answer's file_id (for review albums)
     answer_id: int | None = None  # the answer's result row
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Its text columns, by name."""
+        return json.loads(self.input)

@@ -10,6 +10,11 @@ async def handled(db: Reader, update_id: int) -> bool:
                                 {"u": update_id}) is not None
 
 
+async def newest(db: Reader) -> int:
+    """The highest update id claimed (0: none)."""
+    return await db.fetch_value("SELECT COALESCE(MAX(update_id), 0) FROM processed_updates")
+
+
 async def forget_older_than(tx: Tx, moment: int) -> int:
     """Drop records Telegram can no longer need (it redelivers for 24 hours at most)."""
     cursor = await tx.execute("DELETE FROM processed_updates WHERE handled_at < :m",

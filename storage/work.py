@@ -6,7 +6,9 @@ the event's source states, and each write changes a row only if it is still in o
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
+from functools import partial
 
 from bot.domain.statuses import LIVE_TASK, OPEN_ASSIGNMENT, WORKING, AssignmentStatus
 from storage.db import Reader, Row, Tx, in_list, lit, record, records
@@ -69,7 +71,12 @@ async def insert(tx: Tx, *, task_id: int, allocation_id: int, guild_id: int, wor
 
 
 async def get(db: Reader, assignment_id: int) -> AssignmentRecord | None:
-    row = await db.fetch_one(f"{_SELECT} WHERE a.id = :id", {"id": assignment_id})
+    return await db.run(partial(read, assignment_id=assignment_id))
+
+
+def read(conn: sqlite3.Connection, assignment_id: int) -> AssignmentRecord | None:
+    """`get` as plain sqlite3 calls (for several reads in one hop)."""
+    row = conn.execute(f"{_SELECT} WHERE a.id = :id", {"id": assignment_id}).fetchone()
     return _assignment(row) if row else None
 
 

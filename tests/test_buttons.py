@@ -17,19 +17,23 @@ def test_every_button_reads_back_what_it_was_built_with(name: str) -> None:
     spec = SPECS[name]
     for action in spec.actions:
         id = 2**63 - 1 if spec.with_id else None
-        for round in ((None, 7) if spec.with_round else (None,)):
-            data = spec.data(action, id, round)
+        marks = 2**buttons.MARKABLE - 1 if spec.with_marks else None
+        rounds = (2**63 - 1,) if spec.with_marks else (None, 7) if spec.with_round else (None,)
+        for round in rounds:
+            data = spec.data(action, id, round, marks)
             assert len(data.encode()) <= 64
             assert re.match(spec.pattern, data)
             pressed = spec.parse(data)
             assert pressed is not None
-            assert (pressed.action, pressed.id, pressed.round) == (action, id or 0, round)
+            assert (pressed.action, pressed.id, pressed.round, pressed.marks) == (
+                action, id or 0, round, marks or 0)
 
 
 def test_no_data_is_taken_by_two_buttons() -> None:
     for name, spec in SPECS.items():
         for action in spec.actions:
-            data = spec.data(action, 1 if spec.with_id else None)
+            data = spec.data(action, 1 if spec.with_id else None,
+                             *((1, 5) if spec.with_marks else ()))
             takers = [other for other, o in SPECS.items() if o.parse(data) is not None]
             assert takers == [name], data
 

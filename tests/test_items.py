@@ -149,7 +149,7 @@ async def test_the_admin_sends_two_items_back_and_accepts_the_rework(h: Harness,
                                 "Alpha, by @wu. 4 items at 0.50 CNY.")
     assert "1. r1 · receipt 1 → 食品\n2. r2 · receipt 2 → 交通\n3. r3 · receipt 3 → 交通\n" \
         "4. r4 · receipt 4 → 住宿" in page.text
-    assert page.button_texts == ["Accept", "Reject"]
+    assert page.button_texts == ["Accept", "Reject", "Send back some…"]
     # Part acceptance by count does not apply to items.
     await admin.send("/accept 1 2")
     assert admin.last_message().text.startswith("Assignment #1 is accepted whole.")
@@ -376,7 +376,7 @@ async def test_photo_answers_are_reviewed_in_albums(h: Harness, admin: FakeUser)
     albums = [m for m in replies if m.method == "sendMediaGroup"]
     assert [m.params.get("caption") for m in albums] == [f"{n}. s{n}" for n in range(1, 13)]
     assert len({m.message_id for m in albums}) == 12
-    assert replies[-1].button_texts == ["Accept", "Reject"]
+    assert replies[-1].button_texts == ["Accept", "Reject", "Send back some…"]
     assert len(h.api.calls_of("sendMediaGroup")) == 2  # 10, then 2
 
 
@@ -516,6 +516,36 @@ async def test_the_reject_button_takes_numbers_in_its_reason(h: Harness, admin: 
         "↩️ Assignment #1: items r2 were sent back for rework. Reason: not transport")
 
 
+async def test_the_items_to_send_back_are_marked_by_tapping_their_numbers(
+        h: Harness, admin: FakeUser) -> None:
+    g = await _guild(h, admin, RECEIPTS, csv_of([(f"r{n}", f"receipt {n}") for n in range(1, 8)]),
+                     "r.csv", 7)
+    wu = g["wu"]
+    await g["lee"].send(f"/assign {g['task']} 7 @wu", chat=g["group"])
+    await _presses(wu, "Accept", *["食品"] * 7, "Submit")
+    page = (await admin.send("/review"))[-1]
+    await admin.press("Send back some…")
+    grid = admin.messages()[-1]
+    assert grid.method == "editMessageReplyMarkup" and grid.message_id == page.message_id
+    assert grid.button_texts == ["1", "2", "3", "4", "5", "6", "7", "Cancel"]
+    for number in ("2", "7", "5", "7"):  # 7 marked, then unmarked again
+        await admin.press(number)
+    assert admin.messages()[-1].button_texts == [
+        "1", "✓ 2", "3", "4", "✓ 5", "6", "7", "Send back 2 marked", "Cancel"]
+    await admin.press("Send back 2 marked")
+    prompt = admin.last_message()
+    assert prompt.text.startswith("What should be fixed in 2, 5 of assignment #1?")
+    await admin.reply(prompt, "not food")
+    assert wu.last_message().text.startswith(
+        "↩️ Assignment #1: items r2, r5 were sent back for rework. Reason: not food")
+    assert admin.last_message().text == \
+        "Assignment #1 sent back for rework; the worker was told why."
+    # The buttons under the page now act on nothing: the submission is no longer waiting.
+    await admin.press("Cancel")
+    assert admin.last_alert() == \
+        "Assignment #1 is sent back for rework, so that can't be done now."
+
+
 async def test_items_and_taps_delivered_twice_or_edited_do_nothing_twice(
         h: Harness, admin: FakeUser) -> None:
     task = task_id_in((await admin.send(RECEIPTS))[-1].text)
@@ -545,3 +575,42 @@ async def test_items_and_taps_delivered_twice_or_edited_do_nothing_twice(
     assert [m.method for m in wu.messages()].count("editMessageText") == 1
     assert await h.services.db.fetch_value(
         "SELECT COUNT(*) FROM results WHERE item_id IS NOT NULL") == 1
+
+
+async def test_many_workers_tapping_at_once_each_get_their_own_answer(
+        h: Harness, admin: FakeUser) -> None:
+    """Taps that arrive together share a commit (storage.db groups them): still each worker's
+    answer lands on their own item, each card moves on once, and a stale tap in the same batch
+    records nothing."""
+    workers = [h.user(f"Worker {n}") for n in range(6)]  # a group takes 20 messages a minute
+    lee = h.user("Lee")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=tuple(workers))
+    task = task_id_in((await admin.send(RECEIPTS))[-1].text)
+    await admin.send_document("r.csv", content=csv_of(
+        [(f"r{n}", f"receipt {n}") for n in range(1, 13)]), caption=f"/items {task}")
+    await lee.send(f"/claim {task} 12", chat=group)
+    for worker in workers:
+        await lee.send(f"/assign {task} 2 @{worker.username}", chat=group)
+        await worker.press("Accept")
+    labels = ["食品", "交通", "住宿"]
+    for n, worker in enumerate(workers):
+        await worker.press(labels[n % 3], settle=False)
+    await workers[0].press_data("i1:p2:1:1", settle=False)  # item 1 again: no longer shown
+    await h.settle()
+    for worker in workers:
+        card = worker.messages()[-1]
+        assert "item 2 of 2" in card.text and card.text.endswith("1 / 2 ▰▰▰▰▰▱▱▱▱▱"), card.text
+    alerts = [str(s.params.get("text", "")) for s in h.api.messages(0)
+              if s.method == "answerCallbackQuery" and s.params.get("text")]
+    assert len(alerts) == 1 and alerts[0].startswith("That item is not the one shown now")
+    rows = await h.services.db.fetch_all(
+        "SELECT a.worker_id, r.text FROM results r JOIN assignments a ON a.id = r.assignment_id"
+        " ORDER BY a.id")
+    assert [(r[0], r[1]) for r in rows] == [(w.id, labels[n % 3]) for n, w in enumerate(workers)]
+    for worker in workers:
+        await worker.press("食品", settle=False)
+    await h.settle()
+    for n, worker in enumerate(workers):
+        assert f"1. r{2 * n + 1}: {labels[n % 3]}\n2. r{2 * n + 2}: 食品" \
+            in worker.messages()[-1].text

@@ -72,7 +72,7 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
     review = admin.messages()[-4:]
     assert f"Review assignment #{wu_id}" in review[0].text and "by @wu" in review[0].text
     assert [s.method for s in review[1:3]] == ["sendVoice", "sendVoice"]
-    assert review[3].button_texts == ["Accept", "Reject"]
+    assert review[3].button_texts == ["Accept", "Reject", "Send back some…"]
     await admin.press("Reject")
     prompt = admin.last_message()
     await admin.reply(prompt, "Line 2 is cut off at the end")

@@ -291,19 +291,21 @@ class FakeUser:
         return await self._message(None, {"video": body})
 
     async def press(self, button: str, *, chat: FakeGroup | None = None,
-                    message: Sent | None = None) -> list[Sent]:
+                    message: Sent | None = None, settle: bool = True) -> list[Sent]:
         """Press the inline button whose text contains `button` on the newest message that has
-        it (or on `message`); returns the bot's answers in that chat, alerts included."""
+        it (or on `message`); returns the bot's answers in that chat, alerts included (none
+        without `settle`: the press is then still being handled)."""
         chat_id = chat.id if chat else self.id
         candidates = [message] if message else list(reversed(self.h.api.messages(chat_id)))
         for sent in candidates:
             for b in sent.buttons:
                 if button in b["text"] and "callback_data" in b:
-                    return await self.press_data(b["callback_data"], chat=chat, message=sent)
+                    return await self.press_data(b["callback_data"], chat=chat, message=sent,
+                                                 settle=settle)
         raise AssertionError(f"no button {button!r} in chat {chat_id}")
 
     async def press_data(self, data: str, *, chat: FakeGroup | None = None,
-                         message: Sent | None = None) -> list[Sent]:
+                         message: Sent | None = None, settle: bool = True) -> list[Sent]:
         """Send a callback query with raw `data` (as a crafted or stale client could)."""
         chat_id = chat.id if chat else self.id
         target = message or self.h.api.messages(chat_id)[-1]
@@ -316,7 +318,9 @@ class FakeUser:
             msg["reply_markup"] = target.params["reply_markup"]
         await self.h.feed({"update_id": self.h.api.next_update_id(), "callback_query": {
             "id": query_id, "from": self.data, "chat_instance": str(chat_id),
-            "message": msg, "data": data}})
+            "message": msg, "data": data}}, settle=settle)
+        if not settle:
+            return []
         answers = [s for s in self.h.api.messages(0)[before[1]:]
                    if s.params.get("callback_query_id") == query_id]
         return answers + self.h.api.messages(chat_id)[before[0]:]

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
 from bot.services.guilds import GuildService
+from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
 from bot.services.market import MarketService
 from bot.services.membership import MembershipService
@@ -44,6 +45,7 @@ class Services:
     quotes: QuoteService
     offers: OfferService
     items: ItemService
+    item_files: ItemFileService
     results: ResultService
     review: ReviewService
     money: MoneyService

@@ -48,7 +48,14 @@ class Assignments:
 
     async def own(self, db: Reader, worker_id: int, assignment_id: int) -> AssignmentRecord:
         """The worker's own assignment (anyone else's is refused as not theirs)."""
-        found = await self.get(db, assignment_id)
+        return self.mine(await repo.get(db, assignment_id), worker_id, assignment_id)
+
+    @staticmethod
+    def mine(found: AssignmentRecord | None, worker_id: int, assignment_id: int
+             ) -> AssignmentRecord:
+        """`found` (read by the caller), if it is the worker's own assignment."""
+        if found is None:
+            raise AssignmentNotFound(assignment_id=assignment_id)
         if found.worker_id != worker_id:
             raise NotYourAssignment(assignment_id=assignment_id)
         return found

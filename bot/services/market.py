@@ -14,7 +14,7 @@ from bot.i18n import texts_for
 from bot.outcomes import ClaimMade, PostedTask, PreparedItems, TaskDetails, TaskList
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
-from bot.services.items import ItemService
+from bot.services.item_files import ItemFileService
 from bot.services.lifecycle import isolated
 from bot.services.quotes import QuoteService, check_open
 from bot.views import market as views
@@ -29,7 +29,7 @@ REPEAT_WINDOW = 10 * 60  # seconds in which the same task form again needs a con
 
 class MarketService(Service):
     def __init__(self, deps: Deps, guilds: GuildService, quotes: QuoteService,
-                 items: ItemService) -> None:
+                 items: ItemFileService) -> None:
         super().__init__(deps)
         self._guilds = guilds
         self._quotes = quotes

@@ -164,16 +164,18 @@ class ReviewService(Service):
         return Decided(done, credit)
 
     async def reject(self, admin_id: int, assignment_id: int, reason: str | None,
-                     round: int | None = None, itemized: bool = False) -> Decided:
-        """Back to the worker for rework, with the reason: all of it, or (an item task whose
-        `itemized` reason starts with numbers, `3,7 blurry`) only the items of those numbers
-        in the review's list; the other answers stand."""
+                     round: int | None = None, itemized: bool = False,
+                     numbers: Sequence[int] = ()) -> Decided:
+        """Back to the worker for rework, with the reason: all of it, or only the items (or a
+        count task's results) of these `numbers` in the review's list, or of those an
+        `itemized` reason starts with (`3,7 blurry`); the other answers stand."""
         self._require_admin(admin_id)
         now = self._now()
+        numbers = sorted(set(numbers))
         async with self._db.transaction() as tx:
             assignment = await self._assignments.get(tx, assignment_id)
-            numbers: list[int] = []
-            if itemized and reason is not None and (named := _NUMBERS.match(reason)):
+            if not numbers and itemized and reason is not None \
+                    and (named := _NUMBERS.match(reason)):
                 numbers = sorted({int(n) for n in named[1].split(",")})
                 reason = reason[named.end():]
             if assignment.status == AssignmentStatus.SUBMITTED:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from datetime import timedelta
 
@@ -22,12 +23,28 @@ class UpdateService:
         self._db = db
         self._clock = clock
         self._seen: OrderedDict[int, None] = OrderedDict()
+        # Above this id no update was ever begun, here or (when this process started) in the
+        # database: Telegram numbers updates upwards, so a new one needs no read. One process
+        # owns the database; several instances must drop this shortcut.
+        self._newest: int | None = None
+        self._reading_newest: asyncio.Future[int] | None = None
 
     async def begin(self, update_id: int) -> bool:
         """Start handling an update; False when it was handled already (drop it): by this
         process, or by any whose first change claimed it in the database."""
-        if update_id in self._seen or await repo.handled(self._db, update_id):
+        if self._newest is None:  # the first updates after a start: one read for them all
+            if self._reading_newest is None:
+                self._reading_newest = asyncio.ensure_future(repo.newest(self._db))
+            try:
+                newest = await self._reading_newest
+            except Exception:
+                self._reading_newest = None  # the next update tries again
+                raise
+            self._newest = max(newest, self._newest or 0)
+        if update_id in self._seen or (update_id <= self._newest
+                                       and await repo.handled(self._db, update_id)):
             return False
+        self._newest = max(self._newest, update_id)
         self._seen[update_id] = None
         if len(self._seen) > SEEN_IN_PROCESS:
             self._seen.popitem(last=False)

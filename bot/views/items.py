@@ -26,12 +26,12 @@ def progress_bar(done: int, total: int) -> str:
     return f"{done} / {total} " + "▰" * filled + "▱" * (BAR - filled)
 
 
-def item_input(item: HeldItem) -> Html:
-    """The item's columns as the worker reads them: one column as it is, several named."""
-    if len(item.fields) == 1:
-        return Html(escape(next(iter(item.fields.values())), quote=False))
+def item_input(fields: dict[str, str]) -> Html:
+    """An item's columns as the worker reads them: one column as it is, several named."""
+    if len(fields) == 1:
+        return Html(escape(next(iter(fields.values())), quote=False))
     return Html("\n".join(f"<b>{escape(k, quote=False)}</b>: {escape(v, quote=False)}"
-                          for k, v in item.fields.items()))
+                          for k, v in fields.items()))
 
 
 def card(_: Translator, card: ItemCard) -> tuple[str, Keyboard | None]:
@@ -48,8 +48,8 @@ def card_text(_: Translator, card: ItemCard) -> str:
     head = _("<b>Assignment #{id}</b> · {title} · item {number} of {total}", id=a.id,
              title=a.task_title, number=card.number, total=card.total)
     lines = [head, _("Item {key}", key=item.key), ""]
-    if item.fields:
-        lines += [item_input(item), ""]
+    if fields := item.fields:
+        lines += [item_input(fields), ""]
     if card.task.choices:
         lines.append(_("Tap all that apply, then Next.") if card.task.multi
                      else _("Tap the answer."))

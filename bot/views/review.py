@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.buttons import PRECHECK, REVIEW
+from bot.buttons import MARK, MARKABLE, PRECHECK, REVIEW
 from bot.config import Settings
 from bot.domain.counts import counted
 from bot.domain.work import Credit
@@ -59,11 +59,45 @@ def review_header(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
     return text
 
 
-def review_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard:
-    # The round keeps a button under one submission from acting on a later one.
+MARKS_PER_ROW = 6
+
+
+def review_keyboard(_: Translator, assignment_id: int, round: int, count: int = 0
+                    ) -> Keyboard:
+    """Accept, Reject and, for a submission of 2 to MARKABLE items or results, Send back
+    some (its numbers marked by tapping). The round keeps a button under one submission from
+    acting on a later one."""
+    some = [button(_("Send back some…"), MARK.data("some", assignment_id, round, 0))] \
+        if 2 <= count <= MARKABLE else []
     return keyboard([
         button(_.context("review", "Accept"), REVIEW.data("approve", assignment_id, round)),
-        button(_("Reject"), REVIEW.data("reject", assignment_id, round))])
+        button(_("Reject"), REVIEW.data("reject", assignment_id, round))], some)
+
+
+def marks_keyboard(_: Translator, assignment_id: int, round: int, count: int, marks: int
+                   ) -> Keyboard:
+    """A submission's numbers to tap (✓ on those marked), then Send back or Cancel."""
+    numbers = [button(("✓ " if marks >> (n - 1) & 1 else "") + str(n),
+                      MARK.data(f"t{n}", assignment_id, round, marks))
+               for n in range(1, count + 1)]
+    rows = [numbers[i:i + MARKS_PER_ROW] for i in range(0, count, MARKS_PER_ROW)]
+    chosen = marked(marks, count)
+    send = [button(_.plural("Send back {count} marked", "Send back {count} marked",
+                            len(chosen)), MARK.data("send", assignment_id, round, marks))] \
+        if chosen else []
+    cancel = button(_("Cancel"), MARK.data("cancel", assignment_id, round, 0))
+    return keyboard(*rows, [*send, cancel])
+
+
+def marked(marks: int, count: int) -> list[int]:
+    """The numbers (1…count) the marks name."""
+    return [n for n in range(1, count + 1) if marks >> (n - 1) & 1]
+
+
+def reject_some_prompt(_: Translator, assignment_id: int, numbers: list[int]) -> str:
+    return _("What should be fixed in {numbers} of assignment #{id}? Reply to this message "
+             "with the reason; the worker will see it, and only these go back.",
+             numbers=", ".join(map(str, numbers)), id=assignment_id)
 
 
 def review_footer(_: Translator, a: AssignmentRecord) -> str:
@@ -192,6 +226,6 @@ def item_answers(_: Translator, item: ReviewItem, settings: Settings) -> list[Ht
 def answer_lines(_: Translator, items: list[HeldItem]) -> list[str]:
     """Each item's number, key and input next to its answer."""
     return [_("{number}. {key} · {input} → {answer}", number=n, key=i.key,
-              input=excerpt(item_input(i), INPUT_LIMIT), answer=answer_of(_, i))
+              input=excerpt(item_input(i.fields), INPUT_LIMIT), answer=answer_of(_, i))
             for n, i in enumerate(items, start=1)]
 
