@@ -9,7 +9,8 @@ write (an answer to an item) therefore goes through `Database.group`: a plain fu
 the writer's own thread, and every such write queued while one batch runs shares the next
 batch's transaction (one hop, one commit, one fsync for all of them: group commit). Each runs in
 a savepoint of its own, so one that fails changes nothing and fails alone; none is answered
-before its batch has committed.
+before its batch has committed. Reads through `Database.run` that are queued at the same
+moment share one hop to the reader's thread the same way.
 
 Updates are handled once. While an update is handled (`handling_update`), the first transaction
 that writes anything for it also records its `update_id` in `processed_updates`, in that same
