@@ -129,18 +129,14 @@ async def mark_button(call: Call, pressed: Press) -> None:
     Send back asks the reason for those marked, Cancel shows Accept / Reject again."""
     item = await call.services.review.next_for_review(call.user_id, pressed.id, pressed.round)
     a, count = item.assignment, item.count
-    marks = pressed.marks & ((1 << count) - 1)
+    marks = views.toggled(pressed.marks, pressed.action, count)
     if pressed.action == "send" and (numbers := views.marked(marks, count)):
         await WHY.ask(call, views.reject_some_prompt(call._, a.id, numbers),
                       ("reject", a.id, a.round, numbers))
         return
-    if pressed.action == "cancel":
-        keyboard = views.review_keyboard(call._, a.id, a.round, count)
-    else:
-        if pressed.action.startswith("t") and int(pressed.action[1:]) <= count:
-            marks ^= 1 << (int(pressed.action[1:]) - 1)
-        keyboard = views.marks_keyboard(call._, a.id, a.round, count, marks)
-    await call.edit_buttons(keyboard)
+    await call.edit_buttons(views.review_keyboard(call._, a.id, a.round, count)
+                            if pressed.action == "cancel"
+                            else views.marks_keyboard(call._, a.id, a.round, count, marks))
 
 
 @press(PRECHECK)

@@ -154,14 +154,7 @@ class ItemService(Service):
             return await self._rework_tap(state, shown, answer, advance=advance)
         changed = self._answered(state, shown, answer, None)
         cursor = self._following(changed, shown.position) if advance else shown.position
-        a = state.assignment
-        try:
-            await repo.tap(self._db, assignment_id=a.id, round=a.round, status=a.status,
-                           shown=shown.position, cursor=cursor, item_id=shown.item_id,
-                           before=shown.answer, text=answer, now=self._now())
-        except StaleWrite:
-            raise ItemNotShown() from None
-        return replace(changed, cursor=cursor)
+        return await self._move(changed, cursor, shown, answer)
 
     async def _rework_tap(self, state: ItemCard, shown: HeldItem, answer: str | None, *,
                           advance: bool) -> ItemCard:
@@ -176,12 +169,18 @@ class ItemService(Service):
             return await self._show(tx, fresh, self._following(fresh, item.position)
                                     if advance else item.position)
 
-    async def _move(self, state: ItemCard, cursor: int | None) -> ItemCard:
-        """The cursor from the item shown to another (Next, Back), as a grouped write."""
+    async def _move(self, state: ItemCard, cursor: int | None, shown: HeldItem | None = None,
+                    answer: str | None = None) -> ItemCard:
+        """The cursor from the item shown to another (Next, Back, after a tap) and, given the
+        item `shown`, its new `answer` (`state` has it already): one grouped write, made only
+        if nothing changed since `shown` was read."""
         a = state.assignment
         try:
             await repo.tap(self._db, assignment_id=a.id, round=a.round, status=a.status,
-                           shown=state.cursor, cursor=cursor, now=self._now())
+                           shown=state.cursor, cursor=cursor,
+                           item_id=shown.item_id if shown else None,
+                           before=shown.answer if shown else None, text=answer,
+                           now=self._now())
         except StaleWrite:
             raise ItemNotShown() from None
         return replace(state, cursor=cursor)

@@ -89,6 +89,14 @@ def marks_keyboard(_: Translator, assignment_id: int, round: int, count: int, ma
     return keyboard(*rows, [*send, cancel])
 
 
+def toggled(marks: int, action: str, count: int) -> int:
+    """The marks (of numbers 1…count) after a press: `t<n>` marks or unmarks n."""
+    marks &= (1 << count) - 1
+    if action.startswith("t") and 1 <= (n := int(action[1:])) <= count:
+        marks ^= 1 << (n - 1)
+    return marks
+
+
 def marked(marks: int, count: int) -> list[int]:
     """The numbers (1…count) the marks name."""
     return [n for n in range(1, count + 1) if marks >> (n - 1) & 1]
