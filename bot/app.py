@@ -40,6 +40,7 @@ from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
 from bot.services.offers import OfferService
 from bot.services.preferences import PreferencesService
+from bot.services.quality import QualityService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
@@ -57,6 +58,7 @@ from handlers import (
     money,
     newtask,
     offers,
+    quality,
     results,
     review,
     start,
@@ -136,6 +138,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("commission", guilds.commission),
         CommandHandler("leave", guilds.leave),
         CommandHandler("guilds", guilds.list_guilds),
+        CommandHandler("guild", guilds.guild_card),
         CommandHandler("approve", guilds.approve),
         CommandHandler("rejectguild", guilds.reject),
         CommandHandler("suspend", guilds.suspend),
@@ -169,6 +172,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("review", review.review),
         CommandHandler("accept", review.accept),
         CommandHandler("reject", review.reject),
+        CommandHandler("answers", quality.answers),
         CommandHandler("payout", money.payout),
         CallbackQueryHandler(money.payout_again, pattern=buttons.PAYOUT_AGAIN.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
@@ -248,17 +252,18 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     item_files = ItemFileService(deps)
     market_service = MarketService(deps, guild_service, quote_service, item_files)
     offer_service = OfferService(deps, guild_service, bot_username)
-    result_service = ResultService(deps, item_service)
     review_service = ReviewService(deps, guild_service)
+    quality_service = QualityService(deps, review_service)
+    result_service = ResultService(deps, item_service, quality_service)
     return Services(
         settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,
         users=users, guilds=guild_service, membership=MembershipService(deps, guild_service),
         market=market_service, quotes=quote_service, offers=offer_service,
         items=item_service, item_files=item_files, results=result_service,
-        review=review_service,
+        review=review_service, quality=quality_service,
         money=MoneyService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
-                           market_service, updates),
+                           market_service, updates, quality_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
         updates=updates,
     )

@@ -41,6 +41,9 @@ class Settings:
     rate_limit_per_second: float = 30.0
     data_dir: str = ""  # the bot's own files (item media); "": `data` beside the database
     item_archive_max_mb: int = 2048  # a ZIP of items, uncompressed, at most
+    # Control checks failed in a row before a worker is kept off the task (or its skill) for a
+    # day; 0: never.
+    control_ban_after: int = 2
 
     @property
     def currency_exponent(self) -> int:
@@ -162,4 +165,9 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
                 f"ITEM_ARCHIVE_MAX_MB must be a whole number of megabytes from 1 to 100000, "
                 f"got {raw!r}.")
         kwargs["item_archive_max_mb"] = int(raw)
+    if raw := get("CONTROL_BAN_AFTER"):
+        if not raw.isdecimal() or not 0 <= int(raw) <= 100:
+            raise ConfigError(
+                f"CONTROL_BAN_AFTER must be a whole number from 0 (never) to 100, got {raw!r}.")
+        kwargs["control_ban_after"] = int(raw)
     return Settings(**kwargs)  # type: ignore[arg-type]

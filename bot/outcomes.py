@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.domain.items import Item
+from bot.domain.quality import Aggregate
+from bot.domain.scores import Score
 from bot.domain.work import Credit
 from storage.models import (
     AllocationRecord,
@@ -86,6 +88,7 @@ class GuildList:
     guilds: list[GuildOverview]
     counts: dict[str, int]  # guilds per status
     total: int  # guilds matching the request (more than listed when over the limit)
+    scores: dict[int, Score] = field(default_factory=dict)  # per guild
 
 
 # --- the market ---------------------------------------------------------------------------
@@ -140,6 +143,7 @@ class QuoteTable:
     task: TaskRecord
     quotes: list[QuoteRecord]
     sizes: dict[int, int]  # active members per guild
+    scores: dict[int, Score] = field(default_factory=dict)  # per guild
 
 
 # --- the work loop ------------------------------------------------------------------------
@@ -194,11 +198,34 @@ class ReviewItem:
     results: list[ResultRecord]
     waiting: int  # more submissions after this one
     items: list[HeldItem] = field(default_factory=list)  # an item task's, with their answers
+    controls: tuple[int, int] = (0, 0)  # control items answered, of them wrong
 
     @property
     def count(self) -> int:
         """How many numbered entries the review lists: items, or a count task's results."""
         return len(self.items) or len(self.results)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAnswer:
+    key: str
+    answer: str | None  # the majority answer as one worker gave it (None: no majority yet)
+    result: Aggregate
+
+
+@dataclass(frozen=True, slots=True)
+class TaskAnswers:
+    task: TaskRecord
+    items: list[ItemAnswer]
+
+    @property
+    def agreed(self) -> int:
+        return sum(1 for item in self.items if item.result.agreed)
+
+    @property
+    def answered(self) -> int:
+        """Items with as many answers as the task's overlap asks."""
+        return sum(1 for item in self.items if item.result.answers >= self.task.overlap)
 
 
 @dataclass(frozen=True, slots=True)

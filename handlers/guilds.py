@@ -103,6 +103,13 @@ async def list_guilds(call: Call) -> None:
     await call.reply_pages(views.guild_list(call._, result))
 
 
+@command("guild")
+async def guild_card(call: Call) -> None:
+    """/guild <id>: one guild, with its score."""
+    result = await call.services.guilds.guild_card(call.user_id, call.id(call.need(1)[0]))
+    await call.reply(views.guild_card(call._, result))
+
+
 # --- invites and membership -------------------------------------------------------------------
 
 

@@ -65,7 +65,7 @@ async def claim(call: Call) -> None:
 async def quotes(call: Call) -> None:
     found = await call.services.quotes.quotes_for(call.user_id, call.id(call.need(1)[0]))
     await call.reply_pages(views.quotes_table(call._, found.task, found.quotes, found.sizes,
-                                              call.services.settings),
+                                              call.services.settings, found.scores),
                            views.quotes_keyboard(call._, found.quotes))
 
 

@@ -81,19 +81,20 @@ async def suspended_chat_ids(db: Reader) -> set[int]:
     return {r[0] for r in rows}
 
 
-async def overview(db: Reader, status: str | None = None, limit: int = 100
-                   ) -> list[GuildOverview]:
-    """Guilds with their leader and active member count: pending first, then by id."""
+async def overview(db: Reader, status: str | None = None, limit: int = 100,
+                   guild_id: int | None = None) -> list[GuildOverview]:
+    """Guilds (or the one of `guild_id`) with their leader and active member count: pending
+    first, then by id."""
     rows = await db.fetch_all(
         f"SELECT {_GUILD}, g.created_at, {_USER},"
         " (SELECT COUNT(*) FROM guild_members m"
         f"   WHERE m.guild_id = g.id AND m.status = {_ACTIVE}) AS member_count"
         " FROM guilds g LEFT JOIN users u ON u.id = g.leader_id"
-        " WHERE :status IS NULL OR g.status = :status"
+        " WHERE (:status IS NULL OR g.status = :status) AND (:id IS NULL OR g.id = :id)"
         f" ORDER BY CASE g.status WHEN {_PENDING} THEN 0 WHEN {_APPROVED} THEN 1"
         f"   WHEN {_SUSPENDED} THEN 2 ELSE 3 END, g.id"
         " LIMIT :limit",
-        {"status": status, "limit": limit})
+        {"status": status, "limit": limit, "id": guild_id})
     return [GuildOverview(guild=record(GuildRecord, r),
                           leader=record(UserRecord, r, "u_") if r["u_id"] is not None else None,
                           member_count=r["member_count"], created_at=r["created_at"])

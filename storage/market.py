@@ -6,6 +6,7 @@ import json
 import sqlite3
 from functools import partial
 
+from bot.domain.quality import NO_QUALITY, Quality
 from bot.domain.statuses import GuildStatus, MemberStatus, QuoteStatus, TaskStatus
 from storage.db import Reader, Tx, in_list, lit, record, records
 from storage.models import (
@@ -19,7 +20,9 @@ from storage.models import (
 _TASK_COLUMNS = (
     "id, title, instructions, mode, result_type, units, price_minor, allocated_units, status,"
     " deadline_at, quote_deadline_at, quote_window_closed, review_days, auto_award, skills,"
-    " cancel_reason, created_by, created_at, labels, multi, item_count"
+    " cancel_reason, created_by, created_at, labels, multi, item_count, control_pct,"
+    " threshold_pct, overlap, overlap_guilds, auto_accept, control_count, min_score, award_by,"
+    " qualifies"
 )
 _QUOTE_SELECT = (
     "SELECT q.id, q.task_id, q.guild_id, g.name AS guild_name, g.chat_id AS guild_chat_id,"
@@ -43,19 +46,28 @@ async def insert_task(tx: Tx, *, title: str, instructions: str, mode: str, resul
                       units: int, price_minor: int, deadline_at: int,
                       quote_deadline_at: int | None, review_days: int, auto_award: bool,
                       skills: str | None, created_by: int, now: int,
-                      labels: tuple[str, ...] = (), multi: bool = False) -> int:
+                      labels: tuple[str, ...] = (), multi: bool = False,
+                      quality: Quality = NO_QUALITY) -> int:
     cursor = await tx.execute(
         "INSERT INTO tasks (title, instructions, mode, result_type, units, price_minor,"
         " deadline_at, quote_deadline_at, review_days, auto_award, skills, created_by,"
-        " created_at, labels, multi) VALUES (:title, :instructions, :mode, :result_type,"
-        " :units, :price, :deadline, :quote_deadline, :review_days, :auto_award, :skills, :by,"
-        " :now, :labels, :multi)",
+        " created_at, labels, multi, control_pct, threshold_pct, overlap, overlap_guilds,"
+        " auto_accept, min_score, award_by, qualifies) VALUES (:title, :instructions, :mode,"
+        " :result_type, :units, :price, :deadline, :quote_deadline, :review_days, :auto_award,"
+        " :skills, :by, :now, :labels, :multi, :control, :threshold, :overlap, :across,"
+        " :auto_accept, :min_score, :award_by, :qualifies)",
         {"title": title, "instructions": instructions, "mode": mode, "result_type": result_type,
          "units": units, "price": price_minor, "deadline": deadline_at,
          "quote_deadline": quote_deadline_at, "review_days": review_days,
          "auto_award": int(auto_award), "skills": skills, "by": created_by, "now": now,
          "labels": json.dumps(labels, ensure_ascii=False) if labels else None,
-         "multi": int(multi)},
+         "multi": int(multi), "control": quality.control_pct,
+         "threshold": quality.threshold_pct, "overlap": quality.overlap,
+         "across": int(quality.overlap_guilds),
+         "auto_accept": "quality" if quality.auto_accept else None,
+         "min_score": quality.min_score,
+         "award_by": "quality" if quality.award_by_quality else "price",
+         "qualifies": quality.qualifies},
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid

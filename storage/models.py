@@ -104,6 +104,20 @@ class TaskRecord:
     labels: str | None = None  # JSON list: a choice task's answers
     multi: bool = False  # a choice task that takes several labels per item
     item_count: int = 0  # 0: a count task
+    control_pct: int = 0  # the share of control items per assignment
+    threshold_pct: int = 80  # control answers right, at least (per cent)
+    overlap: int = 1  # workers per item
+    overlap_guilds: bool = False  # … each from a different guild
+    auto_accept: str | None = None  # 'quality': accepted without an admin when it passes
+    control_count: int = 0  # control items among item_count
+    min_score: int = 0  # auto-award passes over guilds scoring below this
+    award_by: str = "price"  # or 'quality': price adjusted for the guild's score
+    qualifies: str | None = None  # a qualification test: the skill it grants
+
+    @property
+    def quality(self) -> bool:
+        """Its answers are checked: control items, or overlap."""
+        return self.control_count > 0 or self.overlap > 1 or self.qualifies is not None
 
     @property
     def units_left(self) -> int:
@@ -202,6 +216,7 @@ class AssignmentRecord:
     auto_accepted: bool
     task_items: int = 0  # the task's items (0: a count task)
     item_cursor: int | None = None  # the item the worker is shown (its position)
+    disputed: bool = False  # its items' answers did not agree with the other workers'
 
     @property
     def has_items(self) -> bool:
@@ -241,6 +256,15 @@ class HeldItem:
     file_id: str | None = None  # its Telegram file_id, once uploaded
     answer_file_id: str | None = None  # a file answer's file_id (for review albums)
     answer_id: int | None = None  # the answer's result row
+    golden: str | None = None  # a control item's accepted answers (JSON list, normalised)
+
+    @property
+    def control(self) -> bool:
+        return self.golden is not None
+
+    @property
+    def accepted_answers(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.golden)) if self.golden else ()
 
     @property
     def fields(self) -> dict[str, str]:

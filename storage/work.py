@@ -22,7 +22,7 @@ _ACCEPTED = lit(AssignmentStatus.ACCEPTED)
 
 _SELECT = (
     "SELECT a.id, a.task_id, t.title AS task_title, t.result_type, t.review_days,"
-    " t.item_count AS task_items, a.item_cursor,"
+    " t.item_count AS task_items, a.item_cursor, a.disputed,"
     " a.allocation_id, a.guild_id, g.name AS guild_name, g.chat_id AS guild_chat_id,"
     " g.leader_id, COALESCE(a.commission_bp, g.commission_bp) AS commission_bp,"
     " a.needs_precheck AS precheck, a.worker_id, a.units, a.unit_price_minor,"
@@ -153,9 +153,10 @@ async def mark_prechecked(tx: Tx, assignment_id: int, from_states: Iterable[str]
 
 
 async def next_for_review(db: Reader) -> AssignmentRecord | None:
-    """The oldest submission an admin can review."""
-    row = await db.fetch_one(
-        f"{_SELECT} WHERE {_REVIEWABLE} ORDER BY a.submitted_at, a.id LIMIT 1")
+    """The oldest submission an admin can review; first those whose answers did not agree
+    with the other workers' (overlap)."""
+    row = await db.fetch_one(f"{_SELECT} WHERE {_REVIEWABLE}"
+                             " ORDER BY a.disputed DESC, a.submitted_at, a.id LIMIT 1")
     return _assignment(row) if row else None
 
 

@@ -19,7 +19,7 @@ BOT_ID = 7_000_000_001
 BOT_USERNAME = "guildwork_test_bot"
 BOT_TOKEN = f"{BOT_ID}:TEST-token-for-the-offline-fake-bot-api"
 
-UPLOADS = "__uploads__"  # the request layer puts uploaded files' sizes here, by field name
+UPLOADS = "__uploads__"  # the request layer puts uploaded files' bytes here, by field name
 # What Telegram takes from a bot: a photo up to 10 MB, any other file up to 50 MB.
 PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT = 10 * 1024 * 1024, 50 * 1024 * 1024
 _SEND_MEDIA = {"sendDocument": "document", "sendPhoto": "photo", "sendVoice": "voice",
@@ -107,6 +107,7 @@ class FakeBotAPI:
         # The bytes of files users sent, by file_id, for downloads (`getFile`, then GET).
         self.file_content: dict[str, bytes] = {}
         self.uploads: list[tuple[str, str, int]] = []  # (kind, new file_id, size) per upload
+        self.uploaded: dict[str, bytes] = {}  # what the bot uploaded, by its new file_id
         self.answered_queries: set[object] = set()  # a query is answered once
         self.invite_links: list[str] = []
         # Calls Telegram would answer with 400 (bad HTML, too long, no such chat), as
@@ -420,16 +421,18 @@ class FakeBotAPI:
             return file_ref
         uploads = params.get(UPLOADS) or {}
         name = file_ref.removeprefix("attach://") if isinstance(file_ref, str) else field
-        size = uploads.get(name)
+        content = uploads.get(name)
         if isinstance(file_ref, dict) and isinstance(file_ref.get("content"), bytes):
-            size = len(file_ref["content"])  # over HTTP (tgfake.server): the bytes themselves
-        if size is None:
+            content = file_ref["content"]  # over HTTP (tgfake.server): the bytes themselves
+        if not isinstance(content, bytes):
             raise ApiError(400, "Bad Request: there is no file in the request")
+        size = len(content)
         if size > (PHOTO_UPLOAD_LIMIT if kind == "photo" else UPLOAD_LIMIT):
             raise ApiError(413, "Request Entity Too Large")
         file_id = f"uploaded-{len(self.files) + 1}"
         self.files[file_id] = {"file_unique_id": f"u-{file_id}", "file_size": size}
         self.uploads.append((kind, file_id, size))
+        self.uploaded[file_id] = content
         return file_id
 
     def _media_json(self, kind: str, file_ref: Any) -> dict[str, Any]:

@@ -59,8 +59,8 @@ class FakeRequest(OfflineRequest):
             return (200, content) if content is not None else (404, b"Not Found")
         params = dict(request_data.parameters) if request_data is not None else {}
         if request_data is not None and request_data.multipart_data:
-            # Uploaded files (multipart): their field names and sizes, as Telegram sees them.
-            params[UPLOADS] = {name: len(part[1]) for name, part in
+            # Uploaded files (multipart): their field names and bytes, as Telegram gets them.
+            params[UPLOADS] = {name: part[1] for name, part in
                                request_data.multipart_data.items()}
         chat_id = params.get("chat_id")
         delay = self.latency(api_method) if callable(self.latency) else (

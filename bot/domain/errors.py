@@ -375,6 +375,16 @@ class NotEnoughUnassigned(DomainError):
               "{asked}.")
 
 
+class QualificationTask(DomainError):
+    text = N_("Task #{task_id} is the qualification test for the skill {skill}: each worker "
+              "takes it in a private chat with /qualify {skill}.")
+
+
+class NotEnoughItemsFor(DomainError):
+    text = N_("{who} can take {left} of task #{task_id}: each item goes to a worker once, and "
+              "the others are answered by enough workers already.")
+
+
 class NoAllocation(DomainError):
     text = N_("Your guild holds no units of task #{task_id}. Quote or claim first.")
 

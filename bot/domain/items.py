@@ -23,6 +23,7 @@ MAX_COLUMNS = 20
 MAX_LABELS = 10  # a choice task's answers: one keyboard's worth
 MAX_LABEL = 40
 KEY_COLUMN = "key"
+GOLDEN_COLUMN = "golden"  # a control item's known answer(s); empty for an ordinary item
 # Chinese spreadsheets export UTF-8 (with or without a BOM) or GB18030/GBK; tried in order.
 ENCODINGS = ("utf-8-sig", "gb18030")
 _EXAMPLE = '{"key": "r1", "text": "…"}'  # a JSONL line, for refusals
@@ -34,6 +35,8 @@ class Item:
     fields: dict[str, str]  # column → text, in the file's column order
     kind: str | None = None  # a media item's kind (photo, audio, video, document)
     member: str | None = None  # its file's name inside the ZIP
+    golden: str | None = None  # a control item's known answer(s), as written in the file
+    line: int = 0  # where it is in the file
 
 
 # A media item's kind by its file's extension; anything else goes as a document.
@@ -164,6 +167,7 @@ def _items(rows: list[tuple[int, dict[str, str]]], file: str) -> list[Item]:
     seen: dict[str, int] = {}
     for number, (line, row) in enumerate(rows, start=1):
         key = (row.pop(KEY_COLUMN, None) or "").strip() or str(number)
+        golden = (row.pop(GOLDEN_COLUMN, None) or "").strip() or None
         fields = {column: value.strip() for column, value in row.items()}
         if not any(fields.values()):
             raise ItemFileError(line=line, file=file, problem=N_("the item is empty."))
@@ -178,7 +182,7 @@ def _items(rows: list[tuple[int, dict[str, str]]], file: str) -> list[Item]:
                 "the key “{key}” is on line {first} already; keys must be unique."),
                 key=key, first=seen[key]))
         seen[key] = line
-        items.append(Item(key, fields))
+        items.append(Item(key, fields, golden=golden, line=line))
     return items
 
 

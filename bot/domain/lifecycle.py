@@ -103,7 +103,8 @@ ASSIGNMENT: Lifecycle[A, AssignmentEvent] = Lifecycle("assignment", [
     (AssignmentEvent.SEND_BACK, (A.SUBMITTED,), A.REJECTED, (Actor.LEADER,)),
     (AssignmentEvent.ACCEPT, (A.SUBMITTED,), A.ACCEPTED, (Actor.ADMIN,)),
     (AssignmentEvent.AUTO_ACCEPT, (A.SUBMITTED,), A.ACCEPTED, (Actor.CLOCK,)),
-    (AssignmentEvent.REJECT, (A.SUBMITTED,), A.REJECTED, (Actor.ADMIN,)),
+    # The clock: a submission whose control answers fell below the task's threshold.
+    (AssignmentEvent.REJECT, (A.SUBMITTED,), A.REJECTED, (Actor.ADMIN, Actor.CLOCK)),
     (AssignmentEvent.SETTLE, (A.REJECTED, A.IN_PROGRESS), A.ACCEPTED, (Actor.CLOCK,)),
     (AssignmentEvent.OVERDUE, _NOT_SUBMITTED, A.EXPIRED, (Actor.CLOCK,)),
     # Submitted work stays in review: it was done before the task was cancelled.

@@ -12,11 +12,20 @@ from bot.domain.errors import (
     AmountTooLarge,
     BadAmount,
     BadCount,
+    Said,
     TaskFieldError,
     TaskFormError,
 )
 from bot.domain.items import parse_labels
 from bot.domain.money import AmountOutOfRange, MoneyFormatError, parse_amount
+from bot.domain.quality import (
+    DEFAULT_THRESHOLD_PCT,
+    MAX_CONTROL_PCT,
+    MAX_OVERLAP,
+    NO_QUALITY,
+    Quality,
+)
+from bot.domain.scores import NO_SCORE, Score, adjusted_price
 from bot.domain.statuses import TaskMode
 from bot.i18n import plain_text
 
@@ -57,6 +66,7 @@ class TaskDraft:
     skills: str | None = None
     labels: tuple[str, ...] = ()  # a choice task's answers (result_type "text")
     multi: bool = False
+    quality: Quality = NO_QUALITY
 
     def but(self, **changes: object) -> TaskDraft:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -100,7 +110,10 @@ FORM_KEYS_ZH = {"模式": "mode", "数量": "units", "份数": "units", "单价"
                 "结果": "result", "结果类型": "result", "截止时间": "deadline", "截止": "deadline",
                 "报价截止": "quote_deadline", "报价截止时间": "quote_deadline",
                 "审核天数": "review_days", "自动授予": "auto_award", "技能": "skills",
-                "答案": "result", "选项": "labels", "多选": "multi"}
+                "答案": "result", "选项": "labels", "多选": "multi", "质检": "control",
+                "质检题": "control", "合格线": "threshold", "重叠": "overlap",
+                "自动通过": "auto_accept", "最低评分": "min_score", "授予依据": "award_by",
+                "资格测试": "qualifies"}
 # `answer` is another name for `result` (an item task's answer kind).
 FORM_ALIASES = {"answer": "result"}
 CHOICE = ("choice", "选择")
@@ -148,7 +161,8 @@ def parse_title(text: str) -> str:
 
 
 _FIELDS = ("mode", "units", "price", "result", "deadline", "quote_deadline", "review_days",
-           "auto_award", "skills", "labels", "multi")
+           "auto_award", "skills", "labels", "multi", "control", "threshold", "overlap",
+           "auto_accept", "min_score", "award_by", "qualifies")
 
 
 def _split_field(line: str) -> tuple[str, str, str]:
@@ -183,7 +197,9 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
             raise TaskFormError(line=number, field=key or "?",
                                 problem=N_("expected one of these keys: mode, units, price, "
                                            "result (or answer), labels, multi, deadline, "
-                                           "quote_deadline, review_days, auto_award, skills — "
+                                           "quote_deadline, review_days, auto_award, skills, "
+                                           "control, threshold, overlap, auto_accept, "
+                                           "min_score, award_by, qualifies — "
                                            "then a blank line and the instructions"))
         if key in values:
             raise TaskFormError(line=number, field=key, problem=N_("this key is given twice"))
@@ -282,7 +298,68 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
     return TaskDraft(title=title, instructions=instructions, mode=mode, result_type=result_type,
                      units=units, price_minor=price, deadline=deadline,
                      quote_deadline=quote_deadline, review_days=review_days,
-                     auto_award=auto_award, skills=skills, labels=labels, multi=multi)
+                     auto_award=auto_award, skills=skills, labels=labels, multi=multi,
+                     quality=_quality(values))
+
+
+def _percent(values: dict[str, tuple[int, str]], key: str, low: int, high: int,
+             default: int) -> int:
+    if key not in values:
+        return default
+    number, raw = values[key]
+    text = raw.strip().rstrip("%％").strip()
+    if not re.fullmatch(r"\d{1,3}", text) or not low <= int(text) <= high:
+        raise TaskFormError(line=number, field=key, problem=Said(
+            N_("expected a share from {low} % to {high} %, e.g. 10%"), low=low, high=high))
+    return int(text)
+
+
+def _quality(values: dict[str, tuple[int, str]]) -> Quality:
+    """`control: 10%`, `threshold: 80%`, `overlap: 3` (`overlap: 3 guilds`: each from a
+    different guild), `auto_accept: quality`."""
+    control = _percent(values, "control", 0, MAX_CONTROL_PCT, 0)
+    threshold = _percent(values, "threshold", 1, 100, DEFAULT_THRESHOLD_PCT)
+    overlap, across = 1, False
+    if "overlap" in values:
+        number, raw = values["overlap"]
+        found = re.fullmatch(r"(\d{1,2})\s*(guilds?|跨公会)?", raw.strip().lower())
+        if not found or not 1 <= int(found[1]) <= MAX_OVERLAP:
+            raise TaskFormError(line=number, field="overlap", problem=Said(N_(
+                "expected how many workers answer each item, 1 to {most}; add “guilds” to "
+                "have each from a different guild, e.g. 3 guilds"), most=MAX_OVERLAP))
+        overlap, across = int(found[1]), bool(found[2])
+    auto = False
+    if "auto_accept" in values:
+        number, raw = values["auto_accept"]
+        value = raw.strip().lower()
+        if value not in ("quality", "质量", "no", "否"):
+            raise TaskFormError(line=number, field="auto_accept", problem=N_(
+                "expected quality (accept without an admin what passes the checks) or no"))
+        auto = value in ("quality", "质量")
+    min_score = 0
+    if "min_score" in values:
+        number, raw = values["min_score"]
+        if not re.fullmatch(r"\d{1,3}", raw.strip()) or int(raw) > 100:
+            raise TaskFormError(line=number, field="min_score", problem=N_(
+                "expected a guild score from 0 to 100"))
+        min_score = int(raw)
+    by_quality = False
+    if "award_by" in values:
+        number, raw = values["award_by"]
+        value = raw.strip().lower()
+        if value not in ("price", "quality", "价格", "质量"):
+            raise TaskFormError(line=number, field="award_by", problem=N_(
+                "expected price (the lowest first) or quality (price adjusted for the guild's "
+                "score)"))
+        by_quality = value in ("quality", "质量")
+    qualifies = None
+    if "qualifies" in values:
+        number, raw = values["qualifies"]
+        qualifies = raw.strip().lower()
+        if not re.fullmatch(r"[a-z0-9_-]{1,32}", qualifies):
+            raise TaskFormError(line=number, field="qualifies", problem=N_(
+                "expected the name of the skill the test grants, e.g. cantonese"))
+    return Quality(control, threshold, overlap, across, auto, min_score, by_quality, qualifies)
 
 
 def check_draft(draft: TaskDraft, now: datetime) -> None:
@@ -314,15 +391,22 @@ class QuoteOffer:
     price_minor: int
     units: int
     created_at: int
+    score: Score = NO_SCORE  # the guild's
 
 
-def plan_auto_award(quotes: list[QuoteOffer], units_left: int) -> list[tuple[int, int]]:
-    """Lowest price first (the earlier quote wins a tie) until the units are covered.
+def plan_auto_award(quotes: list[QuoteOffer], units_left: int, min_score: int = 0,
+                    by_quality: bool = False) -> list[tuple[int, int]]:
+    """Lowest price first (the earlier quote wins a tie) until the units are covered; with
+    `by_quality`, lowest price adjusted for the guild's score first. Guilds scoring below
+    `min_score` are passed over (one without a score counts as UNSCORED).
 
     Returns (quote id, units awarded); the last award may be partial.
     """
     plan = []
-    for quote in sorted(quotes, key=lambda q: (q.price_minor, q.created_at, q.quote_id)):
+    eligible = [q for q in quotes if q.score.rank_value >= min_score]
+    for quote in sorted(eligible, key=lambda q: (
+            adjusted_price(q.price_minor, q.score) if by_quality else q.price_minor,
+            q.created_at, q.quote_id)):
         if units_left <= 0:
             break
         take = min(quote.units, units_left)

@@ -43,6 +43,21 @@ def spread(units: int, members: list[int]) -> list[tuple[int, int]]:
     return [(member, n) for member, n in plan if n > 0]
 
 
+def spread_within(units: int, caps: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spread`, none above its cap (member, most they may take): what one may not take goes
+    to the others; what nobody may take is left over."""
+    cap = dict(caps)
+    plan = dict.fromkeys(cap, 0)
+    active = [member for member, most in caps if most > 0]
+    while units > 0 and active:
+        for member, n in spread(units, active):
+            take = min(n, cap[member] - plan[member])
+            plan[member] += take
+            units -= take
+        active = [member for member in active if plan[member] < cap[member]]
+    return [(member, n) for member, n in plan.items() if n > 0]
+
+
 @dataclass(frozen=True, slots=True)
 class Credit:
     gross_minor: int

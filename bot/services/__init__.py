@@ -2,8 +2,8 @@
 
 The assignment lifecycle is owned by `lifecycle.Assignments` and moved only by the work
 services along it: offers (hand out, answer, lapse), results (send, submit, deadlines), review
-(pre-check, accept, reject, auto-accept); money reads and pays out the ledger. The sweep and
-the market only orchestrate.
+(pre-check, accept, reject, auto-accept) and quality (the checks' decisions); money reads and
+pays out the ledger. The sweep and the market only orchestrate.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
 from bot.services.offers import OfferService
 from bot.services.preferences import PreferencesService
+from bot.services.quality import QualityService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
@@ -48,6 +49,7 @@ class Services:
     item_files: ItemFileService
     results: ResultService
     review: ReviewService
+    quality: QualityService
     money: MoneyService
     sweep: SweepService
     summaries: SummaryService

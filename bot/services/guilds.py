@@ -23,6 +23,7 @@ from bot.domain.statuses import GuildStatus, MemberStatus, Role
 from bot.i18n import Translator, texts_for
 from bot.outcomes import Decision, GuildList, Standing
 from bot.services.base import Deps, Service
+from bot.services.scores import guild_scores
 from bot.views import guilds as views
 from storage import Tx
 from storage import guilds as repo
@@ -265,7 +266,17 @@ class GuildService(Service):
             raise ValueError(status)
         counts = await repo.status_counts(self._db)
         total = counts.get(status, 0) if status else sum(counts.values())
-        return GuildList(await repo.overview(self._db, status, limit), counts, total)
+        found = await repo.overview(self._db, status, limit)
+        return GuildList(found, counts, total, await guild_scores(
+            self._db, [entry.guild.id for entry in found], self._now()))
+
+    async def guild_card(self, admin_id: int, guild_id: int) -> GuildList:
+        """/guild <id>: one guild, with its score."""
+        self._require_admin(admin_id)
+        found = await repo.overview(self._db, guild_id=guild_id)
+        if not found:
+            raise GuildNotFound(ref=f"#{guild_id}")
+        return GuildList(found, {}, 1, await guild_scores(self._db, [guild_id], self._now()))
 
     # --- internals -------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import IO
 
 from bot.domain.errors import N_, ItemsAfterAllocation, Said
 from bot.domain.items import Item, ItemFileRefused, kind_of, parse_items, read_archive
+from bot.domain.quality import plan_items
 from bot.domain.statuses import LIVE_TASK
 from bot.domain.work import download_limit
 from bot.outcomes import ItemsImported, PreparedItems
@@ -61,7 +62,11 @@ class ItemFileService(Service):
         """The task's items are these, in the caller's transaction; the folders of the items
         they replace, to remove once it committed."""
         replaced = {Path(p).parent for p in await repo.media_paths(tx, task_id)}
-        await repo.replace_items(tx, task_id, prepared.items, prepared.media)
+        task = await self._tasks.get(tx, task_id)
+        plan = plan_items(prepared.items, task.choices, task.multi, task.control_pct,
+                          task.overlap, prepared.file_name, test=task.qualifies is not None)
+        await repo.replace_items(tx, task_id, prepared.items, prepared.media, plan.golden,
+                                 units=plan.units, control_pct=plan.control_pct)
         await self._audit(tx, admin_id, "task.items", ("task", task_id),
                           f"{len(prepared.items)} from {prepared.file_name[:100]}")
         kept = {prepared.folder.relative_to(self._data)} if prepared.folder else set()

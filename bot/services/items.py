@@ -7,6 +7,7 @@ shown for, and one that names another (a second tap, an old message) records not
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from html import escape
 
@@ -17,6 +18,7 @@ from bot.domain.errors import (
     ReworkNotSkipped,
 )
 from bot.domain.lifecycle import Actor, AssignmentEvent
+from bot.domain.quality import controls_for, is_correct, norm_of
 from bot.domain.statuses import WORKING, AssignmentStatus
 from bot.outcomes import ItemCard, ResultInput
 from bot.services.base import Service
@@ -34,15 +36,41 @@ class ItemService(Service):
     # --- handing out --------------------------------------------------------------------------
 
     @staticmethod
-    async def hold(tx: Tx, task: TaskRecord, assignment_id: int, units: int) -> None:
-        """An item task's new assignment takes `units` items from the pool (the first ones no
-        one holds), and shows the first of them once taken."""
+    async def hold(tx: Tx, task: TaskRecord, assignment_id: int, worker_id: int,
+                   guild_id: int, units: int) -> None:
+        """An item task's new assignment takes `units` items (see `items_for`), and shows the
+        first of them once taken."""
         if not task.has_items:
             return
-        got = await repo.hold_free(tx, task.id, assignment_id, units)
-        if got != units:  # the units and the items in the pool always agree
-            raise AssertionError(f"assignment {assignment_id}: {got} items for {units} units")
+        picked = await ItemService.items_for(tx, task, worker_id, guild_id, units)
+        if len(picked) != units:  # the caller asked `items_for` what the worker may take
+            raise AssertionError(f"assignment {assignment_id}: {len(picked)} items for {units}")
+        await repo.hold(tx, assignment_id, picked)
         await repo.set_cursor(tx, assignment_id, 1)
+
+    @staticmethod
+    async def items_for(tx: Tx, task: TaskRecord, worker_id: int, guild_id: int, units: int
+                        ) -> list[int]:
+        """Up to `units` items for the worker, in the order shown: the first ones in the pool
+        they may take and, where the task has control items, its share of those (each worker
+        sees a control item once), mixed in where nobody can tell them apart. Once no ordinary
+        item is left for anyone, the units left are control items only."""
+        if not task.control_count:
+            return await repo.free_items(tx, task, worker_id, guild_id, units)
+        budget = task.units - (task.item_count - task.control_count) * task.overlap \
+            - await repo.controls_held(tx, task.id)
+        wanted = controls_for(units, task.control_pct, budget)
+        ordinary = await repo.free_items(tx, task, worker_id, guild_id, units - wanted)
+        if len(ordinary) == units - wanted:
+            count = wanted
+        elif not await repo.any_free_item(tx, task):
+            count = units - len(ordinary)  # the task's last units
+        else:  # fewer for this worker: their controls at the task's share of those
+            count = controls_for(len(ordinary) * 100 // (100 - task.control_pct),
+                                 task.control_pct, budget)
+        picked = ordinary + await repo.free_controls(tx, task, worker_id, count)
+        random.Random(f"{task.id}:{worker_id}:{len(picked)}").shuffle(picked)
+        return picked
 
     # --- the worker's side --------------------------------------------------------------------
 
@@ -175,12 +203,13 @@ class ItemService(Service):
         item `shown`, its new `answer` (`state` has it already): one grouped write, made only
         if nothing changed since `shown` was read."""
         a = state.assignment
+        norm, correct = self._checked(state.task, shown, answer)
         try:
             await repo.tap(self._db, assignment_id=a.id, round=a.round, status=a.status,
                            shown=state.cursor, cursor=cursor,
                            item_id=shown.item_id if shown else None,
-                           before=shown.answer if shown else None, text=answer,
-                           now=self._now())
+                           before=shown.answer if shown else None, text=answer, norm=norm,
+                           correct=correct, now=self._now())
         except StaleWrite:
             raise ItemNotShown() from None
         return replace(state, cursor=cursor)
@@ -196,14 +225,26 @@ class ItemService(Service):
         if result is None:
             await repo.unanswer(tx, a.id, a.round, item.item_id)
             return self._answered(state, item, None, None)
+        norm, correct = self._checked(state.task, item, result.text
+                                      if result.kind == "text" else None)
         await repo.answer(
             tx, assignment_id=a.id, round=a.round, item_id=item.item_id,
             kind=result.kind, text=result.text, file_id=result.file_id,
             file_unique_id=result.file_unique_id, file_name=result.file_name,
             mime_type=result.mime_type, file_size=result.file_size,
-            chat_message_id=result.message_id, now=self._now())
+            chat_message_id=result.message_id, now=self._now(), norm=norm, correct=correct)
         return self._answered(state, item, result.text if result.kind == "text"
                               else result.kind, result.file_id)
+
+    @staticmethod
+    def _checked(task: TaskRecord, item: HeldItem | None, answer: str | None
+                 ) -> tuple[str | None, bool | None]:
+        """An answer as compared, and whether it is right where the item is a control item:
+        checked as it arrives."""
+        if item is None or not task.quality:
+            return None, None
+        norm = norm_of(answer, bool(task.choices))
+        return norm, is_correct(norm, item.accepted_answers) if item.control else None
 
     @staticmethod
     def _answered(state: ItemCard, item: HeldItem, answer: str | None, file_id: str | None

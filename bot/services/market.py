@@ -7,6 +7,7 @@ from bot.clock import to_epoch
 from bot.domain.counts import Count
 from bot.domain.errors import NotEnoughUnits, NotGuildMemberAnywhere, RepeatedTask
 from bot.domain.lifecycle import Actor, AssignmentEvent, TaskEvent
+from bot.domain.quality import plan_items
 from bot.domain.statuses import LIVE_TASK, GuildStatus, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import TaskDraft, check_draft, parse_task_form, parse_units
 from bot.domain.text import NOTE_MAX, clean_text
@@ -47,7 +48,10 @@ class MarketService(Service):
         self._require_admin(admin_id)
         now = self._clock.now()
         if items is not None:
-            draft = draft.but(units=len(items.items))
+            q = draft.quality
+            draft = draft.but(units=plan_items(items.items, draft.labels, draft.multi,
+                                               q.control_pct, q.overlap, items.file_name,
+                                               test=q.qualifies is not None).units)
         check_draft(draft, now)
         assert draft.deadline is not None
         async with self._db.transaction() as tx:
@@ -65,13 +69,14 @@ class MarketService(Service):
                 quote_deadline_at=to_epoch(draft.quote_deadline) if draft.quote_deadline
                 else None, review_days=draft.review_days, auto_award=draft.auto_award,
                 skills=draft.skills, created_by=admin_id, now=to_epoch(now),
-                labels=draft.labels, multi=draft.multi)
+                labels=draft.labels, multi=draft.multi, quality=draft.quality)
             if attachments:
                 await repo.add_attachments(tx, task_id, attachments)
             if items is not None:
                 await self._items.store(tx, admin_id, task_id, items)
             task = await self._tasks.get(tx, task_id)
-            chats = await repo.approved_guild_chats(tx)
+            # A qualification test is taken with /qualify, not announced to guilds.
+            chats = [] if task.qualifies else await repo.approved_guild_chats(tx)
             await self._tell_chats(tx, chats, lambda _: views.announcement(
                 _, task, self._settings, len(attachments or [])))
             await self._audit(tx, admin_id, "task.post", ("task", task_id), draft.title)

@@ -11,6 +11,7 @@ from bot.domain.errors import (
     NoAllocation,
     NoReachableMembers,
     NotAnActiveMember,
+    NotEnoughItemsFor,
     NotEnoughUnassigned,
     OfferExpired,
     TaskNotFound,
@@ -18,7 +19,7 @@ from bot.domain.errors import (
 from bot.domain.lifecycle import Actor, AssignmentEvent
 from bot.domain.statuses import LIVE_TASK, AssignmentStatus
 from bot.domain.tasks import parse_units
-from bot.domain.work import spread
+from bot.domain.work import spread_within
 from bot.i18n import texts_for
 from bot.outcomes import Distribution, MemberRef, Offered, Progress
 from bot.services.base import Deps, Service
@@ -76,6 +77,10 @@ class OfferService(Service):
             if units > pool.free:
                 raise NotEnoughUnassigned(task_id=task_id, left=Count(pool.free, "unit"),
                                           asked=Count(units, "unit"))
+            if task.quality and units > (can := len(await ItemService.items_for(
+                    tx, task, worker.id, guild.id, units))):
+                raise NotEnoughItemsFor(who=worker.mention, task_id=task_id,
+                                        left=Count(can, "item"))
             attachments = await market_repo.attachments(tx, task.id)
             return await self._offer_from_pool(tx, pool, guild, task, attachments, worker,
                                                units, leader_id)
@@ -98,7 +103,9 @@ class OfferService(Service):
             attachments = await market_repo.attachments(tx, task.id)
             offered: list[Offered] = []
             by_id = {u.id: u for u in reachable}
-            for worker_id, units in spread(pool.free, [u.id for u in reachable]):
+            caps = [(u.id, len(await ItemService.items_for(tx, task, u.id, guild.id, pool.free))
+                     if task.quality else pool.free) for u in reachable]
+            for worker_id, units in spread_within(pool.free, caps):
                 offered.extend(await self._offer_from_pool(tx, pool, guild, task, attachments,
                                                            by_id[worker_id], units, leader_id))
         return Distribution(offered, skipped, pool.free)
@@ -137,7 +144,7 @@ class OfferService(Service):
                 worker_id=worker.id, units=take, unit_price_minor=price,
                 commission_bp=guild.commission_bp, assigned_by=by, now=now,
                 offer_expires_at=expires, due_at=task.deadline_at)
-            await ItemService.hold(tx, task, assignment_id, take)
+            await ItemService.hold(tx, task, assignment_id, worker.id, guild.id, take)
             assignment = await self._assignments.get(tx, assignment_id)
             await self._notifier.message(
                 tx, worker.id, views.offer(_, assignment, task, self._settings, zone),

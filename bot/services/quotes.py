@@ -12,6 +12,7 @@ from bot.domain.errors import (
     ClaimOnQuoteTask,
     NotEnoughUnits,
     PriceOverCap,
+    QualificationTask,
     QuoteNotFound,
     QuoteNotPending,
     QuoteOnFixedTask,
@@ -21,6 +22,7 @@ from bot.domain.errors import (
 from bot.domain.guilds import ensure_active
 from bot.domain.lifecycle import QUOTE, Actor, QuoteEvent
 from bot.domain.money import Money
+from bot.domain.scores import NO_SCORE
 from bot.domain.statuses import QUOTE_NAMES, GuildStatus, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import (
     QuoteOffer,
@@ -35,6 +37,7 @@ from bot.outcomes import Awarded, QuotePlaced, QuoteTable
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
 from bot.services.lifecycle import Tasks, isolated
+from bot.services.scores import guild_scores
 from bot.views import market as views
 from storage import Tx
 from storage import guilds as guilds_repo
@@ -46,6 +49,8 @@ def check_open(tasks: Tasks, task: TaskRecord, mode: TaskMode) -> None:
     """The task takes new quotes (or claims): open, and of that mode."""
     if task.status != TaskStatus.OPEN:
         raise tasks.refusal(task)
+    if task.qualifies is not None:
+        raise QualificationTask(task_id=task.id, skill=task.qualifies)
     if task.mode != mode:
         raise (QuoteOnFixedTask if task.mode == TaskMode.FIXED else ClaimOnQuoteTask)(
             task_id=task.id)
@@ -123,8 +128,10 @@ class QuoteService(Service):
         self._require_admin(admin_id)
         task = await self._tasks.get(self._db, task_id)
         quotes = await repo.quotes_for_task(self._db, task_id)
-        sizes = await repo.guild_sizes(self._db, sorted({q.guild_id for q in quotes}))
-        return QuoteTable(task, quotes, sizes)
+        guild_ids = sorted({q.guild_id for q in quotes})
+        sizes = await repo.guild_sizes(self._db, guild_ids)
+        return QuoteTable(task, quotes, sizes, await guild_scores(self._db, guild_ids,
+                                                                  self._now()))
 
     async def award(self, admin_id: int, quote_id: int, units: int | None = None) -> Awarded:
         self._require_admin(admin_id)
@@ -208,9 +215,14 @@ class QuoteService(Service):
                     task = await self._tasks.get(tx, due.id)  # as it is now, not as first read
                     if task.auto_award and task.status == TaskStatus.OPEN:
                         pending = await repo.quotes_for_task(tx, task.id, (QuoteStatus.PENDING,))
-                        offers = [QuoteOffer(q.id, q.price_minor, q.units, q.created_at)
+                        scores = await guild_scores(tx, [q.guild_id for q in pending],
+                                                    self._now())
+                        offers = [QuoteOffer(q.id, q.price_minor, q.units, q.created_at,
+                                             scores.get(q.guild_id, NO_SCORE))
                                   for q in pending if await self._guild_active(tx, q.guild_id)]
-                        for quote_id, units in plan_auto_award(offers, task.units_left):
+                        for quote_id, units in plan_auto_award(
+                                offers, task.units_left, task.min_score,
+                                task.award_by == "quality"):
                             result = await self._award(tx, quote_id, units, by=0)
                             awarded.append((result.quote, units))
                     # The window is the quoting process: what was not awarded by now expires.

@@ -24,6 +24,7 @@ from bot.outcomes import ItemCard, ResultEdited, ResultInput, ResultTaken
 from bot.services.base import Deps, Service
 from bot.services.items import ItemService
 from bot.services.lifecycle import isolated
+from bot.services.quality import QualityService
 from bot.views import results as views
 from bot.views import review as review_views
 from storage import Database, Tx
@@ -39,9 +40,10 @@ _REMINDERS = (("reminded_24h_at", HOUR, 24 * HOUR, 24), ("reminded_1h_at", 0, HO
 
 
 class ResultService(Service):
-    def __init__(self, deps: Deps, items: ItemService) -> None:
+    def __init__(self, deps: Deps, items: ItemService, quality: QualityService) -> None:
         super().__init__(deps)
         self._items = items
+        self._quality = quality
 
     async def my_assignments(self, worker_id: int) -> list[tuple[AssignmentRecord, int]]:
         found = await repo.for_worker(self._db, worker_id)
@@ -128,6 +130,8 @@ class ResultService(Service):
             assignment = await self._assignments.move(
                 tx, assignment, AssignmentEvent.SUBMIT, Actor.WORKER, submitted_at=now,
                 needs_precheck=int(bool(guild and guild.precheck)))
+            if await self._quality.after_submit(tx, assignment):  # decided on its checks
+                return await self._assignments.get(tx, assignment.id)
             worker = await users_repo.get(tx, worker_id)
             submitted = assignment
             if submitted.precheck:

@@ -31,6 +31,7 @@ from storage import Tx
 from storage import guilds as guilds_repo
 from storage import items as items_repo
 from storage import ledger as ledger_repo
+from storage import quality as quality_repo
 from storage import users as users_repo
 from storage import work as repo
 from storage.db import Reader
@@ -118,7 +119,9 @@ class ReviewService(Service):
         waiting = await repo.review_queue_size(self._db) - 1
         items = await items_repo.open_items(self._db, assignment.id, assignment.round) \
             if assignment.has_items else []
-        return ReviewItem(assignment, worker, results, max(0, waiting), items)
+        controls = await quality_repo.control_outcome(self._db, assignment.id,
+                                                      assignment.round) if items else (0, 0)
+        return ReviewItem(assignment, worker, results, max(0, waiting), items, controls)
 
     async def accept(self, admin_id: int, assignment_id: int, round: int | None = None
                      ) -> Decided:
@@ -132,9 +135,26 @@ class ReviewService(Service):
                               f"units={decided.assignment.accepted_units}")
         return decided
 
+    async def accept_on_quality(self, tx: Tx, assignment: AssignmentRecord) -> Decided:
+        """It passed the task's quality checks, and the task accepts on them: no admin."""
+        decided = await self._accept(tx, assignment, by=None, quality=True)
+        await self._audit(tx, 0, "assignment.auto_accept", ("assignment", assignment.id),
+                          "quality")
+        return decided
+
+    async def reject_on_quality(self, tx: Tx, assignment: AssignmentRecord, reason: str
+                                ) -> AssignmentRecord:
+        """Its control answers fell below the task's threshold: back for rework, by the
+        clock, with the reason."""
+        returned = await self._send_back(tx, assignment, AssignmentEvent.REJECT, Actor.CLOCK,
+                                         reason, None, self._now())
+        await self._audit(tx, 0, "assignment.reject", ("assignment", assignment.id),
+                          f"quality: {returned.reject_reason}")
+        return returned
+
     async def _accept(self, tx: Tx, assignment: AssignmentRecord, *,
                       by: int | None, round: int | None = None,
-                      settle: int | None = None) -> Decided:
+                      settle: int | None = None, quality: bool = False) -> Decided:
         """Accept and credit in one transaction: by an admin, or (by None) by the clock; with
         `settle`, only that many units (a part rework that never came)."""
         now = self._now()
@@ -157,7 +177,7 @@ class ReviewService(Service):
                 by=by, now=now)
         done = assignment
         await self.tell(tx, done.worker_id, lambda _: views.accepted_for_worker(
-            _, done, credit, self._settings, auto, settled=settle is not None))
+            _, done, credit, self._settings, auto, settled=settle is not None, quality=quality))
         await self._tell_group(tx, done.guild_id, lambda _: views.accepted_for_guild(
             _, done, credit, self._settings))
         await self._tasks.complete_if_done(tx, done.task_id, actor, now)
@@ -188,7 +208,7 @@ class ReviewService(Service):
             return Decided(returned, None)
 
     async def _send_back(self, tx: Tx, assignment: AssignmentRecord, event: AssignmentEvent,
-                         actor: Actor, reason: str | None, by: int, now: int,
+                         actor: Actor, reason: str | None, by: int | None, now: int,
                          numbers: Sequence[int] = ()) -> AssignmentRecord:
         why = clean_text(reason, REASON_MAX, required=ReasonRequired())
         self._assignments.check(assignment, event, actor)  # the state first, then the numbers

@@ -15,6 +15,7 @@ from typing import Any
 from bot.services.lifecycle import isolated
 from bot.services.market import MarketService
 from bot.services.offers import OfferService
+from bot.services.quality import QualityService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
@@ -31,24 +32,28 @@ class SweepReport:
     overdue: list[int] = field(default_factory=list)
     quote_windows: list[int] = field(default_factory=list)
     prechecks_escalated: list[int] = field(default_factory=list)
+    quality_decided: list[int] = field(default_factory=list)  # accepted on quality checks
     auto_accepted: list[int] = field(default_factory=list)
     tasks_closed: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any((self.offers_expired, self.reminders, self.settled, self.overdue,
-                    self.quote_windows, self.prechecks_escalated, self.auto_accepted,
+                    self.quote_windows, self.prechecks_escalated, self.quality_decided,
+                    self.auto_accepted,
                     self.tasks_closed))
 
 
 class SweepService:
     def __init__(self, offers: OfferService, results: ResultService, review: ReviewService,
-                 quotes: QuoteService, market: MarketService, updates: UpdateService) -> None:
+                 quotes: QuoteService, market: MarketService, updates: UpdateService,
+                 quality: QualityService) -> None:
         self._offers = offers
         self._results = results
         self._review = review
         self._quotes = quotes
         self._market = market
         self._updates = updates
+        self._quality = quality
 
     async def sweep(self) -> SweepReport:
         """Each step on its own: one that fails is logged and the others still run (a failing
@@ -61,6 +66,7 @@ class SweepService:
             ("overdue", self._results.expire_overdue),
             ("prechecks_escalated", self._review.escalate_prechecks),
             ("quote_windows", self._quotes.close_due_windows),
+            ("quality_decided", self._quality.decide_due),  # before the review window's
             ("auto_accepted", self._review.auto_accept_due),
             ("tasks_closed", self._market.close_due_tasks),
         ]

@@ -8,10 +8,12 @@ from datetime import tzinfo
 from bot.buttons import GUILD_REVIEW
 from bot.clock import from_epoch
 from bot.domain.errors import N_, REGISTER_USAGE, UsageLine
+from bot.domain.scores import NO_SCORE
 from bot.domain.statuses import GUILD_NAMES, ROLE_NAMES, GuildStatus, Role
 from bot.i18n import Html, Translator
 from bot.outcomes import Decision, GuildList, Invite, MemberChange, Roster
 from bot.views.common import Keyboard, button, keyboard, pages, percent
+from bot.views.scores import score_full, score_short
 from storage.models import GuildRecord, UserRecord
 
 GuildText = Callable[[Translator, GuildRecord], Html]
@@ -144,7 +146,8 @@ def guild_list(_: Translator, result: GuildList) -> list[Html]:
             "commission {percent}%",
             entry.member_count, id=guild.id, name=guild.name,
             status=_(GUILD_NAMES[guild.status]), leader=person(entry.leader),
-            percent=percent(guild.commission_bp)))
+            percent=percent(guild.commission_bp))
+            + " · " + score_short(_, result.scores.get(guild.id, NO_SCORE)))
     if not result.guilds:
         lines.append(_("No guilds yet."))
     if result.total > len(result.guilds):
@@ -152,6 +155,20 @@ def guild_list(_: Translator, result: GuildList) -> list[Html]:
         lines.append(_("… and {more} more; {usage} narrows the list.",
                        more=result.total - len(result.guilds), usage=narrow))
     return pages(head, lines)
+
+
+def guild_card(_: Translator, result: GuildList) -> str:
+    """One guild for the admins: the list's line, and its score in full (90 days)."""
+    entry = result.guilds[0]
+    guild = entry.guild
+    return "\n".join([
+        _("<b>{name}</b> (guild #{id}) — {status}", name=guild.name, id=guild.id,
+          status=_(GUILD_NAMES[guild.status])),
+        _("Leader: {leader}", leader=person(entry.leader)),
+        _.plural("{count} member", "{count} members", entry.member_count),
+        _("Commission: {percent}%", percent=percent(guild.commission_bp)),
+        _("Last 90 days: {score}", score=score_full(_, result.scores.get(guild.id, NO_SCORE))),
+    ])
 
 
 # --- invites and membership ----------------------------------------------------------------

@@ -47,7 +47,8 @@ def card_text(_: Translator, card: ItemCard) -> str:
         return summary_text(_, card)
     head = _("<b>Assignment #{id}</b> · {title} · item {number} of {total}", id=a.id,
              title=a.task_title, number=card.number, total=card.total)
-    lines = [head, _("Item {key}", key=item.key), ""]
+    # Control items look like any other: where a task has them, no item shows its key.
+    lines = [head, ""] if card.task.control_count else [head, _("Item {key}", key=item.key), ""]
     if fields := item.fields:
         lines += [item_input(fields), ""]
     if card.task.choices:
@@ -78,7 +79,9 @@ def summary_text(_: Translator, card: ItemCard) -> str:
     lines = [_("<b>Assignment #{id}</b> · {title}: all {items} answered.", id=a.id,
                title=a.task_title, items=counted(_, card.total, "item"))]
     for n, item in enumerate(card.open_items[:LIST_LIMIT], start=1):
-        lines.append(_("{number}. {key}: {answer}", number=n, key=item.key,
+        lines.append(_("{number}. {answer}", number=n, answer=answer_of(_, item))
+                     if card.task.control_count else
+                     _("{number}. {key}: {answer}", number=n, key=item.key,
                        answer=answer_of(_, item)))
     if card.total > LIST_LIMIT:
         lines.append(_("… and {more} more.", more=card.total - LIST_LIMIT))
@@ -116,8 +119,15 @@ def returned_text(_: Translator, a: AssignmentRecord) -> str:
 
 
 def imported(_: Translator, result: ItemsImported) -> str:
-    return _("Task #{id} has {items} now; its units are {units}.", id=result.task.id,
-             items=counted(_, result.count, "item"), units=result.task.units)
+    task = result.task
+    text: str = _("Task #{id} has {items} now; its units are {units}.", id=task.id,
+                  items=counted(_, result.count, "item"), units=task.units)
+    if task.control_count:
+        text += "\n" + _("{count} of them are control items, mixed into each assignment at "
+                         "{share} %.", count=task.control_count, share=task.control_pct)
+    if task.overlap > 1:
+        text += "\n" + _("Each of the others is answered {count} times.", count=task.overlap)
+    return text
 
 
 def skipped_for_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None,

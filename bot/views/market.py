@@ -9,6 +9,7 @@ from bot.clock import from_epoch
 from bot.config import Settings
 from bot.domain.counts import counted
 from bot.domain.errors import N_, Msg
+from bot.domain.scores import NO_SCORE, Score
 from bot.domain.statuses import QUOTE_NAMES, TASK_NAMES, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.i18n import Html, Translator
@@ -21,6 +22,7 @@ from bot.views.common import (
     pages,
     when,
 )
+from bot.views.scores import score_short
 from storage.models import AllocationRecord, QuoteRecord, TaskRecord
 
 MODE_LABELS: dict[str, Msg] = {TaskMode.QUOTE: N_("quote (bid at or below the price)"),
@@ -32,6 +34,21 @@ MAX_QUOTE_BUTTONS = 10
 
 def when_text(_: Translator, epoch: int, zone: tzinfo) -> str:
     return when(_, from_epoch(epoch), zone)
+
+
+def quality_facts(_: Translator, task: TaskRecord) -> list[Html]:
+    lines: list[Html] = []
+    if task.control_pct:
+        lines.append(_("Quality: {share} % of each assignment are control items with known "
+                       "answers; at least {threshold} % of them must be right.",
+                       share=task.control_pct, threshold=task.threshold_pct))
+    if task.overlap > 1:
+        lines.append(_("Each item is answered by {count} workers, each from a different guild."
+                       if task.overlap_guilds else
+                       "Each item is answered by {count} workers.", count=task.overlap))
+    if task.auto_accept == "quality":
+        lines.append(_("Work that passes the checks is accepted without waiting for review."))
+    return lines
 
 
 def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo) -> Html:
@@ -46,6 +63,7 @@ def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo) ->
     ]
     if task.quote_deadline_at:
         lines.append(_("Quotes until: {when}", when=when_text(_, task.quote_deadline_at, zone)))
+    lines.extend(quality_facts(_, task))
     if task.skills:
         lines.append(_("Skills: {skills}", skills=task.skills))
     return Html("\n".join(lines))
@@ -128,13 +146,15 @@ def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzin
 
 
 def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
-               size: int | None = None) -> str:
+               size: int | None = None, score: Score | None = None) -> str:
     text: str = _("Quote #{id} — {guild}: {units} at {price} ({status})", id=quote.id,
                   guild=quote.guild_name, units=counted(_, quote.units, "unit"),
                   price=money_text(_, quote.price_minor, settings),
                   status=_(QUOTE_NAMES[quote.status]))
     if size is not None:
         text += " " + _.plural("· {count} member", "· {count} members", size)
+    if score is not None:
+        text += " · " + score_short(_, score)
     if quote.awarded_units:
         text += " " + _("· awarded {units}", units=quote.awarded_units)
     if quote.note:
@@ -143,7 +163,8 @@ def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
 
 
 def quotes_table(_: Translator, task: TaskRecord, quotes: list[QuoteRecord],
-                 sizes: dict[int, int], settings: Settings) -> list[Html]:
+                 sizes: dict[int, int], settings: Settings,
+                 scores: dict[int, Score] | None = None) -> list[Html]:
     """The quotes, cheapest first, in as many messages as it takes (buttons go on the last)."""
     head = _("<b>Quotes for task #{id}: {title}</b>\n{left} of {units} left, cap {cap}",
              id=task.id, title=task.title, left=task.units_left,
@@ -151,7 +172,8 @@ def quotes_table(_: Translator, task: TaskRecord, quotes: list[QuoteRecord],
              cap=money_text(_, task.price_minor, settings))
     if not quotes:
         return [Html(head + "\n" + _("No quotes yet."))]
-    lines = [quote_line(_, q, settings, sizes.get(q.guild_id, 0)) for q in quotes]
+    lines = [quote_line(_, q, settings, sizes.get(q.guild_id, 0),
+                        (scores or {}).get(q.guild_id, NO_SCORE)) for q in quotes]
     footer: str = _("Award with /award &lt;quote&gt; [units]")
     if sum(q.status == QuoteStatus.PENDING for q in quotes) > MAX_QUOTE_BUTTONS:
         footer += "\n" + _("The buttons below are for the {count} cheapest pending quotes.",

@@ -140,12 +140,16 @@ def accepted_reply(_: Translator, a: AssignmentRecord, credit: Credit | None,
 
 
 def accepted_for_worker(_: Translator, a: AssignmentRecord, credit: Credit, settings: Settings,
-                        auto: bool, settled: bool = False) -> str:
-    if settled:
-        text: str = _("✅ Assignment #{id}: the rework was not submitted by the deadline, so "
-                      "what the review let stand was accepted: {units} of {total}; the rest "
-                      "went back to your guild.", id=a.id, units=a.accepted_units,
-                      total=counted(_, a.units, "unit"))
+                        auto: bool, settled: bool = False, quality: bool = False) -> str:
+    if quality:
+        text: str = _("✅ Assignment #{id} passed the quality checks and was accepted "
+                      "automatically: {units}.", id=a.id,
+                      units=counted(_, a.accepted_units or 0, "unit"))
+    elif settled:
+        text = _("✅ Assignment #{id}: the rework was not submitted by the deadline, so "
+                 "what the review let stand was accepted: {units} of {total}; the rest "
+                 "went back to your guild.", id=a.id, units=a.accepted_units,
+                 total=counted(_, a.units, "unit"))
     elif auto:
         text = _("✅ Assignment #{id} was accepted automatically (the review window passed): "
                  "{units}.", id=a.id, units=counted(_, a.accepted_units or 0, "unit"))
@@ -225,15 +229,23 @@ def item_answers(_: Translator, item: ReviewItem, settings: Settings) -> list[Ht
              price=money_text(_, a.unit_price_minor, settings))
     if a.rework_count:
         head += "\n" + _("This is rework round {n}.", n=a.rework_count)
-    lines = answer_lines(_, item.items)
+    total, wrong = item.controls
+    if total:
+        head += "\n" + _("Control answers: {right} of {total} right.", right=total - wrong,
+                         total=total)
+    if a.disputed:
+        head += "\n" + _("⚠️ Some answers differ from the other workers' on the same items.")
+    lines = answer_lines(_, item.items, controls=True)
     lines.append(_("Accept all, or send some back by their numbers: /reject {id} 2,5 "
                    "&lt;reason&gt;.", id=a.id))
     return pages(head, lines)
 
 
-def answer_lines(_: Translator, items: list[HeldItem]) -> list[str]:
-    """Each item's number, key and input next to its answer."""
+def answer_lines(_: Translator, items: list[HeldItem], controls: bool = False) -> list[str]:
+    """Each item's number, key and input next to its answer; with `controls` (for admins
+    only: control items are used again for others), control items marked."""
     return [_("{number}. {key} · {input} → {answer}", number=n, key=i.key,
               input=excerpt(item_input(i.fields), INPUT_LIMIT), answer=answer_of(_, i))
+            + (" " + _("(control item)") if controls and i.control else "")
             for n, i in enumerate(items, start=1)]
 

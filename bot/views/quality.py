@@ -1,0 +1,47 @@
+"""Quality control: what the checks say to workers, and a task's answers for the admins."""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import unescape
+
+from bot.domain.counts import counted
+from bot.i18n import Html, Translator
+from bot.outcomes import TaskAnswers
+
+ANSWERS_CSV_COLUMNS = ("key", "answer", "confidence", "votes", "answers")
+
+
+def controls_failed(_: Translator, wrong: int, total: int, threshold: int) -> str:
+    """The reason of a rejection on the controls: how many were wrong, never which."""
+    return _("{wrong} of {total} control answers were wrong; at least {threshold} % must be "
+             "right. Check each item carefully and answer again.", wrong=wrong, total=total,
+             threshold=threshold)
+
+
+def answers_summary(_: Translator, found: TaskAnswers) -> Html:
+    task = found.task
+    lines = [_("<b>Task #{id}: {title}</b> — answers", id=task.id, title=task.title),
+             _("{done} of {items} have their {overlap} answers; {agreed} agree.",
+               done=found.answered, items=counted(_, len(found.items), "item"),
+               overlap=task.overlap, agreed=found.agreed)]
+    if task.control_count:
+        lines.append(_("Control items: {count}, {share} % of each assignment.",
+                       count=task.control_count, share=task.control_pct))
+    lines.append(_("Each item's answer, its confidence (the share that agree) and the votes "
+                   "are in the file."))
+    return Html("\n".join(lines))
+
+
+def answers_csv(found: TaskAnswers) -> bytes:
+    """One row per ordinary item: its answer (blank without a majority), the confidence, the
+    answers that agree and all answers. UTF-8 with a BOM, so spreadsheets read Chinese."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ANSWERS_CSV_COLUMNS)
+    for item in found.items:
+        writer.writerow((item.key, unescape(item.answer or "") if item.result.agreed else "",
+                         f"{item.result.confidence:.2f}", item.result.votes,
+                         item.result.answers))
+    return out.getvalue().encode("utf-8-sig")
