@@ -173,6 +173,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("accept", review.accept),
         CommandHandler("reject", review.reject),
         CommandHandler("answers", quality.answers),
+        CommandHandler("qualify", quality.qualify),
         CommandHandler("payout", money.payout),
         CallbackQueryHandler(money.payout_again, pattern=buttons.PAYOUT_AGAIN.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),

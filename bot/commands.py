@@ -100,6 +100,8 @@ COMMANDS: tuple[Command, ...] = (
             N_("Choose the assignment your next results are for"), Audience.WORKER),
     Command("done", N_("[assignment]"), N_("Submit the results for review"), Audience.WORKER),
     Command("earnings", "", N_("Your earnings, pending amounts and balance"), Audience.WORKER),
+    Command("qualify", N_("&lt;skill&gt;"), N_("Take a skill's qualification test"),
+            Audience.WORKER),
     # --- review and money (admins, private) ---
     Command("review", N_("[assignment]"), N_("The next submission, with its results"),
             Audience.ADMIN),

@@ -75,6 +75,7 @@ class Invite:
 class Roster:
     guild: GuildRecord
     members: list[MemberRecord]
+    scores: dict[int, Score] | None = None  # per member, for the leader and deputies
 
 
 @dataclass(frozen=True, slots=True)

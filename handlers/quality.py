@@ -6,6 +6,7 @@ from telegram import InputFile
 
 from bot.views import quality as views
 from handlers.common import Call, command
+from handlers.items import show
 
 
 @command("answers")
@@ -16,3 +17,10 @@ async def answers(call: Call) -> None:
     await call.reply(views.answers_summary(call._, found))
     await call.context.bot.send_document(
         call.chat_id, InputFile(views.answers_csv(found), filename=f"task-{task_id}-answers.csv"))
+
+
+@command("qualify")
+async def qualify(call: Call) -> None:
+    """/qualify <skill>: the skill's qualification test, item by item in this chat."""
+    card = await call.services.qualification.take(call.user_id, call.need(1)[0])
+    await show(call, card)

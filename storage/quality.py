@@ -6,8 +6,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from bot.domain.statuses import AssignmentStatus
+from bot.domain.statuses import LIVE_TASK, AssignmentStatus
+from storage import market, work
 from storage.db import Reader, Tx, in_list, lit
+from storage.models import AssignmentRecord, TaskRecord
 
 _COUNTED = lit(AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
 # The answers that count for an item: this round's, of a submitted or accepted assignment
@@ -55,6 +57,14 @@ async def recent_checks(db: Reader, worker_id: int, task_ids: Sequence[int], cou
         f"SELECT passed FROM control_checks WHERE worker_id = :worker AND task_id IN ({marks})"
         " ORDER BY checked_at DESC, assignment_id DESC, round DESC LIMIT :n", params)
     return [bool(r[0]) for r in rows]
+
+
+async def tasks_needing(db: Reader, skill: str) -> list[int]:
+    """The tasks that require the skill (their `skills`: names joined by commas)."""
+    rows = await db.fetch_all(
+        "SELECT id FROM tasks WHERE ',' || skills || ',' LIKE '%,' || :skill || ',%'",
+        {"skill": skill})
+    return [r[0] for r in rows]
 
 
 async def my_answers(db: Reader, assignment_id: int, round: int) -> dict[int, str | None]:
@@ -134,3 +144,32 @@ async def votes(db: Reader, task_id: int) -> list[tuple[str, list[tuple[str, int
         return found
 
     return await db.run(read)
+
+
+# --- qualification tests ----------------------------------------------------------------------
+
+async def test_for(db: Reader, skill: str) -> TaskRecord | None:
+    """The newest live qualification test of the skill that has its items."""
+    task_id = await db.fetch_value(
+        f"SELECT id FROM tasks WHERE qualifies = :skill AND status IN ({lit(*LIVE_TASK)})"
+        " AND item_count > 0 ORDER BY id DESC LIMIT 1", {"skill": skill})
+    return None if task_id is None else await market.get_task(db, task_id)
+
+
+async def last_attempt(db: Reader, task_id: int, worker_id: int
+                       ) -> tuple[AssignmentRecord, int | None] | None:
+    """The worker's latest assignment of the test, and when it was decided."""
+    row = await db.fetch_one(
+        "SELECT id, decided_at FROM assignments WHERE task_id = :task AND worker_id = :worker"
+        " ORDER BY id DESC LIMIT 1", {"task": task_id, "worker": worker_id})
+    if row is None:
+        return None
+    found = await work.get(db, row[0])
+    assert found is not None
+    return found, row[1]
+
+
+async def all_items(db: Reader, task_id: int) -> list[int]:
+    rows = await db.fetch_all("SELECT id FROM items WHERE task_id = :task ORDER BY position",
+                              {"task": task_id})
+    return [r[0] for r in rows]

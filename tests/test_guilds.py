@@ -310,9 +310,9 @@ async def test_guilds_lists_status_and_member_counts(h: Harness, admin: FakeUser
     assert "1 pending · 1 approved · 0 suspended · 0 rejected" in text
     lines = text.splitlines()
     assert lines[1] == ("#2 <b>Hakka Voices</b> — pending · 1 member · leader Hana (@hana) · "
-                        "commission 0%")
+                        "commission 0% · no score yet")
     assert lines[2] == ("#1 <b>Cantonese Dubbers</b> — approved · 2 members · leader Lee (@lee) · "
-                        "commission 0%")
+                        "commission 0% · no score yet")
     replies = await admin.send("/guilds approved")
     assert "Hakka" not in replies[0].text and "Cantonese Dubbers" in replies[0].text
     replies = await admin.send("/guilds sleeping")

@@ -375,6 +375,15 @@ class NotEnoughUnassigned(DomainError):
               "{asked}.")
 
 
+class NoTestForSkill(DomainError):
+    text = N_("There is no qualification test for the skill {skill} yet: an admin can grant "
+              "it, or your guild's leader where the skill allows.")
+
+
+class TestRetryLater(DomainError):
+    text = N_("You can take the test for {skill} again from {when}.")
+
+
 class QualificationTask(DomainError):
     text = N_("Task #{task_id} is the qualification test for the skill {skill}: each worker "
               "takes it in a private chat with /qualify {skill}.")

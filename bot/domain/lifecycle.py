@@ -87,6 +87,7 @@ class AssignmentEvent(StrEnum):
     # A rework of some items or results not submitted by the deadline: what the review let
     # stand is accepted and paid, the rest goes back.
     SETTLE = "settle"
+    FAIL_TEST = "fail_test"  # a qualification test graded below its pass mark
 
 
 _NOT_SUBMITTED = (A.OFFERED, A.IN_PROGRESS, A.REJECTED)
@@ -106,6 +107,7 @@ ASSIGNMENT: Lifecycle[A, AssignmentEvent] = Lifecycle("assignment", [
     # The clock: a submission whose control answers fell below the task's threshold.
     (AssignmentEvent.REJECT, (A.SUBMITTED,), A.REJECTED, (Actor.ADMIN, Actor.CLOCK)),
     (AssignmentEvent.SETTLE, (A.REJECTED, A.IN_PROGRESS), A.ACCEPTED, (Actor.CLOCK,)),
+    (AssignmentEvent.FAIL_TEST, (A.SUBMITTED,), A.CANCELLED, (Actor.CLOCK,)),
     (AssignmentEvent.OVERDUE, _NOT_SUBMITTED, A.EXPIRED, (Actor.CLOCK,)),
     # Submitted work stays in review: it was done before the task was cancelled.
     (AssignmentEvent.CANCEL, _NOT_SUBMITTED, A.CANCELLED, (Actor.ADMIN,)),

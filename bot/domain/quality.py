@@ -178,8 +178,8 @@ def plan_items(items: Sequence[Item], labels: Sequence[str], multi: bool, contro
         return ItemPlan(golden, len(items), 0)
     if control_pct and not controls:
         raise ItemFileRefused(file=file, problem=Said(N_(
-            "the task mixes in {share} % control items, but no row has a golden answer: add "
-            "a “golden” column with the known answer of some rows."), share=control_pct))
+            "the task mixes in {share} control items, but no row has a golden answer: add "
+            "a “golden” column with the known answer of some rows."), share=f"{control_pct} %"))
     if controls and controls == len(items):
         raise ItemFileRefused(file=file, problem=N_(
             "every row has a golden answer; the ordinary items leave it empty."))

@@ -112,6 +112,7 @@ FORM_KEYS_ZH = {"模式": "mode", "数量": "units", "份数": "units", "单价"
                 "审核天数": "review_days", "自动授予": "auto_award", "技能": "skills",
                 "答案": "result", "选项": "labels", "多选": "multi", "质检": "control",
                 "质检题": "control", "合格线": "threshold", "重叠": "overlap",
+                "作答人数": "overlap",
                 "自动通过": "auto_accept", "最低评分": "min_score", "授予依据": "award_by",
                 "资格测试": "qualifies"}
 # `answer` is another name for `result` (an item task's answer kind).

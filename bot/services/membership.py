@@ -23,6 +23,7 @@ from bot.domain.errors import (
     RevokedInvite,
 )
 from bot.domain.guilds import (
+    can_manage,
     check_commission,
     check_invite_code,
     ensure_active,
@@ -34,6 +35,7 @@ from bot.i18n import texts_for
 from bot.outcomes import Invite, MemberChange, MemberRef, Roster
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
+from bot.services.scores import worker_scores
 from bot.views import guilds as views
 from storage import guilds as repo
 from storage import users as users_repo
@@ -106,7 +108,12 @@ class MembershipService(Service):
     async def roster(self, chat_id: int, user_id: int) -> Roster:
         """The guild's active members, for its members (and platform admins)."""
         guild = await self._guilds.member_guild(chat_id, user_id)
-        return Roster(guild, await repo.active_members(self._db, guild.id))
+        members = await repo.active_members(self._db, guild.id)
+        if not can_manage(await repo.role_of(self._db, guild.id, user_id)) \
+                and not self._users.is_admin(user_id):
+            return Roster(guild, members)
+        return Roster(guild, members, await worker_scores(
+            self._db, [m.user.id for m in members], self._now()))
 
     async def set_commission(self, chat_id: int, user_id: int, commission_bp: int,
                              shown: str) -> GuildRecord:

@@ -13,12 +13,15 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.domain.quality import Aggregate, aggregate, agreement, passes, tally
 from bot.domain.statuses import AssignmentStatus
 from bot.i18n import texts_for
 from bot.outcomes import ItemAnswer, TaskAnswers
 from bot.services.base import Deps, Service
 from bot.services.lifecycle import isolated
+from bot.services.qualification import QualificationService
 from bot.services.review import ReviewService
 from bot.views import quality as views
 from storage import Tx
@@ -29,10 +32,18 @@ from storage.models import AssignmentRecord, TaskRecord
 DAY = 24 * 3600
 
 
+class Bans(Protocol):
+    """What an automatic ban needs: one, inside the caller's transaction."""
+
+    async def ban_in(self, tx: Tx, *, user_id: int, scope: str, ref: str | None, until: int,
+                     reason: str, by: int | None) -> int: ...
+
+
 class QualityService(Service):
-    def __init__(self, deps: Deps, review: ReviewService) -> None:
+    def __init__(self, deps: Deps, review: ReviewService, tests: QualificationService,
+                 bans: Bans) -> None:
         super().__init__(deps)
-        self._review = review
+        self._review, self._tests, self._bans = review, tests, bans
 
     async def after_submit(self, tx: Tx, a: AssignmentRecord) -> bool:
         """Check a submission as it arrives; True when that decided it (rejected on its
@@ -41,6 +52,9 @@ class QualityService(Service):
         if not task.quality:
             return False
         total, wrong = await repo.control_outcome(tx, a.id, a.round)
+        if task.qualifies is not None:
+            await self._tests.grade(tx, a, task, total, wrong)
+            return True
         passed = passes(total, wrong, task.threshold_pct)
         if task.control_count:
             await repo.record_check(tx, assignment_id=a.id, round=a.round, worker_id=a.worker_id,
@@ -109,17 +123,20 @@ class QualityService(Service):
     async def _reject(self, tx: Tx, a: AssignmentRecord, task: TaskRecord, total: int,
                       wrong: int) -> None:
         """Back for rework, saying how many control answers were wrong (never which); kept
-        off the task for a day after failing `CONTROL_BAN_AFTER` times in a row."""
+        off the task's skills (or, needing none, the task) for a day after failing
+        `CONTROL_BAN_AFTER` checks in a row there."""
         worker = await users_repo.get(tx, a.worker_id)
         _ = texts_for(worker.lang if worker else None)
         await self._review.reject_on_quality(tx, a, views.controls_failed(
             _, wrong, total, task.threshold_pct))
         after = self._settings.control_ban_after
-        recent = await repo.recent_checks(tx, a.worker_id, [task.id], after) if after else []
-        if after and len(recent) == after and not any(recent):
-            await self._keep_off(tx, a, task)
-
-    async def _keep_off(self, tx: Tx, a: AssignmentRecord, task: TaskRecord) -> None:
-        """Failed the controls too often in a row: off the task for a day."""
-        await self._audit(tx, 0, "quality.kept_off", ("user", a.worker_id),
-                          f"task={task.id} days=1")
+        if not after:
+            return
+        scopes = [("skill", name, await repo.tasks_needing(tx, name))
+                  for name in task.skill_names] or [("task", str(task.id), [task.id])]
+        for scope, ref, tasks in scopes:
+            recent = await repo.recent_checks(tx, a.worker_id, tasks, after)
+            if len(recent) == after and not any(recent):
+                await self._bans.ban_in(tx, user_id=a.worker_id, scope=scope, ref=ref,
+                                        until=self._now() + DAY,
+                                        reason=views.kept_off(_, after), by=None)

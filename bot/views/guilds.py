@@ -216,10 +216,13 @@ def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
     for member in result.members:
         reach = (_("✅ can get my messages") if member.user.can_message
                  else _("⚠️ can't get my messages (hasn't started me, or blocked me)"))
-        lines.append(_("{mark} {who} — {role}, joined {day} · {reach}",
-                       mark=_ROLE_MARKS.get(member.role, "•"), who=person(member.user),
-                       role=_(ROLE_NAMES[member.role]), day=_day(member.joined_at, zone),
-                       reach=reach))
+        line: str = _("{mark} {who} — {role}, joined {day} · {reach}",
+                      mark=_ROLE_MARKS.get(member.role, "•"), who=person(member.user),
+                      role=_(ROLE_NAMES[member.role]), day=_day(member.joined_at, zone),
+                      reach=reach)
+        if result.scores is not None:
+            line += " · " + score_full(_, result.scores.get(member.user.id, NO_SCORE))
+        lines.append(line)
     if any(not m.user.can_message for m in result.members):
         lines.append(_("Members I can't message won't get their assignments: ask them to "
                        "open a private chat with me and press Start."))

@@ -124,7 +124,7 @@ def imported(_: Translator, result: ItemsImported) -> str:
                   items=counted(_, result.count, "item"), units=task.units)
     if task.control_count:
         text += "\n" + _("{count} of them are control items, mixed into each assignment at "
-                         "{share} %.", count=task.control_count, share=task.control_pct)
+                         "{share}.", count=task.control_count, share=f"{task.control_pct} %")
     if task.overlap > 1:
         text += "\n" + _("Each of the others is answered {count} times.", count=task.overlap)
     return text

@@ -39,13 +39,13 @@ def when_text(_: Translator, epoch: int, zone: tzinfo) -> str:
 def quality_facts(_: Translator, task: TaskRecord) -> list[Html]:
     lines: list[Html] = []
     if task.control_pct:
-        lines.append(_("Quality: {share} % of each assignment are control items with known "
-                       "answers; at least {threshold} % of them must be right.",
-                       share=task.control_pct, threshold=task.threshold_pct))
+        lines.append(_("Quality: {share} of each assignment are control items with known "
+                       "answers; at least {threshold} of them must be right.",
+                       share=f"{task.control_pct} %", threshold=f"{task.threshold_pct} %"))
     if task.overlap > 1:
-        lines.append(_("Each item is answered by {count} workers, each from a different guild."
-                       if task.overlap_guilds else
-                       "Each item is answered by {count} workers.", count=task.overlap))
+        lines.append(_("Each item is answered by {count} workers, each from a different guild.",
+                       count=task.overlap) if task.overlap_guilds else
+                     _("Each item is answered by {count} workers.", count=task.overlap))
     if task.auto_accept == "quality":
         lines.append(_("Work that passes the checks is accepted without waiting for review."))
     return lines

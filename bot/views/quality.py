@@ -20,6 +20,24 @@ def controls_failed(_: Translator, wrong: int, total: int, threshold: int) -> st
              threshold=threshold)
 
 
+def kept_off(_: Translator, times: int) -> str:
+    return _.plural("the control answers fell short {count} time in a row",
+                    "the control answers fell short {count} times in a row", times)
+
+
+def test_passed(_: Translator, skill: str, right: int, total: int) -> str:
+    return _("🎓 You passed the qualification test for {skill}: {right} of {total} right. "
+             "Tasks that need it are open to you now.", skill=skill, right=right, total=total)
+
+
+def test_failed(_: Translator, skill: str, right: int, total: int, threshold: int,
+                again: str) -> str:
+    return _("You did not pass the qualification test for {skill}: {right} of {total} right, "
+             "and {threshold} % are needed. You can take it again from {when} "
+             "(/qualify {skill}).", skill=skill, right=right, total=total, threshold=threshold,
+             when=again)
+
+
 def answers_summary(_: Translator, found: TaskAnswers) -> Html:
     task = found.task
     lines = [_("<b>Task #{id}: {title}</b> — answers", id=task.id, title=task.title),
@@ -27,8 +45,8 @@ def answers_summary(_: Translator, found: TaskAnswers) -> Html:
                done=found.answered, items=counted(_, len(found.items), "item"),
                overlap=task.overlap, agreed=found.agreed)]
     if task.control_count:
-        lines.append(_("Control items: {count}, {share} % of each assignment.",
-                       count=task.control_count, share=task.control_pct))
+        lines.append(_("Control items: {count}, {share} of each assignment.",
+                       count=task.control_count, share=f"{task.control_pct} %"))
     lines.append(_("Each item's answer, its confidence (the share that agree) and the votes "
                    "are in the file."))
     return Html("\n".join(lines))

@@ -67,6 +67,8 @@ def submit_keyboard(_: Translator, assignment_id: int) -> Keyboard:
 
 
 def submitted(_: Translator, a: AssignmentRecord) -> str:
+    if a.status != AssignmentStatus.SUBMITTED:  # decided at once on its checks: a notice says
+        return _("Assignment #{id} is submitted and was checked at once.", id=a.id)
     if a.precheck:
         return _("Assignment #{id} is submitted. Your guild leader checks it first, then the "
                  "platform reviews it.", id=a.id)
