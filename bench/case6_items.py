@@ -24,6 +24,7 @@ import gc
 import io
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,29 @@ async def _round(side: RunningApp, batch: list[dict[str, Any]], needle: str) -> 
             "good_replies": _edits(side.api, calls, needle)}
 
 
+def next_item(r: int) -> str:
+    """What the bot's edit after round `r`'s tap shows: the next item."""
+    return f"item {r + 3} of"
+
+
+async def alternate(sides: list[tuple[str, RunningApp, Callable[[int], str]]],
+                    assignments: list[int], rounds: int) -> dict[str, list[dict[str, Any]]]:
+    """A warm-up tap on item 1 on every side, then `rounds` rounds of one tap per worker
+    (item r + 2), the sides' order alternating (ABBA); `needle(r)` is what a good reply of
+    that side shows. Each side's rounds, by name."""
+    next_id = [10_000_000]
+    warm = _taps(assignments, 1, next_id)  # item 1: the warm-up, on every side
+    for _name, side, _needle in sides:
+        side.feed(warm)
+        await side.wait()
+    per_side: dict[str, list[dict[str, Any]]] = {name: [] for name, _side, _needle in sides}
+    for r in range(rounds):
+        batch = _taps(assignments, r + 2, next_id)
+        for name, side, needle in sides if r % 2 == 0 else sides[::-1]:
+            per_side[name].append(await _round(side, batch, needle(r)))
+    return per_side
+
+
 async def _taps_case(platform: Platform, sizes: Sizes, workdir: Path) -> dict[str, Any]:
     workers, rounds = sizes.c6_workers, sizes.c6_rounds
     db_path = workdir / "case6.db"
@@ -185,21 +209,9 @@ async def _taps_case(platform: Platform, sizes: Sizes, workdir: Path) -> dict[st
     bot = await start_bot(platform, db_path, api=bot_api)
     bare = await start_bare(api=bare_api)
     bare.app.add_handler(CallbackQueryHandler(_bare_tap), group=-1)
-    next_id = [10_000_000]
-    per_side: dict[str, list[dict[str, Any]]] = {"bot": [], "bare": []}
     try:
-        warm = _taps(assignments, 1, next_id)  # item 1: the warm-up, on both sides
-        for side in (bare, bot):
-            side.feed(warm)
-            await side.wait()
-        for r in range(rounds):
-            batch = _taps(assignments, r + 2, next_id)
-            order = [("bare", bare), ("bot", bot)]
-            if r % 2:
-                order.reverse()
-            for name, side in order:
-                needle = f"item {r + 3} of" if side.is_bot else "i1:"
-                per_side[name].append(await _round(side, batch, needle))
+        per_side = await alternate([("bare", bare, lambda r: "i1:"), ("bot", bot, next_item)],
+                                   assignments, rounds)
         answers = await bot.services.db.fetch_value(
             "SELECT COUNT(*) FROM results WHERE item_id IS NOT NULL")
     finally:

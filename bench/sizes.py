@@ -35,6 +35,14 @@ class Sizes:
     c6_workers: int = 2_000
     c6_rounds: int = 5
     c6_import_items: int = 100_000
+    # case 7: ordinary items of the task aggregated, answers per item, items per assignment,
+    # timed runs per side; workers tapping at once and rounds with and without controls
+    c7_items: int = 100_000
+    c7_overlap: int = 3
+    c7_per_assignment: int = 300
+    c7_runs: int = 5
+    c7_workers: int = 2_000
+    c7_rounds: int = 5
     notes: list[str] = field(default_factory=list)
 
 
@@ -58,4 +66,8 @@ SMOKE = Sizes(
     c6_workers=50,
     c6_rounds=2,
     c6_import_items=2_000,
+    c7_items=2_000,
+    c7_runs=2,
+    c7_workers=50,
+    c7_rounds=2,
 )

@@ -23,7 +23,7 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert meta["machine"]["nproc"] >= 1 and meta["versions"]["python"]
     assert meta["platform"]["counts"]["ledger"] == 6000
     cases = result["cases"]
-    assert sorted(cases) == ["1", "2", "3", "4", "5", "6"]
+    assert sorted(cases) == ["1", "2", "3", "4", "5", "6", "7"]
     assert all(case["status"] == "ok" for case in cases.values()), cases
 
     measured = [c for c in cases["1"]["commands"] if c["status"] == "ok"]
@@ -64,4 +64,21 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert taps["good_replies"] == taps["taps"] > 0  # every tap showed the next item
     assert taps["answers_stored"] == taps["answers_expected"]
     assert items["import"]["items"] == items["import"]["csv_rows"] > 0
+
+    quality = cases["7"]
+    aggregation = quality["aggregation"]
+    assert aggregation["items"] > 0 and aggregation["complete"] == aggregation["items"]
+    assert aggregation["answers_counted_bare"] == aggregation["answers"] == 3 * aggregation[
+        "items"]  # both sides read the same answers
+    assert aggregation["service_seconds"] > 0 and aggregation["bare_seconds"] > 0
+    assert aggregation["time_ratio"] > 0 and aggregation["memory_ratio"] > 0
+    assert aggregation["csv_bytes"] > 0
+    checked = quality["taps"]
+    assert checked["checked_updates_per_s"] > 0 and checked["plain_updates_per_s"] > 0
+    assert checked["cost_ratio"] > 0
+    assert checked["good_replies"] == {"checked": checked["taps"], "plain": checked["taps"]}
+    assert checked["answers_stored"] == {"checked": checked["answers_expected"],
+                                         "plain": checked["answers_expected"]}
+    assert checked["normalised"] == checked["answers_expected"]  # every answer checked
+    assert checked["control_answers"] > 0
     assert result["table"]
