@@ -31,6 +31,7 @@ from bot.delivery import Notifier, OutboxDispatcher
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
+from bot.services.bans import BanService
 from bot.services.base import Deps
 from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
@@ -43,11 +44,13 @@ from bot.services.preferences import PreferencesService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
+from bot.services.skills import SkillService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
 from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from handlers import (
+    bans,
     errors,
     gates,
     guilds,
@@ -59,6 +62,7 @@ from handlers import (
     offers,
     results,
     review,
+    skills,
     start,
 )
 from handlers import settings as settings_handlers
@@ -179,6 +183,12 @@ def register_handlers(app: Application) -> None:
         CallbackQueryHandler(review.review_button, pattern=buttons.REVIEW.pattern),
         CallbackQueryHandler(review.mark_button, pattern=buttons.MARK.pattern),
         CallbackQueryHandler(review.precheck_button, pattern=buttons.PRECHECK.pattern),
+        # skills and bans
+        CommandHandler("skill", skills.skill),
+        CommandHandler("skills", skills.skills),
+        CommandHandler("ban", bans.ban),
+        CommandHandler("unban", bans.unban),
+        CommandHandler("bans", bans.list_bans),
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
         CommandHandler("summary", settings_handlers.summary),
@@ -246,7 +256,9 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     quote_service = QuoteService(deps, guild_service)
     item_service = ItemService(deps)
     item_files = ItemFileService(deps)
-    market_service = MarketService(deps, guild_service, quote_service, item_files)
+    skill_service = SkillService(deps, guild_service)
+    market_service = MarketService(deps, guild_service, quote_service, item_files,
+                                   skill_service)
     offer_service = OfferService(deps, guild_service, bot_username)
     result_service = ResultService(deps, item_service)
     review_service = ReviewService(deps, guild_service)
@@ -260,7 +272,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
                            market_service, updates),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
-        updates=updates,
+        updates=updates, skills=skill_service, bans=BanService(deps, skill_service),
     )
 
 

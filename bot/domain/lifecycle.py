@@ -83,6 +83,7 @@ class AssignmentEvent(StrEnum):
     REJECT = "reject"
     OVERDUE = "overdue"  # not submitted by the task's deadline
     CANCEL = "cancel"  # the task was cancelled
+    WITHDRAW = "withdraw"  # its worker was banned from it: the units go back to the guild
     RETURN = "return"  # the worker skipped every item they held: the assignment goes back
     # A rework of some items or results not submitted by the deadline: what the review let
     # stand is accepted and paid, the rest goes back.
@@ -108,6 +109,9 @@ ASSIGNMENT: Lifecycle[A, AssignmentEvent] = Lifecycle("assignment", [
     (AssignmentEvent.OVERDUE, _NOT_SUBMITTED, A.EXPIRED, (Actor.CLOCK,)),
     # Submitted work stays in review: it was done before the task was cancelled.
     (AssignmentEvent.CANCEL, _NOT_SUBMITTED, A.CANCELLED, (Actor.ADMIN,)),
+    # A ban (by an admin, or automatic after a failed control) takes back open work in its
+    # scope; submitted work stays in review.
+    (AssignmentEvent.WITHDRAW, _NOT_SUBMITTED, A.CANCELLED, (Actor.ADMIN, Actor.CLOCK)),
 ])
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
+from bot.services.bans import BanService
 from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
@@ -24,6 +25,7 @@ from bot.services.preferences import PreferencesService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
+from bot.services.skills import SkillService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
 from bot.services.updates import UpdateService
@@ -53,3 +55,5 @@ class Services:
     summaries: SummaryService
     preferences: PreferencesService
     updates: UpdateService
+    skills: SkillService
+    bans: BanService

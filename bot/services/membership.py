@@ -36,6 +36,7 @@ from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
 from bot.views import guilds as views
 from storage import guilds as repo
+from storage import skills as skills_repo
 from storage import users as users_repo
 from storage import work as work_repo
 from storage.models import GuildRecord
@@ -106,7 +107,9 @@ class MembershipService(Service):
     async def roster(self, chat_id: int, user_id: int) -> Roster:
         """The guild's active members, for its members (and platform admins)."""
         guild = await self._guilds.member_guild(chat_id, user_id)
-        return Roster(guild, await repo.active_members(self._db, guild.id))
+        members = await repo.active_members(self._db, guild.id)
+        return Roster(guild, members,
+                      await skills_repo.of_users(self._db, [m.user.id for m in members]))
 
     async def set_commission(self, chat_id: int, user_id: int, commission_bp: int,
                              shown: str) -> GuildRecord:

@@ -203,6 +203,8 @@ def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
                        mark=_ROLE_MARKS.get(member.role, "•"), who=person(member.user),
                        role=_(ROLE_NAMES[member.role]), day=_day(member.joined_at, zone),
                        reach=reach))
+        if skills := result.skills.get(member.user.id):
+            lines.append("   " + _("skills: {names}", names=", ".join(skills)))
     if any(not m.user.can_message for m in result.members):
         lines.append(_("Members I can't message won't get their assignments: ask them to "
                        "open a private chat with me and press Start."))
