@@ -39,7 +39,8 @@ async def test_an_admin_grants_and_revokes_a_skill_and_the_worker_is_told(
     mine = (await wu.send("/skills"))[-1].text
     assert mine == "<b>Your skills</b>\n粤语配音 (cantonese)"
 
-    assert "@wu already has cantonese." in (await admin.send("/skill grant cantonese @wu"))[-1].text
+    again = await admin.send("/skill grant cantonese @wu")
+    assert "@wu already has cantonese." in again[-1].text
     # By numeric id too.
     reply = await admin.send(f"/skill revoke cantonese {wu.id}")
     assert reply[-1].text == "@wu no longer has 粤语配音 (cantonese); they were told."
