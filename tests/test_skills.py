@@ -150,3 +150,14 @@ async def test_a_qualification_test_grants_inside_its_own_transaction(h, admin, 
     await h.settle()
     assert "You now have the skill 粤语配音 (cantonese)" in wu.last_message().text
     assert await skills_repo.missing(services.db, wu.id, ["cantonese"]) == []
+
+
+async def test_a_chinese_worker_reads_skill_notices_in_chinese(h, admin, world) -> None:
+    mei = h.user("Mei", language="zh")
+    await mei.send("/start")
+    await admin.send("/skill grant cantonese @mei")
+    assert mei.last_message().text.startswith("🎓 你获得了技能 粤语配音 (cantonese)")
+    assert (await mei.send("/skills"))[-1].text == "<b>你的技能</b>\n粤语配音 (cantonese)"
+    await admin.send("/ban @mei skill cantonese 1 口音不对")
+    assert mei.last_message().text.startswith(
+        "⛔ 你已被封禁（技能 cantonese），至 2026-12-02 17:00 北京时间。原因：口音不对")
