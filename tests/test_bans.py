@@ -11,7 +11,7 @@ import pytest
 from bot.domain.statuses import BanScope
 from storage import skills as skills_repo
 from storage import work as work_repo
-from tests.scenario import approved_guild, task_form, task_id_in
+from tests.scenario import guild_of_three, task_form, task_id_in
 from tgfake import FakeUser, Harness
 
 # The fake clock starts at 2026-12-01 09:00 UTC: 17:00 in Shanghai, the admins' zone.
@@ -29,13 +29,10 @@ def fixed(title: str, skills: str | None = None) -> str:
 @pytest.fixture
 async def world(h: Harness, admin: FakeUser) -> dict:
     """Guild Alpha (leader Lee, workers Wu and Xi) holding the 4 units of task 1."""
-    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
-    for person in (admin, lee):
-        await person.send("/start")
-    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
+    world = await guild_of_three(h, admin, "Alpha")
     task = task_id_in((await admin.send(fixed("Lines, batch 1")))[-1].text)
-    await lee.send(f"/claim {task} 4", chat=group)
-    return {"lee": lee, "wu": wu, "xi": xi, "group": group, "task": task}
+    await world["lee"].send(f"/claim {task} 4", chat=world["group"])
+    return {**world, "task": task}
 
 
 async def test_a_platform_ban_takes_back_open_work_and_the_leader_hands_it_out_again(

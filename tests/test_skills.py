@@ -7,7 +7,7 @@ import pytest
 
 from storage import market as market_repo
 from storage import skills as skills_repo
-from tests.scenario import approved_guild, task_form, task_id_in
+from tests.scenario import guild_of_three, task_form, task_id_in
 from tgfake import FakeUser, Harness
 
 
@@ -20,13 +20,10 @@ def dubbing(skills: str, units: int = 4) -> str:
 @pytest.fixture
 async def world(h: Harness, admin: FakeUser) -> dict:
     """Guild Alpha (leader Lee) with workers Wu and Xi; skill cantonese (粤语配音) defined."""
-    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
-    for person in (admin, lee):
-        await person.send("/start")
-    group = await approved_guild(h, admin, "Alpha Dubbers", lee, members=(wu, xi))
+    world = await guild_of_three(h, admin, "Alpha Dubbers")
     reply = await admin.send("/skill add cantonese 粤语配音")
     assert reply[-1].text.startswith("Skill 粤语配音 (cantonese) is defined.")
-    return {"lee": lee, "wu": wu, "xi": xi, "group": group}
+    return world
 
 
 async def test_an_admin_grants_and_revokes_a_skill_and_the_worker_is_told(
