@@ -97,3 +97,14 @@ async def open_work_in_scope(db: Reader, user_id: int, scope: str, ref: str | No
         f" WHERE a.worker_id = :worker AND a.status IN ({_UNSUBMITTED}){where} ORDER BY a.id",
         {"worker": user_id, "ref": ref})
     return [r[0] for r in rows]
+
+
+async def barring_test(db: Reader, user_id: int, skill: str, now: int) -> BanRecord | None:
+    """The worker's active ban from the platform or from this skill, if any."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM bans WHERE {_ACTIVE} AND subject_kind = {_USER}"
+        f" AND subject_id = :user AND (scope = {_PLATFORM}"
+        f"  OR (scope = {_SKILL} AND scope_ref = :skill)) ORDER BY until_at DESC LIMIT 1",
+        {"now": now, "user": user_id, "skill": skill})
+    found = records(BanRecord, rows)
+    return found[0] if found else None

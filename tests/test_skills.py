@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.errors import BannedFromTest, UnknownSkill, YouHaveSkill
+from bot.i18n import texts_for
 from storage import market as market_repo
 from storage import skills as skills_repo
 from tests.scenario import guild_of_three, task_form, task_id_in
@@ -158,3 +160,19 @@ async def test_a_chinese_worker_reads_skill_notices_in_chinese(h, admin, world) 
     await admin.send("/ban @mei skill cantonese 1 口音不对")
     assert mei.last_message().text.startswith(
         "⛔ 你已被封禁（技能 cantonese），至 2026-12-02 17:00 北京时间。原因：口音不对")
+
+
+async def test_who_may_take_a_qualification_test(h, admin, world) -> None:
+    wu, skills, db = world["wu"], h.services.skills, h.services.db
+    await skills.check_testable(db, wu.id, "cantonese")  # not held, not banned: may
+    with pytest.raises(UnknownSkill):
+        await skills.check_testable(db, wu.id, "klingon")
+    await admin.send("/skill grant cantonese @wu")
+    with pytest.raises(YouHaveSkill):
+        await skills.check_testable(db, wu.id, "cantonese")
+    await admin.send("/ban @wu skill cantonese 1 wrong dialect")
+    with pytest.raises(BannedFromTest) as refused:
+        await skills.check_testable(db, wu.id, "cantonese")
+    assert refused.value.render(texts_for("en")) == (
+        "You are banned from skill cantonese until 2026-12-02 17:00 UTC+8, so you can't take "
+        "the test for cantonese now. Reason: wrong dialect")

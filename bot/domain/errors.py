@@ -589,3 +589,12 @@ class NoActiveBan(DomainError):
 class GuildBanned(DomainError):
     text = N_("Guild “{name}” is banned {scope} until {until}, so it can't quote for or "
               "claim task #{task_id}. Reason: {reason}")
+
+
+class YouHaveSkill(DomainError):
+    text = N_("You already have {name}: there is no test to take for it.")
+
+
+class BannedFromTest(DomainError):
+    text = N_("You are banned {scope} until {until}, so you can't take the test for {name} "
+              "now. Reason: {reason}")

@@ -9,6 +9,7 @@ from functools import partial
 from bot.domain.errors import (
     N_,
     AlreadyHasSkill,
+    BannedFromTest,
     LacksSkill,
     NotAMember,
     SkillExists,
@@ -16,14 +17,17 @@ from bot.domain.errors import (
     UnknownSkill,
     UnknownTaskSkills,
     UnknownUser,
+    YouHaveSkill,
 )
-from bot.domain.skills import check_skill_name, clean_skill_title
+from bot.domain.skills import BanScopeText, check_skill_name, clean_skill_title
 from bot.domain.statuses import SkillSource
+from bot.domain.zones import Moment
 from bot.outcomes import MemberRef, SkillChange, SkillsOverview
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
 from bot.views import skills as views
 from storage import Tx
+from storage import bans as bans_repo
 from storage import guilds as guilds_repo
 from storage import skills as repo
 from storage.db import Reader
@@ -119,6 +123,18 @@ class SkillService(Service):
         if worker is None:
             raise UnknownUser(who=str(user_id))
         return await self._grant(tx, worker, skill, source, by)
+
+    async def check_testable(self, db: Reader, user_id: int, name: str) -> None:
+        """A worker may take the qualification test for a registered skill they don't hold,
+        unless banned from it (or from the platform): else the refusal says why."""
+        skill = await self.find(db, name)
+        if not await repo.missing(db, user_id, [skill.name], now=self._now()):
+            raise YouHaveSkill(name=skill.name)
+        ban = await bans_repo.barring_test(db, user_id, skill.name, self._now())
+        if ban is not None:
+            raise BannedFromTest(scope=BanScopeText(ban.scope, ban.scope_ref), name=skill.name,
+                                 until=Moment(ban.until_at, await self.zone_of(user_id)),
+                                 reason=ban.reason)
 
     async def _grant(self, tx: Tx, worker: UserRecord, skill: SkillRecord, source: str,
                      by: int | None) -> bool:
