@@ -31,6 +31,7 @@ from bot.delivery import Notifier, OutboxDispatcher
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
+from bot.services.bans import BanService
 from bot.services.base import Deps
 from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
@@ -40,15 +41,18 @@ from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
 from bot.services.offers import OfferService
 from bot.services.preferences import PreferencesService
+from bot.services.qualification import QualificationService
 from bot.services.quality import QualityService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
+from bot.services.skills import SkillService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
 from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from handlers import (
+    bans,
     errors,
     gates,
     guilds,
@@ -61,6 +65,7 @@ from handlers import (
     quality,
     results,
     review,
+    skills,
     start,
 )
 from handlers import settings as settings_handlers
@@ -184,6 +189,12 @@ def register_handlers(app: Application) -> None:
         CallbackQueryHandler(review.review_button, pattern=buttons.REVIEW.pattern),
         CallbackQueryHandler(review.mark_button, pattern=buttons.MARK.pattern),
         CallbackQueryHandler(review.precheck_button, pattern=buttons.PRECHECK.pattern),
+        # skills and bans
+        CommandHandler("skill", skills.skill),
+        CommandHandler("skills", skills.skills),
+        CommandHandler("ban", bans.ban),
+        CommandHandler("unban", bans.unban),
+        CommandHandler("bans", bans.list_bans),
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
         CommandHandler("summary", settings_handlers.summary),
@@ -251,22 +262,26 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     quote_service = QuoteService(deps, guild_service)
     item_service = ItemService(deps)
     item_files = ItemFileService(deps)
-    market_service = MarketService(deps, guild_service, quote_service, item_files)
+    skill_service = SkillService(deps, guild_service)
+    market_service = MarketService(deps, guild_service, quote_service, item_files,
+                                   skill_service)
     offer_service = OfferService(deps, guild_service, bot_username)
     review_service = ReviewService(deps, guild_service)
-    quality_service = QualityService(deps, review_service)
+    ban_service = BanService(deps, skill_service)
+    qualification = QualificationService(deps, skill_service)
+    quality_service = QualityService(deps, review_service, qualification, ban_service)
     result_service = ResultService(deps, item_service, quality_service)
     return Services(
         settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,
         users=users, guilds=guild_service, membership=MembershipService(deps, guild_service),
         market=market_service, quotes=quote_service, offers=offer_service,
         items=item_service, item_files=item_files, results=result_service,
-        review=review_service, quality=quality_service,
+        review=review_service, quality=quality_service, qualification=qualification,
         money=MoneyService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
                            market_service, updates, quality_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
-        updates=updates,
+        updates=updates, skills=skill_service, bans=ban_service,
     )
 
 

@@ -116,6 +116,20 @@ COMMANDS: tuple[Command, ...] = (
             Audience.ADMIN),
     Command("payout", N_("&lt;user&gt; &lt;amount&gt; [note]"),
             N_("Record a payout; the user is told"), Audience.ADMIN),
+    # --- skills and bans ---
+    Command("skill", N_("add &lt;name&gt; &lt;title&gt; | leaders &lt;name&gt; on|off | "
+                        "grant|revoke &lt;name&gt; @worker"),
+            N_("Define skills, open them to leaders, grant or revoke them"), Audience.ADMIN),
+    Command("skill", N_("grant|revoke &lt;name&gt; @member"),
+            N_("Grant or revoke a skill that is open to leaders"), Audience.GUILD),
+    Command("skills", "", N_("Skills and how many hold each"), Audience.ADMIN),
+    Command("skills", "", N_("Your skills"), Audience.WORKER),
+    Command("ban", N_("&lt;@worker|id | guild &lt;id&gt;&gt; [skill &lt;name&gt; | task "
+                      "&lt;id&gt;] &lt;days&gt; &lt;reason&gt;"),
+            N_("Ban a worker or a guild for some days; they are told why"), Audience.ADMIN),
+    Command("unban", N_("&lt;@worker|id | guild &lt;id&gt;&gt; [skill &lt;name&gt; | task "
+                        "&lt;id&gt;]"), N_("Lift a ban"), Audience.ADMIN),
+    Command("bans", "", N_("Active bans"), Audience.ADMIN),
     # --- the clock ---
     Command("settings",
             N_("[daily|weekly|monthly|off | timezone &lt;Area/City&gt; | language en|zh|app]"),

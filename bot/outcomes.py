@@ -12,17 +12,20 @@ from pathlib import Path
 from bot.domain.items import Item
 from bot.domain.quality import Aggregate
 from bot.domain.scores import Score
+from bot.domain.skills import LeftOut
 from bot.domain.work import Credit
 from storage.models import (
     AllocationRecord,
     AssignmentRecord,
     AttachmentRecord,
+    BanRecord,
     GuildOverview,
     GuildRecord,
     HeldItem,
     MemberRecord,
     QuoteRecord,
     ResultRecord,
+    SkillRecord,
     TaskRecord,
     UserRecord,
 )
@@ -75,6 +78,7 @@ class Invite:
 class Roster:
     guild: GuildRecord
     members: list[MemberRecord]
+    skills: dict[int, list[str]] = field(default_factory=dict)  # each member's, by user id
     scores: dict[int, Score] | None = None  # per member, for the leader and deputies
 
 
@@ -99,6 +103,7 @@ class GuildList:
 class PostedTask:
     task: TaskRecord
     announced_to: int
+    skill_titles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,7 @@ class TaskDetails:
     allocations: list[AllocationRecord]
     attachments: list[AttachmentRecord]
     admin_view: bool  # quotes and allocations included
+    skill_titles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +190,7 @@ class Distribution:
     offered: list[Offered]
     skipped: list[UserRecord]  # members the bot cannot message
     left: int  # units still unassigned
+    left_out: list[LeftOut] = field(default_factory=list)  # unqualified or banned members
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,3 +361,38 @@ class ItemCard:
     def first(self) -> bool:
         return self.number == 1
 
+
+
+# --- skills and bans ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SkillChange:
+    skill: SkillRecord
+    worker: UserRecord
+    granted: bool  # False: revoked
+
+
+@dataclass(frozen=True, slots=True)
+class SkillsOverview:
+    """For an admin, every skill with how many hold it; for a worker, their own."""
+
+    skills: list[tuple[SkillRecord, int]]
+    admin: bool
+    banned: frozenset[str] = frozenset()  # the worker's skills under an active ban
+
+
+@dataclass(frozen=True, slots=True)
+class BanMade:
+    ban_id: int
+    subject: str  # @username, a name, or a guild's name
+    scope: str
+    ref: str | None
+    until: int
+    withdrawn: list[int]  # assignments taken back
+
+
+@dataclass(frozen=True, slots=True)
+class BanLine:
+    ban: BanRecord
+    subject: str
+    by: str | None  # who banned (None: automatic)

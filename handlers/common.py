@@ -52,6 +52,7 @@ from bot.views.common import Keyboard
 
 Callback = Callable[[Update, GuildContext], Coroutine[Any, Any, None]]
 _USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
+_AT_USERNAME_RE = re.compile(r"^@([A-Za-z0-9_]{1,32})$")  # where a number may be meant too
 MISSING = N_("Something is missing.")
 
 
@@ -184,6 +185,14 @@ class Call:
         if len(raw.lstrip("0")) > 19 or int(raw) > MAX_ID:
             raise NumberTooLarge(value=raw)
         return int(raw)
+
+    def person(self, value: str) -> MemberRef:
+        """A user an admin names: @username or their numeric id."""
+        if value.isdecimal():
+            return MemberRef(user_id=self.id(value))
+        if match := _AT_USERNAME_RE.match(value):
+            return MemberRef(username=match[1])
+        raise self.wrong(N_("Name the user as @username or by their numeric id."))
 
     def member(self, args: Sequence[str]) -> MemberRef:
         """Who a leader means: @username as the argument, a mention of someone without a

@@ -33,7 +33,7 @@ async def task(call: Call) -> None:
     await call.reply_pages(views.task_details(
         call._, details.task, call.services.settings, zone, quotes=details.quotes,
         allocations=details.allocations, attachments=len(details.attachments),
-        admin=details.admin_view))
+        admin=details.admin_view, titles=details.skill_titles))
 
 
 @command("quote")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.buttons import PAYOUT_AGAIN, Press
-from bot.domain.errors import N_, RepeatedPayout
+from bot.domain.errors import RepeatedPayout
 from bot.outcomes import MemberRef
 from bot.views import money as views
 from handlers.common import Again, Call, command, press
 
-_USERNAME_RE = re.compile(r"^@([A-Za-z0-9_]{1,32})$")
 AGAIN = Again("money.again")  # refused repeats of a payout: (target, amount, note)
 
 
@@ -31,14 +28,7 @@ async def earnings(call: Call) -> None:
 @command("payout")
 async def payout(call: Call) -> None:
     args = call.need(2)
-    who = args[0]
-    if who.isdecimal():
-        target = MemberRef(user_id=call.id(who))
-    elif match := _USERNAME_RE.match(who):
-        target = MemberRef(username=match[1])
-    else:
-        raise call.wrong(N_("Name the user as @username or by their numeric id."))
-    await _pay(call, target, args[1], call.rest(2), again=False)
+    await _pay(call, call.person(args[0]), args[1], call.rest(2), again=False)
 
 
 @press(PAYOUT_AGAIN)

@@ -23,7 +23,7 @@ async def distribute(call: Call) -> None:
     task_id = call.id(call.need(1)[0])
     result = await call.services.offers.distribute(call.chat_id, call.user_id, task_id)
     await call.reply_pages(views.distributed(call._, result.offered, result.skipped,
-                                             result.left))
+                                             result.left, result.left_out))
 
 
 @command("progress")

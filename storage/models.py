@@ -131,6 +131,11 @@ class TaskRecord:
     def has_items(self) -> bool:
         return self.item_count > 0
 
+    @property
+    def skill_names(self) -> tuple[str, ...]:
+        """The registered skills the task requires (stored comma-joined)."""
+        return tuple(name for name in (self.skills or "").split(",") if name)
+
 
 @dataclass(frozen=True, slots=True)
 class AttachmentRecord:
@@ -270,3 +275,26 @@ class HeldItem:
     def fields(self) -> dict[str, str]:
         """Its text columns, by name."""
         return json.loads(self.input)
+
+
+@dataclass(frozen=True, slots=True)
+class SkillRecord:
+    name: str  # a lowercase slug: cantonese, mandarin_tts
+    title: str  # what people read: 粤语配音
+    leaders_grant: bool  # guild leaders and deputies may grant it to their members
+    created_by: int
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class BanRecord:
+    id: int
+    subject_kind: str  # BanSubject
+    subject_id: int
+    scope: str  # BanScope
+    scope_ref: str | None  # the skill's name or the task's id; None for the platform
+    until_at: int
+    reason: str
+    banned_by: int | None  # None: automatic
+    created_at: int
+    lifted_at: int | None

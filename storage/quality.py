@@ -4,13 +4,15 @@ workers (overlap), and the votes per item a task's aggregation reads."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from bot.domain.statuses import LIVE_TASK, AssignmentStatus
 from storage import market, work
 from storage.db import Reader, Tx, in_list, lit
 from storage.models import AssignmentRecord, TaskRecord
 
+R = TypeVar("R")
 _COUNTED = lit(AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
 # The answers that count for an item: this round's, of a submitted or accepted assignment
 # that still holds the item.
@@ -128,20 +130,16 @@ _VOTES = (
     " ORDER BY i.position")
 
 
-async def votes(db: Reader, task_id: int) -> list[tuple[str, list[tuple[str, int, str]]]]:
-    """Each ordinary item of the task (its key, in order) with the answers it got that count,
-    grouped: (normalised answer, how many gave it, one of them as given). One hop."""
+Votes = Iterable[tuple[str, str | None, int | None, str | None]]
 
-    def read(conn: sqlite3.Connection) -> list[tuple[str, list[tuple[str, int, str]]]]:
-        found: list[tuple[str, list[tuple[str, int, str]]]] = []
-        last = None
-        for key, norm, count, sample in conn.execute(_VOTES, {"task": task_id}):
-            if key != last:
-                found.append((key, []))
-                last = key
-            if norm is not None:
-                found[-1][1].append((norm, count, sample))
-        return found
+
+async def votes(db: Reader, task_id: int, reduce: Callable[[Votes], Iterable[R]]) -> list[R]:
+    """`reduce` over the answers the task's ordinary items got that count, grouped and in item
+    order: (key, normalised answer, how many gave it, one of them as given), a row with no
+    answer for an item without one. On the reader's thread, in one hop, as rows arrive."""
+
+    def read(conn: sqlite3.Connection) -> list[R]:
+        return list(reduce(conn.execute(_VOTES, {"task": task_id})))
 
     return await db.run(read)
 

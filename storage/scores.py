@@ -11,6 +11,7 @@ from storage.db import Reader, in_list, lit
 
 _ACCEPTED, _EXPIRED = lit(AssignmentStatus.ACCEPTED), lit(AssignmentStatus.EXPIRED)
 By = Literal["worker_id", "guild_id"]
+_TESTS = "SELECT id FROM tasks WHERE qualifies IS NOT NULL"  # qualification tests: not work
 
 
 async def scores(db: Reader, by: By, ids: Sequence[int], since: int) -> dict[int, Score]:
@@ -24,7 +25,8 @@ async def scores(db: Reader, by: By, ids: Sequence[int], since: int) -> dict[int
         " ELSE 0 END), SUM(units), SUM(CASE WHEN submitted_at IS NOT NULL"
         " AND submitted_at <= due_at THEN 1 ELSE 0 END), COUNT(*) FROM assignments"
         f" WHERE {by} IN ({marks}) AND started_at IS NOT NULL AND decided_at >= :since"
-        f" AND status IN ({_ACCEPTED}, {_EXPIRED}) GROUP BY {by}", params)
+        f" AND status IN ({_ACCEPTED}, {_EXPIRED}) AND task_id NOT IN ({_TESTS})"
+        f" GROUP BY {by}", params)
     checks = await db.fetch_all(
         f"SELECT {by}, SUM(total - wrong), SUM(total) FROM control_checks"
         f" WHERE {by} IN ({marks}) AND checked_at >= :since GROUP BY {by}", params)

@@ -26,6 +26,15 @@ async def approved_guild(h: Harness, admin: FakeUser, name: str, leader: FakeUse
     return group
 
 
+async def guild_of_three(h: Harness, admin: FakeUser, name: str) -> dict:
+    """Guild `name`, led by Lee (who started the bot, like the admin), with workers Wu and Xi."""
+    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
+    for person in (admin, lee):
+        await person.send("/start")
+    group = await approved_guild(h, admin, name, lee, members=(wu, xi))
+    return {"lee": lee, "wu": wu, "xi": xi, "group": group}
+
+
 async def guild_id(h: Harness, group: FakeGroup) -> int:
     guild = await guilds_repo.get_by_chat(h.services.db, group.id)
     assert guild is not None

@@ -28,7 +28,8 @@ ARGS = {"register": "New Guild", "promote": "@mo", "demote": "@dee", "remove": "
         "award": "1", "rejectquote": "1", "canceltask": "1", "assign": "1 1 @mo",
         "distribute": "1", "progress": "1", "precheck": "on", "submit": "1", "done": "1",
         "review": "1", "accept": "1", "reject": "1 blurry", "payout": "@mo 0.01",
-        "settings": "daily", "invite": "new"}
+        "settings": "daily", "invite": "new", "skill": "grant cantonese @mo",
+        "ban": "@mo 2 spam", "unban": "@mo"}
 ADMIN_ONLY = {c.name for c in COMMANDS if c.audience.value == "admin"} - {"tasks", "task"}
 LEADING = {"invite", "quote", "withdraw", "claim", "assign", "distribute", "precheck"}
 LEADER_ONLY = {"promote", "demote", "remove", "commission"}
@@ -46,6 +47,11 @@ def expected(command: str, role: str, chat: str) -> bool:
         return (chat == "loose" and role == "stranger") or (chat == "guild" and role == "leader")
     if chat == "suspended":
         return False  # a suspended guild's group can do nothing but read the reason
+    if command == "skill":  # admins in private; leaders and deputies in their group
+        return (chat == "private" and role == "admin") or (
+            chat == "guild" and role in ("leader", "deputy"))
+    if command == "skills":  # an admin's registry, anyone else's own skills
+        return chat == "private"
     if command in ADMIN_ONLY:
         return role == "admin" and chat == "private"
     if command == "settings":  # one's own in private; the group's language (leading roles)

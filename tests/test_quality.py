@@ -165,7 +165,7 @@ async def test_controls_and_overlap_decide_without_an_admin(h: Harness, admin: F
 TEST_ITEMS = 5
 
 
-def test_file() -> bytes:
+def qualification_file() -> bytes:
     rows = ["key,text,golden", *(f"q{n},photo {n},{TRUTH[n]}" for n in range(1, TEST_ITEMS + 1))]
     return ("\n".join(rows) + "\n").encode()
 
@@ -187,7 +187,7 @@ async def test_a_qualification_test_grants_the_skill_to_who_passes(h: Harness,
                                     caption=f"/items {test}")
     assert bad[-1].text == ("Line 2 of test.csv: a qualification test needs the golden answer "
                             "of every item.")
-    await admin.send_document("test.csv", content=test_file(), caption=f"/items {test}")
+    await admin.send_document("test.csv", content=qualification_file(), caption=f"/items {test}")
     await lee.send(f"/claim {test} 1", chat=group)
     assert group.last_message().text.startswith(
         f"Task #{test} is the qualification test for the skill labeling")
@@ -229,6 +229,7 @@ async def test_quality_fields_and_golden_answers_refused_with_the_line(h: Harnes
                          answer="choice", labels=" | ".join(LABELS),
                          deadline="2026-12-20 18:00", **{key: value})
         assert (await admin.send(form))[-1].text.startswith(refusal), key
+    await admin.send("/skill add labeling Photo labeling")
     task = task_id_in((await admin.send(quality_task()))[-1].text)
     cases = {
         "none.csv": (b"key,text\np1,photo 1\np2,photo 2\n",

@@ -73,3 +73,14 @@ def test_auto_award_by_score() -> None:
     # Adjusted: 150 / 1.0 = 150, 100 / 0.5 = 200, 120 / 0.8 = 150 (the earlier wins the tie).
     assert plan_auto_award(quotes, 25, by_quality=True) == [(1, 10), (3, 10), (2, 5)]
     assert plan_auto_award(quotes, 30, min_score=60) == [(3, 10), (1, 10)]
+
+
+def test_one_pass_tally_agrees_with_the_counter() -> None:
+    from bot.domain.quality import tally_items
+    rows = [("a", "猫", 2, "猫"), ("a", "狗", 1, "狗"), ("b", None, None, None),
+            ("c", "猫", 1, "猫"), ("c", "狗", 1, "狗"), ("d", "鸟", 3, "鸟 ")]
+    found = {key: (result, sample) for key, result, sample in tally_items(rows)}
+    assert found["a"][0] == aggregate(["猫", "猫", "狗"]) and found["a"][1] == "猫"
+    assert found["b"][0].answers == 0 and found["b"][0].answer is None
+    assert found["c"][0].answer is None and found["c"][0].answers == 2  # a tie
+    assert found["d"][0].answer == "鸟" and found["d"][1] == "鸟 "

@@ -542,3 +542,78 @@ class ItemFileMissing(DomainError):
 class NoSuchItemNumber(DomainError):
     text = N_("Assignment #{assignment_id} is numbered 1 to {most} in /review {assignment_id}; "
               "name the ones to send back, e.g. 2,5.")
+
+
+# --- skills and bans -------------------------------------------------------------------------
+
+class BadSkillName(DomainError):
+    text = N_("“{name}” is not a skill name: use 1 to 32 lowercase letters, digits, _ or -, "
+              "e.g. cantonese.")
+
+
+class SkillTitleInvalid(DomainError):
+    text = N_("A skill's title is 1 to {max} characters on one line, e.g. 粤语配音.")
+
+
+class SkillExists(DomainError):
+    text = N_("Skill {name} already exists ({title}).")
+
+
+class UnknownSkill(NotFound):
+    text = N_("There is no skill {name}. Known skills: {known}.")
+
+
+class UnknownTaskSkills(DomainError):
+    text = N_("Unknown skills: {names}. Known skills: {known}. An admin defines one with "
+              "/skill add &lt;name&gt; &lt;title&gt;.")
+
+
+class SkillNotForLeaders(NotAllowed):
+    text = N_("Only platform admins grant or revoke {name}: it is not open to guild leaders.")
+
+
+class AlreadyHasSkill(DomainError):
+    text = N_("{who} already has {name}.")
+
+
+class LacksSkill(DomainError):
+    text = N_("{who} does not have {name}.")
+
+
+class MemberLacksSkills(DomainError):
+    text = N_("{who} can't take task #{task_id}: it needs {skills}, which they lack.")
+
+
+class MemberBanned(DomainError):
+    text = N_("{who} can't take task #{task_id}: they are banned {scope} until {until}. "
+              "Reason: {reason}")
+
+
+class NoQualifiedMembers(DomainError):
+    text = N_("No member can take task #{task_id}: {why}")
+
+
+class BadDays(DomainError):
+    text = N_("{value} is not a number of days: write a whole number from 1 to {max}.")
+
+
+class BanReasonMissing(DomainError):
+    text = N_("Give the reason after the days: the banned person is told it.")
+
+
+class NoActiveBan(DomainError):
+    text = N_("{who} has no active ban {scope}.")
+
+
+class GuildBanned(DomainError):
+    text = N_("Guild “{name}” is banned {scope} until {until}, so it can't quote for or "
+              "claim task #{task_id}. Reason: {reason}")
+
+
+class YouHaveSkill(DomainError):
+    text = N_("You already have {name}: there is no test to take for it.")
+
+
+class BannedFromTest(DomainError):
+    text = N_("You are banned {scope} until {until}, so you can't take the test for {name} "
+              "now. Reason: {reason}")

@@ -83,11 +83,12 @@ class AssignmentEvent(StrEnum):
     REJECT = "reject"
     OVERDUE = "overdue"  # not submitted by the task's deadline
     CANCEL = "cancel"  # the task was cancelled
+    WITHDRAW = "withdraw"  # its worker was banned from it: the units go back to the guild
     RETURN = "return"  # the worker skipped every item they held: the assignment goes back
     # A rework of some items or results not submitted by the deadline: what the review let
     # stand is accepted and paid, the rest goes back.
     SETTLE = "settle"
-    FAIL_TEST = "fail_test"  # a qualification test graded below its pass mark
+    CLOSE_TEST = "close_test"  # a qualification test, graded (the skill granted or not)
 
 
 _NOT_SUBMITTED = (A.OFFERED, A.IN_PROGRESS, A.REJECTED)
@@ -107,10 +108,13 @@ ASSIGNMENT: Lifecycle[A, AssignmentEvent] = Lifecycle("assignment", [
     # The clock: a submission whose control answers fell below the task's threshold.
     (AssignmentEvent.REJECT, (A.SUBMITTED,), A.REJECTED, (Actor.ADMIN, Actor.CLOCK)),
     (AssignmentEvent.SETTLE, (A.REJECTED, A.IN_PROGRESS), A.ACCEPTED, (Actor.CLOCK,)),
-    (AssignmentEvent.FAIL_TEST, (A.SUBMITTED,), A.CANCELLED, (Actor.CLOCK,)),
+    (AssignmentEvent.CLOSE_TEST, (A.SUBMITTED,), A.CANCELLED, (Actor.CLOCK,)),
     (AssignmentEvent.OVERDUE, _NOT_SUBMITTED, A.EXPIRED, (Actor.CLOCK,)),
     # Submitted work stays in review: it was done before the task was cancelled.
     (AssignmentEvent.CANCEL, _NOT_SUBMITTED, A.CANCELLED, (Actor.ADMIN,)),
+    # A ban (by an admin, or automatic after a failed control) takes back open work in its
+    # scope; submitted work stays in review.
+    (AssignmentEvent.WITHDRAW, _NOT_SUBMITTED, A.CANCELLED, (Actor.ADMIN, Actor.CLOCK)),
 ])
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import unescape
 
@@ -117,6 +117,32 @@ class Aggregate:
     def agreed(self) -> bool:
         """More than half agree."""
         return self.answer is not None and self.votes * 2 > self.answers
+
+
+def tally_items(rows: Iterable[tuple[str, str | None, int | None, str | None]]
+                ) -> Iterator[tuple[str, Aggregate, str | None]]:
+    """Each item's answer, in one pass over its answers counted, grouped by item and in item
+    order: rows of (key, normalised answer, how many gave it, one of them as given), a row
+    with no answer for an item that has none. Yields (key, its answer, the majority as one
+    worker gave it); a tie is no answer, as in `tally`."""
+    key: str | None = None
+    top: str | None = None
+    sample: str | None = None
+    top_n = second = total = 0
+    for item, norm, count, given in rows:
+        if item != key:
+            if key is not None:
+                yield key, Aggregate(None if top_n == second else top, top_n, total), sample
+            key, top, sample, top_n, second, total = item, None, None, 0, 0, 0
+        if norm is None or not count:
+            continue
+        total += count
+        if count > top_n:
+            top, sample, top_n, second = norm, given, count, top_n
+        elif count > second:
+            second = count
+    if key is not None:
+        yield key, Aggregate(None if top_n == second else top, top_n, total), sample
 
 
 def aggregate(norms: Iterable[str]) -> Aggregate:

@@ -74,12 +74,32 @@ class AllocationSource(StrEnum):
     CLAIM = "claim"
 
 
+class SkillSource(StrEnum):
+    ADMIN = "admin"
+    LEADER = "leader"  # a guild's leader or deputy, where the skill allows it
+    TEST = "test"  # earned in a qualification test
+
+
+class BanSubject(StrEnum):
+    USER = "user"
+    GUILD = "guild"
+
+
+class BanScope(StrEnum):
+    PLATFORM = "platform"  # no work at all
+    SKILL = "skill"  # as if the skill were not held (scope_ref: its name)
+    TASK = "task"  # no work of one task (scope_ref: its id)
+
+
 # The open states of an assignment: it holds its units, and its worker is still busy with it.
 OPEN_ASSIGNMENT = (AssignmentStatus.OFFERED, AssignmentStatus.IN_PROGRESS,
                    AssignmentStatus.SUBMITTED, AssignmentStatus.REJECTED)
 # States in which the worker may send results: in progress, or rejected (the rework starts).
 WORKING = (AssignmentStatus.IN_PROGRESS, AssignmentStatus.REJECTED)
 LIVE_TASK = (TaskStatus.OPEN, TaskStatus.ALLOCATED)
+# Open work a ban takes back (submitted work stays in review: it was done before the ban).
+UNSUBMITTED = (AssignmentStatus.OFFERED, AssignmentStatus.IN_PROGRESS,
+               AssignmentStatus.REJECTED)
 
 # Names shown to people (translated when rendered).
 ASSIGNMENT_NAMES: dict[str, Msg] = {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
+from bot.services.bans import BanService
 from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
@@ -21,10 +22,12 @@ from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
 from bot.services.offers import OfferService
 from bot.services.preferences import PreferencesService
+from bot.services.qualification import QualificationService
 from bot.services.quality import QualityService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
+from bot.services.skills import SkillService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
 from bot.services.updates import UpdateService
@@ -50,8 +53,11 @@ class Services:
     results: ResultService
     review: ReviewService
     quality: QualityService
+    qualification: QualificationService
     money: MoneyService
     sweep: SweepService
     summaries: SummaryService
     preferences: PreferencesService
     updates: UpdateService
+    skills: SkillService
+    bans: BanService

@@ -9,15 +9,18 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock, to_epoch
 from bot.config import Settings
 from bot.delivery import Notifier
-from bot.domain.errors import AdminsOnly
+from bot.domain.errors import AdminsOnly, GuildBanned
+from bot.domain.skills import BanScopeText
+from bot.domain.zones import Moment
 from bot.i18n import texts_for
 from bot.services.lifecycle import Assignments, Tasks
 from bot.services.users import UserService
 from bot.views.common import KeyboardRender, Render
 from storage import Database, Tx
+from storage import bans as bans_repo
 from storage import market as market_repo
 from storage import users as users_repo
-from storage.models import GuildChat
+from storage.models import GuildChat, GuildRecord, TaskRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,16 @@ class Service:
     def _require_admin(self, user_id: int) -> None:
         if not self._users.is_admin(user_id):
             raise AdminsOnly()
+
+    async def _refuse_banned_guild(self, tx: Tx, guild: GuildRecord, task: TaskRecord) -> None:
+        """A guild banned from the platform, the task or a skill it requires can't quote for
+        it or claim it; the refusal says why and until when."""
+        ban = await bans_repo.barring_guild(tx, guild.id, task.id, task.skill_names,
+                                            self._now())
+        if ban is not None:
+            raise GuildBanned(name=guild.name, scope=BanScopeText(ban.scope, ban.scope_ref),
+                              until=Moment(ban.until_at, self._settings.timezone),
+                              task_id=task.id, reason=ban.reason)
 
     async def zone_of(self, user_id: int) -> ZoneInfo:
         """The user's chosen time zone, or the platform's default."""

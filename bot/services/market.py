@@ -8,6 +8,7 @@ from bot.domain.counts import Count
 from bot.domain.errors import NotEnoughUnits, NotGuildMemberAnywhere, RepeatedTask
 from bot.domain.lifecycle import Actor, AssignmentEvent, TaskEvent
 from bot.domain.quality import plan_items
+from bot.domain.skills import parse_skill_names
 from bot.domain.statuses import LIVE_TASK, GuildStatus, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import TaskDraft, check_draft, parse_task_form, parse_units
 from bot.domain.text import NOTE_MAX, clean_text
@@ -18,8 +19,10 @@ from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
 from bot.services.lifecycle import isolated
 from bot.services.quotes import QuoteService, check_open
+from bot.services.skills import SkillService
 from bot.views import market as views
 from storage import market as repo
+from storage import skills as skills_repo
 from storage import users as users_repo
 from storage import work as work_repo
 from storage.models import AttachmentRecord, TaskRecord
@@ -30,11 +33,12 @@ REPEAT_WINDOW = 10 * 60  # seconds in which the same task form again needs a con
 
 class MarketService(Service):
     def __init__(self, deps: Deps, guilds: GuildService, quotes: QuoteService,
-                 items: ItemFileService) -> None:
+                 items: ItemFileService, skills: SkillService) -> None:
         super().__init__(deps)
         self._guilds = guilds
         self._quotes = quotes
         self._items = items
+        self._skills = skills
 
     # --- posting ------------------------------------------------------------------------------
 
@@ -54,7 +58,9 @@ class MarketService(Service):
                                                test=q.qualifies is not None).units)
         check_draft(draft, now)
         assert draft.deadline is not None
+        skill_names = parse_skill_names(draft.skills)
         async with self._db.transaction() as tx:
+            titles = await self._skills.require(tx, skill_names)
             if not again and (same := await repo.same_task_since(
                     tx, created_by=admin_id, title=draft.title,
                     instructions=draft.instructions, units=draft.units,
@@ -68,7 +74,7 @@ class MarketService(Service):
                 price_minor=draft.price_minor, deadline_at=to_epoch(draft.deadline),
                 quote_deadline_at=to_epoch(draft.quote_deadline) if draft.quote_deadline
                 else None, review_days=draft.review_days, auto_award=draft.auto_award,
-                skills=draft.skills, created_by=admin_id, now=to_epoch(now),
+                skills=",".join(skill_names) or None, created_by=admin_id, now=to_epoch(now),
                 labels=draft.labels, multi=draft.multi, quality=draft.quality)
             if attachments:
                 await repo.add_attachments(tx, task_id, attachments)
@@ -78,9 +84,9 @@ class MarketService(Service):
             # A qualification test is taken with /qualify, not announced to guilds.
             chats = [] if task.qualifies else await repo.approved_guild_chats(tx)
             await self._tell_chats(tx, chats, lambda _: views.announcement(
-                _, task, self._settings, len(attachments or [])))
+                _, task, self._settings, len(attachments or []), titles))
             await self._audit(tx, admin_id, "task.post", ("task", task_id), draft.title)
-        return PostedTask(task, len(chats))
+        return PostedTask(task, len(chats), titles)
 
     async def post_from_form(self, admin_id: int, text: str, *, again: bool = False
                              ) -> PostedTask:
@@ -128,7 +134,7 @@ class MarketService(Service):
         quotes = await repo.quotes_for_task(self._db, task_id) if is_admin else []
         allocations = await repo.allocations_for_task(self._db, task_id) if is_admin else []
         return TaskDetails(task, quotes, allocations, await repo.attachments(self._db, task_id),
-                           is_admin)
+                           is_admin, await skills_repo.titles(self._db, task.skill_names))
 
     # --- claims -------------------------------------------------------------------------------
 
@@ -139,6 +145,7 @@ class MarketService(Service):
         async with self._db.transaction() as tx:
             task = await self._tasks.get(tx, task_id)
             check_open(self._tasks, task, TaskMode.FIXED)
+            await self._refuse_banned_guild(tx, guild, task)
             if units > task.units_left or not await repo.take_units(tx, task_id, units):
                 raise NotEnoughUnits(task_id=task_id, left=Count(task.units_left, "unit"),
                                      asked=Count(units, "unit"))

@@ -38,6 +38,7 @@ from bot.services.guilds import GuildService
 from bot.services.scores import worker_scores
 from bot.views import guilds as views
 from storage import guilds as repo
+from storage import skills as skills_repo
 from storage import users as users_repo
 from storage import work as work_repo
 from storage.models import GuildRecord
@@ -109,10 +110,11 @@ class MembershipService(Service):
         """The guild's active members, for its members (and platform admins)."""
         guild = await self._guilds.member_guild(chat_id, user_id)
         members = await repo.active_members(self._db, guild.id)
+        skills = await skills_repo.of_users(self._db, [m.user.id for m in members])
         if not can_manage(await repo.role_of(self._db, guild.id, user_id)) \
                 and not self._users.is_admin(user_id):
-            return Roster(guild, members)
-        return Roster(guild, members, await worker_scores(
+            return Roster(guild, members, skills)
+        return Roster(guild, members, skills, await worker_scores(
             self._db, [m.user.id for m in members], self._now()))
 
     async def set_commission(self, chat_id: int, user_id: int, commission_bp: int,

@@ -8,7 +8,10 @@ from functools import partial
 
 from bot.domain.counts import Count
 from bot.domain.errors import (
+    MemberBanned,
+    MemberLacksSkills,
     NoAllocation,
+    NoQualifiedMembers,
     NoReachableMembers,
     NotAnActiveMember,
     NotEnoughItemsFor,
@@ -17,9 +20,11 @@ from bot.domain.errors import (
     TaskNotFound,
 )
 from bot.domain.lifecycle import Actor, AssignmentEvent
+from bot.domain.skills import BanScopeText, LeftOut, LeftOutList
 from bot.domain.statuses import LIVE_TASK, AssignmentStatus
 from bot.domain.tasks import parse_units
 from bot.domain.work import spread_within
+from bot.domain.zones import Moment
 from bot.i18n import texts_for
 from bot.outcomes import Distribution, MemberRef, Offered, Progress
 from bot.services.base import Deps, Service
@@ -27,14 +32,17 @@ from bot.services.guilds import GuildService
 from bot.services.items import ItemService
 from bot.views import offers as views
 from storage import Tx
+from storage import bans as bans_repo
 from storage import guilds as guilds_repo
 from storage import market as market_repo
+from storage import skills as skills_repo
 from storage import users as users_repo
 from storage import work as repo
 from storage.db import Reader
 from storage.models import (
     AssignmentRecord,
     AttachmentRecord,
+    BanRecord,
     GuildRecord,
     OutboxRow,
     TaskRecord,
@@ -73,6 +81,15 @@ class OfferService(Service):
             if worker is None or member is None:
                 raise NotAnActiveMember(who=target.shown)
             task = await self._live_task(tx, task_id)
+            barred, lacking = await self._qualification(tx, task, [worker.id])
+            if ban := barred.get(worker.id):
+                raise MemberBanned(who=worker.mention, task_id=task.id,
+                                   scope=BanScopeText(ban.scope, ban.scope_ref),
+                                   until=Moment(ban.until_at, await self.zone_of(leader_id)),
+                                   reason=ban.reason)
+            if gaps := lacking.get(worker.id):
+                raise MemberLacksSkills(who=worker.mention, task_id=task.id,
+                                        skills=", ".join(gaps))
             pool = await self._pool(tx, task.id, guild.id)
             if units > pool.free:
                 raise NotEnoughUnassigned(task_id=task_id, left=Count(pool.free, "unit"),
@@ -98,6 +115,14 @@ class OfferService(Service):
             skipped = [m.user for m in members if not m.user.can_message]
             if not reachable:
                 raise NoReachableMembers()
+            barred, lacking = await self._qualification(tx, task, [u.id for u in reachable])
+            zone = await self.zone_of(leader_id)
+            left_out = [LeftOut(u.mention, tuple(lacking.get(u.id, ())),
+                                Moment(barred[u.id].until_at, zone) if u.id in barred else None)
+                        for u in reachable if u.id in barred or u.id in lacking]
+            reachable = [u for u in reachable if u.id not in barred and u.id not in lacking]
+            if not reachable:
+                raise NoQualifiedMembers(task_id=task.id, why=LeftOutList(left_out))
             load = await repo.open_units_by_worker(tx, [u.id for u in reachable])
             reachable.sort(key=lambda u: (load.get(u.id, 0), u.id))
             attachments = await market_repo.attachments(tx, task.id)
@@ -108,7 +133,15 @@ class OfferService(Service):
             for worker_id, units in spread_within(pool.free, caps):
                 offered.extend(await self._offer_from_pool(tx, pool, guild, task, attachments,
                                                            by_id[worker_id], units, leader_id))
-        return Distribution(offered, skipped, pool.free)
+        return Distribution(offered, skipped, pool.free, left_out)
+
+    async def _qualification(self, tx: Tx, task: TaskRecord, worker_ids: list[int]
+                             ) -> tuple[dict[int, BanRecord], dict[int, list[str]]]:
+        """Who of these workers may not get the task's work: banned from it (or from the
+        platform), or lacking a skill it requires (a skill ban counts as lacking it)."""
+        now = self._now()
+        return (await bans_repo.barring_users(tx, worker_ids, task.id, now),
+                await skills_repo.missing_many(tx, worker_ids, task.skill_names, now))
 
     async def _live_task(self, tx: Tx, task_id: int) -> TaskRecord:
         task = await self._tasks.get(tx, task_id)

@@ -2,9 +2,9 @@
 all known (`qualifies: <skill>` in the task form), in their private chat.
 
 `/qualify <skill>` gives the worker the whole test as an assignment of their guild (paid
-nothing, not counted in scores), answered item by item like any item task. On Submit it is
-graded at once: at least the task's threshold right grants the skill; fewer closes it, and the
-test can be taken again a day later.
+nothing, not counted in scores or summaries), answered item by item like any item task. On
+Submit it is graded at once and closed: at least the task's threshold right grants the skill;
+with fewer the test can be taken again a day later.
 """
 
 from __future__ import annotations
@@ -76,11 +76,12 @@ class QualificationService(Service):
             guild = membership[0]
             allocation = await market_repo.insert_allocation(
                 tx, task_id=test.id, guild_id=guild.id, units=test.item_count,
-                unit_price_minor=0, source="claim", quote_id=None, created_by=worker_id,
-                now=now)
+                unit_price_minor=test.price_minor, source="claim", quote_id=None,
+                created_by=worker_id, now=now)
+            # The test's price is only stored: grading never credits (see `grade`).
             assignment_id = await work_repo.insert(
                 tx, task_id=test.id, allocation_id=allocation, guild_id=guild.id,
-                worker_id=worker_id, units=test.item_count, unit_price_minor=0,
+                worker_id=worker_id, units=test.item_count, unit_price_minor=test.price_minor,
                 commission_bp=0, assigned_by=worker_id, now=now, offer_expires_at=now,
                 due_at=test.deadline_at)
             ids = await repo.all_items(tx, test.id)
@@ -98,16 +99,14 @@ class QualificationService(Service):
         """A test submitted: the skill at the pass mark, else closed (again in a day)."""
         assert test.qualifies is not None
         skill, now = test.qualifies, self._now()
+        # Passed or not, the test closes unpaid and uncounted (no units accepted).
+        await self._assignments.move(tx, a, AssignmentEvent.CLOSE_TEST, Actor.CLOCK,
+                                     decided_at=now)
         if passes(total, wrong, test.threshold_pct) and total:
-            await self._assignments.move(tx, a, AssignmentEvent.AUTO_ACCEPT, Actor.CLOCK,
-                                         accepted_units=a.units, decided_at=now,
-                                         auto_accepted=1)
             await self._skills.grant_in(tx, a.worker_id, skill, "test", None)
             await self.tell(tx, a.worker_id, lambda _: views.test_passed(
                 _, skill, total - wrong, total))
         else:
-            await self._assignments.move(tx, a, AssignmentEvent.FAIL_TEST, Actor.CLOCK,
-                                         decided_at=now)
             again = when(now + RETRY_AFTER, await self.zone_of(a.worker_id))
             await self.tell(tx, a.worker_id, lambda _: views.test_failed(
                 _, skill, total - wrong, total, test.threshold_pct, again))

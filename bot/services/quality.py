@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.domain.quality import Aggregate, aggregate, agreement, passes, tally
+from bot.domain.quality import Aggregate, aggregate, agreement, passes, tally_items
 from bot.domain.statuses import AssignmentStatus
 from bot.i18n import texts_for
 from bot.outcomes import ItemAnswer, TaskAnswers
@@ -92,11 +92,8 @@ class QualityService(Service):
         """Each ordinary item's answer from the answers it got, with its confidence."""
         self._require_admin(admin_id)
         task = await self._tasks.get(self._db, task_id)
-        rows = []
-        for key, given in await repo.votes(self._db, task.id):
-            result = tally((norm, count) for norm, count, _ in given)
-            shown = next((sample for norm, _, sample in given if norm == result.answer), None)
-            rows.append(ItemAnswer(key, shown, result))
+        rows = await repo.votes(self._db, task.id, lambda found: (
+            ItemAnswer(key, sample, result) for key, result, sample in tally_items(found)))
         return TaskAnswers(task, rows)
 
     async def _judge(self, tx: Tx, a: AssignmentRecord, task: TaskRecord) -> bool:

@@ -89,6 +89,7 @@ class QuoteService(Service):
         async with self._db.transaction() as tx:
             task = await self._tasks.get(tx, task_id)
             check_open(self._tasks, task, TaskMode.QUOTE)
+            await self._refuse_banned_guild(tx, guild, task)
             if not quote_window_open(
                 from_epoch(task.quote_deadline_at) if task.quote_deadline_at else None,
                 task.quote_window_closed, now):

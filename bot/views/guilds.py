@@ -223,6 +223,8 @@ def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
         if result.scores is not None:
             line += " · " + score_full(_, result.scores.get(member.user.id, NO_SCORE))
         lines.append(line)
+        if skills := result.skills.get(member.user.id):
+            lines.append("   " + _("skills: {names}", names=", ".join(skills)))
     if any(not m.user.can_message for m in result.members):
         lines.append(_("Members I can't message won't get their assignments: ask them to "
                        "open a private chat with me and press Start."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import tzinfo
 
 from bot.buttons import QUOTE
@@ -23,6 +24,7 @@ from bot.views.common import (
     when,
 )
 from bot.views.scores import score_short
+from bot.views.skills import skills_line
 from storage.models import AllocationRecord, QuoteRecord, TaskRecord
 
 MODE_LABELS: dict[str, Msg] = {TaskMode.QUOTE: N_("quote (bid at or below the price)"),
@@ -51,7 +53,8 @@ def quality_facts(_: Translator, task: TaskRecord) -> list[Html]:
     return lines
 
 
-def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo) -> Html:
+def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo,
+           titles: Mapping[str, str] | None) -> Html:
     lines = [
         _("Kind: {mode}", mode=_(MODE_LABELS[task.mode])),
         _("Result: {result}", result=_(RESULT_NAMES[task.result_type])),
@@ -64,17 +67,18 @@ def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo) ->
     if task.quote_deadline_at:
         lines.append(_("Quotes until: {when}", when=when_text(_, task.quote_deadline_at, zone)))
     lines.extend(quality_facts(_, task))
-    if task.skills:
-        lines.append(_("Skills: {skills}", skills=task.skills))
+    if task.skill_names:
+        lines.append(_("Skills: {skills}", skills=skills_line(task.skill_names, titles or {})))
     return Html("\n".join(lines))
 
 
-def announcement(_: Translator, task: TaskRecord, settings: Settings, attachments: int) -> str:
+def announcement(_: Translator, task: TaskRecord, settings: Settings, attachments: int,
+                 titles: Mapping[str, str] | None = None) -> str:
     how = (_("Quote with /quote {id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
            if task.mode == TaskMode.QUOTE else
            _("Claim units with /claim {id} &lt;units&gt;", id=task.id))
     parts: list[str] = [_("<b>New task #{id}: {title}</b>", id=task.id, title=task.title),
-             _facts(_, task, settings, settings.timezone)]
+             _facts(_, task, settings, settings.timezone, titles)]
     if task.instructions:
         parts.append(_("Instructions: {text}", text=excerpt(task.instructions, 400)))
     if attachments:
@@ -85,10 +89,10 @@ def announcement(_: Translator, task: TaskRecord, settings: Settings, attachment
 
 
 def task_posted(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo,
-                announced_to: int) -> str:
+                announced_to: int, titles: Mapping[str, str] | None = None) -> str:
     return "\n".join([
         _("<b>Task #{id}</b> posted: {title}", id=task.id, title=task.title),
-        _facts(_, task, settings, zone),
+        _facts(_, task, settings, zone, titles),
         _.plural("Announced to {count} guild.", "Announced to {count} guilds.", announced_to),
     ])
 
@@ -118,10 +122,10 @@ def task_list(_: Translator, tasks: list[TaskRecord], total: int, settings: Sett
 
 def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo, *,
                  quotes: list[QuoteRecord], allocations: list[AllocationRecord], attachments: int,
-                 admin: bool) -> list[Html]:
+                 admin: bool, titles: Mapping[str, str] | None = None) -> list[Html]:
     """One task (for admins with its quotes and allocations), in as many messages as it takes."""
     parts: list[str] = [_("<b>Task #{id}: {title}</b> ({status})", id=task.id, title=task.title,
-               status=_(TASK_NAMES[task.status])), _facts(_, task, settings, zone)]
+               status=_(TASK_NAMES[task.status])), _facts(_, task, settings, zone, titles)]
     if task.instructions:
         parts.append(_("Instructions:\n{text}", text=Html(task.instructions)))
     if attachments:

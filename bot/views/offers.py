@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import tzinfo
 
 from bot.buttons import OFFER
 from bot.clock import from_epoch
 from bot.config import Settings
 from bot.domain.counts import counted
+from bot.domain.skills import LeftOut, LeftOutList
 from bot.domain.statuses import ASSIGNMENT_NAMES
 from bot.domain.tasks import RESULT_NAMES
 from bot.i18n import Html, Translator
@@ -88,8 +90,8 @@ def assigned(_: Translator, offers: list[Offered], worker: UserRecord) -> str:
     return text
 
 
-def distributed(_: Translator, offers: list[Offered], skipped: list[UserRecord], left: int
-                ) -> list[Html]:
+def distributed(_: Translator, offers: list[Offered], skipped: list[UserRecord], left: int,
+                left_out: Sequence[LeftOut] = ()) -> list[Html]:
     lines = []
     for o in offers:
         lines.append(_("Assignment #{id}: {units} to {who}", id=o.assignment.id,
@@ -97,6 +99,8 @@ def distributed(_: Translator, offers: list[Offered], skipped: list[UserRecord],
     if skipped:
         lines.append(_("Not reachable (must open a chat with me first): {names}",
                        names=", ".join(u.mention for u in skipped)))
+    if left_out:
+        lines.append(_("Left out: {who}", who=LeftOutList(left_out).render_for(_)))
     if left:
         lines.append(_("{left} still unassigned.", left=counted(_, left, "unit")))
     return pages(_("<b>Distributed</b>"), lines)
