@@ -77,12 +77,11 @@ async def _seed_answers(db_path: Path, items: int, overlap: int, per_assignment:
                              {"t": task, "n": items})
             first = await tx.fetch_value("SELECT MIN(id) FROM items WHERE task_id = :t",
                                          {"t": task})
-            await tx.execute(
-                "UPDATE tasks SET overlap = :o, units = :u, allocated_units = :u,"
-                " item_count = :n WHERE id = :t",
-                {"o": overlap, "u": slots, "n": items, "t": task})
-            await tx.execute("UPDATE allocations SET units = :u WHERE task_id = :t",
-                             {"u": slots, "t": task})
+            shape = {"o": overlap, "u": slots, "n": items, "t": task}
+            for sql in ("UPDATE tasks SET overlap = :o, units = :u, allocated_units = :u,"
+                        " item_count = :n WHERE id = :t",
+                        "UPDATE allocations SET units = :u WHERE task_id = :t"):
+                await tx.execute(sql, shape)
             ids = [r[0] for r in await tx.fetch_all(
                 "SELECT id FROM assignments WHERE task_id = :t ORDER BY id", {"t": task})]
             held: list[tuple[int, int, int, int]] = []  # assignment, round, position, item

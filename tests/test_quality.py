@@ -298,3 +298,29 @@ async def test_overlap_across_guilds_keeps_an_item_from_two_of_one_guild(
     held = await h.services.db.fetch_all(
         "SELECT assignment_id, item_id FROM assignment_items ORDER BY assignment_id, item_id")
     assert [tuple(r) for r in held] == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2)]
+
+
+async def test_answers_that_do_not_agree_go_to_the_admins_first(h: Harness,
+                                                                admin: FakeUser) -> None:
+    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
+    task = task_id_in((await admin.send(task_form(
+        "Animals", "Which animal?", mode="fixed", units=1, price="0.10", answer="choice",
+        labels=" | ".join(LABELS), overlap=2, auto_accept="quality",
+        deadline="2026-12-20 18:00")))[-1].text)
+    rows = "key,text\n" + "".join(f"p{n},photo {n}\n" for n in range(1, 3))
+    await admin.send_document("a.csv", content=rows.encode(), caption=f"/items {task}")
+    await lee.send(f"/claim {task} 4", chat=group)
+    await take(lee, group, wu, task, 2)
+    await take(lee, group, xi, task, 2)
+    await answer_all(wu, careful=True)
+    await answer_all(xi, careful=False)  # every answer differs from Wu's: a tie on each item
+    # Nobody is accepted: both go to the admins, marked.
+    assert await h.services.db.fetch_value("SELECT COUNT(*) FROM ledger") == 0
+    disputed = await h.services.db.fetch_all("SELECT id FROM assignments WHERE disputed = 1")
+    assert [r[0] for r in disputed] == [1, 2]
+    page = (await admin.send("/review"))[-1].text
+    assert "⚠️ Some answers differ from the other workers' on the same items." in page
+    replies = await admin.send(f"/answers {task}")
+    assert "2 of 2 items have their 2 answers; 0 agree." in replies[0].text

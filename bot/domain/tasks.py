@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
+from typing import TypeVar
 
 from bot.domain.errors import (
     N_,
     AmountTooLarge,
     BadAmount,
     BadCount,
+    Msg,
     Said,
     TaskFieldError,
     TaskFormError,
@@ -28,6 +31,8 @@ from bot.domain.quality import (
 from bot.domain.scores import NO_SCORE, Score, adjusted_price
 from bot.domain.statuses import TaskMode
 from bot.i18n import plain_text
+
+T = TypeVar("T")
 
 MODES = tuple(TaskMode)
 RESULT_TYPES = ("text", "document", "photo", "voice", "audio", "video", "any")
@@ -125,20 +130,21 @@ RESULT_TYPES_ZH = {"文本": "text", "文字": "text", "文件": "document", "�
 YES_NO_ZH = {"是": "yes", "否": "no"}
 
 
-def parse_mode(text: str) -> str:
+def _one_of(text: str, names: tuple[str, ...], chinese: dict[str, str]) -> str:
+    """The English name of a value typed in English or Chinese; ValueError for others."""
     value = text.strip().lower()
-    value = MODES_ZH.get(value, value)
-    if value not in MODES:
+    value = chinese.get(value, value)
+    if value not in names:
         raise ValueError(value)
     return value
+
+
+def parse_mode(text: str) -> str:
+    return _one_of(text, MODES, MODES_ZH)
 
 
 def parse_result_type(text: str) -> str:
-    value = text.strip().lower()
-    value = RESULT_TYPES_ZH.get(value, value)
-    if value not in RESULT_TYPES:
-        raise ValueError(value)
-    return value
+    return _one_of(text, RESULT_TYPES, RESULT_TYPES_ZH)
 
 
 def instructions_length(markup: str) -> int:
@@ -218,25 +224,20 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
                                 field=key, problem=N_("this key is missing"))
         return values[key]
 
-    number, raw = field("mode")
-    try:
-        mode = parse_mode(raw)
-    except ValueError:
-        raise TaskFormError(line=number, field="mode",
-                            problem=N_("expected quote or fixed")) from None
-    number, raw = field("units")
-    try:
-        units = parse_units(raw)
-    except BadCount:
-        raise TaskFormError(line=number, field="units",
-                            problem=N_("expected a whole number from 1 to 1000000")) from None
-    number, raw = field("price")
-    try:
-        price = parse_price(raw, exponent)
-    except BadAmount:
-        raise TaskFormError(line=number, field="price",
-                            problem=N_("expected a price per unit above 0 with a dot for "
-                                       "decimals, e.g. 2.50")) from None
+    def parsed(key: str, parse: Callable[[str], T], refused: type[Exception],
+               problem: Msg) -> T:
+        """A required field read by `parse`; what it refuses is a TaskFormError."""
+        number, raw = field(key)
+        try:
+            return parse(raw)
+        except refused:
+            raise TaskFormError(line=number, field=key, problem=problem) from None
+
+    mode = parsed("mode", parse_mode, ValueError, N_("expected quote or fixed"))
+    units = parsed("units", parse_units, BadCount,
+                   N_("expected a whole number from 1 to 1000000"))
+    price = parsed("price", lambda raw: parse_price(raw, exponent), BadAmount,
+                   N_("expected a price per unit above 0 with a dot for decimals, e.g. 2.50"))
     number, raw = field("result")
     choice = raw.strip().lower() in CHOICE
     try:
@@ -264,12 +265,8 @@ def parse_task_form(text: str, *, zone: tzinfo, exponent: int) -> TaskDraft:
             raise TaskFormError(line=number, field="multi", problem=N_(
                 "expected yes or no, with answer: choice"))
         multi = YES_NO_ZH.get(raw, raw.lower()) == "yes"
-    number, raw = field("deadline")
-    try:
-        deadline = parse_time(raw, zone)
-    except ValueError:
-        raise TaskFormError(line=number, field="deadline",
-                            problem=N_("expected a time as YYYY-MM-DD HH:MM")) from None
+    deadline = parsed("deadline", lambda raw: parse_time(raw, zone), ValueError,
+                      N_("expected a time as YYYY-MM-DD HH:MM"))
     quote_deadline = None
     if "quote_deadline" in values:
         number, raw = values["quote_deadline"]
@@ -315,6 +312,18 @@ def _percent(values: dict[str, tuple[int, str]], key: str, low: int, high: int,
     return int(text)
 
 
+def _word(values: dict[str, tuple[int, str]], key: str, words: dict[str, bool],
+          problem: Msg) -> bool:
+    """A field that is one of a few words (each meaning yes or no); absent: no."""
+    if key not in values:
+        return False
+    number, raw = values[key]
+    value = raw.strip().lower()
+    if value not in words:
+        raise TaskFormError(line=number, field=key, problem=problem)
+    return words[value]
+
+
 def _quality(values: dict[str, tuple[int, str]]) -> Quality:
     """`control: 10%`, `threshold: 80%`, `overlap: 3` (`overlap: 3 guilds`: each from a
     different guild), `auto_accept: quality`."""
@@ -329,14 +338,8 @@ def _quality(values: dict[str, tuple[int, str]]) -> Quality:
                 "expected how many workers answer each item, 1 to {most}; add “guilds” to "
                 "have each from a different guild, e.g. 3 guilds"), most=MAX_OVERLAP))
         overlap, across = int(found[1]), bool(found[2])
-    auto = False
-    if "auto_accept" in values:
-        number, raw = values["auto_accept"]
-        value = raw.strip().lower()
-        if value not in ("quality", "质量", "no", "否"):
-            raise TaskFormError(line=number, field="auto_accept", problem=N_(
-                "expected quality (accept without an admin what passes the checks) or no"))
-        auto = value in ("quality", "质量")
+    auto = _word(values, "auto_accept", {"quality": True, "质量": True, "no": False, "否": False},
+                 N_("expected quality (accept without an admin what passes the checks) or no"))
     min_score = 0
     if "min_score" in values:
         number, raw = values["min_score"]
@@ -344,15 +347,10 @@ def _quality(values: dict[str, tuple[int, str]]) -> Quality:
             raise TaskFormError(line=number, field="min_score", problem=N_(
                 "expected a guild score from 0 to 100"))
         min_score = int(raw)
-    by_quality = False
-    if "award_by" in values:
-        number, raw = values["award_by"]
-        value = raw.strip().lower()
-        if value not in ("price", "quality", "价格", "质量"):
-            raise TaskFormError(line=number, field="award_by", problem=N_(
-                "expected price (the lowest first) or quality (price adjusted for the guild's "
-                "score)"))
-        by_quality = value in ("quality", "质量")
+    by_quality = _word(values, "award_by", {"price": False, "价格": False, "quality": True,
+                                            "质量": True},
+                       N_("expected price (the lowest first) or quality (price adjusted for "
+                          "the guild's score)"))
     qualifies = None
     if "qualifies" in values:
         number, raw = values["qualifies"]
