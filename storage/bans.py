@@ -86,7 +86,9 @@ async def barring_guild(db: Reader, guild_id: int, task_id: int, skills: Iterabl
 
 async def open_work_in_scope(db: Reader, user_id: int, scope: str, ref: str | None
                              ) -> list[int]:
-    """The worker's assignments not yet submitted that a ban of this scope takes back."""
+    """The worker's assignments not yet submitted that a ban of this scope takes back. A
+    rework of some items is not: the answers the review let stand are paid for when it is
+    submitted or lapses (taking it back would hand those items out, and pay them, again)."""
     where = ""
     if scope == BanScope.TASK:
         where = " AND a.task_id = :ref"
@@ -94,7 +96,9 @@ async def open_work_in_scope(db: Reader, user_id: int, scope: str, ref: str | No
         where = " AND instr(',' || COALESCE(t.skills, '') || ',', ',' || :ref || ',') > 0"
     rows = await db.fetch_all(
         "SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id"
-        f" WHERE a.worker_id = :worker AND a.status IN ({_UNSUBMITTED}){where} ORDER BY a.id",
+        f" WHERE a.worker_id = :worker AND a.status IN ({_UNSUBMITTED}){where}"
+        " AND NOT EXISTS (SELECT 1 FROM results r WHERE r.assignment_id = a.id"
+        "  AND r.round = a.rework_count AND r.carried = 1) ORDER BY a.id",
         {"worker": user_id, "ref": ref})
     return [r[0] for r in rows]
 

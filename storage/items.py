@@ -105,10 +105,13 @@ async def free_controls(tx: Tx, task: TaskRecord, worker_id: int, count: int) ->
 
 async def controls_held(tx: Tx, task_id: int) -> int:
     """Control items in the task's assignments that are open or accepted."""
+    # From the control items (CROSS JOIN keeps that order: a task has few of them), not from
+    # the task's assignments, whose items may be 100,000s.
     return int(await tx.fetch_value(
-        "SELECT COUNT(*) FROM assignment_items ai JOIN assignments a ON a.id = ai.assignment_id"
-        " JOIN items i ON i.id = ai.item_id WHERE a.task_id = :task AND i.golden IS NOT NULL"
-        f" AND ai.skipped IS NULL AND a.status IN ({_HOLDING})", {"task": task_id}))
+        "SELECT COUNT(*) FROM items i CROSS JOIN assignment_items ai ON ai.item_id = i.id"
+        " JOIN assignments a ON a.id = ai.assignment_id WHERE i.task_id = :task"
+        f" AND i.golden IS NOT NULL AND ai.skipped IS NULL AND a.status IN ({_HOLDING})",
+        {"task": task_id}))
 
 
 async def hold(tx: Tx, assignment_id: int, item_ids: Sequence[int]) -> None:

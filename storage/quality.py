@@ -47,16 +47,19 @@ async def record_check(tx: Tx, *, assignment_id: int, round: int, worker_id: int
     return cursor.rowcount == 1
 
 
-async def recent_checks(db: Reader, worker_id: int, task_ids: Sequence[int], count: int
-                        ) -> list[bool]:
+async def recent_checks(db: Reader, worker_id: int, task_ids: Sequence[int], count: int,
+                        scope: str, ref: str) -> list[bool]:
     """Whether each of the worker's last `count` control checks on these tasks passed,
-    newest first."""
+    newest first; only those since their last ban of this scope (a ban starts afresh)."""
     if not task_ids:
         return []
     marks, params = in_list(task_ids, "t")
-    params.update(worker=worker_id, n=count)
+    params.update(worker=worker_id, n=count, scope=scope, ref=ref)
     rows = await db.fetch_all(
         f"SELECT passed FROM control_checks WHERE worker_id = :worker AND task_id IN ({marks})"
+        " AND checked_at > COALESCE((SELECT MAX(created_at) FROM bans"
+        "  WHERE subject_kind = 'user' AND subject_id = :worker AND scope = :scope"
+        "  AND scope_ref = :ref), -1)"
         " ORDER BY checked_at DESC, assignment_id DESC, round DESC LIMIT :n", params)
     return [bool(r[0]) for r in rows]
 
@@ -64,7 +67,7 @@ async def recent_checks(db: Reader, worker_id: int, task_ids: Sequence[int], cou
 async def tasks_needing(db: Reader, skill: str) -> list[int]:
     """The tasks that require the skill (their `skills`: names joined by commas)."""
     rows = await db.fetch_all(
-        "SELECT id FROM tasks WHERE ',' || skills || ',' LIKE '%,' || :skill || ',%'",
+        "SELECT id FROM tasks WHERE instr(',' || skills || ',', ',' || :skill || ',') > 0",
         {"skill": skill})
     return [r[0] for r in rows]
 
@@ -112,12 +115,12 @@ async def set_disputed(tx: Tx, assignment_id: int, disputed: bool) -> None:
 
 
 async def undecided(db: Reader, limit: int = 200) -> list[int]:
-    """Submissions of tasks that accept on quality, reviewable and not disputed: for the
-    clock to decide (those whose pre-check passed, or whose items agreed meanwhile)."""
+    """Submissions of tasks that accept on quality whose guild's pre-check passed them on,
+    not disputed: for the clock to decide (the others were decided as they arrived)."""
     rows = await db.fetch_all(
         "SELECT a.id FROM assignments a JOIN tasks t ON t.id = a.task_id"
         f" WHERE a.status = {lit(AssignmentStatus.SUBMITTED)} AND t.auto_accept = 'quality'"
-        " AND a.disputed = 0 AND (a.needs_precheck = 0 OR a.prechecked_at IS NOT NULL)"
+        " AND a.disputed = 0 AND a.needs_precheck = 1 AND a.prechecked_at IS NOT NULL"
         " ORDER BY a.id LIMIT :n", {"n": limit})
     return [r[0] for r in rows]
 

@@ -22,7 +22,7 @@ async def scores(db: Reader, by: By, ids: Sequence[int], since: int) -> dict[int
     params["since"] = since
     work = await db.fetch_all(
         f"SELECT {by}, SUM(CASE WHEN status = {_ACCEPTED} THEN COALESCE(accepted_units, units)"
-        " ELSE 0 END), SUM(units), SUM(CASE WHEN submitted_at IS NOT NULL"
+        f" ELSE 0 END), SUM(units), SUM(CASE WHEN status = {_ACCEPTED}"
         " AND submitted_at <= due_at THEN 1 ELSE 0 END), COUNT(*) FROM assignments"
         f" WHERE {by} IN ({marks}) AND started_at IS NOT NULL AND decided_at >= :since"
         f" AND status IN ({_ACCEPTED}, {_EXPIRED}) AND task_id NOT IN ({_TESTS})"

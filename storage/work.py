@@ -368,9 +368,9 @@ async def carry_over(tx: Tx, assignment_id: int, from_round: int, keep: Iterable
     marks, params = in_list(ids, "r")
     await tx.execute(
         "INSERT INTO results (assignment_id, round, item_id, kind, file_id, file_unique_id,"
-        " file_name, mime_type, file_size, text, chat_message_id, created_at, carried)"
-        " SELECT assignment_id, round + 1, item_id, kind, file_id, file_unique_id, file_name,"
-        " mime_type, file_size, text, NULL, created_at, 1 FROM results"
+        " file_name, mime_type, file_size, text, chat_message_id, created_at, carried, norm,"
+        " correct) SELECT assignment_id, round + 1, item_id, kind, file_id, file_unique_id,"
+        " file_name, mime_type, file_size, text, NULL, created_at, 1, norm, correct FROM results"
         f" WHERE assignment_id = :a AND round = :round AND id IN ({marks})",
         {"a": assignment_id, "round": from_round, **params})
 

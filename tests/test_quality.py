@@ -194,6 +194,10 @@ async def test_a_qualification_test_grants_the_skill_to_who_passes(h: Harness,
 
     # Wu answers right: the skill is theirs. Xi does not.
     await wu.send("/qualify labeling")
+    # A test is graded on every item: nothing can be skipped.
+    assert not any("Skip" in b for b in wu.last_message().button_texts)
+    await wu.press_data("i1:skip_cannot:1:1")
+    assert wu.last_alert().startswith("A qualification test is graded on every item")
     await answer_all(wu, careful=True)
     assert any(t.startswith("🎓 You passed the qualification test for labeling: 5 of 5 right.")
                for t in wu.texts()[-2:])
@@ -230,6 +234,15 @@ async def test_quality_fields_and_golden_answers_refused_with_the_line(h: Harnes
                          deadline="2026-12-20 18:00", **{key: value})
         assert (await admin.send(form))[-1].text.startswith(refusal), key
     await admin.send("/skill add labeling Photo labeling")
+    photos = task_form("Shops", "A photo of each shop.", mode="fixed", units=1, price="0.10",
+                       result="photo", overlap=3, deadline="2026-12-20 18:00")
+    assert (await admin.send(photos))[-1].text.startswith(
+        "control, overlap, auto_accept and qualifies apply to tasks answered in text or by "
+        "choice.")
+    test = task_form("Test", "Which?", mode="fixed", units=1, price="0.10", answer="choice",
+                     labels=" | ".join(LABELS), qualifies="dubbing", deadline="2026-12-20 18:00")
+    assert "dubbing" in (await admin.send(test))[-1].text
+    assert await h.services.db.fetch_value("SELECT COUNT(*) FROM tasks") == 0
     task = task_id_in((await admin.send(quality_task()))[-1].text)
     cases = {
         "none.csv": (b"key,text\np1,photo 1\np2,photo 2\n",
@@ -324,3 +337,32 @@ async def test_answers_that_do_not_agree_go_to_the_admins_first(h: Harness,
     assert "⚠️ Some answers differ from the other workers' on the same items." in page
     replies = await admin.send(f"/answers {task}")
     assert "2 of 2 items have their 2 answers; 0 agree." in replies[0].text
+
+
+async def test_where_the_guild_prechecks_quality_accepts_after_the_leader(
+        h: Harness, admin: FakeUser) -> None:
+    lee, wu = h.user("Lee"), h.user("Wu")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu,))
+    await lee.send("/precheck on", chat=group)
+    task = task_id_in((await admin.send(task_form(
+        "Animals", "Which animal?", mode="fixed", units=1, price="0.10", answer="choice",
+        labels=" | ".join(LABELS), control="50%", auto_accept="quality",
+        deadline="2026-12-20 18:00")))[-1].text)
+    rows = f"key,text,golden\np1,photo 1,\nc1,photo 2,{TRUTH[2]}\nc2,photo 3,{TRUTH[3]}\n"
+    await admin.send_document("a.csv", content=rows.encode(), caption=f"/items {task}")
+    units = await h.services.db.fetch_value(f"SELECT units FROM tasks WHERE id = {task}")
+    await lee.send(f"/claim {task} {units}", chat=group)
+    await take(lee, group, wu, task, 2)
+    await answer_all(wu, careful=True)
+    # Passed the controls, but the leader checks first: nothing is accepted yet.
+    assert lee.last_message().button_texts == ["Pass to review", "Send back"]
+    assert (await h.services.sweep.sweep()).quality_decided == []
+    await lee.press("Pass to review")
+    # The minute sweep decides it on its checks: accepted and paid, no admin.
+    assert (await h.services.sweep.sweep()).quality_decided == [1]
+    await h.settle()
+    assert any("passed the quality checks and was accepted automatically" in t
+               for t in wu.texts())
+    assert await h.services.db.fetch_value(
+        "SELECT amount_minor FROM ledger WHERE kind = 'worker_share'") == 20

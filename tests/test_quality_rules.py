@@ -21,6 +21,10 @@ def test_text_answers_compare_without_case_width_spaces_and_punctuation() -> Non
     assert normalise("Hello, World!") == normalise("hello world") == "helloworld"
     assert normalise("ＡＢＣ１２３") == "abc123"
     assert normalise("你好。") == normalise("你 好") == "你好"
+    # The marks of a number stay: 3.5 is not 35, -5 not 5, 1/2 not 12.
+    assert normalise("3.5") == "3.5" != normalise("35")
+    assert normalise("-5") != normalise("5") and normalise("1/2") != normalise("12")
+    assert normalise("Yes.") == "yes"
     golden = golden_answers("Hello world | Hi", choice=False)
     assert is_correct(normalise("ＨＥＬＬＯ,  World!!"), golden)
     assert is_correct(normalise("hi."), golden)

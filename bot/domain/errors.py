@@ -529,6 +529,11 @@ class NoSuchLabel(DomainError):
     text = N_("Choose one of the answers under the item first.")
 
 
+class TestNotSkipped(DomainError):
+    text = N_("A qualification test is graded on every item: answer this one as well as you "
+              "can.")
+
+
 class ReworkNotSkipped(DomainError):
     text = N_("The admins asked for this item again in assignment #{assignment_id}; it can't "
               "be skipped now.")

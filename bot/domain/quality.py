@@ -42,11 +42,17 @@ class Quality:
 NO_QUALITY = Quality()
 
 
+_IN_NUMBERS = ".,-/:"  # kept before a digit: 3.5 is not 35, -5 not 5, 1/2 not 12
+
+
 def normalise(text: str) -> str:
-    """A text answer as compared: NFKC, case folded, without spaces or punctuation."""
+    """A text answer as compared: NFKC, case folded, without spaces or punctuation (but for
+    the marks of a number: `.,-/:` before a digit)."""
     folded = unicodedata.normalize("NFKC", unescape(text)).casefold()
-    return "".join(ch for ch in folded
-                   if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
+    return "".join(
+        ch for ch, after in zip(folded, folded[1:] + " ", strict=True)
+        if not ch.isspace() and (not unicodedata.category(ch).startswith("P")
+                                 or (ch in _IN_NUMBERS and after.isdigit())))
 
 
 def normalise_choice(answer: str) -> str:
@@ -189,13 +195,18 @@ class ItemPlan:
 
 
 def plan_items(items: Sequence[Item], labels: Sequence[str], multi: bool, control_pct: int,
-               overlap: int, file: str, test: bool = False) -> ItemPlan:
+               overlap: int, file: str, test: bool = False, text_answers: bool = True
+               ) -> ItemPlan:
     """A task's items with their control items told apart, and the units they make: every
     ordinary item answered `overlap` times, plus the control items' share (10 % when the
     file has golden answers and the task named no share). A qualification `test` is control
     items only: one unit each."""
     golden = golden_of(items, labels, multi, file)
     controls = sum(1 for g in golden if g is not None)
+    if controls and not text_answers:
+        raise ItemFileRefused(file=file, problem=N_(
+            "golden answers are for tasks answered in text or by choice; this task's answers "
+            "are files."))
     if test:
         if controls < len(items):
             missing = next(item for item, g in zip(items, golden, strict=True) if g is None)

@@ -5,7 +5,8 @@ Three rates, each only where there is something to count:
 - **controls**: control answers right, of all control answers given;
 - **accepted**: units accepted, of the units of assignments taken that ended (accepted, or
   expired without being submitted);
-- **on time**: of those assignments, the share submitted by the deadline.
+- **on time**: of those assignments, the share accepted on work submitted by the deadline (a
+  rework that lapsed is not).
 
 The score is the mean of the rates there are, 0–100. A guild's rates add up its members'
 work, so each is weighted by work done. Without any scored work, a score counts as

@@ -375,6 +375,11 @@ def check_draft(draft: TaskDraft, now: datetime) -> None:
         if draft.quote_deadline >= draft.deadline:
             raise TaskFieldError(problem=N_("The quote deadline must come before the task's "
                                             "deadline."))
+    q = draft.quality
+    if (q.control_pct or q.overlap > 1 or q.auto_accept or q.qualifies) \
+            and draft.result_type != "text":
+        raise TaskFieldError(problem=N_("control, overlap, auto_accept and qualifies apply to "
+                                        "tasks answered in text or by choice."))
     if draft.auto_award and draft.quote_deadline is None:
         raise TaskFieldError(problem=N_("auto_award needs a quote_deadline: that is when it "
                                         "awards."))

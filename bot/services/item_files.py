@@ -64,7 +64,8 @@ class ItemFileService(Service):
         replaced = {Path(p).parent for p in await repo.media_paths(tx, task_id)}
         task = await self._tasks.get(tx, task_id)
         plan = plan_items(prepared.items, task.choices, task.multi, task.control_pct,
-                          task.overlap, prepared.file_name, test=task.qualifies is not None)
+                          task.overlap, prepared.file_name, test=task.qualifies is not None,
+                          text_answers=task.result_type == "text")
         await repo.replace_items(tx, task_id, prepared.items, prepared.media, plan.golden,
                                  units=plan.units, control_pct=plan.control_pct)
         await self._audit(tx, admin_id, "task.items", ("task", task_id),

@@ -16,6 +16,7 @@ from bot.domain.errors import (
     ItemNotShown,
     NoSuchLabel,
     ReworkNotSkipped,
+    TestNotSkipped,
 )
 from bot.domain.lifecycle import Actor, AssignmentEvent
 from bot.domain.quality import controls_for, is_correct, norm_of
@@ -36,16 +37,10 @@ class ItemService(Service):
     # --- handing out --------------------------------------------------------------------------
 
     @staticmethod
-    async def hold(tx: Tx, task: TaskRecord, assignment_id: int, worker_id: int,
-                   guild_id: int, units: int) -> None:
-        """An item task's new assignment takes `units` items (see `items_for`), and shows the
-        first of them once taken."""
-        if not task.has_items:
-            return
-        picked = await ItemService.items_for(tx, task, worker_id, guild_id, units)
-        if len(picked) != units:  # the caller asked `items_for` what the worker may take
-            raise AssertionError(f"assignment {assignment_id}: {len(picked)} items for {units}")
-        await repo.hold(tx, assignment_id, picked)
+    async def hold(tx: Tx, assignment_id: int, items: list[int]) -> None:
+        """A new assignment of an item task holds these items (from `items_for`), and shows
+        the first of them once taken."""
+        await repo.hold(tx, assignment_id, items)
         await repo.set_cursor(tx, assignment_id, 1)
 
     @staticmethod
@@ -60,15 +55,16 @@ class ItemService(Service):
         budget = task.units - (task.item_count - task.control_count) * task.overlap \
             - await repo.controls_held(tx, task.id)
         wanted = controls_for(units, task.control_pct, budget)
-        ordinary = await repo.free_items(tx, task, worker_id, guild_id, units - wanted)
-        if len(ordinary) == units - wanted:
-            count = wanted
-        elif not await repo.any_free_item(tx, task):
-            count = units - len(ordinary)  # the task's last units
-        else:  # fewer for this worker: their controls at the task's share of those
-            count = controls_for(len(ordinary) * 100 // (100 - task.control_pct),
-                                 task.control_pct, budget)
-        picked = ordinary + await repo.free_controls(tx, task, worker_id, count)
+        # A worker who has seen every control item gets ordinary ones in their place.
+        controls = await repo.free_controls(tx, task, worker_id, wanted)
+        ordinary = await repo.free_items(tx, task, worker_id, guild_id, units - len(controls))
+        if len(controls) + len(ordinary) < units:
+            if not await repo.any_free_item(tx, task):  # the task's last units: controls
+                controls = await repo.free_controls(tx, task, worker_id, units - len(ordinary))
+            else:  # fewer for this worker: their controls at the share of those
+                controls = controls[:controls_for(
+                    len(ordinary) * 100 // (100 - task.control_pct), task.control_pct, budget)]
+        picked = ordinary + controls
         random.Random(f"{task.id}:{worker_id}:{len(picked)}").shuffle(picked)
         return picked
 
@@ -133,6 +129,8 @@ class ItemService(Service):
             assignment = state.assignment
             if assignment.round > 0:  # a rework: the admins asked for this item again
                 raise ReworkNotSkipped(assignment_id=assignment.id)
+            if state.task.qualifies is not None:  # a test is graded on every item
+                raise TestNotSkipped()
             await repo.skip(tx, assignment.id, shown.position, reason)
             worker = await users_repo.get(tx, worker_id)
             if assignment.units == 1:

@@ -55,12 +55,15 @@ class MarketService(Service):
             q = draft.quality
             draft = draft.but(units=plan_items(items.items, draft.labels, draft.multi,
                                                q.control_pct, q.overlap, items.file_name,
-                                               test=q.qualifies is not None).units)
+                                               test=q.qualifies is not None,
+                                               text_answers=draft.result_type == "text").units)
         check_draft(draft, now)
         assert draft.deadline is not None
         skill_names = parse_skill_names(draft.skills)
         async with self._db.transaction() as tx:
             titles = await self._skills.require(tx, skill_names)
+            if draft.quality.qualifies is not None:  # a test grants a registered skill
+                await self._skills.find(tx, draft.quality.qualifies)
             if not again and (same := await repo.same_task_since(
                     tx, created_by=admin_id, title=draft.title,
                     instructions=draft.instructions, units=draft.units,

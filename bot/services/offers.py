@@ -159,7 +159,8 @@ class OfferService(Service):
                                attachments: list[AttachmentRecord], worker: UserRecord,
                                units: int, by: int) -> list[Offered]:
         """Offer `units` to the worker, drawing on the pool's allocations in order (one offer
-        each) and taking them out of the pool."""
+        each) and taking them out of the pool; of an item task, as many as there are items
+        the worker may take (under overlap and control items, maybe fewer)."""
         now = self._now()
         expires = now + self._settings.offer_window_hours * 3600
         zone = self._users.zone_for(worker)
@@ -170,6 +171,14 @@ class OfferService(Service):
             take = min(free, units)
             if take <= 0:
                 continue
+            items = await ItemService.items_for(tx, task, worker.id, guild.id, take) \
+                if task.has_items else []
+            if task.has_items and len(items) < take:
+                if not task.quality:  # the units and the items in the pool always agree
+                    raise AssertionError(f"task {task.id}: {len(items)} items for {take}")
+                take = len(items)
+                if not take:
+                    continue
             units -= take
             entry[2] -= take
             assignment_id = await repo.insert(
@@ -177,7 +186,8 @@ class OfferService(Service):
                 worker_id=worker.id, units=take, unit_price_minor=price,
                 commission_bp=guild.commission_bp, assigned_by=by, now=now,
                 offer_expires_at=expires, due_at=task.deadline_at)
-            await ItemService.hold(tx, task, assignment_id, worker.id, guild.id, take)
+            if items:
+                await ItemService.hold(tx, assignment_id, items)
             assignment = await self._assignments.get(tx, assignment_id)
             await self._notifier.message(
                 tx, worker.id, views.offer(_, assignment, task, self._settings, zone),

@@ -3,7 +3,8 @@
 
 - A submission whose control answers are right less often than the task's threshold is
   rejected at once; the reason says how many were wrong, never which. A worker who fails the
-  controls `CONTROL_BAN_AFTER` times in a row is kept off the task for a day.
+  controls `CONTROL_BAN_AFTER` times in a row is kept off the task's skills (or, where it needs
+  none, the task) for a day: a ban, which also returns their open work there to the pool.
 - Under overlap, a submission is judged once every item it holds has its answers: it agrees
   when its items have a majority answer and its own answers match them at the threshold's
   share. One that does not is marked disputed, and the admins' review shows it first.
@@ -124,16 +125,18 @@ class QualityService(Service):
         `CONTROL_BAN_AFTER` checks in a row there."""
         worker = await users_repo.get(tx, a.worker_id)
         _ = texts_for(worker.lang if worker else None)
-        await self._review.reject_on_quality(tx, a, views.controls_failed(
-            _, wrong, total, task.threshold_pct))
+        reason = views.controls_failed(_, wrong, total, task.threshold_pct)
         after = self._settings.control_ban_after
-        if not after:
-            return
         scopes = [("skill", name, await repo.tasks_needing(tx, name))
                   for name in task.skill_names] or [("task", str(task.id), [task.id])]
-        for scope, ref, tasks in scopes:
-            recent = await repo.recent_checks(tx, a.worker_id, tasks, after)
-            if len(recent) == after and not any(recent):
-                await self._bans.ban_in(tx, user_id=a.worker_id, scope=scope, ref=ref,
-                                        until=self._now() + DAY,
-                                        reason=views.kept_off(_, after), by=None)
+        kept_off = []
+        for scope, ref, tasks in scopes if after else []:
+            recent = await repo.recent_checks(tx, a.worker_id, tasks, after, scope, ref)
+            if len(recent) == after and not any(recent):  # failed `after` times in a row
+                kept_off.append((scope, ref))
+        # Kept off: the ban's notice says why, and takes the rework back; no "answer again".
+        await self._review.reject_on_quality(tx, a, reason, tell=not kept_off)
+        for scope, ref in kept_off:
+            await self._bans.ban_in(tx, user_id=a.worker_id, scope=scope, ref=ref,
+                                    until=self._now() + DAY,
+                                    reason=views.kept_off(_, after, reason), by=None)

@@ -142,12 +142,12 @@ class ReviewService(Service):
                           "quality")
         return decided
 
-    async def reject_on_quality(self, tx: Tx, assignment: AssignmentRecord, reason: str
-                                ) -> AssignmentRecord:
+    async def reject_on_quality(self, tx: Tx, assignment: AssignmentRecord, reason: str, *,
+                                tell: bool = True) -> AssignmentRecord:
         """Its control answers fell below the task's threshold: back for rework, by the
-        clock, with the reason."""
+        clock, with the reason (told to the worker unless another notice says it)."""
         returned = await self._send_back(tx, assignment, AssignmentEvent.REJECT, Actor.CLOCK,
-                                         reason, None, self._now())
+                                         reason, None, self._now(), tell=tell)
         await self._audit(tx, 0, "assignment.reject", ("assignment", assignment.id),
                           f"quality: {returned.reject_reason}")
         return returned
@@ -209,7 +209,8 @@ class ReviewService(Service):
 
     async def _send_back(self, tx: Tx, assignment: AssignmentRecord, event: AssignmentEvent,
                          actor: Actor, reason: str | None, by: int | None, now: int,
-                         numbers: Sequence[int] = ()) -> AssignmentRecord:
+                         numbers: Sequence[int] = (), *, tell: bool = True
+                         ) -> AssignmentRecord:
         why = clean_text(reason, REASON_MAX, required=ReasonRequired())
         self._assignments.check(assignment, event, actor)  # the state first, then the numbers
         again = await self._again(tx, assignment, numbers)
@@ -218,8 +219,9 @@ class ReviewService(Service):
         await repo.carry_over(tx, returned.id, assignment.round, again.keep)
         if again.first_item is not None:
             await items_repo.set_cursor(tx, returned.id, again.first_item)
-        await self.tell(tx, returned.worker_id, lambda _: views.rejected_for_worker(
-            _, returned, why or "", again.redo if numbers else []))
+        if tell:
+            await self.tell(tx, returned.worker_id, lambda _: views.rejected_for_worker(
+                _, returned, why or "", again.redo if numbers else []))
         return returned
 
     @staticmethod

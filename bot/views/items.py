@@ -105,7 +105,7 @@ def card_keyboard(_: Translator, card: ItemCard) -> Keyboard:
             rows.append([button(_("Next"), ITEM.data("next", a.id, item.position))])
     tools = [button(_("Back"), ITEM.data("back", a.id, item.position))] if not card.first \
         else []
-    if a.round == 0:
+    if a.round == 0 and card.task.qualifies is None:  # a test's items are all answered
         tools += [button(_("Skip: unreadable"), ITEM.data("skip_unreadable", a.id,
                                                           item.position)),
                   button(_("Skip: can't do it"), ITEM.data("skip_cannot", a.id,

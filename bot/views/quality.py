@@ -20,9 +20,11 @@ def controls_failed(_: Translator, wrong: int, total: int, threshold: int) -> st
              threshold=threshold)
 
 
-def kept_off(_: Translator, times: int) -> str:
+def kept_off(_: Translator, times: int, last: str) -> str:
+    """A ban's reason after failed controls: how often, and the last check's outcome."""
     return _.plural("the control answers fell short {count} time in a row",
-                    "the control answers fell short {count} times in a row", times)
+                    "the control answers fell short {count} times in a row", times) \
+        + " (" + last + ")"
 
 
 def test_passed(_: Translator, skill: str, right: int, total: int) -> str:
