@@ -128,7 +128,10 @@ class OfferService(Service):
             attachments = await market_repo.attachments(tx, task.id)
             offered: list[Offered] = []
             by_id = {u.id: u for u in reachable}
-            caps = [(u.id, len(await ItemService.items_for(tx, task, u.id, guild.id, pool.free))
+            # What each may take, asked up to twice an even share (each ask walks the pool):
+            # more than that is left for the next /distribute.
+            most = min(pool.free, max(2 * -(-pool.free // len(reachable)), 100))
+            caps = [(u.id, len(await ItemService.items_for(tx, task, u.id, guild.id, most))
                      if task.quality else pool.free) for u in reachable]
             for worker_id, units in spread_within(pool.free, caps):
                 offered.extend(await self._offer_from_pool(tx, pool, guild, task, attachments,
