@@ -29,7 +29,8 @@ ARGS = {"register": "New Guild", "promote": "@mo", "demote": "@dee", "remove": "
         "distribute": "1", "progress": "1", "precheck": "on", "submit": "1", "done": "1",
         "review": "1", "accept": "1", "reject": "1 blurry", "payout": "@mo 0.01",
         "settings": "daily", "invite": "new", "skill": "grant cantonese @mo",
-        "ban": "@mo 2 spam", "unban": "@mo"}
+        "ban": "@mo 2 spam", "unban": "@mo", "qualify": "cantonese", "answers": "1",
+        "guild": "1"}
 ADMIN_ONLY = {c.name for c in COMMANDS if c.audience.value == "admin"} - {"tasks", "task"}
 LEADING = {"invite", "quote", "withdraw", "claim", "assign", "distribute", "precheck"}
 LEADER_ONLY = {"promote", "demote", "remove", "commission"}
@@ -51,6 +52,8 @@ def expected(command: str, role: str, chat: str) -> bool:
         return (chat == "private" and role == "admin") or (
             chat == "guild" and role in ("leader", "deputy"))
     if command == "skills":  # an admin's registry, anyone else's own skills
+        return chat == "private"
+    if command == "qualify":  # anyone takes a skill's test in private (a guild's member)
         return chat == "private"
     if command in ADMIN_ONLY:
         return role == "admin" and chat == "private"
