@@ -84,6 +84,11 @@ async def test_controls_and_overlap_decide_without_an_admin(h: Harness, admin: F
     await g["lee"].send(f"/claim {task} 20", chat=g["alpha"])
     await g["ma"].send(f"/claim {task} 10", chat=g["beta"])
     await take(g["lee"], g["alpha"], g["wu"], task, 10)
+    # The offer says what the work will be checked against.
+    offer = next(t for t in g["wu"].texts() if "<b>Assignment #1</b> from Alpha" in t)
+    assert "Quality: 10 % of each assignment are control items with known answers; at least " \
+        "80 % of them must be right." in offer
+    assert "Each item is answered by 3 workers." in offer
     # The card shows no key: a control item looks like any other.
     card = g["wu"].last_message().text
     assert "Item " not in card and re.search(r"photo \d+", card)

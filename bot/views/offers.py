@@ -24,6 +24,7 @@ from bot.views.common import (
     when,
     who,
 )
+from bot.views.market import quality_facts
 from storage.models import AssignmentRecord, TaskRecord, UserRecord
 
 
@@ -41,6 +42,7 @@ def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settin
         _("Deadline: {when}", when=when(_, from_epoch(a.due_at), zone)),
         _("Please answer by {when}, or the units go back to the guild.",
           when=when(_, from_epoch(a.offer_expires_at), zone)),
+        *quality_facts(_, task),  # the checks the work will meet, before it is taken
     ]
     if task.instructions:
         parts.append(_("<b>Instructions</b>\n{text}", text=Html(task.instructions)))
