@@ -43,7 +43,15 @@ R = TypeVar("R")
 
 
 async def _connect(path: str) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn = aiosqlite.connect(path, isolation_level=None)
+    try:
+        await conn
+    except BaseException:
+        # aiosqlite stops its thread itself, answering a future on this loop when it ends: wait
+        # for that while the loop runs (else a closed loop is told, and the thread complains).
+        await asyncio.to_thread(conn._thread.join, 5)
+        await asyncio.sleep(0)
+        raise
     try:
         conn.row_factory = sqlite3.Row
         await conn.executescript(
