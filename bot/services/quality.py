@@ -139,4 +139,4 @@ class QualityService(Service):
         for scope, ref in kept_off:
             await self._bans.ban_in(tx, user_id=a.worker_id, scope=scope, ref=ref,
                                     until=self._now() + DAY,
-                                    reason=views.kept_off(_, after, reason), by=None)
+                                    reason=views.kept_off(_, after, wrong, total), by=None)

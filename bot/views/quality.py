@@ -20,11 +20,12 @@ def controls_failed(_: Translator, wrong: int, total: int, threshold: int) -> st
              threshold=threshold)
 
 
-def kept_off(_: Translator, times: int, last: str) -> str:
-    """A ban's reason after failed controls: how often, and the last check's outcome."""
-    return _.plural("the control answers fell short {count} time in a row",
-                    "the control answers fell short {count} times in a row", times) \
-        + " (" + last + ")"
+def kept_off(_: Translator, times: int, wrong: int, total: int) -> str:
+    """A ban's reason after failed controls: how often in a row, and the last check's count."""
+    return _.plural("the control answers fell short {count} time in a row (the last time, "
+                    "{wrong} of {total} were wrong)",
+                    "the control answers fell short {count} times in a row (the last time, "
+                    "{wrong} of {total} were wrong)", times, wrong=wrong, total=total)
 
 
 def test_passed(_: Translator, skill: str, right: int, total: int) -> str:
