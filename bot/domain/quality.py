@@ -130,7 +130,7 @@ def tally_items(rows: Iterable[tuple[str, str | None, int | None, str | None]]
     """Each item's answer, in one pass over its answers counted, grouped by item and in item
     order: rows of (key, normalised answer, how many gave it, one of them as given), a row
     with no answer for an item that has none. Yields (key, its answer, the majority as one
-    worker gave it); a tie is no answer, as in `tally`."""
+    worker gave it); a tie between the most common answers is no answer."""
     key: str | None = None
     top: str | None = None
     sample: str | None = None
@@ -153,7 +153,8 @@ def tally_items(rows: Iterable[tuple[str, str | None, int | None, str | None]]
 
 def aggregate(norms: Iterable[str]) -> Aggregate:
     """The most common answer (a tie: none of them)."""
-    return tally(Counter(norms).items())
+    counted = (("", norm, n, None) for norm, n in Counter(norms).items())
+    return next((found for _, found, _ in tally_items(counted)), Aggregate(None, 0, 0))
 
 
 def agreement(mine: dict[int, str | None], items: dict[int, Aggregate]) -> tuple[int, int]:
@@ -223,14 +224,3 @@ def plan_items(items: Sequence[Item], labels: Sequence[str], multi: bool, contro
     share = control_pct or (DEFAULT_CONTROL_PCT if controls else 0)
     units, _ = task_units(len(items) - controls, overlap, share)
     return ItemPlan(golden, units, share)
-
-
-def tally(votes: Iterable[tuple[str, int]]) -> Aggregate:
-    """An item's answer from its answers counted (normalised answer, how many gave it)."""
-    ranked = sorted(votes, key=lambda v: -v[1])
-    total = sum(n for _, n in ranked)
-    if not ranked:
-        return Aggregate(None, 0, 0)
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return Aggregate(None, ranked[0][1], total)
-    return Aggregate(ranked[0][0], ranked[0][1], total)
