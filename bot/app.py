@@ -28,11 +28,15 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotData, GuildContext
 from bot.delivery import Notifier, OutboxDispatcher
+from bot.domain.exports import FileSource
+from bot.files import TelegramFiles
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
 from bot.services.bans import BanService
 from bot.services.base import Deps
+from bot.services.copies import CopyService
+from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
@@ -54,6 +58,7 @@ from bot.services.users import UserService
 from handlers import (
     bans,
     errors,
+    exports,
     gates,
     guilds,
     items,
@@ -180,6 +185,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("answers", quality.answers),
         CommandHandler("qualify", quality.qualify),
         CommandHandler("payout", money.payout),
+        CommandHandler("export", exports.export),
         CallbackQueryHandler(money.payout_again, pattern=buttons.PAYOUT_AGAIN.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
         CommandHandler("items", items.items),
@@ -240,7 +246,7 @@ async def on_startup(app: Application) -> None:
     dispatcher.unreachable_hooks.append(forget_unreachable)
     notifier = Notifier(data.clock, dispatcher.wake)
     data.services = services = compose(settings, db, data.clock, notifier, dispatcher, users,
-                                       app.bot.username)
+                                       app.bot.username, TelegramFiles(app.bot))
     await services.guilds.load()
     dispatcher.unreachable_hooks.append(services.offers.on_unreachable)
     dispatcher.migrated_hooks.append(services.guilds.follow_migration)
@@ -250,11 +256,13 @@ async def on_startup(app: Application) -> None:
         admins[admin_id] = record.lang if record else users.language(admin_id, None)
     await menus.set_menus(app.bot, admins)
     dispatcher.start()
+    services.copies.start()
     log.info("Guildwork started as @%s", app.bot.username)
 
 
 def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
-            dispatcher: OutboxDispatcher, users: UserService, bot_username: str) -> Services:
+            dispatcher: OutboxDispatcher, users: UserService, bot_username: str,
+            files: FileSource) -> Services:
     """Every service, each handed what it depends on (nothing is wired in afterwards)."""
     deps = Deps(db, clock, notifier, settings, users)
     updates = UpdateService(db, clock)
@@ -282,6 +290,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
                            market_service, updates, quality_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
         updates=updates, skills=skill_service, bans=ban_service,
+        exports=ExportService(deps, files, quality_service), copies=CopyService(deps, files),
     )
 
 
@@ -289,6 +298,8 @@ async def on_shutdown(app: Application) -> None:
     services = app.bot_data.services
     if services is None:
         return
+    await services.exports.stop()
+    await services.copies.stop()
     await services.dispatcher.stop()
     await services.db.close()
     app.bot_data.services = None

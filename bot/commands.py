@@ -116,6 +116,9 @@ COMMANDS: tuple[Command, ...] = (
             Audience.ADMIN),
     Command("payout", N_("&lt;user&gt; &lt;amount&gt; [note]"),
             N_("Record a payout; the user is told"), Audience.ADMIN),
+    Command("export", N_("&lt;task&gt; [accepted|all]"),
+            N_("A task's results as ZIP files with a manifest (CSV and JSON lines)"),
+            Audience.ADMIN),
     # --- skills and bans ---
     Command("skill", N_("add &lt;name&gt; &lt;title&gt; | leaders &lt;name&gt; on|off | "
                         "grant|revoke &lt;name&gt; @worker"),

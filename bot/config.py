@@ -44,6 +44,12 @@ class Settings:
     # Control checks failed in a row before a worker is kept off the task (or its skill) for a
     # day; 0: never.
     control_ban_after: int = 2
+    # Results out: a copy of each result file as it arrives (""; off), where exports are also
+    # written ("": only sent), and the largest ZIP part an export sends (0: Telegram's upload
+    # limit for the Bot API in use, less a margin).
+    results_dir: str = ""
+    export_dir: str = ""
+    export_part_bytes: int = 0
 
     @property
     def currency_exponent(self) -> int:
@@ -170,4 +176,12 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
             raise ConfigError(
                 f"CONTROL_BAN_AFTER must be a whole number from 0 (never) to 100, got {raw!r}.")
         kwargs["control_ban_after"] = int(raw)
+    for name, key in (("RESULTS_DIR", "results_dir"), ("EXPORT_DIR", "export_dir")):
+        if raw := get(name):
+            kwargs[key] = raw
+    if raw := get("EXPORT_PART_MB"):
+        if not raw.isdecimal() or not 1 <= int(raw) <= 2000:
+            raise ConfigError(
+                f"EXPORT_PART_MB must be a whole number of megabytes from 1 to 2000, got {raw!r}.")
+        kwargs["export_part_bytes"] = int(raw) * 1024 * 1024
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -396,3 +396,24 @@ class BanLine:
     ban: BanRecord
     subject: str
     by: str | None  # who banned (None: automatic)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportJob:
+    """An export under way: what the admin asked for, and how many results it lists."""
+
+    admin_id: int
+    task: TaskRecord
+    scope: str  # "accepted" or "all"
+    total: int
+
+
+@dataclass(slots=True)
+class ExportDone:
+    job: ExportJob
+    parts: list[str] = field(default_factory=list)  # the ZIP parts' names, in order
+    results: int = 0
+    files: int = 0  # files in the ZIP
+    missing: int = 0  # files that could not be had (listed in the manifest, with why)
+    bytes: int = 0
+    kept_in: str | None = None  # EXPORT_DIR, where the parts were also written

@@ -43,6 +43,7 @@ async def result(update: Update, context: GuildContext) -> None:
     chosen = call.user_data.get(SUBMIT_TO)
     taken = await call.services.results.add_result(call.user_id, chosen,
                                                    result_from(call.message))
+    call.services.copies.wake()  # a file in it is copied soon (RESULTS_DIR)
     if isinstance(taken, ItemCard):  # an item task: the next item, or the summary
         await items.show(call, taken)
         return

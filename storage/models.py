@@ -298,3 +298,53 @@ class BanRecord:
     banned_by: int | None  # None: automatic
     created_at: int
     lifted_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One result as an export lists it: the result, its assignment, worker, guild, item and
+    the bot's own copy of its file (RESULTS_DIR), where there is one."""
+
+    result_id: int
+    kind: str
+    file_id: str | None
+    file_unique_id: str | None
+    file_name: str | None
+    mime_type: str | None
+    file_size: int | None
+    text: str | None
+    created_at: int
+    correct: int | None  # a control item's answer: 1 right, 0 wrong
+    assignment_id: int
+    unit: int  # the result's place in its assignment (1…), for count tasks
+    status: str
+    submitted_at: int | None
+    decided_at: int | None
+    decided_by: int | None
+    reviewer_first_name: str | None
+    reviewer_username: str | None
+    reject_reason: str | None
+    auto_accepted: bool
+    worker_id: int
+    worker_first_name: str
+    worker_last_name: str | None
+    worker_username: str | None
+    guild_id: int
+    guild_name: str
+    item_key: str | None
+    item_input: str | None  # JSON
+    control: bool
+    copy_path: str | None  # relative to RESULTS_DIR
+    copy_sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FileToKeep:
+    """A result file waiting for the bot's own copy (RESULTS_DIR)."""
+
+    file_unique_id: str
+    file_id: str
+    attempts: int
+    kind: str
+    file_name: str | None
+    mime_type: str | None

@@ -20,8 +20,11 @@ BOT_USERNAME = "guildwork_test_bot"
 BOT_TOKEN = f"{BOT_ID}:TEST-token-for-the-offline-fake-bot-api"
 
 UPLOADS = "__uploads__"  # the request layer puts uploaded files' bytes here, by field name
+UPLOAD_NAMES = "__upload_names__"  # and their file names
 # What Telegram takes from a bot: a photo up to 10 MB, any other file up to 50 MB.
 PHOTO_UPLOAD_LIMIT, UPLOAD_LIMIT = 10 * 1024 * 1024, 50 * 1024 * 1024
+# What a bot may download from Telegram's cloud Bot API (`getFile` refuses bigger files).
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
 _SEND_MEDIA = {"sendDocument": "document", "sendPhoto": "photo", "sendVoice": "voice",
                "sendAudio": "audio", "sendVideo": "video", "sendAnimation": "animation"}
 
@@ -106,11 +109,14 @@ class FakeBotAPI:
         self.files: dict[str, dict[str, Any]] = {}
         # The bytes of files users sent, by file_id, for downloads (`getFile`, then GET).
         self.file_content: dict[str, bytes] = {}
+        self.download_limit = DOWNLOAD_LIMIT  # a self-hosted Bot API server allows 2000 MB
+        self.gone: set[str] = set()  # file_ids Telegram no longer has (`forget_file`)
         self.uploads: list[tuple[str, str, int]] = []  # (kind, new file_id, size) per upload
         self.uploaded: dict[str, bytes] = {}  # what the bot uploaded, by its new file_id
+        self.uploaded_names: dict[str, str] = {}  # and the file names it gave them
         self.answered_queries: set[object] = set()  # a query is answered once
         self.invite_links: list[str] = []
-        # Calls Telegram would answer with 400 (bad HTML, too long, no such chat), as
+        # Calls Telegram would answer with 400 (bad HTML, too long, no such chat; not getFile), as
         # (method, chat id, description); injected faults are not counted.
         self.refused: list[tuple[str, int | None, str]] = []
         self._faults: list[_Fault] = []
@@ -214,7 +220,8 @@ class FakeBotAPI:
             try:
                 result = self._dispatch(method, params)
             except ApiError as error:
-                if error.code == 400:
+                # (A file getFile won't give is news about the file, not a mistake.)
+                if error.code == 400 and method != "getFile":
                     self.refused.append((method, _int_or_none(params.get("chat_id")),
                                          error.description))
                 return error.payload()
@@ -368,11 +375,42 @@ class FakeBotAPI:
             return {"invite_link": link, "creator": self.bot_user, "creates_join_request": False,
                     "is_primary": False, "is_revoked": False}
         if method == "getFile":
-            file_id = params["file_id"]
-            meta = self.files.get(file_id, {"file_unique_id": f"u-{file_id}"})
+            file_id = str(params.get("file_id") or "")
+            meta = self.files.get(file_id)
+            if meta is None or file_id in self.gone:
+                raise ApiError(400, "Bad Request: wrong file_id or the file is temporarily"
+                                    " unavailable")
+            size = self._file_size(file_id)
+            if size > self.download_limit:
+                raise ApiError(400, "Bad Request: file is too big")
             return {"file_id": file_id, "file_unique_id": meta["file_unique_id"],
-                    "file_size": meta.get("file_size", 1024), "file_path": f"files/{file_id}"}
+                    "file_size": size, "file_path": f"files/{file_id}"}
         raise ApiError(404, "Not Found: method not found")
+
+    # --- files ---------------------------------------------------------------------------
+
+    def forget_file(self, file_id: str) -> None:
+        """Telegram no longer has the file: `getFile` refuses it from now on."""
+        with self._lock:
+            self.gone.add(file_id)
+
+    def _file_size(self, file_id: str) -> int:
+        content = self.file_content.get(file_id)
+        return len(content) if content is not None else int(self.files[file_id]["file_size"])
+
+    def download(self, file_path: str) -> bytes | None:
+        """The bytes behind a `getFile` answer's file_path (None: no such file): what a user
+        sent, or, for a file sent without them, `file_size` bytes made up from its id."""
+        with self._lock:
+            file_id = file_path.removeprefix("files/")
+            if file_id not in self.files or file_id in self.gone:
+                return None
+            content = self.file_content.get(file_id)
+            if content is None:
+                size = int(self.files[file_id].get("file_size") or 0)
+                seed = f"{file_id}\n".encode()
+                content = (seed * (size // len(seed) + 1))[:size]
+            return content
 
     def _writable_chat(self, params: dict[str, Any]) -> int:
         chat_id = _int_or_none(params.get("chat_id"))
@@ -433,6 +471,9 @@ class FakeBotAPI:
         self.files[file_id] = {"file_unique_id": f"u-{file_id}", "file_size": size}
         self.uploads.append((kind, file_id, size))
         self.uploaded[file_id] = content
+        if name_given := (params.get(UPLOAD_NAMES) or {}).get(name):
+            self.uploaded_names[file_id] = name_given
+        self.file_content[file_id] = content  # the bot may download what it sent, too
         return file_id
 
     def _media_json(self, kind: str, file_ref: Any) -> dict[str, Any]:

@@ -254,39 +254,42 @@ class FakeUser:
                             file_unique_id: str | None = None, caption: str | None = None,
                             content: bytes | None = None,
                             reply_to: dict[str, Any] | None = None) -> list[Sent]:
-        """A file; with `content`, the bot can download those bytes (`getFile`)."""
-        body = self._file(file_unique_id, len(content) if content is not None else file_size)
+        """A file; the bot downloads `content` (`getFile`), or `file_size` bytes made up."""
+        body = self._file(file_unique_id, file_size, content)
         body.update(file_name=file_name, mime_type=mime_type)
-        if content is not None:
-            self.h.api.file_content[body["file_id"]] = content
         replied = {"reply_to_message": reply_to} if reply_to else {}
         return await self._message(None, {"document": body, **_caption(caption), **replied})
 
     async def send_photo(self, *, file_size: int = 200_000, file_unique_id: str | None = None,
-                         caption: str | None = None) -> list[Sent]:
-        body = self._file(file_unique_id, file_size)
-        sizes = [{**body, "file_id": body["file_id"] + "-s", "file_unique_id":
-                  body["file_unique_id"] + "-s", "width": 320, "height": 240,
-                  "file_size": file_size // 10},
-                 {**body, "width": 1280, "height": 960}]
+                         caption: str | None = None, content: bytes | None = None
+                         ) -> list[Sent]:
+        body = self._file(file_unique_id, file_size, content)
+        small = {**body, "file_id": body["file_id"] + "-s", "file_unique_id":
+                 body["file_unique_id"] + "-s", "width": 320, "height": 240,
+                 "file_size": file_size // 10}
+        self.h.api.files[small["file_id"]] = {"file_unique_id": small["file_unique_id"],
+                                              "file_size": small["file_size"]}
+        sizes = [small, {**body, "width": 1280, "height": 960}]
         return await self._message(None, {"photo": sizes, **_caption(caption)})
 
     async def send_voice(self, *, duration: int = 5, file_size: int = 30_000,
-                         file_unique_id: str | None = None) -> list[Sent]:
-        body = self._file(file_unique_id, file_size)
+                         file_unique_id: str | None = None, content: bytes | None = None
+                         ) -> list[Sent]:
+        body = self._file(file_unique_id, file_size, content)
         body.update(duration=duration, mime_type="audio/ogg")
         return await self._message(None, {"voice": body})
 
     async def send_audio(self, *, duration: int = 60, file_size: int = 900_000,
-                         file_unique_id: str | None = None, file_name: str = "take.mp3"
-                         ) -> list[Sent]:
-        body = self._file(file_unique_id, file_size)
+                         file_unique_id: str | None = None, file_name: str = "take.mp3",
+                         content: bytes | None = None) -> list[Sent]:
+        body = self._file(file_unique_id, file_size, content)
         body.update(duration=duration, mime_type="audio/mpeg", file_name=file_name)
         return await self._message(None, {"audio": body})
 
     async def send_video(self, *, duration: int = 10, file_size: int = 2_000_000,
-                         file_unique_id: str | None = None) -> list[Sent]:
-        body = self._file(file_unique_id, file_size)
+                         file_unique_id: str | None = None, content: bytes | None = None
+                         ) -> list[Sent]:
+        body = self._file(file_unique_id, file_size, content)
         body.update(duration=duration, width=640, height=480, mime_type="video/mp4")
         return await self._message(None, {"video": body})
 
@@ -345,13 +348,22 @@ class FakeUser:
 
     # --- internals ---------------------------------------------------------------------
 
-    def _file(self, file_unique_id: str | None, file_size: int) -> dict[str, Any]:
+    def _file(self, file_unique_id: str | None, file_size: int, content: bytes | None = None
+              ) -> dict[str, Any]:
+        """A file this user sends: known to the fake, with its bytes when given (a file_size
+        of 0 leaves the size out of the message, as Telegram now and then does)."""
         self._files += 1
         n = self._files  # per sender, so two runs of the same day name files alike
         unique = file_unique_id or f"uniq-{self.id}-{n}"
         file_id = f"file-{unique}-{n}"
-        self.h.api.files[file_id] = {"file_unique_id": unique, "file_size": file_size}
-        return {"file_id": file_id, "file_unique_id": unique, "file_size": file_size}
+        size = len(content) if content is not None else file_size
+        self.h.api.files[file_id] = {"file_unique_id": unique, "file_size": size}
+        if content is not None:
+            self.h.api.file_content[file_id] = content
+        body: dict[str, Any] = {"file_id": file_id, "file_unique_id": unique}
+        if file_size:
+            body["file_size"] = size
+        return body
 
     async def _message(self, chat: FakeGroup | None, content: dict[str, Any], *,
                        settle: bool = True) -> list[Sent]:

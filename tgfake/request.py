@@ -11,7 +11,7 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
-from tgfake.api import UPLOADS, FakeBotAPI, InjectedNetworkError
+from tgfake.api import UPLOAD_NAMES, UPLOADS, FakeBotAPI, InjectedNetworkError
 
 
 class OfflineRequest(BaseRequest):
@@ -54,14 +54,16 @@ class FakeRequest(OfflineRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
-        if "/file/bot" in url:  # a download of a file a user sent (after getFile)
-            content = self.api.file_content.get(api_method)
+        if "/file/bot" in url:  # a download of a file (after getFile)
+            content = self.api.download(url.split("/file/bot", 1)[1].split("/", 1)[1])
             return (200, content) if content is not None else (404, b"Not Found")
         params = dict(request_data.parameters) if request_data is not None else {}
         if request_data is not None and request_data.multipart_data:
             # Uploaded files (multipart): their field names and bytes, as Telegram gets them.
             params[UPLOADS] = {name: part[1] for name, part in
                                request_data.multipart_data.items()}
+            params[UPLOAD_NAMES] = {name: part[0] for name, part in
+                                    request_data.multipart_data.items()}
         chat_id = params.get("chat_id")
         delay = self.latency(api_method) if callable(self.latency) else (
             self.latency or self.api.latency)

@@ -6,8 +6,8 @@
 Routes `GET|POST /bot<token>/<method>` to `FakeBotAPI.handle`, decoding the parameters as PTB's
 `HTTPXRequest` sends them (form fields or multipart parts holding JSON-encoded values, or a JSON
 body). `getUpdates` long-polls (at most 2 s) for updates queued with `FakeBotAPI.push_update`.
-`GET /file/bot<token>/<file_path>` serves a placeholder for files. For manual sandboxing,
-`POST /fake/update` queues an update (its sender and chat become known to the fake) and
+`GET /file/bot<token>/<file_path>` serves a file's bytes (`FakeBotAPI.download`). For manual
+sandboxing, `POST /fake/update` queues an update (its sender and chat become known to the fake) and
 `GET /fake/calls` lists the calls the bot made.
 
     python -m tgfake.server --port 8081
@@ -139,7 +139,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(200 if body["ok"] else int(body["error_code"]), body)
 
     def _file(self, file_path: str) -> None:
-        content = f"fake content of {file_path}\n".encode()
+        content = self.server.api.download(file_path)
+        if content is None:
+            self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(content)))

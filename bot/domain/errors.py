@@ -622,3 +622,12 @@ class YouHaveSkill(DomainError):
 class BannedFromTest(DomainError):
     text = N_("You are banned {scope} until {until}, so you can't take the test for {name} "
               "now. Reason: {reason}")
+
+
+class ExportRunning(DomainError):
+    text = N_("Task #{task_id} is being exported already ({percent} done): wait for its "
+              "files, then export it again.")
+
+
+class NothingToExport(DomainError):
+    text = N_("Task #{task_id} has no {which} to export yet.")

@@ -14,6 +14,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
 from bot.services.bans import BanService
+from bot.services.copies import CopyService
+from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
@@ -61,3 +63,5 @@ class Services:
     updates: UpdateService
     skills: SkillService
     bans: BanService
+    exports: ExportService
+    copies: CopyService
