@@ -43,6 +43,9 @@ class Sizes:
     c7_runs: int = 5
     c7_workers: int = 2_000
     c7_rounds: int = 5
+    # case 10: photo results exported, and their size
+    c10_files: int = 5_000
+    c10_file_kb: int = 300
     notes: list[str] = field(default_factory=list)
 
 
@@ -70,4 +73,6 @@ SMOKE = Sizes(
     c7_runs=2,
     c7_workers=50,
     c7_rounds=2,
+    c10_files=40,
+    c10_file_kb=30,
 )

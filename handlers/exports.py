@@ -26,15 +26,17 @@ async def export(call: Call) -> None:
         raise call.wrong(N_("Say accepted (the default) or all."))
     service, _, bot, chat_id = call.services.exports, call._, call.context.bot, call.chat_id
     job = await service.begin(call.user_id, task_id, scope)
-    last = [views.progress(_, job, 0)]
-    shown = await call.reply(last[0])
+    shown: list[Message | None] = []  # the progress message, sent with the first figure
+    last = [""]
 
     async def progress(done: int, total: int) -> None:
         text = views.progress(_, job, done)
-        if isinstance(shown, Message) and text != last[0]:
-            last[0] = text
+        if not shown:
+            shown.append(await bot.send_message(chat_id, text))
+        elif isinstance(shown[0], Message) and text != last[0]:
             with contextlib.suppress(BadRequest):  # the message was deleted meanwhile
-                await shown.edit_text(text)
+                await shown[0].edit_text(text)
+        last[0] = text
 
     async def deliver(path: Path, name: str, number: int) -> None:
         await bot.send_document(chat_id, path, filename=name,

@@ -49,10 +49,6 @@ async def export_count(db: Reader, task_id: int, *, accepted_only: bool) -> int:
 
 # --- the bot's own copies (RESULTS_DIR) ----------------------------------------------------
 
-async def newest_result(db: Reader) -> int:
-    return int(await db.fetch_value("SELECT COALESCE(MAX(id), 0) FROM results"))
-
-
 async def note_new_files(tx: Tx, after: int, now: int) -> int:
     """Files of results newer than `after` that have no copy yet wait for one; returns the
     newest result id seen."""

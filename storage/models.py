@@ -307,14 +307,14 @@ class ExportRow:
 
     result_id: int
     kind: str
-    file_id: str | None
-    file_unique_id: str | None
-    file_name: str | None
-    mime_type: str | None
-    file_size: int | None
-    text: str | None
+    text: str | None  # the answer, or a file's caption
     created_at: int
     correct: int | None  # a control item's answer: 1 right, 0 wrong
+    file_id: str | None
+    file_size: int | None
+    file_unique_id: str | None
+    mime_type: str | None
+    file_name: str | None
     assignment_id: int
     unit: int  # the result's place in its assignment (1…), for count tasks
     status: str

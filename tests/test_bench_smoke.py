@@ -23,7 +23,7 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert meta["machine"]["nproc"] >= 1 and meta["versions"]["python"]
     assert meta["platform"]["counts"]["ledger"] == 6000
     cases = result["cases"]
-    assert sorted(cases) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert sorted(cases, key=int) == ["1", "2", "3", "4", "5", "6", "7", "10"]
     assert all(case["status"] == "ok" for case in cases.values()), cases
 
     measured = [c for c in cases["1"]["commands"] if c["status"] == "ok"]
@@ -81,4 +81,9 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
                                          "plain": checked["answers_expected"]}
     assert checked["normalised"] == checked["answers_expected"]  # every answer checked
     assert checked["control_answers"] > 0
+
+    export = cases["10"]
+    assert export["files_in_zip"] == export["files"] and export["missing"] == 0
+    assert export["bot_mb_per_s"] > 0 and export["bare_mb_per_s"] > 0
+    assert export["speed_ratio"] > 0 and export["bot_peak_rss_bytes"] > 0
     assert result["table"]

@@ -11,6 +11,7 @@ import io
 import json
 import zipfile
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config import Settings
@@ -185,7 +186,20 @@ async def test_results_dir_keeps_a_copy_that_outlives_telegram(db_path: Path, tm
     settings = Settings(bot_token=BOT_TOKEN, results_dir=str(folder))
     async with Harness(db_path, admin_ids={ADMIN_ID}, settings=settings) as h:
         admin = h.user("Ada", username="ada_admin", user_id=ADMIN_ID)
+        # Each file is copied as it arrives; the Bot API has a bad moment for the first one,
+        # which waits and is tried again later.
+        h.api.fail_next("getFile", kind="server_error")
         work = await mixed_work(h, admin)
+        await h.services.copies.copy_due()
+        counts = await h.services.db.fetch_all(
+            "SELECT status, attempts, COUNT(*) FROM result_files GROUP BY status, attempts"
+            " ORDER BY status, attempts")
+        assert [tuple(r) for r in counts] == [("failed", 1, 1), ("kept", 1, 3),
+                                              ("pending", 1, 1)]
+        await h.services.copies.copy_due()  # not yet: it waits its back-off
+        assert await h.services.db.fetch_value(
+            "SELECT COUNT(*) FROM result_files WHERE status = 'pending'") == 1
+        h.clock.advance(timedelta(seconds=31))
         await h.services.copies.copy_due()
         kept = {p.read_bytes() for p in folder.rglob("*") if p.is_file()}
         assert {work["sent"]["photo"], work["sent"]["voice"], work["sent"]["doc"],
@@ -233,3 +247,47 @@ def test_settings_read_the_export_variables() -> None:
     assert (found.results_dir, found.export_dir, found.export_part_bytes) == (
         "r", "e", 10 * 1024 * 1024)
     assert replace(found, export_part_bytes=0).export_part_bytes == 0
+
+
+async def test_an_item_task_export_carries_controls_and_each_items_answer(h: Harness,
+                                                                          admin: FakeUser
+                                                                          ) -> None:
+    from tests.test_quality import CONTROLS, ITEMS, TRUTH, answer_all, take, two_guilds
+    g = await two_guilds(h, admin)
+    task = g["task"]
+    await g["lee"].send(f"/claim {task} 20", chat=g["alpha"])
+    await g["ma"].send(f"/claim {task} 10", chat=g["beta"])
+    await take(g["lee"], g["alpha"], g["wu"], task, 10)
+    await take(g["lee"], g["alpha"], g["xi"], task, 10)
+    await take(g["ma"], g["beta"], g["yu"], task, 10)
+    for name in ("wu", "yu"):
+        await answer_all(g[name], careful=True)
+    await answer_all(g["xi"], careful=False)  # rejected on the controls
+
+    await admin.send(f"/export {task} all")
+    await h.services.exports.wait_idle()
+    await h.settle()
+    rows, lines, members = manifest([blob for _, blob in await export_docs(h, admin)])
+    assert members == {}  # the answers are taps: all in the manifest
+    assert len(rows) == 30
+    for row, line in zip(rows, lines, strict=True):
+        number = int(row["item"][1:])
+        assert line["input"] == {"text": f"photo {number}"}
+        worker = {str(g[n].id): n for n in ("wu", "xi", "yu")}[row["worker_id"]]
+        careful = worker != "xi"
+        truth = TRUTH[number]
+        assert (row["answer"] == truth) is careful, row
+        assert row["status"] == ("rejected" if worker == "xi" else "submitted")
+        if row["item"].startswith("c"):  # a control item: right or wrong, no aggregate
+            assert row["control"] == "1" and line["control_correct"] is careful
+            assert row["item_answer"] == ""
+        else:
+            assert row["control"] == "0" and row["control_correct"] == ""
+            # Wu's and Yu's answers count (Xi's were sent back): they agree on the truth.
+            assert row["item_answer"] == truth and line["item_confidence"] == 1.0
+    # Every ordinary item answered by each of the three; one control item each.
+    ordinary = [r["item"] for r in rows if r["item"].startswith("p")]
+    assert sorted(set(ordinary)) == sorted(f"p{n}" for n in range(1, ITEMS + 1))
+    assert len(ordinary) == 27
+    controls = {f"c{n}" for n in range(ITEMS + 1, ITEMS + CONTROLS + 1)}
+    assert {r["item"] for r in rows if r["control"] == "1"} <= controls

@@ -47,6 +47,7 @@ class CopyService(Service):
         self._seen = 0  # the newest result whose file was noted
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()  # one pass at a time (the loop's, or a caller's)
 
     @property
     def folder(self) -> Path | None:
@@ -85,13 +86,14 @@ class CopyService(Service):
         folder = self.folder
         if folder is None:
             return 0
-        now = self._now()
-        async with self._db.transaction() as tx:
-            self._seen = await repo.note_new_files(tx, self._seen, now)
-        due = await repo.files_due(self._db, now, BATCH)
-        for found in due:
-            await self._copy(folder, found)
-        return len(due)
+        async with self._lock:
+            now = self._now()
+            async with self._db.transaction() as tx:
+                self._seen = await repo.note_new_files(tx, self._seen, now)
+            due = await repo.files_due(self._db, now, BATCH)
+            for found in due:
+                await self._copy(folder, found)
+            return len(due)
 
     async def _copy(self, folder: Path, found: FileToKeep) -> None:
         name = safe_part(found.file_unique_id) + extension(found.kind, found.file_name,

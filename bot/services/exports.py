@@ -192,8 +192,9 @@ class ExportService(Service):
         writer = csv.writer(csv_file)
         writer.writerow(MANIFEST_COLUMNS)
         last_told = 0.0
-        await progress(0, job.total)
+        in_flight: deque[asyncio.Task[_Fetched]] = deque()
         try:
+            await progress(0, job.total)
             async def hand_over(closed: tuple[Path, str] | None) -> None:
                 if closed is None:
                     return
@@ -207,7 +208,6 @@ class ExportService(Service):
             while rows := await repo.export_rows(self._db, job.task.id, after=after,
                                                  accepted_only=job.scope == "accepted"):
                 after = rows[-1].assignment_id
-                in_flight: deque[asyncio.Task[_Fetched]] = deque()
                 for row in [*rows, None]:
                     if row is not None:
                         in_flight.append(asyncio.ensure_future(self._fetch(row, work)))
@@ -228,6 +228,9 @@ class ExportService(Service):
             await hand_over(await asyncio.to_thread(parts.close))
             await progress(job.total, job.total)
         finally:
+            for left in in_flight:  # an export that stopped half-way: no download outlives it
+                left.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
             csv_file.close()
             jsonl_file.close()
             with contextlib.suppress(Exception):

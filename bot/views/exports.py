@@ -14,7 +14,7 @@ def _bar(done: int, total: int) -> str:
 
 
 def progress(_: Translator, job: ExportJob, done: int) -> Html:
-    percent = 100 if job.total <= 0 else done * 100 // job.total
+    percent = 100 if job.total <= 0 else min(100, done * 100 // job.total)
     return _("📦 Exporting task #{task_id} ({scope}): {done} of {total} results\n"
              "{bar} {percent} %", task_id=job.task.id, scope=_scope(_, job.scope), done=done,
              total=job.total, bar=_bar(done, job.total), percent=percent)
