@@ -43,6 +43,9 @@ class Sizes:
     c7_runs: int = 5
     c7_workers: int = 2_000
     c7_rounds: int = 5
+    # case 9: charts drawn per kind (worker, digest), summaries with charts queued per cap
+    c9_charts: int = 400
+    c9_recipients: int = 20_000
     notes: list[str] = field(default_factory=list)
 
 
@@ -70,4 +73,6 @@ SMOKE = Sizes(
     c7_runs=2,
     c7_workers=50,
     c7_rounds=2,
+    c9_charts=30,
+    c9_recipients=300,
 )

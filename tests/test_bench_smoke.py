@@ -23,7 +23,7 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert meta["machine"]["nproc"] >= 1 and meta["versions"]["python"]
     assert meta["platform"]["counts"]["ledger"] == 6000
     cases = result["cases"]
-    assert sorted(cases) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert sorted(cases) == ["1", "2", "3", "4", "5", "6", "7", "9"]
     assert all(case["status"] == "ok" for case in cases.values()), cases
 
     measured = [c for c in cases["1"]["commands"] if c["status"] == "ok"]
@@ -81,4 +81,10 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
                                          "plain": checked["answers_expected"]}
     assert checked["normalised"] == checked["answers_expected"]  # every answer checked
     assert checked["control_answers"] > 0
+
+    charts = cases["9"]
+    for kind in ("worker", "digest"):
+        assert charts["drawing"][kind]["images"] > 0 and charts["drawing"][kind]["mean_ms"] > 0
+    for run in charts["rates"]:  # summaries sent as photos, each once
+        assert run["delivered"] > 0 and run["lost"] == 0 and run["duplicated"] == 0
     assert result["table"]
