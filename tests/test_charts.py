@@ -5,12 +5,18 @@ text when there is nothing to draw; text then picture when the text is too long 
 from __future__ import annotations
 
 import io
+import itertools
 import json
-from datetime import UTC, datetime, timedelta
+import threading
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
+from bot import delivery
+from bot.charts import PERIODS, chart, render_png
+from bot.domain.periods import latest_period, periods_back
 from bot.views import summaries as summary_views
 from tests.scenario import guild_holding_units, submitted_assignment
 from tgfake import FakeUser, Harness
@@ -87,7 +93,7 @@ async def test_a_summary_with_earnings_comes_as_a_chart_with_the_text_as_caption
 
 
 async def test_the_chart_is_queued_as_data_and_drawn_at_sending(
-        h: Harness, admin: FakeUser, guild: dict) -> None:
+        h: Harness, admin: FakeUser, guild: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     """Per day for a daily summary, the last eight days; the outbox holds the series, not an
     image; a flood wait postpones the picture, which is drawn again and sent once."""
     wu = guild["wu"]
@@ -108,6 +114,13 @@ async def test_the_chart_is_queued_as_data_and_drawn_at_sending(
         "series": [{"values": [0, 0, 0, 0, 0, 0, 216, 432], "scale": 100}]}
     assert len(rows[0][0]) < 1024
 
+    threads: list[str] = []
+
+    def drawn_where(data: dict) -> bytes:
+        threads.append(threading.current_thread().name)
+        return render_png(data)
+
+    monkeypatch.setattr(delivery, "render_png", drawn_where)
     h.api.fail_next("sendPhoto", chat_id=wu.id, kind="retry_after", retry_after=1)
     h.services.dispatcher.start()
     await h.settle()
@@ -118,6 +131,18 @@ async def test_the_chart_is_queued_as_data_and_drawn_at_sending(
     assert len(photos) == 1
     assert "Your day</b> (2026-12-01 20:00 – 2026-12-02 20:00)" in photos[0].text
     assert _picture(h, photos[0]).size == (640, 200)
+    # Drawn twice (the flood wait, then the send), never on the event loop's thread.
+    assert len(threads) == 2 and all(name.startswith("chart") for name in threads)
+
+
+def test_a_monthly_chart_has_a_bar_per_month_named_by_digits() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    period = latest_period(datetime(2026, 12, 1, tzinfo=UTC), "monthly", time(20), zone)
+    bars = periods_back(period, PERIODS, time(20), zone)
+    assert summary_views.chart_labels(bars, zone) == [
+        "2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
+    assert all(a.end == b.start for a, b in itertools.pairwise(bars))  # no gap, no overlap
+    assert chart(["a", "b"], ([0, 0], 100), ([0, 0], 1)) is None  # nothing to draw
 
 
 async def test_a_summary_too_long_for_a_caption_comes_as_text_then_the_chart(
