@@ -121,9 +121,9 @@ class SummaryService(Service):
                 await repo.record_runs(tx, "worker", runs, now)
                 await outbox_repo.enqueue_many(tx, messages)
                 tx.after_commit(self._notifier.wake)
-            sent = sum(sent for _user, _key, sent in runs)
-            report.workers += sent
-            report.skipped += len(runs) - sent
+            queued = sum(sent for _user, _key, sent in runs)
+            report.workers += queued
+            report.skipped += len(runs) - queued
             await asyncio.sleep(0)  # let updates in between batches
 
     async def _guilds(self, report: SummaryReport, now: datetime, *, manual: bool) -> None:
