@@ -210,17 +210,6 @@ async def platform_figures(db: Reader, start: int, end: int, top: int = 5) -> Pl
                            guilds[1], [(r[0], r[1]) for r in best])
 
 
-async def user_preferences(db: Reader, user_id: int) -> tuple[str, str | None] | None:
-    row = await db.fetch_one(
-        "SELECT summary_frequency, timezone FROM users WHERE id = :id", {"id": user_id})
-    return (row[0], row[1]) if row else None
-
-
-async def set_frequency(tx: Tx, user_id: int, frequency: str) -> None:
-    await tx.execute("UPDATE users SET summary_frequency = :f WHERE id = :id",
-                     {"id": user_id, "f": frequency})
-
-
 async def platform_series(db: Reader, windows: list[tuple[int, int]]
                           ) -> tuple[list[int], list[int]]:
     """Units accepted and money credited on the whole platform in each window (the admin
@@ -241,3 +230,15 @@ async def platform_series(db: Reader, windows: list[tuple[int, int]]
         None, [[0] for _w in windows])
     assert row is not None
     return list(row), [window[0] for window in credited]
+
+
+async def user_preferences(db: Reader, user_id: int) -> tuple[str, str | None] | None:
+    row = await db.fetch_one(
+        "SELECT summary_frequency, timezone FROM users WHERE id = :id", {"id": user_id})
+    return (row[0], row[1]) if row else None
+
+
+async def set_frequency(tx: Tx, user_id: int, frequency: str) -> None:
+    await tx.execute("UPDATE users SET summary_frequency = :f WHERE id = :id",
+                     {"id": user_id, "f": frequency})
+
