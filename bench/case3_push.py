@@ -24,7 +24,6 @@ taking the configured latency (50 ms).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sqlite3
@@ -43,6 +42,9 @@ from bench.generator import ROOT as BENCH_ROOT
 from bench.profiling import profiled
 from bench.report import fmt, percentile, ratio_text
 from bench.sizes import Sizes
+from bot.charts import Chart, chart
+from bot.clock import ManualClock
+from bot.delivery import Notifier
 from storage import Database
 from storage import outbox as outbox_repo
 from tgfake.api import BOT_TOKEN, FakeBotAPI
@@ -63,22 +65,34 @@ def summary_text(index: int) -> str:
             "Details: /earnings")
 
 
-async def enqueue_fanout(db_path: Path, platform: Platform, count: int, now: int
-                         ) -> dict[str, Any]:
-    """Queue one summary per worker, the way a summary job would (batched transactions)."""
+SENDS = ("sendMessage", "sendPhoto")  # a summary goes out as text, or as a chart (case 9)
+
+
+WEEKS = ["10-11", "10-18", "10-25", "11-01", "11-08", "11-15", "11-22", "11-29"]
+
+
+def summary_chart(index: int) -> Chart | None:
+    """Eight weeks of earnings for worker `index` (case 9: summaries with charts); one week's
+    run gives everyone of a time zone the same eight weeks."""
+    return chart(WEEKS, ([(index * (k + 3) * 37) % 4_000 for k in range(8)], 100))
+
+
+async def enqueue_fanout(db_path: Path, platform: Platform, count: int, now: int, *,
+                         charts: bool = False) -> dict[str, Any]:
+    """Queue one summary per worker, the way a summary job would (batched transactions); with
+    `charts`, each with its chart's data as the summary job queues it (drawn at sending)."""
     db = Database(str(db_path))
     await db.open()
+    notifier = Notifier(ManualClock(), lambda: None)
     started = time.perf_counter()
     try:
         for lo in range(0, count, ROWS_PER_TX):
             rows: list[dict[str, object]] = []
             for i in range(lo, min(count, lo + ROWS_PER_TX)):
                 uid = platform.worker_id(i)
-                payload = {"text": summary_text(i), "parse_mode": "HTML",
-                           "link_preview_options": {"is_disabled": True}}
-                rows.append({"chat": uid, "user": uid, "method": "sendMessage",
-                             "payload": json.dumps(payload, ensure_ascii=False),
-                             "key": f"summary:worker:{uid}:2026-W48", "now": now})
+                rows += notifier.summary_rows(
+                    uid, summary_text(i), summary_chart(i) if charts else None, user_id=uid,
+                    dedupe_key=f"summary:worker:{uid}:2026-W48", now=now)
             async with db.transaction() as tx:
                 await outbox_repo.enqueue_many(tx, rows)
     finally:
@@ -112,8 +126,9 @@ def _deliveries(api: FakeBotAPI, recipients: set[int]) -> Counter[int]:
     clock's reminders, are not counted)."""
     with api._lock:
         return Counter(params.get("chat_id") for method, params in api.calls
-                       if method == "sendMessage" and params.get("chat_id") in recipients
-                       and str(params.get("text", "")).startswith(MARK))
+                       if method in SENDS and params.get("chat_id") in recipients
+                       and str(params.get("text") or params.get("caption") or ""
+                               ).startswith(MARK))
 
 
 class _Interactive:
@@ -154,11 +169,13 @@ def _stats(values: list[float]) -> dict[str, Any]:
 
 
 async def rate_run(platform: Platform, sizes: Sizes, workdir: Path, cap: float, *,
-                   interactive: bool, label: str) -> dict[str, Any]:
-    """The fan-out at `cap`: sends per second over the window, lost and duplicated."""
+                   interactive: bool, label: str, charts: bool = False,
+                   count: int | None = None) -> dict[str, Any]:
+    """The fan-out at `cap`: sends per second over the window, lost and duplicated (with
+    `charts`, summaries that carry a chart; the process's CPU time over the window too)."""
     db_path = platform.fresh_copy(workdir / f"case3-{label}")
-    count = platform.workers
-    enqueue = await enqueue_fanout(db_path, platform, count, platform.now)
+    count = platform.workers if count is None else count
+    enqueue = await enqueue_fanout(db_path, platform, count, platform.now, charts=charts)
     api = _fanout_api(platform, count)
     recipients = {platform.worker_id(i) for i in range(count)}
     bot = await start_bot(platform, db_path, api=api, latency=sizes.latency_ms / 1000, rate=cap)
@@ -168,17 +185,19 @@ async def rate_run(platform: Platform, sizes: Sizes, workdir: Path, cap: float, 
         first = await _first_send(api, timeout=30)
         window_start = first + sizes.c3_warmup_seconds
         await asyncio.sleep(max(0.0, window_start - time.monotonic()))
+        cpu_start = time.process_time()
         if interactive:
             users = _Interactive(bot, api, sizes.c3_interactive_per_second, 0)
             await users.run(sizes.c3_window_seconds)
         await asyncio.sleep(max(0.0, window_start + sizes.c3_window_seconds - time.monotonic()))
         window_end = window_start + sizes.c3_window_seconds
+        cpu_seconds = time.process_time() - cpu_start
         replies = await users.latencies() if users else []
     finally:
         await bot.stop()
     bulk = replies_n = 0
     for chat_id, sent in list(api.sent.items()):
-        in_window = sum(1 for s in sent if s.method == "sendMessage"
+        in_window = sum(1 for s in sent if s.method in SENDS
                         and window_start <= s.at < window_end)
         if chat_id in recipients:
             bulk += in_window
@@ -199,6 +218,7 @@ async def rate_run(platform: Platform, sizes: Sizes, workdir: Path, cap: float, 
         "duplicated": sum(1 for n in deliveries.values() if n > 1),
         "sent_not_marked_at_stop": sum(1 for chat in deliveries if chat not in marked),
         "interactive": _stats(replies) if interactive else None,
+        "cpu_cores": cpu_seconds / seconds,
     }
 
 

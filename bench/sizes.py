@@ -46,6 +46,9 @@ class Sizes:
     # case 10: photo results exported, and their size
     c10_files: int = 5_000
     c10_file_kb: int = 300
+    # case 9: charts drawn per kind (worker, digest), summaries with charts queued per cap
+    c9_charts: int = 400
+    c9_recipients: int = 20_000
     notes: list[str] = field(default_factory=list)
 
 
@@ -75,4 +78,6 @@ SMOKE = Sizes(
     c7_rounds=2,
     c10_files=40,
     c10_file_kb=30,
+    c9_charts=30,
+    c9_recipients=300,
 )

@@ -13,6 +13,12 @@ bulk lane (replies to the person acting go first), in order per chat, concurrent
   the rest queued for that chat move to the new chat id and go out there;
 - other errors (`BadRequest`): the row is closed as failed and logged.
 
+A summary's chart is queued as its data (a `sendPhoto` row whose payload holds `chart`, a few
+hundred bytes of JSON), never as an image: the dispatcher draws the PNG just before the send, in
+a thread of its own, and uploads it. So queueing 220,000 summaries costs no drawing, the outbox
+stays small, and a retry draws again rather than keeping bytes around. A chart that cannot be
+drawn closes its row as failed (the same data would fail again).
+
 Each row is marked sent as soon as its send returns (sends that finish while that commit runs are
 marked together by the next one), so a crash can repeat only the sends still in flight when it
 struck, never a whole batch; a clean stop lets those finish and be marked first. Unsent rows are
@@ -32,14 +38,18 @@ import logging
 import warnings
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from telegram import InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
+from bot.charts import Chart, render_png
 from bot.clock import Clock, to_epoch
+from bot.i18n import plain_text
 from bot.ratelimit import Lane
 from bot.views.common import Keyboard
 from storage import Database, Tx
@@ -54,6 +64,9 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 UnreachableHook = Callable[[Tx, OutboxRow], Awaitable[None]]
 # A group became a supergroup: (transaction, old chat id, new chat id).
 MigratedHook = Callable[[Tx, int, int], Awaitable[object]]
+CAPTION_LIMIT = 1024  # Telegram's, in UTF-16 code units of the text as shown
+DRAWING_THREADS = 2  # the machine's cores; Agg and PNG coding let go of the GIL part of the time
+CHART = "chart"  # a sendPhoto payload's key for the chart's data, drawn when it is sent
 
 
 class Notifier:
@@ -84,21 +97,28 @@ class Notifier:
         return await self._queue(tx, chat_id, user_id, "sendMessage", payload, dedupe_key,
                                  delay_seconds)
 
-    def message_row(
+    def summary_rows(
         self,
         chat_id: int,
         text: str,
+        chart: Chart | None,
         *,
         user_id: int | None = None,
-        dedupe_key: str | None = None,
+        dedupe_key: str,
         now: int,
-    ) -> dict[str, object]:
-        """One message as a row for `storage.outbox.enqueue_many` (large fan-outs)."""
-        payload = {"text": text, "parse_mode": "HTML",
-                   "link_preview_options": {"is_disabled": True}}
-        return {"chat": chat_id, "user": user_id, "method": "sendMessage",
-                "payload": json.dumps(payload, ensure_ascii=False), "key": dedupe_key,
-                "now": now}
+    ) -> list[dict[str, object]]:
+        """A summary with its chart (if any) as rows for `storage.outbox.enqueue_many`: the
+        chart's data, not its image (the dispatcher draws it just before sending)."""
+        return [{"chat": chat_id, "user": user_id, "method": method,
+                 "payload": json.dumps(payload, ensure_ascii=False), "key": dedupe_key + suffix,
+                 "now": now} for method, payload, suffix in _summary_calls(text, chart)]
+
+    async def summary(self, tx: Tx, chat_id: int, text: str, chart: Chart | None, *,
+                      user_id: int | None = None, dedupe_key: str) -> None:
+        """Queue a summary with its chart (see `summary_rows`) inside the caller's
+        transaction."""
+        for method, payload, suffix in _summary_calls(text, chart):
+            await self._queue(tx, chat_id, user_id, method, payload, dedupe_key + suffix, 0)
 
     def wake(self) -> None:
         """Tell the dispatcher that rows were queued (call after the commit)."""
@@ -142,6 +162,18 @@ class Notifier:
         return outbox_id
 
 
+def _summary_calls(text: str, chart: Chart | None) -> list[tuple[str, dict[str, Any], str]]:
+    """(method, payload, dedupe key suffix) per call: the text alone when there is no chart;
+    the chart with the text as its caption when the text fits one; else the text, then the
+    chart (one chat's rows go out in the order queued)."""
+    message = {"text": text, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
+    if chart is None:
+        return [("sendMessage", message, "")]
+    if len(plain_text(text).encode("utf-16-le")) // 2 <= CAPTION_LIMIT:
+        return [("sendPhoto", {CHART: chart, "caption": text, "parse_mode": "HTML"}, "")]
+    return [("sendMessage", message, ""), ("sendPhoto", {CHART: chart}, ":chart")]
+
+
 @dataclass(slots=True)
 class _Outcome:
     row: OutboxRow
@@ -181,6 +213,7 @@ class OutboxDispatcher:
         self.unreachable_hooks: list[UnreachableHook] = []
         self.migrated_hooks: list[MigratedHook] = []
         self.sent_total = 0
+        self._drawing: ThreadPoolExecutor | None = None
 
     def wake(self) -> None:
         self._event.set()
@@ -207,6 +240,9 @@ class OutboxDispatcher:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         self._task = None
+        if self._drawing is not None:
+            self._drawing.shutdown(wait=False)
+            self._drawing = None
 
     async def _run(self) -> None:
         backoff = 1.0
@@ -280,6 +316,13 @@ class OutboxDispatcher:
     async def _send(self, row: OutboxRow) -> _Outcome:
         payload = json.loads(row.payload)
         payload["chat_id"] = row.chat_id
+        if CHART in payload:
+            try:
+                payload["photo"] = InputFile(await self._draw(payload.pop(CHART)),
+                                             filename="chart.png")
+            except Exception as exc:  # the same data would fail the same way again
+                log.exception("outbox %s: the chart could not be drawn", row.id)
+                return _Outcome(row, "failed", f"chart: {exc!r}")
         try:
             await self._bot.do_api_request(row.method, api_kwargs=payload,
                                            rate_limit_args=Lane.BULK)
@@ -300,6 +343,14 @@ class OutboxDispatcher:
             log.exception("outbox %s: unexpected error", row.id)
             return _Outcome(row, "retry", repr(exc))
         return _Outcome(row, "sent")
+
+    async def _draw(self, chart: Chart) -> bytes:
+        """The chart's PNG, drawn off the event loop (by a small pool of its own, so that
+        the drawing threads keep their figures and never crowd the loop's default executor)."""
+        if self._drawing is None:
+            self._drawing = ThreadPoolExecutor(DRAWING_THREADS, thread_name_prefix="chart")
+        return await asyncio.get_running_loop().run_in_executor(self._drawing, render_png,
+                                                                chart)
 
     async def _mark_sent(self, row_id: int) -> None:
         """Mark a row sent now. Sends that finish while a commit runs wait for it and are marked

@@ -93,6 +93,17 @@ async def worker_figures(db: Reader, user_ids: list[int], start: int, end: int
     return figures
 
 
+async def earnings_series(db: Reader, user_ids: list[int], windows: list[tuple[int, int]]
+                          ) -> dict[int, list[int]]:
+    """What each worker of a batch earned in each window (a chart's bars): one grouped ledger
+    query, whatever the batch. Workers with nothing in any window are left out."""
+    if not user_ids or not windows:
+        return {}
+    sums = await ledger.period_sums(db, [ledger.EARNED], windows, owner="user_id",
+                                    owner_ids=user_ids)
+    return {uid: [window[0] for window in per] for uid, per in sums.items() if uid is not None}
+
+
 async def record_runs(tx: Tx, kind: str, rows: list[tuple[int, str, bool]], now: int) -> None:
     await tx.executemany(
         "INSERT OR IGNORE INTO summary_runs (kind, subject_id, period_key, sent, created_at)"
@@ -199,6 +210,28 @@ async def platform_figures(db: Reader, start: int, end: int, top: int = 5) -> Pl
                            guilds[1], [(r[0], r[1]) for r in best])
 
 
+async def platform_series(db: Reader, windows: list[tuple[int, int]]
+                          ) -> tuple[list[int], list[int]]:
+    """Units accepted and money credited on the whole platform in each window (the admin
+    digest's chart): two queries, one row each."""
+    if not windows:
+        return [], []
+    columns: list[str] = []
+    params: dict[str, int] = {}
+    for w, (after, until) in enumerate(windows):
+        columns.append(f"COALESCE(SUM(CASE WHEN decided_at > :a{w} AND decided_at <= :u{w}"
+                       " THEN accepted_units END), 0)")
+        params.update({f"a{w}": after, f"u{w}": until})
+    params.update(lo=min(a for a, _u in windows), hi=max(u for _a, u in windows))
+    row = await db.fetch_one(
+        f"SELECT {', '.join(columns)} FROM assignments WHERE status = {_ACCEPTED}"
+        " AND decided_at > :lo AND decided_at <= :hi", params)
+    credited = (await ledger.period_sums(db, [ledger.EARNED], windows)).get(
+        None, [[0] for _w in windows])
+    assert row is not None
+    return list(row), [window[0] for window in credited]
+
+
 async def user_preferences(db: Reader, user_id: int) -> tuple[str, str | None] | None:
     row = await db.fetch_one(
         "SELECT summary_frequency, timezone FROM users WHERE id = :id", {"id": user_id})
@@ -208,3 +241,4 @@ async def user_preferences(db: Reader, user_id: int) -> tuple[str, str | None] |
 async def set_frequency(tx: Tx, user_id: int, frequency: str) -> None:
     await tx.execute("UPDATE users SET summary_frequency = :f WHERE id = :id",
                      {"id": user_id, "f": frequency})
+

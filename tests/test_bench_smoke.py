@@ -23,7 +23,7 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert meta["machine"]["nproc"] >= 1 and meta["versions"]["python"]
     assert meta["platform"]["counts"]["ledger"] == 6000
     cases = result["cases"]
-    assert sorted(cases, key=int) == ["1", "2", "3", "4", "5", "6", "7", "10"]
+    assert sorted(cases, key=int) == ["1", "2", "3", "4", "5", "6", "7", "9", "10"]
     assert all(case["status"] == "ok" for case in cases.values()), cases
 
     measured = [c for c in cases["1"]["commands"] if c["status"] == "ok"]
@@ -86,4 +86,9 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert export["files_in_zip"] == export["files"] and export["missing"] == 0
     assert export["bot_mb_per_s"] > 0 and export["bare_mb_per_s"] > 0
     assert export["speed_ratio"] > 0 and export["bot_peak_rss_bytes"] > 0
+    charts = cases["9"]
+    for kind in ("worker", "digest"):
+        assert charts["drawing"][kind]["images"] > 0 and charts["drawing"][kind]["mean_ms"] > 0
+    for run in charts["rates"]:  # summaries sent as photos, each once
+        assert run["delivered"] > 0 and run["lost"] == 0 and run["duplicated"] == 0
     assert result["table"]

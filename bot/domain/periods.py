@@ -95,3 +95,12 @@ def so_far(now: datetime, frequency: str, at: time, zone: tzinfo) -> Period:
     frequency = frequency if frequency in FREQUENCIES else "weekly"
     last = latest_period(now, frequency, at, zone)
     return Period(frequency, last.end, now)
+
+
+def periods_back(period: Period, count: int, at: time, zone: tzinfo) -> list[Period]:
+    """`period` and the `count - 1` periods of its frequency before it, oldest first (the
+    bars of a summary's chart)."""
+    found = [period]
+    while len(found) < count:
+        found.append(latest_period(found[-1].start, period.frequency, at, zone))
+    return found[::-1]

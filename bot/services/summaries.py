@@ -13,8 +13,16 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot import charts
 from bot.clock import to_epoch
-from bot.domain.periods import CATCH_UP, Period, latest_period, so_far, zone_named
+from bot.domain.periods import (
+    CATCH_UP,
+    Period,
+    latest_period,
+    periods_back,
+    so_far,
+    zone_named,
+)
 from bot.domain.work import credit_for
 from bot.i18n import texts_for
 from bot.outcomes import SummaryReport
@@ -84,9 +92,14 @@ class SummaryService(Service):
                                      frequency=frequency, period_key=key)
         start, end = to_epoch(period.start), to_epoch(period.end)
         zone = self._zone(zone_name)
+        bars = periods_back(period, charts.PERIODS, self._settings.summary_time, zone)
+        labels, windows = views.chart_labels(bars, zone), _windows(bars)
+        scale = 10 ** self._settings.currency_exponent
         for offset in range(0, len(due), BATCH):
             batch = due[offset:offset + BATCH]
-            figures = await repo.worker_figures(self._db, [r.user_id for r in batch], start, end)
+            ids = [r.user_id for r in batch]
+            figures = await repo.worker_figures(self._db, ids, start, end)
+            series = await repo.earnings_series(self._db, ids, windows)
             now = to_epoch(self._clock.now())
             runs, messages = [], []
             for recipient in batch:
@@ -98,16 +111,19 @@ class SummaryService(Service):
                     continue
                 _ = texts_for(recipient.lang)
                 text = views.worker_summary(_, period, zone, f, pending, self._settings)
-                messages.append(self._notifier.message_row(
-                    recipient.user_id, text, user_id=recipient.user_id,
+                earned = series.get(recipient.user_id)
+                chart = charts.chart(labels, (earned, scale)) if earned else None
+                messages.extend(self._notifier.summary_rows(
+                    recipient.user_id, text, chart, user_id=recipient.user_id,
                     dedupe_key=f"summary:{key}:{recipient.user_id}", now=now))
                 runs.append((recipient.user_id, key, True))
             async with self._db.transaction() as tx:
                 await repo.record_runs(tx, "worker", runs, now)
                 await outbox_repo.enqueue_many(tx, messages)
                 tx.after_commit(self._notifier.wake)
-            report.workers += len(messages)
-            report.skipped += len(runs) - len(messages)
+            queued = sum(sent for _user, _key, sent in runs)
+            report.workers += queued
+            report.skipped += len(runs) - queued
             await asyncio.sleep(0)  # let updates in between batches
 
     async def _guilds(self, report: SummaryReport, now: datetime, *, manual: bool) -> None:
@@ -153,10 +169,27 @@ class SummaryService(Service):
                 continue
             figures = await repo.platform_figures(self._db, to_epoch(period.start),
                                                   to_epoch(period.end))
+            chart = await self._platform_chart(period, zone, manual=manual)
             _ = texts_for(record.lang if record else None)
             async with self._db.transaction() as tx:
                 await repo.record_runs(tx, "admin", [(admin_id, key, True)], to_epoch(now))
-                await self._notifier.message(
+                await self._notifier.summary(
                     tx, admin_id, views.admin_digest(_, period, zone, figures, self._settings),
-                    user_id=admin_id, dedupe_key=f"summary:admin:{key}:{admin_id}")
+                    chart, user_id=admin_id, dedupe_key=f"summary:admin:{key}:{admin_id}")
             report.admins += 1
+
+    async def _platform_chart(self, period: Period, zone: ZoneInfo, *, manual: bool
+                              ) -> charts.Chart | None:
+        """Units accepted and money credited per day, the last eight days up to the digest's
+        end (per day whatever the digest's own frequency)."""
+        at = self._settings.summary_time
+        last = (so_far(period.end, "daily", at, zone) if manual
+                else latest_period(period.end, "daily", at, zone))
+        days = periods_back(last, charts.PERIODS, at, zone)
+        units, credited = await repo.platform_series(self._db, _windows(days))
+        return charts.chart(views.chart_labels(days, zone), (units, 1),
+                            (credited, 10 ** self._settings.currency_exponent))
+
+
+def _windows(periods: list[Period]) -> list[tuple[int, int]]:
+    return [(to_epoch(p.start), to_epoch(p.end)) for p in periods]

@@ -28,6 +28,13 @@ def _title(_: Translator, period: Period) -> str:
     return _(titles.get(period.frequency, N_("Your earnings")))
 
 
+def chart_labels(periods: list[Period], zone: tzinfo) -> list[str]:
+    """A chart's bars named by the day each period ends, as digits (12-06; a month: 2026-11),
+    so that the image needs no words in any language."""
+    return [p.end.astimezone(zone).strftime("%Y-%m" if p.frequency == "monthly" else "%m-%d")
+            for p in periods]
+
+
 def worker_summary(_: Translator, period: Period, zone: tzinfo, f: WorkerFigures,
                    pending: int, settings: Settings) -> str:
     return "\n".join([
