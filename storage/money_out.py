@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.statuses import AssignmentStatus, LedgerKind
-from storage.db import Reader, in_list, lit
+from storage.db import Reader, Row, in_list, lit
 
 CHUNK = 500  # values bound in one IN (…), well under SQLite's limit
 
@@ -118,47 +118,39 @@ async def guild_commissions(db: Reader, start: int, end: int) -> list[GuildCommi
     return [GuildCommission(*row) for row in rows]
 
 
+async def _in_chunks(db: Reader, sql: str, values: Sequence[object]) -> list[Row]:
+    """The rows of `sql` (its `{marks}` an IN list) over the distinct values, CHUNK at a time:
+    one query per chunk, never one per value."""
+    found: list[Row] = []
+    distinct = sorted(set(values), key=str)
+    for at in range(0, len(distinct), CHUNK):
+        marks, params = in_list(distinct[at:at + CHUNK], "v")
+        found += await db.fetch_all(sql.format(marks=marks), params)
+    return found
+
+
 async def ids_by_username(db: Reader, usernames: Sequence[str]) -> dict[str, list[int]]:
     """Who holds each username (lower-cased), as ids: more than one is ambiguous."""
     found: dict[str, list[int]] = {}
-    names = sorted({name.lower() for name in usernames})
-    for at in range(0, len(names), CHUNK):
-        marks, params = in_list(names[at:at + CHUNK], "n")
-        for user_id, name in await db.fetch_all(
-                f"SELECT id, lower(username) FROM users WHERE username COLLATE NOCASE IN ({marks})"
-                " ORDER BY id", params):
-            found.setdefault(name, []).append(user_id)
+    for user_id, name in await _in_chunks(
+            db, "SELECT id, lower(username) FROM users WHERE username COLLATE NOCASE"
+            " IN ({marks}) ORDER BY id", [name.lower() for name in usernames]):
+        found.setdefault(name, []).append(user_id)
     return found
 
 
 async def known_ids(db: Reader, user_ids: Sequence[int]) -> set[int]:
-    known: set[int] = set()
-    ids = sorted(set(user_ids))
-    for at in range(0, len(ids), CHUNK):
-        marks, params = in_list(ids[at:at + CHUNK], "u")
-        known |= {row[0] for row in await db.fetch_all(
-            f"SELECT id FROM users WHERE id IN ({marks})", params)}
-    return known
+    return {row[0] for row in await _in_chunks(
+        db, "SELECT id FROM users WHERE id IN ({marks})", user_ids)}
 
 
 async def balances(db: Reader, user_ids: Sequence[int]) -> dict[int, int]:
-    found: dict[int, int] = {}
-    ids = sorted(set(user_ids))
-    for at in range(0, len(ids), CHUNK):
-        marks, params = in_list(ids[at:at + CHUNK], "u")
-        found.update({row[0]: row[1] for row in await db.fetch_all(
-            f"SELECT user_id, SUM(amount_minor) FROM ledger WHERE user_id IN ({marks})"
-            " GROUP BY user_id", params)})
-    return found
+    return {row[0]: row[1] for row in await _in_chunks(
+        db, "SELECT user_id, SUM(amount_minor) FROM ledger WHERE user_id IN ({marks})"
+        " GROUP BY user_id", user_ids)}
 
 
 async def used_references(db: Reader, references: Sequence[str]) -> dict[str, UsedReference]:
-    found: dict[str, UsedReference] = {}
-    refs = sorted(set(references))
-    for at in range(0, len(refs), CHUNK):
-        marks, params = in_list(refs[at:at + CHUNK], "r")
-        for ref, user_id, amount, created_at in await db.fetch_all(
-                "SELECT reference, user_id, -amount_minor, created_at FROM ledger"
-                f" WHERE reference IN ({marks})", params):
-            found[ref] = UsedReference(ref, user_id, amount, created_at)
-    return found
+    return {row[0]: UsedReference(*row) for row in await _in_chunks(
+        db, "SELECT reference, user_id, -amount_minor, created_at FROM ledger"
+        " WHERE reference IN ({marks})", references)}
