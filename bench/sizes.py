@@ -43,6 +43,8 @@ class Sizes:
     c7_runs: int = 5
     c7_workers: int = 2_000
     c7_rounds: int = 5
+    # case 8: timed runs per side of the payroll against a bare GROUP BY
+    c8_runs: int = 5
     notes: list[str] = field(default_factory=list)
 
 
@@ -70,4 +72,5 @@ SMOKE = Sizes(
     c7_runs=2,
     c7_workers=50,
     c7_rounds=2,
+    c8_runs=2,
 )

@@ -110,7 +110,7 @@ async def _payout_file(call: Call) -> bytes:
     message = call.message
     replied = message.reply_to_message
     document = message.document or (replied.document if replied is not None else None)
-    if document is None:
+    if document is None or not (document.file_name or "").lower().endswith((".csv", ".txt")):
         raise PayoutFileMissing()
     if (document.file_size or 0) > PAYOUT_FILE_MAX_BYTES:
         raise PayoutFileTooLarge(most=PAYOUT_FILE_MAX_BYTES // 1_000_000)

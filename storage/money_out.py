@@ -102,9 +102,11 @@ async def payroll(db: Reader, start: int, end: int) -> list[PayrollRow]:
         " LEFT JOIN users u ON u.id = m.user_id"
         " LEFT JOIN guild_members gm ON gm.user_id = m.user_id AND gm.status = 'active'"
         " LEFT JOIN guilds g ON g.id = gm.guild_id"
-        " WHERE m.balance != 0 OR m.last_at >= :start ORDER BY m.user_id",
+        " WHERE m.balance != 0 OR m.last_at >= :start",
         {"start": start, "end": end})
-    return [PayrollRow(*row) for row in rows]
+    # In user order as the ledger pass reads them; sorted here all the same (a pass over a
+    # sorted list), where an ORDER BY would build a temporary B-tree.
+    return sorted((PayrollRow(*row) for row in rows), key=lambda row: row.user_id)
 
 
 async def guild_commissions(db: Reader, start: int, end: int) -> list[GuildCommission]:

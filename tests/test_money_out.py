@@ -314,6 +314,9 @@ async def test_cancel_pays_nothing_and_bad_files_are_answered(h, admin, world) -
     assert "Cancelled: nothing was paid" in said[-1].text
     assert await ledger(h) == before
     assert "Send the payouts as a .csv file" in (await admin.send("/payouts"))[-1].text
+    replies = await admin.send_document("pay.xlsx", mime_type="application/vnd.ms-excel",
+                                        caption="/payouts", content=b"PK\x03\x04")
+    assert "Send the payouts as a .csv file" in replies[-1].text
     replies = await admin.send_document("p.csv", mime_type="text/csv", caption="/payouts",
                                         content=b"\n\n")
     assert "I can't read that payout file: it has no lines" in replies[-1].text
