@@ -92,7 +92,7 @@ async def test_a_statement_lists_the_workers_own_ledger_lines(h, admin, world) -
                        "balance"]
     mine = [r for r in await ledger(h) if r[0] == wu.id]
     balance, expected = 0, []
-    for user_id, kind, amount, at, assignment, *_rest, note, reference in mine:
+    for _user_id, kind, amount, at, assignment, *_rest, note, reference in mine:
         balance += amount
         local = datetime.fromtimestamp(at, UTC).astimezone(SHANGHAI)
         expected.append([f"{local:%Y-%m-%d %H:%M:%S}",
@@ -131,7 +131,7 @@ def by_hand(rows: list[tuple], start: int, end: int) -> dict[int, list[int]]:
     """Per user from the raw ledger: units, gross, commission, net, paid, balance at `end`."""
     found: dict[int, list[int]] = {}
     commission_of = {r[4]: r[2] for r in rows if r[1] == "commission"}
-    for user_id, kind, amount, at, assignment, worker, units, *_rest in rows:
+    for user_id, kind, amount, at, assignment, _worker, units, *_rest in rows:
         if at >= end:
             continue
         entry = found.setdefault(user_id, [0, 0, 0, 0, 0, 0])
@@ -222,7 +222,7 @@ GOOD_FILE = ("user,amount,note,reference\n"
              "@wu,1.00,December,BANK-1\n"
              "@xi,2.00,December,BANK-2\n"
              "@wu,0.30,,BANK-4\n"
-             f"{{qi}},1.92,十二月,BANK-5\n")
+             "{qi},1.92,十二月,BANK-5\n")
 
 
 async def test_a_bulk_payout_file_is_refused_line_by_line_corrected_and_paid_once(
