@@ -73,8 +73,7 @@ SELECT user_id,
       THEN amount_minor ELSE 0 END) AS earned,
   -SUM(CASE WHEN created_at >= :start AND kind = {lit(LedgerKind.PAYOUT)}
        THEN amount_minor ELSE 0 END) AS paid,
-  SUM(amount_minor) AS balance,
-  MAX(created_at) AS last_at
+  SUM(amount_minor) AS balance
 FROM ledger WHERE created_at < :end GROUP BY user_id
 """
 # Per worker from the assignments accepted in the period, read from assignments_payroll alone.
@@ -91,8 +90,9 @@ GROUP BY worker_id
 
 
 async def payroll(db: Reader, start: int, end: int) -> list[PayrollRow]:
-    """Everyone with a ledger line in [start, end) or a balance at `end`: one grouped query
-    (two grouped passes joined by user, the names and guild looked up once per user)."""
+    """Everyone who earned or was paid in [start, end), or has a balance at `end` (a leader
+    whose commission was paid out in the period counts by the payout): one query of two
+    grouped passes joined by user, the names and guild looked up once per user."""
     rows = await db.fetch_all(
         f"WITH money AS ({_LEDGER_PASS}), work AS ({_WORK_PASS})"
         " SELECT m.user_id, u.first_name, u.last_name, u.username, g.name,"
@@ -102,7 +102,7 @@ async def payroll(db: Reader, start: int, end: int) -> list[PayrollRow]:
         " LEFT JOIN users u ON u.id = m.user_id"
         " LEFT JOIN guild_members gm ON gm.user_id = m.user_id AND gm.status = 'active'"
         " LEFT JOIN guilds g ON g.id = gm.guild_id"
-        " WHERE m.balance != 0 OR m.last_at >= :start",
+        " WHERE m.balance != 0 OR m.earned != 0 OR m.paid != 0",
         {"start": start, "end": end})
     # In user order as the ledger pass reads them; sorted here all the same (a pass over a
     # sorted list), where an ORDER BY would build a temporary B-tree.

@@ -81,4 +81,11 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
                                          "plain": checked["answers_expected"]}
     assert checked["normalised"] == checked["answers_expected"]  # every answer checked
     assert checked["control_answers"] > 0
+
+    payroll = cases["8"]
+    assert payroll["ledger_rows"] == 6000
+    for period in payroll["periods"].values():
+        assert 0 < period["workers"] <= period["bare_groups"]
+        assert period["payroll_seconds"] > 0 and period["bare_seconds"] > 0
+        assert period["time_ratio"] > 0 and period["csv_bytes"] > 0
     assert result["table"]
