@@ -472,6 +472,20 @@ class RepeatedTask(DomainError):
               "with the button below if you really want a second one.")
 
 
+class BadPeriod(DomainError):
+    text = N_("{value} is not a period. Give a month (2026-12) or two days (2026-12-01 "
+              "2026-12-15), or nothing for this month so far.")
+
+
+class PeriodBackwards(DomainError):
+    text = N_("The period ends before it starts: {start} to {end}.")
+
+
+class PayoutFileUnreadable(DomainError):
+    text = N_("I can't read that payout file: {problem}. Send a CSV with the columns user, "
+              "amount, note, reference.")
+
+
 class PayoutFileMissing(DomainError):
     text = N_("Send the payouts as a .csv file (columns user, amount, note, reference) with the "
               "caption /payouts, or reply to the file with /payouts.")

@@ -11,7 +11,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from bot.domain.errors import N_, DomainError, Msg, Said, Shown
+from bot.domain.errors import (
+    N_,
+    BadPeriod,
+    Msg,
+    PayoutFileUnreadable,
+    PeriodBackwards,
+    Said,
+    Shown,
+)
 from bot.domain.money import AmountOutOfRange, MoneyFormatError, parse_amount
 from bot.domain.tasks import MAX_AMOUNT_MINOR
 from bot.domain.text import NOTE_MAX, clean_text
@@ -23,20 +31,6 @@ _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _USER_RE = re.compile(r"^@([A-Za-z0-9_]{1,32})$")
 _HEADER = ("user", "amount", "note", "reference")
-
-
-class BadPeriod(DomainError):
-    text = N_("{value} is not a period. Give a month (2026-12) or two days (2026-12-01 "
-              "2026-12-15), or nothing for this month so far.")
-
-
-class PeriodBackwards(DomainError):
-    text = N_("The period ends before it starts: {start} to {end}.")
-
-
-class PayoutFileUnreadable(DomainError):
-    text = N_("I can't read that payout file: {problem}. Send a CSV with the columns user, "
-              "amount, note, reference.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from bot.clock import to_epoch
 from bot.domain.errors import PayoutOverBalance, RepeatedPayout, UnknownUser
-from bot.domain.money import Money
 from bot.domain.periods import earnings_starts
 from bot.domain.tasks import parse_price
 from bot.domain.text import NOTE_MAX, clean_text
@@ -71,9 +70,6 @@ class MoneyService(Service):
                           " ".join(str(part) for part in (amount, reference, note) if part))
         await self.tell(tx, user_id, lambda _: views.payout_for_worker(
             _, amount, balance_after, note, self._settings, reference))
-
-    def _money(self, minor: int) -> Money:
-        return Money(minor, self._settings.currency, self._settings.currency_exponent)
 
     async def earnings(self, user_id: int) -> Earnings:
         starts = earnings_starts(self._clock.now(), await self.zone_of(user_id))

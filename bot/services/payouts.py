@@ -3,8 +3,6 @@ recorded in one transaction, each line once by its reference."""
 
 from __future__ import annotations
 
-from bot.domain.errors import Shown
-from bot.domain.money import Money
 from bot.domain.money_out import (
     PayoutLine,
     Used,
@@ -25,10 +23,7 @@ from storage.db import Reader
 class PayoutService(Service):
     def __init__(self, deps: Deps, money: MoneyService) -> None:
         super().__init__(deps)
-        self._money = money
-
-    def _amount(self, minor: int) -> Shown:
-        return Money(minor, self._settings.currency, self._settings.currency_exponent)
+        self._money_service = money
 
     async def dry_run(self, admin_id: int, data: bytes) -> PayoutPlan:
         """What the file would pay, and every line that can't be paid, with the reason."""
@@ -49,7 +44,7 @@ class PayoutService(Service):
             for line in lines:
                 assert line.user_id is not None and line.amount is not None
                 balances[line.user_id] = balances.get(line.user_id, 0) - line.amount
-                await self._money.record_payout(tx, admin_id, line.user_id, line.amount,
+                await self._money_service.record_payout(tx, admin_id, line.user_id, line.amount,
                                                 line.note, balances[line.user_id],
                                                 line.reference)
         return PayoutPlan(lines, paid=True)
@@ -69,8 +64,8 @@ class PayoutService(Service):
         people = await users_repo.get_many(db, sorted({u.user_id for u in found.values()}))
         zone = await self.zone_of(admin_id)
         used = {ref: Used(people[u.user_id].mention if u.user_id in people else str(u.user_id),
-                          self._amount(u.amount_minor), Moment(u.created_at, zone))
+                          self._money(u.amount_minor), Moment(u.created_at, zone))
                 for ref, u in found.items()}
         balances = await repo.balances(db, [i for found_ids in ids.values() for i in found_ids])
-        check_payouts(lines, ids, balances, used, self._amount)
+        check_payouts(lines, ids, balances, used, self._money)
         return balances
