@@ -305,6 +305,16 @@ async def test_every_kind_of_bad_line_is_named(h, admin, world) -> None:
     assert "7 lines can't be paid" in report
 
 
+async def test_a_chinese_header_may_name_the_columns_in_any_order(h, admin, world) -> None:
+    await admin.send("/settings language zh")
+    content = "参考号,用户,金额,备注\nZH-1,@wu,1.00,十二月\nZH-2,@xi,abc,\n"
+    replies = await admin.send_document("结算.csv", mime_type="text/csv", caption="/payouts",
+                                        content=content.encode("gb18030"))
+    report = "\n".join(r.text for r in replies)
+    assert "试算：2 笔结算，共 ¥1.00" in report
+    assert "第 3 行：金额格式错误 abc" in report
+
+
 async def test_cancel_pays_nothing_and_bad_files_are_answered(h, admin, world) -> None:
     replies = await admin.send_document("p.csv", mime_type="text/csv", caption="/payouts",
                                         content=b"@wu,1.00,,C-1\n")

@@ -31,6 +31,8 @@ _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _USER_RE = re.compile(r"^@([A-Za-z0-9_]{1,32})$")
 _HEADER = ("user", "amount", "note", "reference")
+# A header row may name the columns in Chinese, as a Chinese spreadsheet has them.
+_HEADER_ZH = {"用户": "user", "金额": "amount", "备注": "note", "参考号": "reference"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +119,8 @@ def _amount(line: PayoutLine, raw: str, exponent: int) -> int | None:
 
 def read_payout_file(data: bytes, exponent: int) -> list[PayoutLine]:
     """The file's lines (`user, amount, note, reference`, a header row optional; with a header
-    the columns may come in any order), each checked on its own and against the lines above
-    it for a repeated reference."""
+    the columns may come in any order, named in English or Chinese), each checked on its own
+    and against the lines above it for a repeated reference."""
     try:
         rows = list(_rows(_decode(data)))
     except csv.Error as error:
@@ -126,8 +128,8 @@ def read_payout_file(data: bytes, exponent: int) -> list[PayoutLine]:
     if not rows:
         raise PayoutFileUnreadable(problem=Said(N_("it has no lines")))
     order = list(range(4))
-    if [cell.strip().lower() for cell in rows[0][1]][:1] == ["user"]:
-        names = [cell.strip().lower() for cell in rows[0][1]]
+    names = [_HEADER_ZH.get(cell.strip(), cell.strip().lower()) for cell in rows[0][1]]
+    if "user" in names or "reference" in names:
         if not {"user", "amount", "reference"} <= set(names):
             raise PayoutFileUnreadable(problem=Said(N_("its header lacks user, amount or "
                                                        "reference")))

@@ -108,7 +108,7 @@ def plan_pages(_: Translator, plan: PayoutPlan, settings: Settings) -> list[Html
              "correct them and send the file again.", count=count, total=total,
              bad=counted(_, len(bad), "line"))
     lines = [_("Line {number}: {problems}", number=line.number,
-               problems="; ".join(p.render_for(_) for p in line.problems))
+               problems=_("; ").join(p.render_for(_) for p in line.problems))
              for line in bad[:LISTED]]
     if len(bad) > LISTED:
         lines.append(_("… and {count} more.", count=len(bad) - LISTED))
