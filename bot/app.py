@@ -187,7 +187,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("payroll", money.payroll),
         CommandHandler("payouts", money.payouts),
         MessageHandler(private & filters.Document.ALL
-                       & filters.CaptionRegex(r"^/payouts(@\w+)?(\s|$)"), money.payouts_caption),
+                       & filters.CaptionRegex(r"^/payouts(@\w+)?(\s|$)"), money.payouts),
         CallbackQueryHandler(money.payouts_button, pattern=buttons.BULK_PAYOUT.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
         CommandHandler("items", items.items),

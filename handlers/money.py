@@ -3,10 +3,11 @@ out as files: /statement, /payroll and bulk /payouts."""
 
 from __future__ import annotations
 
-from telegram import InputFile, Update
+import asyncio
+
+from telegram import InputFile
 
 from bot.buttons import BULK_PAYOUT, PAYOUT_AGAIN, Press
-from bot.context import GuildContext
 from bot.domain.errors import PayoutFileMissing, PayoutFileTooLarge, RepeatedPayout
 from bot.domain.money_out import PAYOUT_FILE_MAX_BYTES
 from bot.outcomes import MemberRef
@@ -79,9 +80,10 @@ async def payroll(call: Call) -> None:
         await call.reply(out_views.payroll_empty(call._, found))
         return
     label = found.period.label
+    # 220,000 rows take seconds to write: on a thread, so other chats' replies go on.
+    workers = await asyncio.to_thread(out_views.payroll_workers_csv, call._, found, settings)
     await call.context.bot.send_document(
-        call.chat_id, InputFile(out_views.payroll_workers_csv(call._, found, settings),
-                                filename=out_views.file_name("workers", label)),
+        call.chat_id, InputFile(workers, filename=out_views.file_name("workers", label)),
         caption=out_views.payroll_caption(call._, found, settings))
     await call.context.bot.send_document(
         call.chat_id, InputFile(out_views.payroll_guilds_csv(call._, found, settings),
@@ -90,8 +92,9 @@ async def payroll(call: Call) -> None:
 
 @command("payouts")
 async def payouts(call: Call) -> None:
-    """/payouts as the caption of a CSV file, or as a reply to one: the dry run, with
-    Confirm / Cancel when every line can be paid."""
+    """/payouts as the caption of a CSV file (registered for such captions too: captions are
+    no commands to Telegram), or as a reply to one: the dry run, with Confirm / Cancel when
+    every line can be paid."""
     data = await _payout_file(call)
     plan = await call.services.payouts.dry_run(call.user_id, data)
     pages = out_views.plan_pages(call._, plan, call.services.settings)
@@ -99,11 +102,6 @@ async def payouts(call: Call) -> None:
         await call.reply_pages(pages)
         return
     await call.reply_pages(pages, out_views.plan_keyboard(call._, BULK.keep(call, data)))
-
-
-async def payouts_caption(update: Update, context: GuildContext) -> None:
-    """A file whose caption is `/payouts` (captions are no commands to Telegram)."""
-    await payouts(update, context)
 
 
 async def _payout_file(call: Call) -> bytes:
