@@ -49,6 +49,8 @@ class Sizes:
     # case 9: charts drawn per kind (worker, digest), summaries with charts queued per cap
     c9_charts: int = 400
     c9_recipients: int = 20_000
+    # case 8: timed runs per side of the payroll against a bare GROUP BY
+    c8_runs: int = 5
     notes: list[str] = field(default_factory=list)
 
 
@@ -80,4 +82,5 @@ SMOKE = Sizes(
     c10_file_kb=30,
     c9_charts=30,
     c9_recipients=300,
+    c8_runs=2,
 )

@@ -43,7 +43,9 @@ from bot.services.items import ItemService
 from bot.services.market import MarketService
 from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
+from bot.services.money_out import MoneyOutService
 from bot.services.offers import OfferService
+from bot.services.payouts import PayoutService
 from bot.services.preferences import PreferencesService
 from bot.services.qualification import QualificationService
 from bot.services.quality import QualityService
@@ -187,6 +189,12 @@ def register_handlers(app: Application) -> None:
         CommandHandler("payout", money.payout),
         CommandHandler("export", exports.export),
         CallbackQueryHandler(money.payout_again, pattern=buttons.PAYOUT_AGAIN.pattern),
+        CommandHandler("statement", money.statement),
+        CommandHandler("payroll", money.payroll),
+        CommandHandler("payouts", money.payouts),
+        MessageHandler(private & filters.Document.ALL
+                       & filters.CaptionRegex(r"^/payouts(@\w+)?(\s|$)"), money.payouts),
+        CallbackQueryHandler(money.payouts_button, pattern=buttons.BULK_PAYOUT.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
         CommandHandler("items", items.items),
         MessageHandler(private & filters.Document.ALL
@@ -279,13 +287,15 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     qualification = QualificationService(deps, skill_service)
     quality_service = QualityService(deps, review_service, qualification, ban_service)
     result_service = ResultService(deps, item_service, quality_service)
+    money_service = MoneyService(deps, guild_service)
     return Services(
         settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,
         users=users, guilds=guild_service, membership=MembershipService(deps, guild_service),
         market=market_service, quotes=quote_service, offers=offer_service,
         items=item_service, item_files=item_files, results=result_service,
         review=review_service, quality=quality_service, qualification=qualification,
-        money=MoneyService(deps, guild_service),
+        money=money_service, money_out=MoneyOutService(deps),
+        payouts=PayoutService(deps, money_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
                            market_service, updates, quality_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),

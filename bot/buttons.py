@@ -105,6 +105,9 @@ PRECHECK = Buttons("a1", ("pass", "back"), with_round=True)
 ITEM = Buttons("i1", (*(f"p{n}" for n in range(10)), "next", "back", "skip_unreadable",
                       "skip_cannot", "show"), with_round=True)
 PAYOUT_AGAIN = Buttons("m1", ("again",))
+# Money: Confirm / Cancel under a bulk payout's dry run (the id is a slot of the admin's
+# conversation scratch holding the file, never an amount).
+BULK_PAYOUT = Buttons("m2", ("confirm", "cancel"))
 # The market: "post it again" under a refused repeat of the one-message task form.
 TASK_AGAIN = Buttons("t1", ("again",))
 # /settings: how often summaries come, the language, one of the common time zones (its index

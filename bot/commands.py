@@ -100,6 +100,7 @@ COMMANDS: tuple[Command, ...] = (
             N_("Choose the assignment your next results are for"), Audience.WORKER),
     Command("done", N_("[assignment]"), N_("Submit the results for review"), Audience.WORKER),
     Command("earnings", "", N_("Your earnings, pending amounts and balance"), Audience.WORKER),
+    Command("statement", "", N_("Your ledger lines as a CSV file"), Audience.WORKER),
     Command("qualify", N_("&lt;skill&gt;"), N_("Take a skill's qualification test"),
             Audience.WORKER),
     # --- review and money (admins, private) ---
@@ -119,6 +120,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("export", N_("&lt;task&gt; [accepted|all]"),
             N_("A task's results as ZIP files with a manifest (CSV and JSON lines)"),
             Audience.ADMIN),
+    Command("payouts", "",
+            N_("Bulk payouts: the caption of a CSV file (user, amount, note, reference), or "
+               "a reply to one"), Audience.ADMIN),
+    Command("payroll", N_("[YYYY-MM | &lt;from&gt; &lt;to&gt;]"),
+            N_("Payroll per worker and per guild for a period, as CSV files"), Audience.ADMIN),
     # --- skills and bans ---
     Command("skill", N_("add &lt;name&gt; &lt;title&gt; | leaders &lt;name&gt; on|off | "
                         "grant|revoke &lt;name&gt; @worker"),

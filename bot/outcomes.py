@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.domain.items import Item
+from bot.domain.money_out import PayoutLine, PayrollPeriod
 from bot.domain.quality import Aggregate
 from bot.domain.scores import Score
 from bot.domain.skills import LeftOut
@@ -29,6 +31,7 @@ from storage.models import (
     TaskRecord,
     UserRecord,
 )
+from storage.money_out import GuildCommission, PayrollRow, StatementLine
 
 # --- people and guilds --------------------------------------------------------------------
 
@@ -417,3 +420,36 @@ class ExportDone:
     missing: int = 0  # files that could not be had (listed in the manifest, with why)
     bytes: int = 0
     kept_in: str | None = None  # EXPORT_DIR, where the parts were also written
+# --- money out as files ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A worker's own ledger lines, oldest first, for their /statement."""
+
+    lines: list[StatementLine]
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Payroll:
+    period: PayrollPeriod
+    zone: ZoneInfo
+    workers: list[PayrollRow]
+    guilds: list[GuildCommission]
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutPlan:
+    """A bulk payout file checked (a dry run), or recorded (`paid`)."""
+
+    lines: list[PayoutLine]
+    paid: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount or 0 for line in self.lines)
+
+    @property
+    def bad(self) -> list[PayoutLine]:
+        return [line for line in self.lines if line.problems]

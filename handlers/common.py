@@ -324,10 +324,14 @@ class Again:
 
     async def offer(self, call: Call, refusal: DomainError, what: object,
                     keyboard: Callable[[Translator, int], Keyboard]) -> None:
+        await call.reply(refusal.render(call._), keyboard(call._, self.keep(call, what)))
+
+    def keep(self, call: Call, what: object) -> int:
+        """Keep what a button will act on; the slot number its data carries."""
         slots = call.user_data.setdefault(self.key, {})
         slot = max(slots, default=0) + 1
         slots[slot] = what
-        await call.reply(refusal.render(call._), keyboard(call._, slot))
+        return slot
 
     async def take(self, call: Call, pressed: Press) -> Any:
         """What the pressed button's slot holds (its buttons come off); a slot used before, or

@@ -1,14 +1,22 @@
-"""Money: /earnings (a worker's, or a guild's in its group) and the admins' /payout."""
+"""Money: /earnings (a worker's, or a guild's in its group), the admins' /payout, and money
+out as files: /statement, /payroll and bulk /payouts."""
 
 from __future__ import annotations
 
-from bot.buttons import PAYOUT_AGAIN, Press
-from bot.domain.errors import RepeatedPayout
+import asyncio
+
+from telegram import InputFile
+
+from bot.buttons import BULK_PAYOUT, PAYOUT_AGAIN, Press
+from bot.domain.errors import PayoutFileMissing, PayoutFileTooLarge, RepeatedPayout
+from bot.domain.money_out import PAYOUT_FILE_MAX_BYTES
 from bot.outcomes import MemberRef
 from bot.views import money as views
+from bot.views import money_out as out_views
 from handlers.common import Again, Call, command, press
 
 AGAIN = Again("money.again")  # refused repeats of a payout: (target, amount, note)
+BULK = Again("money.bulk")  # bulk payout files waiting for Confirm: the file's bytes
 
 
 @command("earnings")
@@ -47,3 +55,76 @@ async def _pay(call: Call, target: MemberRef, amount: str, note: str | None, *,
         return
     await call.reply(views.payout_reply(call._, made.user, made.amount, made.balance,
                                         call.services.settings))
+
+
+@command("statement")
+async def statement(call: Call) -> None:
+    """/statement: the caller's own ledger lines as a CSV document."""
+    found = await call.services.money_out.statement(call.user_id)
+    settings = call.services.settings
+    if not found.lines:
+        await call.reply(out_views.statement_empty(call._))
+        return
+    await call.context.bot.send_document(
+        call.chat_id, InputFile(out_views.statement_csv(call._, found, settings),
+                                filename="statement.csv"),
+        caption=out_views.statement_caption(call._, found, settings))
+
+
+@command("payroll")
+async def payroll(call: Call) -> None:
+    """/payroll [YYYY-MM | <from> <to>]: a CSV per worker and one per guild."""
+    found = await call.services.money_out.payroll(call.user_id, call.args)
+    settings = call.services.settings
+    if not found.workers and not found.guilds:
+        await call.reply(out_views.payroll_empty(call._, found))
+        return
+    label = found.period.label
+    # 220,000 rows take seconds to write: on a thread, so other chats' replies go on.
+    workers = await asyncio.to_thread(out_views.payroll_workers_csv, call._, found, settings)
+    await call.context.bot.send_document(
+        call.chat_id, InputFile(workers, filename=out_views.file_name("workers", label)),
+        caption=out_views.payroll_caption(call._, found, settings))
+    await call.context.bot.send_document(
+        call.chat_id, InputFile(out_views.payroll_guilds_csv(call._, found, settings),
+                                filename=out_views.file_name("guilds", label)))
+
+
+@command("payouts")
+async def payouts(call: Call) -> None:
+    """/payouts as the caption of a CSV file (registered for such captions too: captions are
+    no commands to Telegram), or as a reply to one: the dry run, with Confirm / Cancel when
+    every line can be paid."""
+    data = await _payout_file(call)
+    plan = await call.services.payouts.dry_run(call.user_id, data)
+    pages = out_views.plan_pages(call._, plan, call.services.settings)
+    if plan.bad:
+        await call.reply_pages(pages)
+        return
+    await call.reply_pages(pages, out_views.plan_keyboard(call._, BULK.keep(call, data)))
+
+
+async def _payout_file(call: Call) -> bytes:
+    message = call.message
+    replied = message.reply_to_message
+    document = message.document or (replied.document if replied is not None else None)
+    if document is None or not (document.file_name or "").lower().endswith((".csv", ".txt")):
+        raise PayoutFileMissing()
+    if (document.file_size or 0) > PAYOUT_FILE_MAX_BYTES:
+        raise PayoutFileTooLarge(most=PAYOUT_FILE_MAX_BYTES // 1_000_000)
+    return bytes(await (await document.get_file()).download_as_bytearray())
+
+
+@press(BULK_PAYOUT)
+async def payouts_button(call: Call, pressed: Press) -> None:
+    """Confirm records the file's payouts (checked once more); Cancel drops them."""
+    data = await BULK.take(call, pressed)
+    settings = call.services.settings
+    if pressed.action == "cancel":
+        await call.reply(out_views.cancelled(call._))
+        return
+    plan = await call.services.payouts.confirm(call.user_id, data)
+    if plan.paid:
+        await call.reply(out_views.paid(call._, plan, settings))
+        return
+    await call.reply_pages(out_views.plan_pages(call._, plan, settings))

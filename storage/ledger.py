@@ -36,12 +36,13 @@ async def credit(tx: Tx, *, assignment_id: int, worker_id: int, worker_minor: in
 
 
 async def payout(tx: Tx, *, user_id: int, amount_minor: int, note: str | None, by: int,
-                 now: int) -> int:
+                 now: int, reference: str | None = None) -> int:
+    """A payout line; a reference (bulk payouts) is unique: the same one is refused."""
     cursor = await tx.execute(
-        "INSERT INTO ledger (user_id, kind, amount_minor, note, created_by, created_at)"
-        " VALUES (:user, :kind, :amount, :note, :by, :now)",
+        "INSERT INTO ledger (user_id, kind, amount_minor, note, reference, created_by,"
+        " created_at) VALUES (:user, :kind, :amount, :note, :ref, :by, :now)",
         {"user": user_id, "kind": LedgerKind.PAYOUT, "amount": -amount_minor, "note": note,
-         "by": by, "now": now})
+         "ref": reference, "by": by, "now": now})
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 

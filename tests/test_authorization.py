@@ -30,7 +30,7 @@ ARGS = {"register": "New Guild", "promote": "@mo", "demote": "@dee", "remove": "
         "review": "1", "accept": "1", "reject": "1 blurry", "payout": "@mo 0.01",
         "settings": "daily", "invite": "new", "skill": "grant cantonese @mo",
         "ban": "@mo 2 spam", "unban": "@mo", "qualify": "cantonese", "answers": "1",
-        "guild": "1"}
+        "guild": "1", "payroll": "2026-12"}
 ADMIN_ONLY = {c.name for c in COMMANDS if c.audience.value == "admin"} - {"tasks", "task"}
 LEADING = {"invite", "quote", "withdraw", "claim", "assign", "distribute", "precheck"}
 LEADER_ONLY = {"promote", "demote", "remove", "commission"}
@@ -65,6 +65,8 @@ def expected(command: str, role: str, chat: str) -> bool:
         if chat == "private":
             return command == "tasks" or role != "stranger"
         return chat == "guild"
+    if command == "statement":  # one's own ledger lines, in private (none: it says so)
+        return chat == "private"
     if chat != "guild":
         return chat == "private" and command == "earnings"
     if command in LEADING:

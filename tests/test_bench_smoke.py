@@ -23,7 +23,7 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert meta["machine"]["nproc"] >= 1 and meta["versions"]["python"]
     assert meta["platform"]["counts"]["ledger"] == 6000
     cases = result["cases"]
-    assert sorted(cases, key=int) == ["1", "2", "3", "4", "5", "6", "7", "9", "10"]
+    assert sorted(cases, key=int) == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
     assert all(case["status"] == "ok" for case in cases.values()), cases
 
     measured = [c for c in cases["1"]["commands"] if c["status"] == "ok"]
@@ -91,4 +91,10 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
         assert charts["drawing"][kind]["images"] > 0 and charts["drawing"][kind]["mean_ms"] > 0
     for run in charts["rates"]:  # summaries sent as photos, each once
         assert run["delivered"] > 0 and run["lost"] == 0 and run["duplicated"] == 0
+    payroll = cases["8"]
+    assert payroll["ledger_rows"] == 6000
+    for period in payroll["periods"].values():
+        assert 0 < period["workers"] <= period["bare_groups"]
+        assert period["payroll_seconds"] > 0 and period["bare_seconds"] > 0
+        assert period["time_ratio"] > 0 and period["csv_bytes"] > 0
     assert result["table"]

@@ -369,3 +369,26 @@ async def test_renamed_states_keep_every_row_and_reference(tmp_path: Path) -> No
         await conn.execute("UPDATE assignments SET status = 'approved' WHERE id = 1")
     assert (await conn.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1  # type: ignore
     await conn.close()
+
+
+# --- 0018: payout references -----------------------------------------------------------------
+
+
+async def test_a_payout_reference_pays_once_and_lines_without_one_are_free(
+        db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO users (id, first_name, created_at, updated_at) "
+                         "VALUES (1, 'Wu', 0, 0)")
+        for reference in (None, None, "BANK-1"):
+            await tx.execute("INSERT INTO ledger (user_id, kind, amount_minor, reference,"
+                             " created_at) VALUES (1, 'payout', -1, ?, 0)", (reference,))
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO ledger (user_id, kind, amount_minor, reference,"
+                             " created_at) VALUES (1, 'payout', -1, 'BANK-1', 0)")
+    assert await db.fetch_value("SELECT count(*) FROM ledger") == 3
+    plan = await db.fetch_all(
+        "EXPLAIN QUERY PLAN SELECT worker_id, SUM(accepted_units * unit_price_minor)"
+        " FROM assignments WHERE status = 'accepted' AND decided_at >= 0 AND decided_at < 9"
+        " GROUP BY worker_id")
+    assert any("COVERING INDEX assignments_payroll" in row[3] for row in plan), plan

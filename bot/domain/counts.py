@@ -28,6 +28,9 @@ NOUNS: dict[str, tuple[Msg, Msg]] = {
     "summary": NP("{count} summary", "{count} summaries"),
     "attachment": NP("{count} attachment", "{count} attachments"),
     "file": NP("{count} file", "{count} files"),
+    "line": NP("{count} line", "{count} lines"),
+    "worker": NP("{count} worker", "{count} workers"),
+    "payout": NP("{count} payout", "{count} payouts"),
 }
 
 

@@ -62,7 +62,8 @@ class Said(Shown):
         self.message, self.values = message, values
 
     def render_for(self, _: Any) -> Html:
-        return _(self.message, **self.values)
+        return _(self.message, **{k: v.render_for(_) if isinstance(v, Shown) else v
+                                  for k, v in self.values.items()})
 
     def __str__(self) -> str:
         return self.message.format(**self.values)
@@ -469,6 +470,29 @@ class RepeatedPayout(DomainError):
 class RepeatedTask(DomainError):
     text = N_("You posted the same task {minutes} min ago: task #{task_id}. Post it once more "
               "with the button below if you really want a second one.")
+
+
+class BadPeriod(DomainError):
+    text = N_("{value} is not a period. Give a month (2026-12) or two days (2026-12-01 "
+              "2026-12-15), or nothing for this month so far.")
+
+
+class PeriodBackwards(DomainError):
+    text = N_("The period ends before it starts: {start} to {end}.")
+
+
+class PayoutFileUnreadable(DomainError):
+    text = N_("I can't read that payout file: {problem}. Send a CSV with the columns user, "
+              "amount, note, reference.")
+
+
+class PayoutFileMissing(DomainError):
+    text = N_("Send the payouts as a .csv file (columns user, amount, note, reference) with the "
+              "caption /payouts, or reply to the file with /payouts.")
+
+
+class PayoutFileTooLarge(DomainError):
+    text = N_("That payout file is over {most} MB; split it into smaller files.")
 
 
 class UnknownUser(DomainError):

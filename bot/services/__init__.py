@@ -22,7 +22,9 @@ from bot.services.items import ItemService
 from bot.services.market import MarketService
 from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
+from bot.services.money_out import MoneyOutService
 from bot.services.offers import OfferService
+from bot.services.payouts import PayoutService
 from bot.services.preferences import PreferencesService
 from bot.services.qualification import QualificationService
 from bot.services.quality import QualityService
@@ -57,6 +59,8 @@ class Services:
     quality: QualityService
     qualification: QualificationService
     money: MoneyService
+    money_out: MoneyOutService
+    payouts: PayoutService
     sweep: SweepService
     summaries: SummaryService
     preferences: PreferencesService

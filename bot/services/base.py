@@ -10,6 +10,7 @@ from bot.clock import Clock, to_epoch
 from bot.config import Settings
 from bot.delivery import Notifier
 from bot.domain.errors import AdminsOnly, GuildBanned
+from bot.domain.money import Money
 from bot.domain.skills import BanScopeText
 from bot.domain.zones import Moment
 from bot.i18n import texts_for
@@ -45,6 +46,10 @@ class Service:
 
     def _now(self) -> int:
         return to_epoch(self._clock.now())
+
+    def _money(self, minor: int) -> Money:
+        """An amount in the platform's currency, for a refusal or a line to show."""
+        return Money(minor, self._settings.currency, self._settings.currency_exponent)
 
     def _require_admin(self, user_id: int) -> None:
         if not self._users.is_admin(user_id):

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from bot.clock import to_epoch
 from bot.domain.errors import PayoutOverBalance, RepeatedPayout, UnknownUser
-from bot.domain.money import Money
 from bot.domain.periods import earnings_starts
 from bot.domain.tasks import parse_price
 from bot.domain.text import NOTE_MAX, clean_text
@@ -16,6 +15,7 @@ from bot.outcomes import Earnings, GuildEarnings, MemberRef, PayoutMade
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
 from bot.views import money as views
+from storage import Tx
 from storage import ledger as ledger_repo
 from storage import work as repo
 
@@ -55,16 +55,21 @@ class MoneyService(Service):
                 raise PayoutOverBalance(who=user.mention,
                                         balance=self._money(balance),
                                         amount=self._money(amount))
-            await ledger_repo.payout(tx, user_id=user.id, amount_minor=amount, note=note,
-                                     by=admin_id, now=now)
-            await self._audit(tx, admin_id, "ledger.payout", ("user", user.id),
-                              f"{amount} {note or ''}".strip())
-            await self.tell(tx, user.id, lambda _: views.payout_for_worker(
-                _, amount, balance - amount, note, self._settings))
+            await self.record_payout(tx, admin_id, user.id, amount, note, balance - amount)
         return PayoutMade(user, amount, balance - amount)
 
-    def _money(self, minor: int) -> Money:
-        return Money(minor, self._settings.currency, self._settings.currency_exponent)
+    async def record_payout(self, tx: Tx, admin_id: int, user_id: int, amount: int,
+                            note: str | None, balance_after: int,
+                            reference: str | None = None) -> None:
+        """One payout line, audited, and its user told, in the caller's transaction (checked
+        there against the balance; a reference used before is refused by its unique index).
+        """
+        await ledger_repo.payout(tx, user_id=user_id, amount_minor=amount, note=note,
+                                 by=admin_id, now=self._now(), reference=reference)
+        await self._audit(tx, admin_id, "ledger.payout", ("user", user_id),
+                          " ".join(str(part) for part in (amount, reference, note) if part))
+        await self.tell(tx, user_id, lambda _: views.payout_for_worker(
+            _, amount, balance_after, note, self._settings, reference))
 
     async def earnings(self, user_id: int) -> Earnings:
         starts = earnings_starts(self._clock.now(), await self.zone_of(user_id))

@@ -21,7 +21,6 @@ from bot.domain.errors import (
 )
 from bot.domain.guilds import ensure_active
 from bot.domain.lifecycle import QUOTE, Actor, QuoteEvent
-from bot.domain.money import Money
 from bot.domain.scores import NO_SCORE
 from bot.domain.statuses import QUOTE_NAMES, GuildStatus, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import (
@@ -60,9 +59,6 @@ class QuoteService(Service):
     def __init__(self, deps: Deps, guilds: GuildService) -> None:
         super().__init__(deps)
         self._guilds = guilds
-
-    def _money(self, minor: int) -> Money:
-        return Money(minor, self._settings.currency, self._settings.currency_exponent)
 
     async def _quote(self, tx: Tx, quote_id: int) -> QuoteRecord:
         quote = await repo.get_quote(tx, quote_id)

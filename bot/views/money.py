@@ -21,11 +21,13 @@ def payout_reply(_: Translator, user: UserRecord, amount: int, balance: int,
 
 
 def payout_for_worker(_: Translator, amount: int, balance: int, note: str | None,
-                      settings: Settings) -> str:
+                      settings: Settings, reference: str | None = None) -> str:
     text: str = _("💸 A payout of {amount} was recorded for you. Your balance is now {balance}.",
                   amount=money_text(_, amount, settings), balance=money_text(_, balance, settings))
     if note:
         text += "\n" + _("Note: {note}", note=note)
+    if reference:
+        text += "\n" + _("Reference: {reference}", reference=reference)
     return text
 
 
