@@ -49,14 +49,17 @@ async def export_count(db: Reader, task_id: int, *, accepted_only: bool) -> int:
 
 # --- the bot's own copies (RESULTS_DIR) ----------------------------------------------------
 
+_NOTE_NEW = (
+    "INSERT INTO result_files (file_unique_id, file_id, next_at, created_at)"
+    " SELECT file_unique_id, MAX(file_id), :now, :now FROM results"
+    " WHERE id > :after AND file_unique_id IS NOT NULL GROUP BY file_unique_id"
+    " ON CONFLICT DO NOTHING")
+
+
 async def note_new_files(tx: Tx, after: int, now: int) -> int:
     """Files of results newer than `after` that have no copy yet wait for one; returns the
     newest result id seen."""
-    await tx.execute(
-        "INSERT INTO result_files (file_unique_id, file_id, next_at, created_at)"
-        " SELECT file_unique_id, MAX(file_id), :now, :now FROM results"
-        " WHERE id > :after AND file_unique_id IS NOT NULL GROUP BY file_unique_id"
-        " ON CONFLICT DO NOTHING", {"after": after, "now": now})
+    await tx.execute(_NOTE_NEW, {"after": after, "now": now})
     return int(await tx.fetch_value("SELECT COALESCE(MAX(id), :after) FROM results",
                                     {"after": after}))
 

@@ -477,7 +477,13 @@ class BadPeriod(DomainError):
               "2026-12-15), or nothing for this month so far.")
 
 
+class PayoutFileTooLarge(DomainError):
+    text = N_("That payout file is over {most} MB; split it into smaller files.")
+
+
 class PeriodBackwards(DomainError):
+    """/payroll 2026-12-15 2026-12-01: the days the wrong way round."""
+
     text = N_("The period ends before it starts: {start} to {end}.")
 
 
@@ -489,10 +495,6 @@ class PayoutFileUnreadable(DomainError):
 class PayoutFileMissing(DomainError):
     text = N_("Send the payouts as a .csv file (columns user, amount, note, reference) with the "
               "caption /payouts, or reply to the file with /payouts.")
-
-
-class PayoutFileTooLarge(DomainError):
-    text = N_("That payout file is over {most} MB; split it into smaller files.")
 
 
 class UnknownUser(DomainError):

@@ -3,14 +3,7 @@ recorded in one transaction, each line once by its reference."""
 
 from __future__ import annotations
 
-from bot.domain.money_out import (
-    PayoutLine,
-    Used,
-    check_payouts,
-    payable,
-    read_payout_file,
-    user_key,
-)
+from bot.domain import money_out as rules
 from bot.domain.zones import Moment
 from bot.outcomes import PayoutPlan
 from bot.services.base import Deps, Service
@@ -28,7 +21,7 @@ class PayoutService(Service):
     async def dry_run(self, admin_id: int, data: bytes) -> PayoutPlan:
         """What the file would pay, and every line that can't be paid, with the reason."""
         self._require_admin(admin_id)
-        lines = read_payout_file(data, self._settings.currency_exponent)
+        lines = rules.read_payout_file(data, self._settings.currency_exponent)
         await self._check(self._db, admin_id, lines)
         return PayoutPlan(lines)
 
@@ -36,10 +29,10 @@ class PayoutService(Service):
         """The same file checked again and, when every line still holds, recorded in one
         transaction with its notices: nothing is paid when any line fails."""
         self._require_admin(admin_id)
-        lines = read_payout_file(data, self._settings.currency_exponent)
+        lines = rules.read_payout_file(data, self._settings.currency_exponent)
         async with self._db.transaction() as tx:
             balances = await self._check(tx, admin_id, lines)
-            if not payable(lines):
+            if not rules.payable(lines):
                 return PayoutPlan(lines)
             for line in lines:
                 assert line.user_id is not None and line.amount is not None
@@ -49,11 +42,11 @@ class PayoutService(Service):
                                                 line.reference)
         return PayoutPlan(lines, paid=True)
 
-    async def _check(self, db: Reader, admin_id: int, lines: list[PayoutLine]
+    async def _check(self, db: Reader, admin_id: int, lines: list[rules.PayoutLine]
                      ) -> dict[int, int]:
         """Who each line names, the balances and the references used before, read in a few
         grouped queries; the lines get their problems. The balances are returned."""
-        keys = [user_key(line.user) for line in lines]
+        keys = [rules.user_key(line.user) for line in lines]
         ids: dict[int | str, list[int]] = {}
         numbers = [key for key in keys if isinstance(key, int)]
         known = await repo.known_ids(db, numbers)
@@ -63,9 +56,10 @@ class PayoutService(Service):
             db, [line.reference for line in lines if line.reference])
         people = await users_repo.get_many(db, sorted({u.user_id for u in found.values()}))
         zone = await self.zone_of(admin_id)
-        used = {ref: Used(people[u.user_id].mention if u.user_id in people else str(u.user_id),
-                          self._money(u.amount_minor), Moment(u.created_at, zone))
+        used = {ref: rules.Used(
+                    people[u.user_id].mention if u.user_id in people else str(u.user_id),
+                    self._money(u.amount_minor), Moment(u.created_at, zone))
                 for ref, u in found.items()}
         balances = await repo.balances(db, [i for found_ids in ids.values() for i in found_ids])
-        check_payouts(lines, ids, balances, used, self._money)
+        rules.check_payouts(lines, ids, balances, used, self._money)
         return balances
