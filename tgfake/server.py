@@ -124,6 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         if method == "getUpdates":
             offset = int(params.get("offset") or 0)
+            api.confirm(offset)
             end = time.monotonic() + min(float(params.get("timeout") or 0), MAX_POLL_SECONDS)
             while not self.server.closing.is_set():  # a shutdown ends the long poll early
                 left = end - time.monotonic()
