@@ -78,7 +78,7 @@ class Demo:
         self.people = {p["id"]: dict(p, is_bot=False, language_code="en") for p in CAST}
         self._lock = threading.Lock()  # one person acts at a time: answers stay apart
         self.roles: dict[int, str] = {ADMIN["id"]: "platform admin"}
-        for name, chat_id, leader, members in GUILDS:
+        for name, _chat, leader, members in GUILDS:
             self.roles[leader] = f"leader of {name}"
             for member in members:
                 self.roles[member] = f"member of {name}"
@@ -320,8 +320,9 @@ def start(port: int = 8080, folder: Path | None = None) -> Running:
            "BOT_API_BASE_FILE_URL": base_url.removesuffix("/bot") + "/file/bot",
            "DATABASE_PATH": str(folder / "demo.db"), "ADMIN_IDS": str(ADMIN["id"]),
            "DATA_DIR": str(folder / "data"), "LOG_LEVEL": "WARNING"}
-    bot = subprocess.Popen([sys.executable, "-m", "bot"], env=env,
-                           stdout=subprocess.DEVNULL, stderr=open(folder / "bot.log", "wb"))
+    with open(folder / "bot.log", "wb") as log:  # the bot keeps its own copy of the file
+        bot = subprocess.Popen([sys.executable, "-m", "bot"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=log)
     demo = Demo(api)
     page = _PageServer(("127.0.0.1", port), demo)
     threading.Thread(target=page.serve_forever, daemon=True, name="demo-page").start()
