@@ -249,6 +249,7 @@ async def on_startup(app: Application) -> None:
                                        app.bot.username, TelegramFiles(app.bot))
     await services.guilds.load()
     dispatcher.unreachable_hooks.append(services.offers.on_unreachable)
+    dispatcher.unreachable_hooks.append(services.review.on_unreachable)
     dispatcher.migrated_hooks.append(services.guilds.follow_migration)
     admins = {}
     for admin_id in users.admin_ids:
@@ -278,7 +279,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     ban_service = BanService(deps, skill_service)
     qualification = QualificationService(deps, skill_service)
     quality_service = QualityService(deps, review_service, qualification, ban_service)
-    result_service = ResultService(deps, item_service, quality_service)
+    result_service = ResultService(deps, item_service, quality_service, review_service)
     return Services(
         settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,
         users=users, guilds=guild_service, membership=MembershipService(deps, guild_service),

@@ -34,7 +34,7 @@ from bot.commands import command as registered
 from bot.context import GuildContext
 from bot.domain.errors import (
     N_,
-    AdminsOnly,
+    AdminCommand,
     DomainError,
     GroupChatOnly,
     Msg,
@@ -240,12 +240,13 @@ def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback
         @wraps(handler)
         async def run(update: Update, context: GuildContext) -> None:
             call = Call(update, context, await texts(update, context), usage)
+            # Who before where: a leader trying /summary in the group hears it is for admins.
+            if admins_only and not call.services.users.is_admin(call.user_id):
+                raise AdminCommand(command=f"/{name}")
             if where is Chat.PRIVATE and not call.private:
                 raise PrivateChatOnly(command=f"/{name}")
             if where is Chat.GROUP and call.private:
                 raise GroupChatOnly(command=f"/{name}")
-            if admins_only and not call.services.users.is_admin(call.user_id):
-                raise AdminsOnly()
             await handler(call)
 
         return run

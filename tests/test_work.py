@@ -184,7 +184,7 @@ async def test_buttons_pressed_by_the_wrong_person_or_twice_are_refused(h, admin
     await xi.send(f"/submit {assignment_id}")
     assert f"Assignment #{assignment_id} is not yours" in xi.last_message().text
     await wu.send(f"/accept {assignment_id}")
-    assert "Only platform admins" in wu.last_message().text
+    assert "/accept is for platform admins only" in wu.last_message().text
     await wu.press_data(f"a1:approve:{assignment_id}")
     assert "Only platform admins" in wu.last_alert()
 
@@ -309,7 +309,8 @@ async def test_switching_pre_check_on_does_not_hide_waiting_submissions(h, admin
 async def test_the_commission_is_the_one_the_offer_stated(h, admin, guild) -> None:
     lee, wu, group = guild["lee"], guild["wu"], guild["group"]
     await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
-    assert "guild's commission (10%)" in wu.last_message().text
+    assert "You earn 2.16 CNY for it. That is 2.40 CNY per unit less the guild's commission " \
+        "of 10%." in wu.last_message().text
     await wu.press("Accept")
     await lee.send("/commission 50", chat=group)
     await wu.send_voice()

@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tgfake.api import BOT_TOKEN, FakeBotAPI, Sent
-from tgfake.server import start_server
+from tgfake.server import run_until_interrupted, start_server
 
 ADMIN = {"id": 900_001, "first_name": "Ada", "username": "ada_admin"}
 CAST = (
@@ -356,12 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     running = start(args.port)
     print(f"guildwork demo: open {running.url} (Ctrl+C stops; the bot's log and database are "
           f"in {running.folder})", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        running.stop()
+    run_until_interrupted(running.stop)
     return 0
 
 

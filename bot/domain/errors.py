@@ -108,6 +108,10 @@ class AdminsOnly(NotAllowed):
     text = N_("Only platform admins can do that.")
 
 
+class AdminCommand(AdminsOnly):
+    text = N_("{command} is for platform admins only.")
+
+
 class PrivateChatOnly(DomainError):
     text = N_("Please use {command} in a private chat with me.")
 
@@ -631,3 +635,9 @@ class ExportRunning(DomainError):
 
 class NothingToExport(DomainError):
     text = N_("Task #{task_id} has no {which} to export yet.")
+
+
+class PrecheckLeaderUnreachable(DomainError):
+    text = N_("Pre-check can't be turned on yet: I can't message {leader}, who would get the "
+              "submissions to check. {leader}, open a private chat with me and press Start, "
+              "then send /precheck on again.")

@@ -25,14 +25,14 @@ from bot.services.base import Deps, Service
 from bot.services.items import ItemService
 from bot.services.lifecycle import isolated
 from bot.services.quality import QualityService
+from bot.services.review import ReviewService
 from bot.views import results as views
 from bot.views import review as review_views
 from storage import Database, Tx
 from storage import guilds as guilds_repo
-from storage import items as items_repo
 from storage import users as users_repo
 from storage import work as repo
-from storage.models import AssignmentRecord, UserRecord
+from storage.models import AssignmentRecord
 
 HOUR = 3600
 # (column that records it, due no sooner than, due at the latest, hours said)
@@ -40,10 +40,12 @@ _REMINDERS = (("reminded_24h_at", HOUR, 24 * HOUR, 24), ("reminded_1h_at", 0, HO
 
 
 class ResultService(Service):
-    def __init__(self, deps: Deps, items: ItemService, quality: QualityService) -> None:
+    def __init__(self, deps: Deps, items: ItemService, quality: QualityService,
+                 review: ReviewService) -> None:
         super().__init__(deps)
         self._items = items
         self._quality = quality
+        self._review = review
 
     async def my_assignments(self, worker_id: int) -> list[tuple[AssignmentRecord, int]]:
         found = await repo.for_worker(self._db, worker_id)
@@ -132,32 +134,13 @@ class ResultService(Service):
                 needs_precheck=int(bool(guild and guild.precheck)))
             if await self._quality.after_submit(tx, assignment):  # decided on its checks
                 return await self._assignments.get(tx, assignment.id)
-            worker = await users_repo.get(tx, worker_id)
             submitted = assignment
             if submitted.precheck:
-                await self._ask_precheck(tx, submitted, worker)
+                await self._review.ask_precheck(tx, submitted, submitted.leader_id)
             else:
                 await self._tell_admins(
                     tx, lambda _: review_views.submitted_for_admins(_, submitted))
         return assignment
-
-    async def _ask_precheck(self, tx: Tx, a: AssignmentRecord, worker: UserRecord | None
-                            ) -> None:
-        """The leader gets the submission to check, with what was sent: an item task's answers
-        on one page, a count task's results as the worker sent them."""
-        items = await items_repo.open_items(tx, a.id, a.round) if a.has_items else []
-        results = [] if items else await repo.results(tx, a.id, a.round)
-        await self.tell(tx, a.leader_id,
-                        lambda _: review_views.precheck_request(_, a, worker, items))
-        for found in results:
-            if found.file_id is None:  # a text, kept as HTML: the same in any language
-                await self._notifier.message(tx, a.leader_id, found.text or "",
-                                             user_id=a.leader_id)
-            else:
-                await self._notifier.media(tx, a.leader_id, found.kind, found.file_id,
-                                           caption=found.text, user_id=a.leader_id)
-        await self.tell(tx, a.leader_id, lambda _: review_views.precheck_footer(_, a),
-                        lambda _: review_views.precheck_keyboard(_, a.id, a.round))
 
     async def _working(self, tx: Tx | Database, worker_id: int, assignment_id: int
                        ) -> AssignmentRecord:

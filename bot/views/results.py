@@ -77,12 +77,13 @@ def submitted(_: Translator, a: AssignmentRecord) -> str:
 
 
 def reminder(_: Translator, a: AssignmentRecord, have: int, hours: int, zone: tzinfo) -> str:
+    due = when(_, from_epoch(a.due_at), zone)  # (not inside the call: pybabel would miss it)
     return _.plural(
         "⏰ Assignment #{id} ({title}) is due within {count} hour, at {when}. {have} of "
         "{units} results are in.",
         "⏰ Assignment #{id} ({title}) is due within {count} hours, at {when}. {have} of "
-        "{units} results are in.", hours, id=a.id, title=a.task_title,
-        when=when(_, from_epoch(a.due_at), zone), have=have, units=a.units)
+        "{units} results are in.", hours, id=a.id, title=a.task_title, when=due, have=have,
+        units=a.units)
 
 
 def overdue_worker(_: Translator, a: AssignmentRecord) -> str:

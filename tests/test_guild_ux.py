@@ -1,0 +1,69 @@
+"""What a 50-member guild's people hit in a day, from their side: what an offer pays, ..."""
+
+from __future__ import annotations
+
+from tests.scenario import (
+    FIXED_TASK,
+    approved_guild,
+    assignment_ids,
+    guild_holding_units,
+    task_id_in,
+)
+from tgfake import FakeUser, Harness
+
+
+async def test_an_offer_says_what_the_worker_gets_after_the_commission(h: Harness,
+                                                                       admin: FakeUser) -> None:
+    g = await guild_holding_units(h, admin)  # 2.40 per unit, the guild keeps 10 %
+    await g["lee"].send(f"/assign {g['task']} 3 @{g['wu'].username}", chat=g["group"])
+    offer = g["wu"].last_message().text
+    assert assignment_ids(offer) == [1]
+    assert "You earn 2.16 CNY per unit, 6.48 CNY for all 3. That is 2.40 CNY per unit less " \
+        "the guild's commission of 10%." in offer
+    await g["lee"].send("/commission 0", chat=g["group"])
+    await g["lee"].send(f"/assign {g['task']} 1 @{g['xi'].username}", chat=g["group"])
+    assert "You earn 2.40 CNY for it. The guild takes no commission." in \
+        g["xi"].last_message().text
+
+
+async def test_precheck_never_holds_back_work_nobody_can_check(h: Harness, admin: FakeUser
+                                                               ) -> None:
+    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
+    # Lee never opened a private chat with the bot: nobody would get the submissions.
+    await lee.send("/precheck on", chat=group)
+    refused = group.texts()[-1]
+    assert refused.startswith("Pre-check can't be turned on yet: I can't message @lee")
+    assert "press Start, then send /precheck on again." in refused
+    await lee.send("/start")
+    await lee.send("/precheck on", chat=group)
+    assert "now pre-checks results" in group.texts()[-1]
+    await lee.send("/promote @xi", chat=group)
+    await xi.send("/start")
+
+    task = task_id_in((await admin.send(FIXED_TASK))[-1].text)
+    await lee.send(f"/claim {task} 4", chat=group)
+    await lee.send(f"/assign {task} 2 @wu", chat=group)
+    await wu.press("Accept")
+    # Lee blocks the bot: the request goes to the deputy instead, who passes it on.
+    h.api.block(lee.id)
+    await wu.send_photo()
+    await wu.send_photo()
+    await wu.press("Submit")
+    assert "submitted assignment #1" in "\n".join(xi.texts()[-5:])
+    await xi.press("Pass to review")
+    await admin.send("/review")
+    assert any("Review assignment #1" in t for t in admin.texts()[-4:])
+
+    # With nobody left to message, the request goes straight to the admins' review.
+    h.api.block(xi.id)
+    await lee.send(f"/assign {task} 1 @wu", chat=group)
+    await wu.press("Accept")
+    await wu.send_photo()
+    await wu.press("Submit")
+    told = next(t for t in reversed(admin.texts()) if "Assignment #2" in t)
+    assert "needs its guild's pre-check, but I can't message its leader or any deputy, so " \
+        "it is in /review now" in told
+    status = await h.services.db.fetch_one(
+        "SELECT status, prechecked_at IS NOT NULL FROM assignments WHERE id = 2")
+    assert tuple(status) == ("submitted", 1)
