@@ -41,11 +41,14 @@ class MemberRef:
     username: str | None = None
     user_id: int | None = None
     name: str | None = None  # as Telegram showed them, for answers about strangers
+    number: int | None = None  # their number in the guild, as /members shows it (M3)
 
     @property
     def shown(self) -> str:
         if self.username:
             return f"@{self.username.lstrip('@')}"
+        if self.number is not None:
+            return f"M{self.number}"
         return self.name or str(self.user_id)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.scenario import (
     FIXED_TASK,
     approved_guild,
@@ -67,3 +69,35 @@ async def test_precheck_never_holds_back_work_nobody_can_check(h: Harness, admin
     status = await h.services.db.fetch_one(
         "SELECT status, prechecked_at IS NOT NULL FROM assignments WHERE id = 2")
     assert tuple(status) == ("submitted", 1)
+
+
+async def test_members_without_a_username_are_named_by_their_number(h: Harness,
+                                                                     admin: FakeUser) -> None:
+    g = await guild_holding_units(h, admin)
+    lee, group = g["lee"], g["group"]
+    mo = h.user("Mo", username="")  # no username: only a reply or a number names them
+    await lee.send("/invite", chat=group)
+    code = re.search(r"start=(join_[\w-]+)", group.texts()[-1])
+    assert code
+    group.add(mo)
+    await mo.send(f"/start {code[1]}")
+    await lee.send("/members", chat=group)
+    roster = group.texts()[-1]
+    line = next(t for t in roster.splitlines() if "Mo" in t)
+    number = re.search(r"(M\d+) Mo", line)
+    assert number, line
+    await lee.send(f"/assign {g['task']} 2 {number[1]}", chat=group)
+    assert "Assignment #1" in group.texts()[-1] and "Mo" in group.texts()[-1]
+    assert assignment_ids(mo.last_message().text) == [1]
+    await lee.send(f"/promote {number[1].lower()}", chat=group)
+    assert "deputy" in group.texts()[-1]
+    # A number nobody has: refused, naming it.
+    await lee.send("/remove M99", chat=group)
+    assert "M99" in group.texts()[-1]
+    # The number stays with the member: Wu leaves and comes back, still M2; nobody else gets it.
+    before = re.search(r"(M\d+) Wu", roster)
+    assert before
+    await g["wu"].send("/leave")
+    await g["wu"].send(f"/start {code[1]}")
+    await lee.send("/members", chat=group)
+    assert f"{before[1]} Wu" in group.texts()[-1]
