@@ -179,6 +179,8 @@ def register_handlers(app: Application) -> None:
         CommandHandler("earnings", money.earnings),
         CommandHandler("submit", results.submit),
         CommandHandler("done", results.done),
+        CommandHandler("undo", results.undo),
+        CallbackQueryHandler(results.result_button, pattern=buttons.RESULT.pattern),
         CommandHandler("review", review.review),
         CommandHandler("accept", review.accept),
         CommandHandler("reject", review.reject),

@@ -200,6 +200,15 @@ class Distribution:
 class ResultTaken:
     assignment: AssignmentRecord
     have: int  # results in the assignment's current round
+    result_id: int | None = None  # the one just stored (None: taken back, or none stored)
+
+
+@dataclass(frozen=True, slots=True)
+class TextToConfirm:
+    """A text in a private chat that may be a result or just a message: the worker says."""
+
+    assignment: AssignmentRecord
+    have: int
 
 
 @dataclass(frozen=True, slots=True)

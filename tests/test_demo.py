@@ -83,7 +83,9 @@ def test_a_short_day_through_the_page(demo: Running) -> None:
     accepted = tap(demo, WU, WU, "Accept")
     assert accepted["alert"] is None or "accept" in accepted["alert"].lower()
     assert "is yours" in "\n".join(bot_texts(accepted["messages"])[-2:])
-    say(demo, WU, WU, "大华超市")
+    asked = say(demo, WU, WU, "大华超市")
+    assert "Is this text result 1 of 2" in bot_texts(asked)[-1]
+    tap(demo, WU, WU, "Yes, a result")
     done = say(demo, WU, WU, "Lucky Noodles 幸运面馆")
     assert "All in" in bot_texts(done)[-1]
     submitted = tap(demo, WU, WU, "Submit")

@@ -101,3 +101,50 @@ async def test_members_without_a_username_are_named_by_their_number(h: Harness,
     await g["wu"].send(f"/start {code[1]}")
     await lee.send("/members", chat=group)
     assert f"{before[1]} Wu" in group.texts()[-1]
+
+
+TEXT_TASK = ("/newtask Shop signs\nmode: fixed\nunits: 4\nprice: 1.00\nresult: text\n"
+             "deadline: 2026-12-20 18:00\n\nWrite down each shop sign.")
+
+
+async def test_nothing_becomes_a_result_by_accident(h: Harness, admin: FakeUser) -> None:
+    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
+    task = task_id_in((await admin.send(TEXT_TASK))[-1].text)
+    await lee.send(f"/claim {task} 4", chat=group)
+    await lee.send(f"/assign {task} 2 @wu", chat=group)
+    await wu.press("Accept")
+    # A question is not result 1 of 2: the worker is asked, and says no.
+    await wu.send("hello? what do I write?")
+    asked = wu.last_message()
+    assert asked.text.startswith("Is this text result 1 of 2 for assignment #1 (Shop signs)?")
+    assert asked.button_texts == ["Yes, a result", "No, just a message"]
+    await wu.press("No, just a message")
+    assert "that text is not a result" in wu.texts()[-1]
+    assert await h.services.db.fetch_value("SELECT COUNT(*) FROM results") == 0
+    # A real one: yes, once; the next texts go to the same assignment without asking.
+    await wu.send("大华超市")
+    await wu.press("Yes, a result")
+    assert wu.texts()[-1] == "Result 1 of 2 for assignment #1 received."
+    # The same text again counts once.
+    await wu.send("大华超市")
+    assert wu.texts()[-1] == "That text is already one of this assignment's results: it " \
+        "counts once."
+    # A slip, taken back with the button under its receipt; then with /undo.
+    await wu.send("Lucky Noodles 幸运面馆 (typo)")
+    receipt = wu.last_message()
+    assert receipt.button_texts == ["Remove it", "Submit"]
+    await wu.press("Remove it")
+    assert wu.texts()[-1] == "Result taken back: assignment #1 has 1 of 2 results now."
+    await wu.send("Lucky Noodles 幸运面馆")
+    await wu.send("/undo")
+    assert wu.texts()[-1] == "Result taken back: assignment #1 has 1 of 2 results now."
+    await wu.send("Lucky Noodles 幸运面馆")
+    await wu.press("Submit")
+    assert "submitted for review" in wu.texts()[-1]
+    texts = await h.services.db.fetch_all("SELECT text FROM results ORDER BY id")
+    assert [t[0] for t in texts] == ["大华超市", "Lucky Noodles 幸运面馆"]
+    # After Submit nothing can be taken back.
+    await wu.send("/undo")
+    assert wu.texts()[-1].startswith("There is no result to take back")

@@ -56,7 +56,7 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
     assert "wants audio file results; that was photo" in refused
     assert "already submitted" in (await wu.send_voice(file_unique_id="wu-line-1"))[-1].text
     done = (await wu.send_voice(file_unique_id="wu-line-2"))[-1]
-    assert "All in" in done.text and done.button_texts == ["Submit"]
+    assert "All in" in done.text and done.button_texts == ["Remove it", "Submit"]
     await wu.press("Submit")
     assert f"Assignment #{wu_id} is submitted for review" in wu.last_message().text
 

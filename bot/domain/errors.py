@@ -419,8 +419,17 @@ class ResultTooLarge(DomainError):
     text = N_("That file is {size} MB; the limit is {limit} MB.")
 
 
+class NothingToUndo(DomainError):
+    text = N_("There is no result to take back: only results sent for an assignment that "
+              "still takes them can be.")
+
+
 class DuplicateResult(DomainError):
     text = N_("That file was already submitted. Each result must be new.")
+
+
+class DuplicateText(DomainError):
+    text = N_("That text is already one of this assignment's results: it counts once.")
 
 
 class AssignmentFull(DomainError):

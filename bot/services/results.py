@@ -10,7 +10,9 @@ from bot.domain.errors import (
     AssignmentFull,
     AssignmentIncomplete,
     DuplicateResult,
+    DuplicateText,
     NothingOpen,
+    NothingToUndo,
     OfferNotAcceptedYet,
     ResultTooLarge,
     ResultTypeMismatch,
@@ -20,7 +22,7 @@ from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
 from bot.domain.statuses import WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.domain.work import download_limit, result_kind_allowed
-from bot.outcomes import ItemCard, ResultEdited, ResultInput, ResultTaken
+from bot.outcomes import ItemCard, ResultEdited, ResultInput, ResultTaken, TextToConfirm
 from bot.services.base import Deps, Service
 from bot.services.items import ItemService
 from bot.services.lifecycle import isolated
@@ -58,10 +60,12 @@ class ResultService(Service):
         return ResultTaken(assignment,
                            await repo.result_count(self._db, assignment.id, assignment.round))
 
-    async def add_result(self, worker_id: int, preferred_id: int | None, result: ResultInput
-                         ) -> ResultTaken | ItemCard:
+    async def add_result(self, worker_id: int, preferred_id: int | None, result: ResultInput,
+                         *, confirmed: bool = False) -> ResultTaken | ItemCard | TextToConfirm:
         """Store one result for the assignment the worker chose with /submit, while it still
-        takes results; otherwise for their only assignment that does."""
+        takes results; otherwise for their only assignment that does. A text not sent for a
+        chosen assignment is only a result once the worker says so (`confirmed`): "hello?"
+        is a message, not result 1 of 2."""
         now = self._now()
         async with self._db.transaction() as tx:
             assignment = None
@@ -75,12 +79,14 @@ class ResultService(Service):
             self._check_result(assignment, result)
             if assignment.has_items:  # the answer to the item shown
                 return await self._items.answer_with(tx, assignment, result)
-            if assignment.status == AssignmentStatus.REJECTED:  # the first result of a rework
-                assignment = await self._assignments.move(tx, assignment, AssignmentEvent.REWORK,
-                                                          Actor.WORKER)
             have = await repo.result_count(tx, assignment.id, assignment.round)
             if have >= assignment.units:
                 raise AssignmentFull(assignment_id=assignment.id, units=assignment.units)
+            if result.kind == "text" and not confirmed and assignment.id != preferred_id:
+                return TextToConfirm(assignment, have)
+            if assignment.status == AssignmentStatus.REJECTED:  # the first result of a rework
+                assignment = await self._assignments.move(tx, assignment, AssignmentEvent.REWORK,
+                                                          Actor.WORKER)
             stored = await repo.add_result(
                 tx, assignment_id=assignment.id, round=assignment.round, kind=result.kind,
                 file_id=result.file_id, file_unique_id=result.file_unique_id,
@@ -88,8 +94,20 @@ class ResultService(Service):
                 file_size=result.file_size, text=result.text, chat_message_id=result.message_id,
                 now=now)
             if stored is None:
-                raise DuplicateResult()
-        return ResultTaken(assignment, have + 1)
+                raise DuplicateText() if result.kind == "text" else DuplicateResult()
+        return ResultTaken(assignment, have + 1, stored)
+
+    async def take_back(self, worker_id: int, result_id: int | None = None,
+                        assignment_id: int | None = None) -> ResultTaken:
+        """Remove button or /undo: a result sent for an assignment still taking results goes
+        (the given one, or the newest); a review's carried results and item answers stay."""
+        async with self._db.transaction() as tx:
+            found = await repo.removable_result(tx, worker_id, result_id, assignment_id)
+            if found is None or not await repo.remove_result(tx, found[0]):
+                raise NothingToUndo()
+            assignment = await self._assignments.get(tx, found[1])
+            have = await repo.result_count(tx, assignment.id, assignment.round)
+        return ResultTaken(assignment, have)
 
     async def replace_edited(self, worker_id: int, message_id: int, result: ResultInput
                              ) -> ResultEdited | None:
