@@ -8,7 +8,7 @@ LOCALE := bot/locale
 PO_FILES := $(wildcard $(LOCALE)/*/LC_MESSAGES/guildwork.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test drill lint format messages compile bench bench-smoke clean
+.PHONY: install run demo browser test drill lint format messages compile bench bench-smoke clean
 
 install: $(STAMP) $(MO_FILES)
 
@@ -35,6 +35,17 @@ compile: $(MO_FILES)
 
 run: install
 	$(BIN)/python -m bot
+
+# Try the bot without Telegram: the fake Bot API, the bot and a web page on 127.0.0.1:8080.
+demo: install
+	$(BIN)/python -m tgfake.demo
+
+# A headless browser for the demo page's test (Debian's Chromium shell), unless one is there.
+browser:
+	@command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null || { \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		$$sudo apt-get install -y -qq --no-install-recommends chromium-headless-shell; }
 
 test: install
 	$(BIN)/python -m pytest -q

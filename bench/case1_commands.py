@@ -119,7 +119,9 @@ def commands(platform: Platform) -> list[Command]:
                 _in_guild(lambda s, i: f"/claim {fixed[i % len(fixed)]} 1")),
         Command("/quote (guild chat)", ("Quote #", "报价 #"),
                 _in_guild(lambda s, i: f"/quote {quoted[i % len(quoted)]} 2.00 10")),
-        Command("result upload (worker)", ("received", "已收到"), _upload,
+        # (A text task's first text is asked about, "is it a result?": a good reply too.)
+        Command("result upload (worker)", ("received", "已收到", "Is this text result",
+                                           "这条文字是"), _upload,
                 requires="handlers.results",
                 pending_reason="needs the work loop (handlers/work.py)",
                 supply=lambda p: len(p.open_in_progress)),

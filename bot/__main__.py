@@ -38,6 +38,10 @@ def main() -> int:
     if settings.log_level != "DEBUG":
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").addFilter(_RefusedToken())
+    if not settings.admin_ids:
+        logging.getLogger("guildwork").warning(
+            "ADMIN_IDS is empty: nobody can approve guilds or post tasks. Put your Telegram id "
+            "in it (the bot's /start shows it) and start again.")
     application = build_application(settings)
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -181,6 +181,8 @@ def register_handlers(app: Application) -> None:
         CommandHandler("earnings", money.earnings),
         CommandHandler("submit", results.submit),
         CommandHandler("done", results.done),
+        CommandHandler("undo", results.undo),
+        CallbackQueryHandler(results.result_button, pattern=buttons.RESULT.pattern),
         CommandHandler("review", review.review),
         CommandHandler("accept", review.accept),
         CommandHandler("reject", review.reject),
@@ -257,6 +259,7 @@ async def on_startup(app: Application) -> None:
                                        app.bot.username, TelegramFiles(app.bot))
     await services.guilds.load()
     dispatcher.unreachable_hooks.append(services.offers.on_unreachable)
+    dispatcher.unreachable_hooks.append(services.review.on_unreachable)
     dispatcher.migrated_hooks.append(services.guilds.follow_migration)
     admins = {}
     for admin_id in users.admin_ids:
@@ -286,7 +289,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     ban_service = BanService(deps, skill_service)
     qualification = QualificationService(deps, skill_service)
     quality_service = QualityService(deps, review_service, qualification, ban_service)
-    result_service = ResultService(deps, item_service, quality_service)
+    result_service = ResultService(deps, item_service, quality_service, review_service)
     money_service = MoneyService(deps, guild_service)
     return Services(
         settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,

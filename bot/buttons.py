@@ -89,6 +89,9 @@ GUILD_REVIEW = Buttons("g1", ("approve", "reject"))
 QUOTE = Buttons("q1", ("award", "reject"))
 # The work loop. Under an offer "accept" means taking it; "submit" once every result is in.
 OFFER = Buttons("a1", ("accept", "decline", "submit"))
+# A text in a worker's chat: "take" it as a result of the assignment (id), or "drop" it (just a
+# message); "remove" a result already taken (id: the result), before Submit.
+RESULT = Buttons("r1", ("take", "drop", "remove"))
 # The admins' review; the round is the submission the buttons were shown under.
 REVIEW = Buttons("a1", ("approve", "reject"), with_round=True)
 # Send back some: under a submission of up to MARKABLE items (or results), number buttons mark

@@ -99,6 +99,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("submit", N_("&lt;assignment&gt;"),
             N_("Choose the assignment your next results are for"), Audience.WORKER),
     Command("done", N_("[assignment]"), N_("Submit the results for review"), Audience.WORKER),
+    Command("undo", "", N_("Take back the last result you sent (before Submit)"),
+            Audience.WORKER),
     Command("earnings", "", N_("Your earnings, pending amounts and balance"), Audience.WORKER),
     Command("statement", "", N_("Your ledger lines as a CSV file"), Audience.WORKER),
     Command("qualify", N_("&lt;skill&gt;"), N_("Take a skill's qualification test"),

@@ -44,11 +44,14 @@ class MemberRef:
     username: str | None = None
     user_id: int | None = None
     name: str | None = None  # as Telegram showed them, for answers about strangers
+    number: int | None = None  # their number in the guild, as /members shows it (M3)
 
     @property
     def shown(self) -> str:
         if self.username:
             return f"@{self.username.lstrip('@')}"
+        if self.number is not None:
+            return f"M{self.number}"
         return self.name or str(self.user_id)
 
 
@@ -200,6 +203,15 @@ class Distribution:
 class ResultTaken:
     assignment: AssignmentRecord
     have: int  # results in the assignment's current round
+    result_id: int | None = None  # the one just stored (None: taken back, or none stored)
+
+
+@dataclass(frozen=True, slots=True)
+class TextToConfirm:
+    """A text in a private chat that may be a result or just a message: the worker says."""
+
+    assignment: AssignmentRecord
+    have: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from bot.commands import command as registered
 from bot.context import GuildContext
 from bot.domain.errors import (
     N_,
-    AdminsOnly,
+    AdminCommand,
     DomainError,
     GroupChatOnly,
     Msg,
@@ -53,6 +53,8 @@ from bot.views.common import Keyboard
 Callback = Callable[[Update, GuildContext], Coroutine[Any, Any, None]]
 _USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
 _AT_USERNAME_RE = re.compile(r"^@([A-Za-z0-9_]{1,32})$")  # where a number may be meant too
+# A member's number in /members (M3); Telegram usernames have 5 or more characters.
+_MEMBER_NUMBER_RE = re.compile(r"^[Mm](\d{1,3})$")
 MISSING = N_("Something is missing.")
 
 
@@ -201,9 +203,12 @@ class Call:
             if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
                 return MemberRef(user_id=entity.user.id, name=entity.user.full_name)
         if args:
+            if len(args) == 1 and (number := _MEMBER_NUMBER_RE.match(args[0])):
+                return MemberRef(number=int(number[1]))
             match = _USERNAME_RE.match(args[0])
             if len(args) != 1 or match is None:
-                raise self.wrong(N_("Name one member as @username, or reply to their message."))
+                raise self.wrong(N_("Name one member as @username or by their number in "
+                                    "/members (M3), or reply to their message."))
             return MemberRef(username=match[1])
         replied = self.message.reply_to_message
         if replied is not None and replied.from_user is not None \
@@ -240,12 +245,13 @@ def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback
         @wraps(handler)
         async def run(update: Update, context: GuildContext) -> None:
             call = Call(update, context, await texts(update, context), usage)
+            # Who before where: a leader trying /summary in the group hears it is for admins.
+            if admins_only and not call.services.users.is_admin(call.user_id):
+                raise AdminCommand(command=f"/{name}")
             if where is Chat.PRIVATE and not call.private:
                 raise PrivateChatOnly(command=f"/{name}")
             if where is Chat.GROUP and call.private:
                 raise GroupChatOnly(command=f"/{name}")
-            if admins_only and not call.services.users.is_admin(call.user_id):
-                raise AdminsOnly()
             await handler(call)
 
         return run

@@ -64,12 +64,11 @@ async def reject_reason(call: Call, about: tuple[int, int], reason: str) -> None
     """The admin's reply to a "why reject?" prompt: reject with that reason."""
     guild_id, review_message_id = about
     result = await call.services.guilds.reject(call.user_id, guild_id, reason)
-    text = views.decision(call._, result)
-    await call.reply(text)
-    # The review request shows the outcome instead of its buttons (if it still exists).
+    await call.reply(views.decision(call._, result))
+    # The review request loses its buttons (if it still exists); the outcome is said once.
     with contextlib.suppress(BadRequest):
-        await call.context.bot.edit_message_text(text, chat_id=call.chat_id,
-                                                 message_id=review_message_id, reply_markup=None)
+        await call.context.bot.edit_message_reply_markup(
+            chat_id=call.chat_id, message_id=review_message_id, reply_markup=None)
 
 
 @command("approve")

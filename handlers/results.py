@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
+from bot.buttons import RESULT, Press
 from bot.context import GuildContext
-from bot.outcomes import ItemCard, ResultInput
+from bot.outcomes import ItemCard, ResultInput, ResultTaken, TextToConfirm
 from bot.views import results as views
 from handlers import items
-from handlers.common import Call, command, texts
+from handlers.common import Call, close_buttons, command, press, texts
 
 SUBMIT_TO = "work.submit_to"  # user_data: the assignment /submit chose (conversation scratch)
+PENDING_TEXT = "work.pending_text"  # user_data: a text waiting for "is it a result?"
 
 
 async def my_tasks(call: Call) -> None:
@@ -40,18 +42,57 @@ async def done(call: Call) -> None:
 async def result(update: Update, context: GuildContext) -> None:
     """A file or text in a worker's private chat: a result for their assignment."""
     call = Call(update, context, await texts(update, context))
-    chosen = call.user_data.get(SUBMIT_TO)
-    taken = await call.services.results.add_result(call.user_id, chosen,
-                                                   result_from(call.message))
+    given = result_from(call.message)
+    taken = await call.services.results.add_result(call.user_id,
+                                                   call.user_data.get(SUBMIT_TO), given)
     call.services.copies.wake()  # a file in it is copied soon (RESULTS_DIR)
+    if isinstance(taken, TextToConfirm):  # a result, or just a message? The worker says.
+        call.user_data[PENDING_TEXT] = given
+        await call.reply(views.text_to_confirm(call._, taken),
+                         views.text_keyboard(call._, taken.assignment.id))
+        return
+    await _receipt(call, taken)
+
+
+async def _receipt(call: Call, taken: ResultTaken | ItemCard) -> None:
     if isinstance(taken, ItemCard):  # an item task: the next item, or the summary
         await items.show(call, taken)
         return
-    if chosen not in (None, taken.assignment.id):
+    if call.user_data.get(SUBMIT_TO) not in (None, taken.assignment.id):
         call.user_data.pop(SUBMIT_TO)  # that choice no longer takes results
-    keyboard = (views.submit_keyboard(call._, taken.assignment.id)
-                if taken.have >= taken.assignment.units else None)
-    await call.reply(views.result_taken(call._, taken.assignment, taken.have), keyboard)
+    await call.reply(views.result_taken(call._, taken.assignment, taken.have),
+                     views.receipt_keyboard(call._, taken))
+
+
+@press(RESULT)
+async def result_button(call: Call, pressed: Press) -> None:
+    """Yes / No under a text that may be a result; Remove it under a receipt."""
+    query = call.update.callback_query
+    await close_buttons(query.message if query else None)
+    if pressed.action == "remove":
+        taken = await call.services.results.take_back(call.user_id, result_id=pressed.id)
+        await call.reply(views.taken_back(call._, taken))
+        return
+    given = call.user_data.pop(PENDING_TEXT, None)
+    if pressed.action == "drop":
+        await call.reply(views.not_a_result(call._))
+        return
+    if given is None:
+        await call.reply(views.text_gone(call._))
+        return
+    stored = await call.services.results.add_result(call.user_id, pressed.id, given,
+                                                    confirmed=True)
+    assert not isinstance(stored, TextToConfirm)  # confirmed: never asked again
+    call.user_data[SUBMIT_TO] = pressed.id  # its next texts go there without asking
+    await _receipt(call, stored)
+
+
+@command("undo")
+async def undo(call: Call) -> None:
+    """/undo: the last result sent (for the assignment chosen with /submit, if any) goes."""
+    taken = await call.services.results.take_back(
+        call.user_id, assignment_id=call.user_data.get(SUBMIT_TO))
+    await call.reply(views.taken_back(call._, taken))
 
 
 def result_from(message: Message) -> ResultInput:

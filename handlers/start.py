@@ -13,7 +13,8 @@ async def start(call: Call) -> None:
     if not call.private:
         await call.reply(views.welcome_group(call._, standing))
         return
-    await call.reply(views.welcome_private(call._, name=call.first_name, standing=standing))
+    await call.reply(views.welcome_private(call._, name=call.first_name, user_id=call.user_id,
+                                             standing=standing))
 
 
 @command("help")

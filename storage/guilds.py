@@ -22,7 +22,7 @@ _SUSPENDED, _REJECTED = lit(GuildStatus.SUSPENDED), lit(GuildStatus.REJECTED)
 
 def _member(row: Row) -> MemberRecord:
     return MemberRecord(guild_id=row["guild_id"], user=record(UserRecord, row, "u_"),
-                        role=row["role"], joined_at=row["joined_at"])
+                        role=row["role"], joined_at=row["joined_at"], number=row["number"])
 
 
 # --- reading guilds --------------------------------------------------------------------------
@@ -183,7 +183,7 @@ async def role_of(db: Reader, guild_id: int, user_id: int) -> str | None:
 async def member(db: Reader, guild_id: int, user_id: int) -> MemberRecord | None:
     """An active member of the guild, or None."""
     row = await db.fetch_one(
-        f"SELECT m.guild_id, m.role, m.joined_at, {_USER} FROM guild_members m"
+        f"SELECT m.guild_id, m.role, m.joined_at, m.number, {_USER} FROM guild_members m"
         " JOIN users u ON u.id = m.user_id"
         f" WHERE m.guild_id = :guild AND m.user_id = :user AND m.status = {_ACTIVE}",
         {"guild": guild_id, "user": user_id})
@@ -192,12 +192,20 @@ async def member(db: Reader, guild_id: int, user_id: int) -> MemberRecord | None
 
 async def active_members(db: Reader, guild_id: int) -> list[MemberRecord]:
     rows = await db.fetch_all(
-        f"SELECT m.guild_id, m.role, m.joined_at, {_USER} FROM guild_members m"
+        f"SELECT m.guild_id, m.role, m.joined_at, m.number, {_USER} FROM guild_members m"
         " JOIN users u ON u.id = m.user_id"
         f" WHERE m.guild_id = :guild AND m.status = {_ACTIVE} ORDER BY {_ROLE_ORDER}, m.joined_at,"
         " m.user_id",
         {"guild": guild_id})
     return [_member(r) for r in rows]
+
+
+async def user_with_number(db: Reader, guild_id: int, number: int) -> int | None:
+    """The active member of the guild with this number (M3), if any."""
+    found = await db.fetch_value(
+        "SELECT user_id FROM guild_members WHERE guild_id = :guild AND number = :number"
+        f" AND status = {_ACTIVE}", {"guild": guild_id, "number": number})
+    return None if found is None else int(found)
 
 
 async def member_count(db: Reader, guild_id: int) -> int:
@@ -209,8 +217,9 @@ async def member_count(db: Reader, guild_id: int) -> int:
 async def add_member(tx: Tx, guild_id: int, user_id: int, *, role: str, now: int) -> None:
     """Add (or bring back) a member; one who left before gets a fresh membership."""
     await tx.execute(
-        "INSERT INTO guild_members (guild_id, user_id, role, joined_at)"
-        " VALUES (:guild, :user, :role, :now)"
+        "INSERT INTO guild_members (guild_id, user_id, role, joined_at, number)"
+        " VALUES (:guild, :user, :role, :now, (SELECT COALESCE(MAX(number), 0) + 1"
+        " FROM guild_members WHERE guild_id = :guild))"
         " ON CONFLICT (guild_id, user_id) DO UPDATE SET role = excluded.role,"
         f" status = {_ACTIVE}, joined_at = excluded.joined_at, left_at = NULL",
         {"guild": guild_id, "user": user_id, "role": role, "now": now})

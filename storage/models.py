@@ -69,6 +69,7 @@ class MemberRecord:
     user: UserRecord
     role: str  # Role
     joined_at: int
+    number: int = 0  # their short number in the guild (M3)
 
 
 @dataclass(frozen=True, slots=True)

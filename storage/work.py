@@ -203,12 +203,25 @@ async def _file_taken(tx: Tx, file_unique_id: str | None, assignment_id: int, ro
          "except": except_result}) is not None
 
 
+async def _text_taken(tx: Tx, kind: str, text: str | None, assignment_id: int, round: int
+                      ) -> bool:
+    """The same text is already a result of this round: sent twice, it counts once."""
+    if kind != "text" or text is None:
+        return False
+    return await tx.fetch_value(
+        "SELECT 1 FROM results WHERE assignment_id = :a AND round = :round AND kind = 'text'"
+        " AND text = :text LIMIT 1", {"a": assignment_id, "round": round, "text": text}
+    ) is not None
+
+
 async def add_result(tx: Tx, *, assignment_id: int, round: int, kind: str,
                      file_id: str | None, file_unique_id: str | None, file_name: str | None,
                      mime_type: str | None, file_size: int | None, text: str | None,
                      chat_message_id: int | None, now: int) -> int | None:
-    """Store a result; None when its file was already taken (see `_file_taken`)."""
-    if await _file_taken(tx, file_unique_id, assignment_id, round):
+    """Store a result; None when its file was already taken (see `_file_taken`), or the
+    same text is already one of this round's."""
+    if await _file_taken(tx, file_unique_id, assignment_id, round) \
+            or await _text_taken(tx, kind, text, assignment_id, round):
         return None
     cursor = await tx.execute(
         "INSERT INTO results (assignment_id, round, kind, file_id, file_unique_id,"
@@ -252,6 +265,26 @@ async def result_position(db: Reader, result_id: int, assignment_id: int, round:
     return int(await db.fetch_value(
         "SELECT COUNT(*) FROM results WHERE assignment_id = :a AND round = :r AND id <= :id",
         {"a": assignment_id, "r": round, "id": result_id}))
+
+
+async def removable_result(db: Reader, worker_id: int, result_id: int | None = None,
+                           assignment_id: int | None = None) -> tuple[int, int] | None:
+    """(result id, assignment id) of a result the worker may still take back: sent by them in
+    the current round of an assignment still taking results (not one the review let stand);
+    the given one, or the newest of the assignment."""
+    row = await db.fetch_one(
+        "SELECT r.id, a.id FROM results r JOIN assignments a ON a.id = r.assignment_id"
+        f" AND r.round = a.rework_count WHERE a.worker_id = :w AND a.status IN ({_WORKING})"
+        " AND r.carried = 0 AND r.item_id IS NULL AND (:r IS NULL OR r.id = :r)"
+        " AND (:a IS NULL OR a.id = :a) ORDER BY r.id DESC LIMIT 1",
+        {"w": worker_id, "r": result_id, "a": assignment_id})
+    return (row[0], row[1]) if row else None
+
+
+async def remove_result(tx: Tx, result_id: int) -> bool:
+    cursor = await tx.execute("DELETE FROM results WHERE id = :r AND carried = 0",
+                              {"r": result_id})
+    return cursor.rowcount == 1
 
 
 async def result_count(db: Reader, assignment_id: int, round: int) -> int:

@@ -17,7 +17,8 @@ ADMIN_ID = 900_001
 ROLES = ("admin", "leader", "deputy", "member", "stranger", "other_leader")
 CHATS = ("private", "guild", "pending", "suspended", "loose")
 # What a refusal for who or where the command was sent says (in English).
-WHO_OR_WHERE = ("Only platform admins", "Only the leader", "Only members of", "Please use /",
+WHO_OR_WHERE = ("Only platform admins", "is for platform admins only", "Only the leader",
+                "Only members of", "Please use /",
                 "This group is not a guild. ", "is suspended by the platform",
                 "waiting for a platform admin's approval", "You are not allowed",
                 "Only an administrator of this group", "A guild is registered from its group",

@@ -235,7 +235,7 @@ async def test_an_admin_sends_summaries_now(h, admin, guild) -> None:
         [t for t in admin.texts() if "Summaries queued" in t][-1]
     assert "Earned: 2.16 CNY" in wu.last_message().text
     await wu.send("/summary")
-    assert "Only platform admins" in wu.last_message().text
+    assert "/summary is for platform admins only" in wu.last_message().text
 
 
 async def test_the_clock_jobs_are_scheduled_at_start(db_path: Path) -> None:

@@ -74,6 +74,7 @@ async def mixed_work(h: Harness, admin: FakeUser) -> dict:
     await wu.send_voice(content=sent["voice"])
     await wu.send_document("清单.csv", mime_type="text/csv", content=sent["doc"])
     await wu.send("门口有三个货架")
+    await wu.press("Yes, a result")
     # Telegram left the size out of the message: the bot can't tell it is too big until it
     # asks for the file.
     await wu.send_document("video.mov", mime_type="video/quicktime", file_size=0,
@@ -152,7 +153,7 @@ async def test_parts_stay_under_the_limit_and_a_second_export_waits(db_path: Pat
     settings = Settings(bot_token=BOT_TOKEN, export_part_bytes=300_000,
                         export_dir=str(tmp_path / "exports"))
     async with Harness(db_path, admin_ids={ADMIN_ID}, settings=settings,
-                       latency=lambda method: 0.3 if method == "getFile" else 0) as h:
+                       latency=lambda method: 1.0 if method == "getFile" else 0) as h:
         admin = h.user("Ada", username="ada_admin", user_id=ADMIN_ID)
         work = await mixed_work(h, admin)
         task = work["task"]

@@ -243,7 +243,7 @@ async def test_items_change_only_before_any_unit_is_allocated(h: Harness,
     lee = g["lee"]
     replies = await lee.send_document("mine.csv", content=b"text\nx\n",
                                       caption=f"/items {g['task']}")
-    assert replies[-1].text == "Only platform admins can do that."
+    assert replies[-1].text == "/items is for platform admins only."
 
 
 async def test_the_leaders_precheck_shows_what_was_sent(h: Harness, admin: FakeUser) -> None:

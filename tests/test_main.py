@@ -30,6 +30,7 @@ def clean_env(**settings: str) -> dict[str, str]:
     """Only what Python needs, plus `settings`: no proxies, no inherited BOT_* settings."""
     env = {key: os.environ[key] for key in ("PATH", "SYSTEMROOT", "TMPDIR") if key in os.environ}
     env.update(LANG="C.UTF-8", PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
+    env.update(ADMIN_IDS=str(ADMIN_ID))  # without one, the start warns (tested below)
     env.update(settings)
     return env
 
@@ -245,6 +246,19 @@ def test_a_token_telegram_refuses_stops_the_bot_with_one_line(tmp_path: Path) ->
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "guildwork: Telegram refused BOT_TOKEN: check it with @BotFather."]
+
+
+def test_a_start_without_admins_warns_that_nobody_could_approve_guilds(tmp_path: Path) -> None:
+    refusing = FakeBotAPI()
+    refusing.fail_next("getMe", kind="unauthorized")
+    with serve(refusing) as base_url:
+        result = run_bot(tmp_path, timeout=30, BOT_TOKEN=BOT_TOKEN, BOT_API_BASE_URL=base_url,
+                         DATABASE_PATH=str(tmp_path / "g.db"), ADMIN_IDS="")
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].endswith("WARNING guildwork: ADMIN_IDS is empty: nobody can approve guilds "
+                             "or post tasks. Put your Telegram id in it (the bot's /start "
+                             "shows it) and start again.")
 
 
 def test_a_stop_in_the_middle_of_the_start_still_ends_the_process(

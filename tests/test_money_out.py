@@ -204,10 +204,10 @@ async def test_payroll_refuses_a_bad_period_and_says_when_nothing_moved(h, admin
 
 async def test_only_admins_get_the_payroll_or_pay_in_bulk(h, admin, world) -> None:
     wu = world["wu"]
-    assert "Only platform admins" in (await wu.send("/payroll"))[-1].text
+    assert "/payroll is for platform admins only." == (await wu.send("/payroll"))[-1].text
     replies = await wu.send_document("pay.csv", mime_type="text/csv", caption="/payouts",
                                      content=b"@wu,1.00,,MINE-1\n")
-    assert "Only platform admins" in replies[-1].text
+    assert replies[-1].text == "/payouts is for platform admins only."
     assert [r for r in await ledger(h) if r[9]] == []
 
 

@@ -74,6 +74,7 @@ async def test_an_edited_text_result_replaces_it_until_submitted(h, admin) -> No
     await lee.send(f"/assign {task_id} 2 @wu", chat=group)
     await wu.press("Accept")
     await wu.send("我爱北京")
+    await wu.press("Yes, a result")
     replies = await wu.edit("我爱上海")
     assert "Your edit replaced result 1 of assignment #1" in replies[-1].text
     await wu.send("second line")

@@ -10,6 +10,8 @@ async def test_start_in_private_welcomes_a_worker(h: Harness) -> None:
     assert len(replies) == 1
     assert "Welcome to Guildwork, Alice!" in replies[0].text
     assert replies[0].params["parse_mode"] == "HTML"
+    # Alice's own id, for a new admin to put in ADMIN_IDS.
+    assert replies[0].text.endswith(f"Your Telegram id: <code>{alice.id}</code>")
 
 
 async def test_start_in_private_tells_an_admin_what_they_do(h: Harness, admin) -> None:
@@ -23,7 +25,27 @@ async def test_help_in_private_lists_admin_commands_only_to_admins(h: Harness, a
     await admin.send("/help")
     assert "/start" in alice.last_message().text
     assert "Platform admin" not in alice.last_message().text
-    assert "Platform admin" in admin.last_message().text
+    assert "/tasks — Your assignments and what each still needs" in alice.last_message().text
+    shown = admin.last_message().text
+    # The admin's commands come first, and /tasks has one meaning there: the admin's.
+    assert shown.startswith("<b>Platform admin</b>\n/guilds")
+    assert shown.count("\n/tasks ") == 1 and "/tasks — Tasks in progress" in shown
+    assert shown.index("<b>Also</b>") > shown.index("/payout")
+    assert "/earnings" in shown.split("<b>Also</b>")[1]
+
+
+async def test_an_admin_command_typed_by_someone_else_says_who_may_use_it(h: Harness, admin
+                                                                         ) -> None:
+    from tests.scenario import approved_guild
+    lee, wu = h.user("Lee"), h.user("Wu")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu,))
+    await wu.send("/approve 1")  # a worker: not its usage, who it is for
+    assert wu.texts()[-1] == "/approve is for platform admins only."
+    await lee.send("/summary", chat=group)  # a leader, in the group: not "use it in private"
+    assert group.texts()[-1] == "/summary is for platform admins only."
+    await admin.send("/summary", chat=group)  # the admin, in a group: where to use it
+    assert "private chat" in group.texts()[-1]
 
 
 async def test_start_with_bot_name_in_a_group_answers_in_the_group(h: Harness) -> None:

@@ -56,7 +56,7 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
     assert "wants audio file results; that was photo" in refused
     assert "already submitted" in (await wu.send_voice(file_unique_id="wu-line-1"))[-1].text
     done = (await wu.send_voice(file_unique_id="wu-line-2"))[-1]
-    assert "All in" in done.text and done.button_texts == ["Submit"]
+    assert "All in" in done.text and done.button_texts == ["Remove it", "Submit"]
     await wu.press("Submit")
     assert f"Assignment #{wu_id} is submitted for review" in wu.last_message().text
 
@@ -184,7 +184,7 @@ async def test_buttons_pressed_by_the_wrong_person_or_twice_are_refused(h, admin
     await xi.send(f"/submit {assignment_id}")
     assert f"Assignment #{assignment_id} is not yours" in xi.last_message().text
     await wu.send(f"/accept {assignment_id}")
-    assert "Only platform admins" in wu.last_message().text
+    assert "/accept is for platform admins only" in wu.last_message().text
     await wu.press_data(f"a1:approve:{assignment_id}")
     assert "Only platform admins" in wu.last_alert()
 
@@ -309,7 +309,8 @@ async def test_switching_pre_check_on_does_not_hide_waiting_submissions(h, admin
 async def test_the_commission_is_the_one_the_offer_stated(h, admin, guild) -> None:
     lee, wu, group = guild["lee"], guild["wu"], guild["group"]
     await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
-    assert "guild's commission (10%)" in wu.last_message().text
+    assert "You earn 2.16 CNY for it. That is 2.40 CNY per unit less the guild's commission " \
+        "of 10%." in wu.last_message().text
     await wu.press("Accept")
     await lee.send("/commission 50", chat=group)
     await wu.send_voice()

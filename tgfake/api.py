@@ -175,6 +175,12 @@ class FakeBotAPI:
             self._updates_changed.notify_all()
             return int(update["update_id"])
 
+    def confirm(self, offset: int) -> None:
+        """A getUpdates call with `offset` confirms every update before it (as Telegram does,
+        when the call arrives, not when its long poll ends)."""
+        with self._lock:
+            self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+
     def wait_for_updates(self, offset: int, timeout: float) -> bool:
         """Block until an update with update_id >= offset is pending, or `timeout` passes."""
         with self._updates_changed:

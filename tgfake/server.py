@@ -20,7 +20,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -124,6 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         if method == "getUpdates":
             offset = int(params.get("offset") or 0)
+            api.confirm(offset)
             end = time.monotonic() + min(float(params.get("timeout") or 0), MAX_POLL_SECONDS)
             while not self.server.closing.is_set():  # a shutdown ends the long poll early
                 left = end - time.monotonic()
@@ -244,14 +245,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"BOT_API_BASE_FILE_URL={file_url}", flush=True)
     print(f"queue updates with: curl -d '<update JSON>' -H 'Content-Type: application/json' "
           f"{base_url.removesuffix('/bot')}/fake/update", flush=True)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    run_until_interrupted(stop)
+    return 0
+
+
+def run_until_interrupted(stop: Callable[[], None]) -> None:
+    """Block until Ctrl+C, then `stop`."""
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        server.shutdown()
-        server.server_close()
-    return 0
+        stop()
 
 
 if __name__ == "__main__":

@@ -109,6 +109,10 @@ class AdminsOnly(NotAllowed):
     text = N_("Only platform admins can do that.")
 
 
+class AdminCommand(AdminsOnly):
+    text = N_("{command} is for platform admins only.")
+
+
 class PrivateChatOnly(DomainError):
     text = N_("Please use {command} in a private chat with me.")
 
@@ -416,8 +420,17 @@ class ResultTooLarge(DomainError):
     text = N_("That file is {size} MB; the limit is {limit} MB.")
 
 
+class NothingToUndo(DomainError):
+    text = N_("There is no result to take back: only results sent for an assignment that "
+              "still takes them can be.")
+
+
 class DuplicateResult(DomainError):
     text = N_("That file was already submitted. Each result must be new.")
+
+
+class DuplicateText(DomainError):
+    text = N_("That text is already one of this assignment's results: it counts once.")
 
 
 class AssignmentFull(DomainError):
@@ -657,3 +670,9 @@ class ExportRunning(DomainError):
 
 class NothingToExport(DomainError):
     text = N_("Task #{task_id} has no {which} to export yet.")
+
+
+class PrecheckLeaderUnreachable(DomainError):
+    text = N_("Pre-check can't be turned on yet: I can't message {leader}, who would get the "
+              "submissions to check. {leader}, open a private chat with me and press Start, "
+              "then send /precheck on again.")

@@ -10,7 +10,9 @@ from bot.domain.errors import (
     AssignmentFull,
     AssignmentIncomplete,
     DuplicateResult,
+    DuplicateText,
     NothingOpen,
+    NothingToUndo,
     OfferNotAcceptedYet,
     ResultTooLarge,
     ResultTypeMismatch,
@@ -20,19 +22,19 @@ from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
 from bot.domain.statuses import WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.domain.work import download_limit, result_kind_allowed
-from bot.outcomes import ItemCard, ResultEdited, ResultInput, ResultTaken
+from bot.outcomes import ItemCard, ResultEdited, ResultInput, ResultTaken, TextToConfirm
 from bot.services.base import Deps, Service
 from bot.services.items import ItemService
 from bot.services.lifecycle import isolated
 from bot.services.quality import QualityService
+from bot.services.review import ReviewService
 from bot.views import results as views
 from bot.views import review as review_views
 from storage import Database, Tx
 from storage import guilds as guilds_repo
-from storage import items as items_repo
 from storage import users as users_repo
 from storage import work as repo
-from storage.models import AssignmentRecord, UserRecord
+from storage.models import AssignmentRecord
 
 HOUR = 3600
 # (column that records it, due no sooner than, due at the latest, hours said)
@@ -40,10 +42,12 @@ _REMINDERS = (("reminded_24h_at", HOUR, 24 * HOUR, 24), ("reminded_1h_at", 0, HO
 
 
 class ResultService(Service):
-    def __init__(self, deps: Deps, items: ItemService, quality: QualityService) -> None:
+    def __init__(self, deps: Deps, items: ItemService, quality: QualityService,
+                 review: ReviewService) -> None:
         super().__init__(deps)
         self._items = items
         self._quality = quality
+        self._review = review
 
     async def my_assignments(self, worker_id: int) -> list[tuple[AssignmentRecord, int]]:
         found = await repo.for_worker(self._db, worker_id)
@@ -56,10 +60,12 @@ class ResultService(Service):
         return ResultTaken(assignment,
                            await repo.result_count(self._db, assignment.id, assignment.round))
 
-    async def add_result(self, worker_id: int, preferred_id: int | None, result: ResultInput
-                         ) -> ResultTaken | ItemCard:
+    async def add_result(self, worker_id: int, preferred_id: int | None, result: ResultInput,
+                         *, confirmed: bool = False) -> ResultTaken | ItemCard | TextToConfirm:
         """Store one result for the assignment the worker chose with /submit, while it still
-        takes results; otherwise for their only assignment that does."""
+        takes results; otherwise for their only assignment that does. A text not sent for a
+        chosen assignment is only a result once the worker says so (`confirmed`): "hello?"
+        is a message, not result 1 of 2."""
         now = self._now()
         async with self._db.transaction() as tx:
             assignment = None
@@ -73,12 +79,14 @@ class ResultService(Service):
             self._check_result(assignment, result)
             if assignment.has_items:  # the answer to the item shown
                 return await self._items.answer_with(tx, assignment, result)
-            if assignment.status == AssignmentStatus.REJECTED:  # the first result of a rework
-                assignment = await self._assignments.move(tx, assignment, AssignmentEvent.REWORK,
-                                                          Actor.WORKER)
             have = await repo.result_count(tx, assignment.id, assignment.round)
             if have >= assignment.units:
                 raise AssignmentFull(assignment_id=assignment.id, units=assignment.units)
+            if result.kind == "text" and not confirmed and assignment.id != preferred_id:
+                return TextToConfirm(assignment, have)
+            if assignment.status == AssignmentStatus.REJECTED:  # the first result of a rework
+                assignment = await self._assignments.move(tx, assignment, AssignmentEvent.REWORK,
+                                                          Actor.WORKER)
             stored = await repo.add_result(
                 tx, assignment_id=assignment.id, round=assignment.round, kind=result.kind,
                 file_id=result.file_id, file_unique_id=result.file_unique_id,
@@ -86,8 +94,20 @@ class ResultService(Service):
                 file_size=result.file_size, text=result.text, chat_message_id=result.message_id,
                 now=now)
             if stored is None:
-                raise DuplicateResult()
-        return ResultTaken(assignment, have + 1)
+                raise DuplicateText() if result.kind == "text" else DuplicateResult()
+        return ResultTaken(assignment, have + 1, stored)
+
+    async def take_back(self, worker_id: int, result_id: int | None = None,
+                        assignment_id: int | None = None) -> ResultTaken:
+        """Remove button or /undo: a result sent for an assignment still taking results goes
+        (the given one, or the newest); a review's carried results and item answers stay."""
+        async with self._db.transaction() as tx:
+            found = await repo.removable_result(tx, worker_id, result_id, assignment_id)
+            if found is None or not await repo.remove_result(tx, found[0]):
+                raise NothingToUndo()
+            assignment = await self._assignments.get(tx, found[1])
+            have = await repo.result_count(tx, assignment.id, assignment.round)
+        return ResultTaken(assignment, have)
 
     async def replace_edited(self, worker_id: int, message_id: int, result: ResultInput
                              ) -> ResultEdited | None:
@@ -132,32 +152,13 @@ class ResultService(Service):
                 needs_precheck=int(bool(guild and guild.precheck)))
             if await self._quality.after_submit(tx, assignment):  # decided on its checks
                 return await self._assignments.get(tx, assignment.id)
-            worker = await users_repo.get(tx, worker_id)
             submitted = assignment
             if submitted.precheck:
-                await self._ask_precheck(tx, submitted, worker)
+                await self._review.ask_precheck(tx, submitted, submitted.leader_id)
             else:
                 await self._tell_admins(
                     tx, lambda _: review_views.submitted_for_admins(_, submitted))
         return assignment
-
-    async def _ask_precheck(self, tx: Tx, a: AssignmentRecord, worker: UserRecord | None
-                            ) -> None:
-        """The leader gets the submission to check, with what was sent: an item task's answers
-        on one page, a count task's results as the worker sent them."""
-        items = await items_repo.open_items(tx, a.id, a.round) if a.has_items else []
-        results = [] if items else await repo.results(tx, a.id, a.round)
-        await self.tell(tx, a.leader_id,
-                        lambda _: review_views.precheck_request(_, a, worker, items))
-        for found in results:
-            if found.file_id is None:  # a text, kept as HTML: the same in any language
-                await self._notifier.message(tx, a.leader_id, found.text or "",
-                                             user_id=a.leader_id)
-            else:
-                await self._notifier.media(tx, a.leader_id, found.kind, found.file_id,
-                                           caption=found.text, user_id=a.leader_id)
-        await self.tell(tx, a.leader_id, lambda _: review_views.precheck_footer(_, a),
-                        lambda _: review_views.precheck_keyboard(_, a.id, a.round))
 
     async def _working(self, tx: Tx | Database, worker_id: int, assignment_id: int
                        ) -> AssignmentRecord:

@@ -15,12 +15,13 @@ from bot.domain.errors import (
     NoSuchItemNumber,
     NotAllowed,
     NothingToReview,
+    PrecheckLeaderUnreachable,
     ReasonRequired,
     StaleReview,
 )
 from bot.domain.guilds import can_manage
 from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
-from bot.domain.statuses import AssignmentStatus
+from bot.domain.statuses import AssignmentStatus, Role
 from bot.domain.text import REASON_MAX, clean_text
 from bot.domain.work import credit_for
 from bot.outcomes import Decided, ReviewItem
@@ -35,8 +36,9 @@ from storage import quality as quality_repo
 from storage import users as users_repo
 from storage import work as repo
 from storage.db import Reader
-from storage.models import AssignmentRecord, GuildRecord
+from storage.models import AssignmentRecord, GuildRecord, OutboxRow
 
+PRECHECK_KEY = "precheck:"  # a pre-check request's first message: assignment, round, to whom
 # `3,7 blurry`: the items (or results) of numbers 3 and 7, then the reason.
 _NUMBERS = re.compile(r"(\d{1,6}(?:,\d{1,6})*)(?:\s+|$)")
 
@@ -62,12 +64,57 @@ class ReviewService(Service):
     # --- the guild's pre-check ----------------------------------------------------------------
 
     async def set_precheck(self, chat_id: int, user_id: int, on: bool) -> GuildRecord:
+        """/precheck on|off. On only while the leader can be messaged: a request nobody gets
+        would keep the work from the admins' review for the whole window."""
         async with self._db.transaction() as tx:
             guild = await self._guilds.acting_guild(chat_id, user_id, db=tx)
+            leader = await users_repo.get(tx, guild.leader_id)
+            if on and (leader is None or not leader.can_message):
+                raise PrecheckLeaderUnreachable(
+                    leader=leader.mention if leader else str(guild.leader_id))
             await guilds_repo.set_precheck(tx, guild.id, on)
             await self._audit(tx, user_id, "guild.precheck", ("guild", guild.id),
                               "on" if on else "off")
         return guild
+
+    async def ask_precheck(self, tx: Tx, a: AssignmentRecord, to: int) -> None:
+        """The submission to check, for the leader (or a deputy): an item task's answers on one
+        page, a count task's results as the worker sent them, then the buttons. If it can't
+        be delivered, `on_unreachable` finds someone else."""
+        worker = await users_repo.get(tx, a.worker_id)
+        items = await items_repo.open_items(tx, a.id, a.round) if a.has_items else []
+        results = [] if items else await repo.results(tx, a.id, a.round)
+        await self.tell(tx, to, lambda _: views.precheck_request(_, a, worker, items),
+                        dedupe_key=f"{PRECHECK_KEY}{a.id}:{a.round}:{to}")
+        for found in results:
+            if found.file_id is None:  # a text, kept as HTML: the same in any language
+                await self._notifier.message(tx, to, found.text or "", user_id=to)
+            else:
+                await self._notifier.media(tx, to, found.kind, found.file_id,
+                                           caption=found.text, user_id=to)
+        await self.tell(tx, to, lambda _: views.precheck_footer(_, a),
+                        lambda _: views.precheck_keyboard(_, a.id, a.round))
+
+    async def on_unreachable(self, tx: Tx, row: OutboxRow) -> None:
+        """A pre-check request the leader (or a deputy) could not be sent: to a deputy who can
+        be messaged, else straight to the admins' review, whose window starts now."""
+        key = row.dedupe_key
+        if not key or not key.startswith(PRECHECK_KEY):
+            return
+        assignment_id, round, _to = (int(n) for n in key.removeprefix(PRECHECK_KEY).split(":"))
+        a = await repo.get(tx, assignment_id)
+        if a is None or a.status != AssignmentStatus.SUBMITTED or a.round != round \
+                or not a.precheck or a.prechecked_at is not None:
+            return
+        for member in await guilds_repo.active_members(tx, a.guild_id):
+            if member.role == Role.DEPUTY and member.user.can_message:
+                await self.ask_precheck(tx, a, member.user.id)
+                return
+        passed_on = await self._assignments.move(tx, a, AssignmentEvent.PASS_PRECHECK,
+                                                 Actor.CLOCK, by=None, now=self._now())
+        await self._tell_admins(tx, partial(views.precheck_undeliverable_admins, a=passed_on))
+        await self._audit(tx, 0, "assignment.precheck_undeliverable",
+                          ("assignment", passed_on.id))
 
     async def check_precheck(self, leader_id: int, assignment_id: int,
                              reader: Reader | None = None, round: int | None = None

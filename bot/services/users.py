@@ -105,6 +105,11 @@ class UserService:
         @username. Two people may have held one username (one gave it up, another took it):
         then a member of `members_of` is meant, and otherwise the id must be given."""
         reader = db or self._db
+        if ref.number is not None:  # M3: a member's number, only within their guild
+            if members_of is None:
+                return None
+            user_id = await guilds_repo.user_with_number(reader, members_of, ref.number)
+            return None if user_id is None else await users_repo.get(reader, user_id)
         if ref.user_id is not None:
             return await users_repo.get(reader, ref.user_id)
         found = await users_repo.find_by_username(reader, ref.username or "")

@@ -216,8 +216,9 @@ def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
     for member in result.members:
         reach = (_("✅ can get my messages") if member.user.can_message
                  else _("⚠️ can't get my messages (hasn't started me, or blocked me)"))
-        line: str = _("{mark} {who} — {role}, joined {day} · {reach}",
-                      mark=_ROLE_MARKS.get(member.role, "•"), who=person(member.user),
+        line: str = _("{mark} {number} {who} — {role}, joined {day} · {reach}",
+                      mark=_ROLE_MARKS.get(member.role, "•"), number=f"M{member.number}",
+                      who=person(member.user),
                       role=_(ROLE_NAMES[member.role]), day=_day(member.joined_at, zone),
                       reach=reach)
         if result.scores is not None:
@@ -225,6 +226,8 @@ def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
         lines.append(line)
         if skills := result.skills.get(member.user.id):
             lines.append("   " + _("skills: {names}", names=", ".join(skills)))
+    lines.append(_("Name a member by their number in /assign, /promote, /demote and /remove: "
+                   "/assign &lt;task&gt; 2 M3."))
     if any(not m.user.can_message for m in result.members):
         lines.append(_("Members I can't message won't get their assignments: ask them to "
                        "open a private chat with me and press Start."))

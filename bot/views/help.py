@@ -15,22 +15,24 @@ def _lines(_: Translator, commands: list[Command]) -> Html:
                              summary=_(c.summary)) for c in commands))
 
 
-def command_list(_: Translator, audiences: tuple[Audience, ...]) -> Html:
-    return _lines(_, for_audiences(*audiences))
-
-
 def help_text(_: Translator, *, private: bool, standing: Standing) -> Html:
     if not private:
         return _group_help(_, standing)
-    parts = [_("<b>What you can do here</b>\n{commands}",
-               commands=command_list(_, (Audience.ANYONE, Audience.WORKER)))]
+    personal = for_audiences(Audience.ANYONE, Audience.WORKER)
+    parts = []
+    if standing.is_admin:  # theirs first; a name with an admin's meaning shows it only
+        admin = for_audiences(Audience.ADMIN)
+        names = {c.name for c in admin}
+        parts.append(_("<b>Platform admin</b>\n{commands}", commands=_lines(_, admin)))
+        parts.append(_("<b>Also</b>\n{commands}",
+                       commands=_lines(_, [c for c in personal if c.name not in names])))
+    else:
+        parts.append(_("<b>What you can do here</b>\n{commands}",
+                       commands=_lines(_, personal)))
     if standing.guild is not None and standing.role is not None:
         parts.append(_("You are a {role} of {guild}. Results go to me here, in private; the "
                        "guild's commands work in its group.",
                        role=_(ROLE_NAMES[standing.role]), guild=standing.guild.name))
-    if standing.is_admin:
-        parts.append(_("<b>Platform admin</b>\n{commands}",
-                       commands=command_list(_, (Audience.ADMIN,))))
     return Html("\n\n".join(parts))
 
 
@@ -53,23 +55,26 @@ def _group_help(_: Translator, standing: Standing) -> Html:
              status=_(GUILD_NAMES[guild.status]), everyone=_lines(_, everyone))
 
 
-def welcome_private(_: Translator, *, name: str, standing: Standing) -> Html:
+def welcome_private(_: Translator, *, name: str, user_id: int, standing: Standing) -> Html:
+    """The welcome, and the user's own Telegram id (what ADMIN_IDS takes)."""
     if standing.is_admin:
-        return _(
+        text = _(
             "Welcome, {name}! You are a platform admin of Guildwork: you approve guilds, post "
             "tasks, review results and record payouts here. Send /help for your commands.",
             name=name,
         )
-    if standing.guild is not None and standing.role is not None:
-        return _("Welcome back, {name}! You are a {role} of {guild}. Your assignments: /tasks. "
+    elif standing.guild is not None and standing.role is not None:
+        text = _("Welcome back, {name}! You are a {role} of {guild}. Your assignments: /tasks. "
                  "Your earnings: /earnings. Everything else: /help.", name=name,
                  role=_(ROLE_NAMES[standing.role]), guild=standing.guild.name)
-    return _(
-        "Welcome to Guildwork, {name}! Guilds take paid tasks here and hand them to their "
-        "members. To join a guild, open the invite link your guild leader shares. "
-        "Send /help to see what you can do.",
-        name=name,
-    )
+    else:
+        text = _(
+            "Welcome to Guildwork, {name}! Guilds take paid tasks here and hand them to their "
+            "members. To join a guild, open the invite link your guild leader shares. "
+            "Send /help to see what you can do.",
+            name=name,
+        )
+    return Html(text + "\n" + _("Your Telegram id: <code>{id}</code>", id=user_id))
 
 
 def welcome_group(_: Translator, standing: Standing) -> Html:

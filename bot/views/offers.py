@@ -12,6 +12,7 @@ from bot.domain.counts import counted
 from bot.domain.skills import LeftOut, LeftOutList
 from bot.domain.statuses import ASSIGNMENT_NAMES
 from bot.domain.tasks import RESULT_NAMES
+from bot.domain.work import credit_for
 from bot.i18n import Html, Translator
 from bot.outcomes import Offered, Progress
 from bot.views.common import (
@@ -28,6 +29,23 @@ from bot.views.market import quality_facts
 from storage.models import AssignmentRecord, TaskRecord, UserRecord
 
 
+def _pay(_: Translator, a: AssignmentRecord, settings: Settings) -> str:
+    """What the worker gets, after the guild's commission: per unit and for the assignment."""
+    # (Amounts first: a `_` among the call's arguments would hide the message from pybabel.)
+    net = money_text(_, credit_for(1, a.unit_price_minor, a.commission_bp).worker_minor,
+                     settings)
+    total = money_text(_, credit_for(a.units, a.unit_price_minor, a.commission_bp).worker_minor,
+                       settings)
+    earned = _.plural("You earn {total} for it.",
+                      "You earn {net} per unit, {total} for all {count}.",
+                      a.units, net=net, total=total)
+    if not a.commission_bp:
+        return earned + " " + _("The guild takes no commission.")
+    return earned + " " + _("That is {price} per unit less the guild's commission of "
+                            "{percent}%.", price=money_text(_, a.unit_price_minor, settings),
+                            percent=percent(a.commission_bp))
+
+
 def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settings,
           zone: tzinfo) -> str:
     parts = [
@@ -35,9 +53,7 @@ def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settin
           "{title}.", id=a.id, guild=a.guild_name, units=counted(_, a.units, "unit"),
           task_id=a.task_id,
           title=a.task_title),
-        _("Pay: {price} per unit before the guild's commission ({percent}%).",
-          price=money_text(_, a.unit_price_minor, settings),
-          percent=percent(a.commission_bp)),
+        _pay(_, a, settings),
         _("Result: {kind}, one per unit.", kind=_(RESULT_NAMES[a.result_type])),
         _("Deadline: {when}", when=when(_, from_epoch(a.due_at), zone)),
         _("Please answer by {when}, or the units go back to the guild.",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.buttons import ITEM, OFFER
+from bot.buttons import ITEM, OFFER, RESULT
 from bot.clock import from_epoch
 from bot.domain.counts import counted
 from bot.domain.statuses import ASSIGNMENT_NAMES, WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.i18n import Translator
-from bot.outcomes import ResultEdited
+from bot.outcomes import ResultEdited, ResultTaken, TextToConfirm
 from bot.views.common import Keyboard, button, keyboard, when, who
 from bot.views.offers import offer_keyboard
 from storage.models import AssignmentRecord, UserRecord
@@ -66,6 +66,42 @@ def submit_keyboard(_: Translator, assignment_id: int) -> Keyboard:
     return keyboard([button(_("Submit"), OFFER.data("submit", assignment_id))])
 
 
+def receipt_keyboard(_: Translator, taken: ResultTaken) -> Keyboard | None:
+    """Under a result's receipt: take it back (before Submit); Submit once all are in."""
+    row = [button(_("Remove it"), RESULT.data("remove", taken.result_id))] \
+        if taken.result_id is not None else []
+    if taken.have >= taken.assignment.units:
+        row.append(button(_("Submit"), OFFER.data("submit", taken.assignment.id)))
+    return keyboard(row) if row else None
+
+
+def text_to_confirm(_: Translator, found: TextToConfirm) -> str:
+    a = found.assignment
+    return _("Is this text result {n} of {units} for assignment #{id} ({title})? Texts sent "
+             "here can be results or just messages to me.", n=found.have + 1, units=a.units,
+             id=a.id, title=a.task_title)
+
+
+def text_keyboard(_: Translator, assignment_id: int) -> Keyboard:
+    return keyboard([button(_("Yes, a result"), RESULT.data("take", assignment_id)),
+                     button(_("No, just a message"), RESULT.data("drop", assignment_id))])
+
+
+def not_a_result(_: Translator) -> str:
+    return _("Fine: that text is not a result. To send results, choose the assignment with "
+             "/submit &lt;assignment&gt;.")
+
+
+def text_gone(_: Translator) -> str:
+    return _("I no longer have that text (I restarted meanwhile): send it again, please.")
+
+
+def taken_back(_: Translator, taken: ResultTaken) -> str:
+    a = taken.assignment
+    return _("Result taken back: assignment #{id} has {have} of {units} results now.",
+             id=a.id, have=taken.have, units=a.units)
+
+
 def submitted(_: Translator, a: AssignmentRecord) -> str:
     if a.status != AssignmentStatus.SUBMITTED:  # decided at once on its checks: a notice says
         return _("Assignment #{id} is submitted and was checked at once.", id=a.id)
@@ -77,12 +113,13 @@ def submitted(_: Translator, a: AssignmentRecord) -> str:
 
 
 def reminder(_: Translator, a: AssignmentRecord, have: int, hours: int, zone: tzinfo) -> str:
+    due = when(_, from_epoch(a.due_at), zone)  # (not inside the call: pybabel would miss it)
     return _.plural(
         "⏰ Assignment #{id} ({title}) is due within {count} hour, at {when}. {have} of "
         "{units} results are in.",
         "⏰ Assignment #{id} ({title}) is due within {count} hours, at {when}. {have} of "
-        "{units} results are in.", hours, id=a.id, title=a.task_title,
-        when=when(_, from_epoch(a.due_at), zone), have=have, units=a.units)
+        "{units} results are in.", hours, id=a.id, title=a.task_title, when=due, have=have,
+        units=a.units)
 
 
 def overdue_worker(_: Translator, a: AssignmentRecord) -> str:

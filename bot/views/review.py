@@ -214,6 +214,13 @@ def precheck_skipped_admins(_: Translator, a: AssignmentRecord) -> str:
              days=counted(_, a.review_days, "day"))
 
 
+def precheck_undeliverable_admins(_: Translator, a: AssignmentRecord) -> str:
+    return _("Assignment #{id} ({units} of task #{task_id}, {guild}) needs its guild's "
+             "pre-check, but I can't message its leader or any deputy, so it is in /review "
+             "now, unchecked by the guild.", id=a.id, units=counted(_, a.units, "unit"),
+             task_id=a.task_id, guild=a.guild_name)
+
+
 def precheck_skipped_leader(_: Translator, a: AssignmentRecord) -> str:
     return _("Assignment #{id} was not pre-checked within {days}, so it went to the "
              "platform's review unchecked.", id=a.id, days=counted(_, a.review_days, "day"))

@@ -1,0 +1,150 @@
+"""What a 50-member guild's people hit in a day, from their side: what an offer pays, ..."""
+
+from __future__ import annotations
+
+import re
+
+from tests.scenario import (
+    FIXED_TASK,
+    approved_guild,
+    assignment_ids,
+    guild_holding_units,
+    task_id_in,
+)
+from tgfake import FakeUser, Harness
+
+
+async def test_an_offer_says_what_the_worker_gets_after_the_commission(h: Harness,
+                                                                       admin: FakeUser) -> None:
+    g = await guild_holding_units(h, admin)  # 2.40 per unit, the guild keeps 10 %
+    await g["lee"].send(f"/assign {g['task']} 3 @{g['wu'].username}", chat=g["group"])
+    offer = g["wu"].last_message().text
+    assert assignment_ids(offer) == [1]
+    assert "You earn 2.16 CNY per unit, 6.48 CNY for all 3. That is 2.40 CNY per unit less " \
+        "the guild's commission of 10%." in offer
+    await g["lee"].send("/commission 0", chat=g["group"])
+    await g["lee"].send(f"/assign {g['task']} 1 @{g['xi'].username}", chat=g["group"])
+    assert "You earn 2.40 CNY for it. The guild takes no commission." in \
+        g["xi"].last_message().text
+
+
+async def test_precheck_never_holds_back_work_nobody_can_check(h: Harness, admin: FakeUser
+                                                               ) -> None:
+    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
+    # Lee never opened a private chat with the bot: nobody would get the submissions.
+    await lee.send("/precheck on", chat=group)
+    refused = group.texts()[-1]
+    assert refused.startswith("Pre-check can't be turned on yet: I can't message @lee")
+    assert "press Start, then send /precheck on again." in refused
+    await lee.send("/start")
+    await lee.send("/precheck on", chat=group)
+    assert "now pre-checks results" in group.texts()[-1]
+    await lee.send("/promote @xi", chat=group)
+    await xi.send("/start")
+
+    task = task_id_in((await admin.send(FIXED_TASK))[-1].text)
+    await lee.send(f"/claim {task} 4", chat=group)
+    await lee.send(f"/assign {task} 2 @wu", chat=group)
+    await wu.press("Accept")
+    # Lee blocks the bot: the request goes to the deputy instead, who passes it on.
+    h.api.block(lee.id)
+    await wu.send_photo()
+    await wu.send_photo()
+    await wu.press("Submit")
+    assert "submitted assignment #1" in "\n".join(xi.texts()[-5:])
+    await xi.press("Pass to review")
+    await admin.send("/review")
+    assert any("Review assignment #1" in t for t in admin.texts()[-4:])
+
+    # With nobody left to message, the request goes straight to the admins' review.
+    h.api.block(xi.id)
+    await lee.send(f"/assign {task} 1 @wu", chat=group)
+    await wu.press("Accept")
+    await wu.send_photo()
+    await wu.press("Submit")
+    told = next(t for t in reversed(admin.texts()) if "Assignment #2" in t)
+    assert "needs its guild's pre-check, but I can't message its leader or any deputy, so " \
+        "it is in /review now" in told
+    status = await h.services.db.fetch_one(
+        "SELECT status, prechecked_at IS NOT NULL FROM assignments WHERE id = 2")
+    assert tuple(status) == ("submitted", 1)
+
+
+async def test_members_without_a_username_are_named_by_their_number(h: Harness,
+                                                                     admin: FakeUser) -> None:
+    g = await guild_holding_units(h, admin)
+    lee, group = g["lee"], g["group"]
+    mo = h.user("Mo", username="")  # no username: only a reply or a number names them
+    await lee.send("/invite", chat=group)
+    code = re.search(r"start=(join_[\w-]+)", group.texts()[-1])
+    assert code
+    group.add(mo)
+    await mo.send(f"/start {code[1]}")
+    await lee.send("/members", chat=group)
+    roster = group.texts()[-1]
+    line = next(t for t in roster.splitlines() if "Mo" in t)
+    number = re.search(r"(M\d+) Mo", line)
+    assert number, line
+    await lee.send(f"/assign {g['task']} 2 {number[1]}", chat=group)
+    assert "Assignment #1" in group.texts()[-1] and "Mo" in group.texts()[-1]
+    assert assignment_ids(mo.last_message().text) == [1]
+    await lee.send(f"/promote {number[1].lower()}", chat=group)
+    assert "deputy" in group.texts()[-1]
+    # A number nobody has: refused, naming it.
+    await lee.send("/remove M99", chat=group)
+    assert "M99" in group.texts()[-1]
+    # The number stays with the member: Wu leaves and comes back, still M2; nobody else gets it.
+    before = re.search(r"(M\d+) Wu", roster)
+    assert before
+    await g["wu"].send("/leave")
+    await g["wu"].send(f"/start {code[1]}")
+    await lee.send("/members", chat=group)
+    assert f"{before[1]} Wu" in group.texts()[-1]
+
+
+TEXT_TASK = ("/newtask Shop signs\nmode: fixed\nunits: 4\nprice: 1.00\nresult: text\n"
+             "deadline: 2026-12-20 18:00\n\nWrite down each shop sign.")
+
+
+async def test_nothing_becomes_a_result_by_accident(h: Harness, admin: FakeUser) -> None:
+    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
+    task = task_id_in((await admin.send(TEXT_TASK))[-1].text)
+    await lee.send(f"/claim {task} 4", chat=group)
+    await lee.send(f"/assign {task} 2 @wu", chat=group)
+    await wu.press("Accept")
+    # A question is not result 1 of 2: the worker is asked, and says no.
+    await wu.send("hello? what do I write?")
+    asked = wu.last_message()
+    assert asked.text.startswith("Is this text result 1 of 2 for assignment #1 (Shop signs)?")
+    assert asked.button_texts == ["Yes, a result", "No, just a message"]
+    await wu.press("No, just a message")
+    assert "that text is not a result" in wu.texts()[-1]
+    assert await h.services.db.fetch_value("SELECT COUNT(*) FROM results") == 0
+    # A real one: yes, once; the next texts go to the same assignment without asking.
+    await wu.send("大华超市")
+    await wu.press("Yes, a result")
+    assert wu.texts()[-1] == "Result 1 of 2 for assignment #1 received."
+    # The same text again counts once.
+    await wu.send("大华超市")
+    assert wu.texts()[-1] == "That text is already one of this assignment's results: it " \
+        "counts once."
+    # A slip, taken back with the button under its receipt; then with /undo.
+    await wu.send("Lucky Noodles 幸运面馆 (typo)")
+    receipt = wu.last_message()
+    assert receipt.button_texts == ["Remove it", "Submit"]
+    await wu.press("Remove it")
+    assert wu.texts()[-1] == "Result taken back: assignment #1 has 1 of 2 results now."
+    await wu.send("Lucky Noodles 幸运面馆")
+    await wu.send("/undo")
+    assert wu.texts()[-1] == "Result taken back: assignment #1 has 1 of 2 results now."
+    await wu.send("Lucky Noodles 幸运面馆")
+    await wu.press("Submit")
+    assert "submitted for review" in wu.texts()[-1]
+    texts = await h.services.db.fetch_all("SELECT text FROM results ORDER BY id")
+    assert [t[0] for t in texts] == ["大华超市", "Lucky Noodles 幸运面馆"]
+    # After Submit nothing can be taken back.
+    await wu.send("/undo")
+    assert wu.texts()[-1].startswith("There is no result to take back")
