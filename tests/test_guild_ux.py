@@ -148,3 +148,23 @@ async def test_nothing_becomes_a_result_by_accident(h: Harness, admin: FakeUser)
     # After Submit nothing can be taken back.
     await wu.send("/undo")
     assert wu.texts()[-1].startswith("There is no result to take back")
+
+
+async def test_no_deadline_or_reminder_in_the_workers_night(h: Harness, admin: FakeUser
+                                                            ) -> None:
+    from datetime import UTC, datetime
+    g = await guild_holding_units(h, admin)  # due 2026-12-20 18:00 Beijing time
+    wu = g["wu"]
+    # 17:00 Beijing time, a 12 h window: 6 hours before 23:00, 6 after 08:00 — not 05:00.
+    await g["lee"].send(f"/assign {g['task']} 2 @wu", chat=g["group"])
+    assert "Please answer by 2026-12-02 14:00" in wu.last_message().text
+    await wu.press("Accept")
+    # The day before the deadline, at 23:30 Beijing time: the reminder waits for the morning.
+    h.clock.set(datetime(2026, 12, 19, 15, 30, tzinfo=UTC))
+    await h.services.sweep.sweep()
+    await h.settle()
+    assert not any("⏰" in t for t in wu.texts())
+    h.clock.set(datetime(2026, 12, 20, 0, 1, tzinfo=UTC))  # 08:01
+    await h.services.sweep.sweep()
+    await h.settle()
+    assert sum("⏰ Assignment #1" in t for t in wu.texts()) == 1

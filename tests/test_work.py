@@ -343,7 +343,8 @@ async def test_an_offer_cannot_be_accepted_after_its_window(h, admin, guild) -> 
     from datetime import timedelta
 
     await guild["lee"].send(f"/assign {guild['task']} 1 @wu", chat=guild["group"])
-    h.clock.advance(timedelta(hours=12, minutes=1))
+    # 12 waking hours from 17:00 Beijing time: 6 before the quiet night, 6 after it.
+    h.clock.advance(timedelta(hours=21, minutes=1))
     await guild["wu"].press("Accept")
     assert "has expired" in guild["wu"].last_alert()
 
