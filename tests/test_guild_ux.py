@@ -168,3 +168,24 @@ async def test_no_deadline_or_reminder_in_the_workers_night(h: Harness, admin: F
     await h.services.sweep.sweep()
     await h.settle()
     assert sum("⏰ Assignment #1" in t for t in wu.texts()) == 1
+
+
+async def test_awarding_one_quote_keeps_the_others_buttons(h: Harness, admin: FakeUser) -> None:
+    from tests.scenario import QUOTE_TASK
+    lee, mei = h.user("Lee"), h.user("Mei")
+    alpha = await approved_guild(h, admin, "Alpha", lee)
+    beta = await approved_guild(h, admin, "Beta", mei)
+    task = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    await lee.send(f"/quote {task} 2.20 40", chat=alpha)
+    await mei.send(f"/quote {task} 2.40 40", chat=beta)
+    table = (await admin.send(f"/quotes {task}"))[-1]
+    assert table.button_texts == ["Award #1", "Reject #1", "Award #2", "Reject #2"]
+    await admin.press("Award #1", message=table)
+    shown = h.api.find_message(admin.id, table.message_id)
+    assert shown is not None
+    # The table is current (quote #1 awarded) and quote #2 can still be decided from it.
+    assert shown.button_texts == ["Award #2", "Reject #2"]
+    assert "awarded" in shown.text.lower()
+    assert "Quote #1" in admin.texts()[-1] and "award" in admin.texts()[-1].lower()
+    await admin.press("Award #2", message=shown)
+    assert h.api.find_message(admin.id, table.message_id).button_texts == []
