@@ -189,3 +189,28 @@ async def test_awarding_one_quote_keeps_the_others_buttons(h: Harness, admin: Fa
     assert "Quote #1" in admin.texts()[-1] and "award" in admin.texts()[-1].lower()
     await admin.press("Award #2", message=shown)
     assert h.api.find_message(admin.id, table.message_id).button_texts == []
+
+
+async def test_progress_starts_with_totals_and_lists_what_needs_the_leader(
+        h: Harness, admin: FakeUser) -> None:
+    g = await guild_holding_units(h, admin)  # 8 units
+    lee, group, task = g["lee"], g["group"], g["task"]
+    await lee.send(f"/assign {task} 2 @wu", chat=group)
+    await g["wu"].press("Accept")
+    await lee.send(f"/assign {task} 3 @xi", chat=group)  # not answered yet
+    await g["wu"].send_voice()
+    await g["wu"].send_voice()
+    await g["wu"].press("Submit")
+    await admin.send("/accept 1")
+    await lee.send(f"/progress {task}", chat=group)
+    shown = group.texts()[-1]
+    lines = shown.splitlines()
+    assert lines[1] == "Offered 3 · in progress 0 · submitted 0 · accepted 2 · expired 0"
+    assert lines[2] == "▓▓░░░░░░░░ 25 % done"
+    # Only what needs the leader: Xi's unanswered offer, not Wu's accepted work.
+    assert "#2 @xi: 3 units, offered" in shown and "@wu" not in shown
+    assert shown.endswith(f"The full list: /progress {task} all")
+    await lee.send(f"/progress {task} all", chat=group)
+    assert "#1 @wu: 2 units, accepted" in group.texts()[-1]
+    await lee.send(f"/progress {task} everything", chat=group)
+    assert group.texts()[-1].startswith("Add all for every assignment")
