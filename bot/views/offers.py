@@ -66,8 +66,11 @@ def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settin
 
 
 def offer_keyboard(_: Translator, assignment_id: int) -> Keyboard:
-    return keyboard([button(_("Accept"), OFFER.data("accept", assignment_id)),
-                     button(_("Decline"), OFFER.data("decline", assignment_id))])
+    """Accept / Decline, each naming the assignment: a list of offers shows several."""
+    return keyboard([button(_("Accept #{id}", id=assignment_id),
+                            OFFER.data("accept", assignment_id)),
+                     button(_("Decline #{id}", id=assignment_id),
+                            OFFER.data("decline", assignment_id))])
 
 
 def offer_undeliverable(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
