@@ -204,7 +204,7 @@ async def test_payroll_refuses_a_bad_period_and_says_when_nothing_moved(h, admin
 
 async def test_only_admins_get_the_payroll_or_pay_in_bulk(h, admin, world) -> None:
     wu = world["wu"]
-    assert "/payroll is for platform admins only." == (await wu.send("/payroll"))[-1].text
+    assert (await wu.send("/payroll"))[-1].text == "/payroll is for platform admins only."
     replies = await wu.send_document("pay.csv", mime_type="text/csv", caption="/payouts",
                                      content=b"@wu,1.00,,MINE-1\n")
     assert replies[-1].text == "/payouts is for platform admins only."
