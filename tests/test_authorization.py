@@ -54,6 +54,8 @@ def expected(command: str, role: str, chat: str) -> bool:
             chat == "guild" and role in ("leader", "deputy"))
     if command == "skills":  # an admin's registry, anyone else's own skills
         return chat == "private"
+    if command == "undo":  # anyone's own results, in private (nothing to take back: said so)
+        return chat == "private"
     if command == "qualify":  # anyone takes a skill's test in private (a guild's member)
         return chat == "private"
     if command in ADMIN_ONLY:
