@@ -38,6 +38,9 @@ class Settings:
     bot_api_base_file_url: str = DEFAULT_FILE_URL
     summary_time: time = time(20, 0)
     offer_window_hours: int = 12
+    # Hours in each worker's own time zone when offer windows stand still and reminders wait
+    # (start, end; a span across midnight wraps); None: never quiet.
+    quiet_hours: tuple[time, time] | None = (time(23, 0), time(8, 0))
     rate_limit_per_second: float = 30.0
     data_dir: str = ""  # the bot's own files (item media); "": `data` beside the database
     item_archive_max_mb: int = 2048  # a ZIP of items, uncompressed, at most
@@ -62,6 +65,17 @@ class Settings:
         if self.database_path == ":memory:":
             return Path("data")
         return Path(self.database_path).expanduser().parent / "data"
+
+
+def _quiet_hours(raw: str) -> tuple[time, time] | None:
+    if raw.strip().lower() == "off":
+        return None
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", raw)
+    if not match or int(match[1]) > 23 or int(match[3]) > 23 or int(match[2]) > 59 \
+            or int(match[4]) > 59 or match.group(1, 2) == match.group(3, 4):
+        raise ConfigError(f"QUIET_HOURS must be HH:MM-HH:MM (e.g. 23:00-08:00) or off, "
+                          f"got {raw!r}.")
+    return time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
 
 
 def load_settings(
@@ -147,6 +161,8 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         if not match or int(match[1]) > 23 or int(match[2]) > 59:
             raise ConfigError(f"SUMMARY_TIME must be HH:MM (24-hour clock), got {raw!r}.")
         kwargs["summary_time"] = time(int(match[1]), int(match[2]))
+    if raw := get("QUIET_HOURS"):
+        kwargs["quiet_hours"] = _quiet_hours(raw)
     if raw := get("OFFER_WINDOW_HOURS"):
         if not raw.isdecimal() or not 1 <= int(raw) <= 168:
             raise ConfigError(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import Message
+from telegram.error import BadRequest
 
 from bot.buttons import QUOTE, Press
 from bot.views import market as views
@@ -98,12 +101,33 @@ async def quote_button(call: Call, pressed: Press) -> None:
     quotes = call.services.quotes
     if pressed.action == "award":
         result = await quotes.award(call.user_id, pressed.id)
+        task_id = result.task.id
         outcome = views.awarded_reply(call._, result.quote, result.units, result.task,
                                       result.closed_quote_ids)
     else:
         rejected = await quotes.reject_quote(call.user_id, pressed.id, None)
+        task_id = rejected.task_id
         outcome = views.quote_rejected_reply(call._, rejected)
     query = call.update.callback_query
     assert query is not None and isinstance(query.message, Message)
+    if _quotes_under(query.message) - {pressed.id}:
+        # Under /quotes: the table as it is now (its last page carries the buttons), the
+        # other quotes' buttons kept.
+        found = await quotes.quotes_for(call.user_id, task_id)
+        table = views.quotes_table(call._, found.task, found.quotes, found.sizes,
+                                   call.services.settings, found.scores)
+        with contextlib.suppress(BadRequest):  # not modified, or the message is gone
+            await query.edit_message_text(
+                table[-1], reply_markup=markup(views.quotes_keyboard(call._, found.quotes)))
+        await call.reply(outcome)
+        return
     await query.edit_message_text(f"{query.message.text_html}\n\n{outcome}",
                                   reply_markup=markup(None))
+
+
+def _quotes_under(message: Message) -> set[int]:
+    """The quotes whose buttons the message carries."""
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    pressed = (QUOTE.parse(b.callback_data if isinstance(b.callback_data, str) else None)
+               for row in rows for b in row)
+    return {p.id for p in pressed if p is not None}

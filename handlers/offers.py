@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.buttons import OFFER, Press
+from bot.domain.errors import N_
 from bot.views import offers as views
 from bot.views import results as result_views
 from handlers import items
@@ -28,9 +29,12 @@ async def distribute(call: Call) -> None:
 
 @command("progress")
 async def progress(call: Call) -> None:
-    found = await call.services.offers.progress(call.chat_id, call.user_id,
-                                                call.id(call.need(1)[0]))
-    await call.reply_pages(views.progress(call._, found, call.services.settings))
+    args = call.need(1)
+    if args[1:] not in ([], ["all"]):
+        raise call.wrong(N_("Add all for every assignment, or nothing for what needs you."))
+    found = await call.services.offers.progress(call.chat_id, call.user_id, call.id(args[0]))
+    await call.reply_pages(views.progress(call._, found, call.services.settings,
+                                          everything=args[1:] == ["all"]))
 
 
 @press(OFFER)

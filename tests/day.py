@@ -85,6 +85,9 @@ async def a_day(h: Harness, language: str = "en") -> dict[str, object]:
     `language` is everyone's Telegram app language (`en`, `zh-hans`)."""
     p = cast(h, language)
     _ = texts_for(language)  # the labels each person sees on their buttons
+    # An offer's buttons name it ("Accept #3"): pressed by the label's first word.
+    accept, decline = (_(label, id="").rstrip(" #") for label in ("Accept #{id}",
+                                                                  "Decline #{id}"))
     words = _WORDS["zh" if language.startswith("zh") else "en"]
     audio_form, photos_form, subtitles_form = _forms(language)
     admin, lee, mei, wu, xi, yan, zed = (p[k] for k in ("admin", "lee", "mei", "wu", "xi",
@@ -124,15 +127,15 @@ async def a_day(h: Harness, language: str = "en") -> dict[str, object]:
     # reach (himself too: 2, 2, 1, 1); Yan declines, Xi (a deputy) hands Yan's unit to Wu.
     await lee.send("/distribute 1", chat=alpha)
     offers = {who: _offer_id(person) for who, person in (("wu", wu), ("xi", xi), ("yan", yan))}
-    await wu.press(_("Accept"))
-    await xi.press(_("Accept"))
-    await yan.press(_("Decline"))
+    await wu.press(accept)
+    await xi.press(accept)
+    await yan.press(decline)
     await xi.send("/assign 1 1 @wu", chat=alpha)
     extra = _offer_id(wu)
-    await wu.press(_("Accept"))
+    await wu.press(accept)
     await lee.send("/assign 3 2 @wu", chat=alpha)
     subtitles = _offer_id(wu)
-    await wu.press(_("Accept"))
+    await wu.press(accept)
     await wu.send(f"/submit {offers['wu']}")
     await wu.send_voice()
     await wu.send_voice()
@@ -148,7 +151,7 @@ async def a_day(h: Harness, language: str = "en") -> dict[str, object]:
     await wu.send(f"/done {subtitles}")
     await mei.send("/assign 2 4 @zed", chat=beta)
     photos = _offer_id(zed)
-    await zed.press(_("Accept"))
+    await zed.press(accept)
     for _photo in range(4):
         await zed.send_photo()
     await zed.press(_("Submit"))

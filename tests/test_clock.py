@@ -65,7 +65,9 @@ async def test_an_ignored_offer_returns_to_the_pool_and_the_leader_is_told(
     lee, xi = guild["lee"], guild["xi"]
     await lee.send(f"/assign {guild['task']} 3 @xi", chat=guild["group"])
     offer = xi.last_message()
-    h.clock.advance(timedelta(hours=11))
+    # Offered at 17:00 Beijing time: 12 waking hours end at 14:00 the next day (the window
+    # stands still 23:00-08:00).
+    h.clock.advance(timedelta(hours=20))
     assert (await h.services.sweep.sweep()).offers_expired == []
     h.clock.advance(timedelta(hours=2))  # past the 12 h offer window
     report = await h.services.sweep.sweep()

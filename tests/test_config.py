@@ -46,6 +46,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         "SUMMARY_TIME": "7:05",
         "OFFER_WINDOW_HOURS": "48",
         "RATE_LIMIT_PER_SECOND": "12.5",
+        "QUIET_HOURS": "22:30-07:00",
     }, env_file=None)
     assert settings.bot_token == TOKEN
     assert settings.admin_ids == {42}
@@ -58,6 +59,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert settings.summary_time == time(7, 5)
     assert settings.offer_window_hours == 48
     assert settings.rate_limit_per_second == 12.5
+    assert settings.quiet_hours == (time(22, 30), time(7, 0))
 
 
 def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
@@ -139,6 +141,10 @@ def test_a_missing_token_says_how_to_set_it() -> None:
     ("OFFER_WINDOW_HOURS", "1.5"),
     ("OFFER_WINDOW_HOURS", "-3"),
     ("OFFER_WINDOW_HOURS", "²"),
+    ("QUIET_HOURS", "23:00"),
+    ("QUIET_HOURS", "23:00-23:00"),
+    ("QUIET_HOURS", "25:00-08:00"),
+    ("QUIET_HOURS", "night"),
     ("RATE_LIMIT_PER_SECOND", "0"),
     ("RATE_LIMIT_PER_SECOND", "-1"),
     ("RATE_LIMIT_PER_SECOND", "1001"),
@@ -186,3 +192,8 @@ def test_an_unreadable_env_file_is_a_configuration_error(tmp_path):
     env.write_bytes(b"BOT_TOKEN=\xff\xfe\n")
     with pytest.raises(ConfigError, match=r"\.env"):
         load_settings(environ={}, env_file=env)
+
+
+def test_quiet_hours_default_to_the_night_and_can_be_off() -> None:
+    assert parse_settings({"BOT_TOKEN": TOKEN}).quiet_hours == (time(23, 0), time(8, 0))
+    assert parse_settings({"BOT_TOKEN": TOKEN, "QUIET_HOURS": "off"}).quiet_hours is None

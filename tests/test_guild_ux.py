@@ -148,3 +148,69 @@ async def test_nothing_becomes_a_result_by_accident(h: Harness, admin: FakeUser)
     # After Submit nothing can be taken back.
     await wu.send("/undo")
     assert wu.texts()[-1].startswith("There is no result to take back")
+
+
+async def test_no_deadline_or_reminder_in_the_workers_night(h: Harness, admin: FakeUser
+                                                            ) -> None:
+    from datetime import UTC, datetime
+    g = await guild_holding_units(h, admin)  # due 2026-12-20 18:00 Beijing time
+    wu = g["wu"]
+    # 17:00 Beijing time, a 12 h window: 6 hours before 23:00, 6 after 08:00 — not 05:00.
+    await g["lee"].send(f"/assign {g['task']} 2 @wu", chat=g["group"])
+    assert "Please answer by 2026-12-02 14:00" in wu.last_message().text
+    await wu.press("Accept")
+    # The day before the deadline, at 23:30 Beijing time: the reminder waits for the morning.
+    h.clock.set(datetime(2026, 12, 19, 15, 30, tzinfo=UTC))
+    await h.services.sweep.sweep()
+    await h.settle()
+    assert not any("⏰" in t for t in wu.texts())
+    h.clock.set(datetime(2026, 12, 20, 0, 1, tzinfo=UTC))  # 08:01
+    await h.services.sweep.sweep()
+    await h.settle()
+    assert sum("⏰ Assignment #1" in t for t in wu.texts()) == 1
+
+
+async def test_awarding_one_quote_keeps_the_others_buttons(h: Harness, admin: FakeUser) -> None:
+    from tests.scenario import QUOTE_TASK
+    lee, mei = h.user("Lee"), h.user("Mei")
+    alpha = await approved_guild(h, admin, "Alpha", lee)
+    beta = await approved_guild(h, admin, "Beta", mei)
+    task = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
+    await lee.send(f"/quote {task} 2.20 40", chat=alpha)
+    await mei.send(f"/quote {task} 2.40 40", chat=beta)
+    table = (await admin.send(f"/quotes {task}"))[-1]
+    assert table.button_texts == ["Award #1", "Reject #1", "Award #2", "Reject #2"]
+    await admin.press("Award #1", message=table)
+    shown = h.api.find_message(admin.id, table.message_id)
+    assert shown is not None
+    # The table is current (quote #1 awarded) and quote #2 can still be decided from it.
+    assert shown.button_texts == ["Award #2", "Reject #2"]
+    assert "awarded" in shown.text.lower()
+    assert "Quote #1" in admin.texts()[-1] and "award" in admin.texts()[-1].lower()
+    await admin.press("Award #2", message=shown)
+    assert h.api.find_message(admin.id, table.message_id).button_texts == []
+
+
+async def test_progress_starts_with_totals_and_lists_what_needs_the_leader(
+        h: Harness, admin: FakeUser) -> None:
+    g = await guild_holding_units(h, admin)  # 8 units
+    lee, group, task = g["lee"], g["group"], g["task"]
+    await lee.send(f"/assign {task} 2 @wu", chat=group)
+    await g["wu"].press("Accept")
+    await lee.send(f"/assign {task} 3 @xi", chat=group)  # not answered yet
+    await g["wu"].send_voice()
+    await g["wu"].send_voice()
+    await g["wu"].press("Submit")
+    await admin.send("/accept 1")
+    await lee.send(f"/progress {task}", chat=group)
+    shown = group.texts()[-1]
+    lines = shown.splitlines()
+    assert lines[1] == "Offered 3 · in progress 0 · submitted 0 · accepted 2 · expired 0"
+    assert lines[2] == "▓▓░░░░░░░░ 25 % done"
+    # Only what needs the leader: Xi's unanswered offer, not Wu's accepted work.
+    assert "#2 @xi: 3 units, offered" in shown and "@wu" not in shown
+    assert shown.endswith(f"The full list: /progress {task} all")
+    await lee.send(f"/progress {task} all", chat=group)
+    assert "#1 @wu: 2 units, accepted" in group.texts()[-1]
+    await lee.send(f"/progress {task} everything", chat=group)
+    assert group.texts()[-1].startswith("Add all for every assignment")

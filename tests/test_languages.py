@@ -66,7 +66,7 @@ async def test_switching_language_in_settings_changes_everything_that_follows(
     offer = wu.last_message()
     assert offer.text.startswith("<b>派单 #1</b> 来自 Alpha Dubbers：")
     assert "2026-12-20 18:00 北京时间" in offer.text and "¥2.40" in offer.text
-    assert offer.button_texts == ["接单", "拒绝"]
+    assert offer.button_texts == ["接单 #1", "拒绝 #1"]
     # Lee (English) reads the same step in English, in the group.
     assert group.texts()[-1] == "Assignment #1: 1 unit offered to @wu."
     await wu.press("接单")

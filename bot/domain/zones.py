@@ -3,7 +3,7 @@ Chinese reader knows by name (北京时间 rather than an ambiguous "CST")."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from bot.domain.errors import N_, Msg, Shown
@@ -63,3 +63,51 @@ class Moment(Shown):
 
     def render_for(self, _: Any) -> str:
         return format_moment(_, datetime.fromtimestamp(self.epoch, UTC), self.zone)
+
+
+def in_quiet(moment: datetime, quiet: tuple[time, time] | None, zone: tzinfo) -> bool:
+    """Whether the moment falls in the quiet hours [start, end) of the zone's local time (a
+    span across midnight, 23:00–08:00, wraps)."""
+    if quiet is None:
+        return False
+    start, end = quiet
+    local = moment.astimezone(zone).time().replace(tzinfo=None)
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def _quiet_end(moment: datetime, quiet: tuple[time, time], zone: tzinfo) -> datetime:
+    """When the quiet hours the moment is in end."""
+    local = moment.astimezone(zone)
+    end = local.replace(hour=quiet[1].hour, minute=quiet[1].minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(UTC)
+
+
+def _next_quiet_start(moment: datetime, quiet: tuple[time, time], zone: tzinfo) -> datetime:
+    local = moment.astimezone(zone)
+    start = local.replace(hour=quiet[0].hour, minute=quiet[0].minute, second=0, microsecond=0)
+    if start <= local:
+        start += timedelta(days=1)
+    return start.astimezone(UTC)
+
+
+def awake_deadline(start: datetime, hours: float, quiet: tuple[time, time] | None,
+                   zone: tzinfo) -> datetime:
+    """`hours` from `start` counting only time outside the quiet hours in the zone: an offer
+    made at 17:00 with 12 hours to answer, quiet 23:00–08:00, is due at 14:00 the next day,
+    never at 5 a.m."""
+    left = timedelta(hours=hours)
+    moment = start.astimezone(UTC)
+    if quiet is None or quiet[0] == quiet[1]:
+        return moment + left
+    while left > timedelta(0):
+        if in_quiet(moment, quiet, zone):
+            moment = _quiet_end(moment, quiet, zone)
+            continue
+        step = min(left, _next_quiet_start(moment, quiet, zone) - moment)
+        moment += step
+        left -= step
+    return moment

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from bot.clock import from_epoch, to_epoch
 from bot.domain.counts import Count
 from bot.domain.errors import (
     MemberBanned,
@@ -24,7 +25,7 @@ from bot.domain.skills import BanScopeText, LeftOut, LeftOutList
 from bot.domain.statuses import LIVE_TASK, AssignmentStatus
 from bot.domain.tasks import parse_units
 from bot.domain.work import spread_within
-from bot.domain.zones import Moment
+from bot.domain.zones import Moment, awake_deadline
 from bot.i18n import texts_for
 from bot.outcomes import Distribution, MemberRef, Offered, Progress
 from bot.services.base import Deps, Service
@@ -165,8 +166,10 @@ class OfferService(Service):
         each) and taking them out of the pool; of an item task, as many as there are items
         the worker may take (under overlap and control items, maybe fewer)."""
         now = self._now()
-        expires = now + self._settings.offer_window_hours * 3600
         zone = self._users.zone_for(worker)
+        # The window stands still in the worker's quiet hours: no answer is due at 5 a.m.
+        expires = to_epoch(awake_deadline(from_epoch(now), self._settings.offer_window_hours,
+                                          self._settings.quiet_hours, zone))
         _ = texts_for(worker.lang)
         offered = []
         for entry in pool.entries:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from bot.clock import from_epoch
 from bot.domain.counts import Count
 from bot.domain.errors import (
     AssignmentFull,
@@ -22,6 +23,7 @@ from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
 from bot.domain.statuses import WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.domain.work import download_limit, result_kind_allowed
+from bot.domain.zones import in_quiet
 from bot.outcomes import ItemCard, ResultEdited, ResultInput, ResultTaken, TextToConfirm
 from bot.services.base import Deps, Service
 from bot.services.items import ItemService
@@ -202,11 +204,13 @@ class ResultService(Service):
                                                              latest):
                 with isolated("reminder", assignment_id):
                     async with self._db.transaction() as tx:
+                        a = await self._assignments.get(tx, assignment_id)
+                        zone = await self.zone_of(a.worker_id)
+                        if in_quiet(from_epoch(now), self._settings.quiet_hours, zone):
+                            continue  # not at night: a later sweep sends it, if still due
                         if not await repo.mark_reminded(tx, assignment_id, column, now):
                             continue
-                        a = await self._assignments.get(tx, assignment_id)
                         have = await repo.result_count(tx, a.id, a.round)
-                        zone = await self.zone_of(a.worker_id)
                         await self.tell(
                             tx, a.worker_id,
                             partial(views.reminder, a=a, have=have, hours=hours, zone=zone),

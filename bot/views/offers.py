@@ -10,7 +10,7 @@ from bot.clock import from_epoch
 from bot.config import Settings
 from bot.domain.counts import counted
 from bot.domain.skills import LeftOut, LeftOutList
-from bot.domain.statuses import ASSIGNMENT_NAMES
+from bot.domain.statuses import ASSIGNMENT_NAMES, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
 from bot.domain.work import credit_for
 from bot.i18n import Html, Translator
@@ -66,8 +66,11 @@ def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settin
 
 
 def offer_keyboard(_: Translator, assignment_id: int) -> Keyboard:
-    return keyboard([button(_("Accept"), OFFER.data("accept", assignment_id)),
-                     button(_("Decline"), OFFER.data("decline", assignment_id))])
+    """Accept / Decline, each naming the assignment: a list of offers shows several."""
+    return keyboard([button(_("Accept #{id}", id=assignment_id),
+                            OFFER.data("accept", assignment_id)),
+                     button(_("Decline #{id}", id=assignment_id),
+                            OFFER.data("decline", assignment_id))])
 
 
 def offer_undeliverable(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
@@ -124,17 +127,46 @@ def distributed(_: Translator, offers: list[Offered], skipped: list[UserRecord],
     return pages(_("<b>Distributed</b>"), lines)
 
 
-def progress(_: Translator, p: Progress, settings: Settings) -> list[Html]:
-    head = _("<b>Task #{id}: {title}</b> — your guild holds {allocated}, {free} not "
-             "yet assigned.", id=p.task_id, title=p.task_title,
-             allocated=counted(_, p.allocated, "unit"),
-             free=p.free)
-    lines = []
-    for a, worker, have in p.assignments:
-        lines.append(_("#{id} {who}: {units}, {status}, {have} in",
-                       id=a.id, who=who(worker, a.worker_id), units=counted(_, a.units, "unit"),
-                       status=_(ASSIGNMENT_NAMES[a.status]), have=counted(_, have, "result")))
-    return pages(head, lines)
+# What a leader must act on: answers awaited, reworks, work that ran out of time.
+_ATTENTION = (AssignmentStatus.OFFERED, AssignmentStatus.REJECTED, AssignmentStatus.EXPIRED)
+
+
+def progress(_: Translator, p: Progress, settings: Settings, *, everything: bool = False
+             ) -> list[Html]:
+    """Totals first (units by state, the share accepted with a bar), then only what needs the
+    leader (offers unanswered, reworks, expired work) unless `everything` is asked for."""
+    units: dict[str, int] = {}
+    for a, _worker, _have in p.assignments:
+        done = a.accepted_units if a.status == AssignmentStatus.ACCEPTED \
+            and a.accepted_units is not None else a.units
+        units[a.status] = units.get(a.status, 0) + done
+    accepted = units.get(AssignmentStatus.ACCEPTED, 0)
+    share = accepted * 100 // p.allocated if p.allocated else 0
+    head: str = _("<b>Task #{id}: {title}</b> — your guild holds {allocated}, {free} not "
+                  "yet assigned.", id=p.task_id, title=p.task_title,
+                  allocated=counted(_, p.allocated, "unit"), free=p.free)
+    head += "\n" + _("Offered {offered} · in progress {working} · submitted {submitted} · "
+                     "accepted {accepted} · expired {expired}",
+                     offered=units.get(AssignmentStatus.OFFERED, 0),
+                     working=units.get(AssignmentStatus.IN_PROGRESS, 0)
+                     + units.get(AssignmentStatus.REJECTED, 0),
+                     submitted=units.get(AssignmentStatus.SUBMITTED, 0), accepted=accepted,
+                     expired=units.get(AssignmentStatus.EXPIRED, 0))
+    head += "\n" + _("{bar} {percent} done", bar=_bar(share), percent=f"{share} %")
+    shown = [row for row in p.assignments if everything or row[0].status in _ATTENTION]
+    lines: list[str] = [_("#{id} {who}: {units}, {status}, {have} in",
+               id=a.id, who=who(worker, a.worker_id), units=counted(_, a.units, "unit"),
+               status=_(ASSIGNMENT_NAMES[a.status]), have=counted(_, have, "result"))
+             for a, worker, have in shown]
+    if not everything:
+        lines.append(_("Nothing needs you here.") if not shown else "")
+        lines.append(_("The full list: /progress {id} all", id=p.task_id))
+    return pages(Html(head), [line for line in lines if line])
+
+
+def _bar(percent: int, width: int = 10) -> str:
+    filled = min(width, max(0, percent) * width // 100)
+    return "▓" * filled + "░" * (width - filled)
 
 
 def offer_expired_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
