@@ -35,6 +35,17 @@ async def guild_of_three(h: Harness, admin: FakeUser, name: str) -> dict:
     return {"lee": lee, "wu": wu, "xi": xi, "group": group}
 
 
+async def alpha_with_task(h: Harness, admin: FakeUser, form: str, claim: int) -> dict:
+    """Guild Alpha (leader Lee, who started the bot; workers Wu and Xi) holding `claim` units
+    of the fixed-price task the admin posts with `form`."""
+    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
+    await lee.send("/start")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
+    task = task_id_in((await admin.send(form))[-1].text)
+    await lee.send(f"/claim {task} {claim}", chat=group)
+    return {"lee": lee, "wu": wu, "xi": xi, "group": group, "task": task}
+
+
 async def guild_id(h: Harness, group: FakeGroup) -> int:
     guild = await guilds_repo.get_by_chat(h.services.db, group.id)
     assert guild is not None

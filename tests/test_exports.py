@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from tests.conftest import ADMIN_ID
-from tests.scenario import approved_guild, task_form, task_id_in
+from tests.scenario import alpha_with_task, task_form, task_id_in
 from tgfake import FakeUser, Harness
 from tgfake.api import BOT_TOKEN
 
@@ -59,11 +59,8 @@ def manifest(parts: list[bytes]) -> tuple[list[dict[str, str]], list[dict], dict
 async def mixed_work(h: Harness, admin: FakeUser) -> dict:
     """Wu sends a photo, a voice note, a document with a Chinese name, a text and a document
     too big to download, and is accepted; Xi's one photo is sent back with a reason."""
-    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
-    await lee.send("/start")
-    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
-    task = task_id_in((await admin.send(MIXED_TASK))[-1].text)
-    await lee.send(f"/claim {task} 6", chat=group)
+    g = await alpha_with_task(h, admin, MIXED_TASK, 6)
+    lee, wu, xi, group, task = g["lee"], g["wu"], g["xi"], g["group"], g["task"]
     await lee.send(f"/assign {task} 5 @{wu.username}", chat=group)
     await wu.press("Accept")
     await lee.send(f"/assign {task} 1 @{xi.username}", chat=group)

@@ -6,6 +6,7 @@ import re
 
 from tests.scenario import (
     FIXED_TASK,
+    alpha_with_task,
     approved_guild,
     assignment_ids,
     guild_holding_units,
@@ -108,11 +109,8 @@ TEXT_TASK = ("/newtask Shop signs\nmode: fixed\nunits: 4\nprice: 1.00\nresult: t
 
 
 async def test_nothing_becomes_a_result_by_accident(h: Harness, admin: FakeUser) -> None:
-    lee, wu, xi = h.user("Lee"), h.user("Wu"), h.user("Xi")
-    await lee.send("/start")
-    group = await approved_guild(h, admin, "Alpha", lee, members=(wu, xi))
-    task = task_id_in((await admin.send(TEXT_TASK))[-1].text)
-    await lee.send(f"/claim {task} 4", chat=group)
+    g = await alpha_with_task(h, admin, TEXT_TASK, 4)
+    lee, wu, group, task = g["lee"], g["wu"], g["group"], g["task"]
     await lee.send(f"/assign {task} 2 @wu", chat=group)
     await wu.press("Accept")
     # A question is not result 1 of 2: the worker is asked, and says no.

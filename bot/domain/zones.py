@@ -77,21 +77,13 @@ def in_quiet(moment: datetime, quiet: tuple[time, time] | None, zone: tzinfo) ->
     return local >= start or local < end
 
 
-def _quiet_end(moment: datetime, quiet: tuple[time, time], zone: tzinfo) -> datetime:
-    """When the quiet hours the moment is in end."""
+def _next_at(moment: datetime, at: time, zone: tzinfo) -> datetime:
+    """The next moment after `moment` when the zone's clock shows `at`."""
     local = moment.astimezone(zone)
-    end = local.replace(hour=quiet[1].hour, minute=quiet[1].minute, second=0, microsecond=0)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(UTC)
-
-
-def _next_quiet_start(moment: datetime, quiet: tuple[time, time], zone: tzinfo) -> datetime:
-    local = moment.astimezone(zone)
-    start = local.replace(hour=quiet[0].hour, minute=quiet[0].minute, second=0, microsecond=0)
-    if start <= local:
-        start += timedelta(days=1)
-    return start.astimezone(UTC)
+    found = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    if found <= local:
+        found += timedelta(days=1)
+    return found.astimezone(UTC)
 
 
 def awake_deadline(start: datetime, hours: float, quiet: tuple[time, time] | None,
@@ -105,9 +97,9 @@ def awake_deadline(start: datetime, hours: float, quiet: tuple[time, time] | Non
         return moment + left
     while left > timedelta(0):
         if in_quiet(moment, quiet, zone):
-            moment = _quiet_end(moment, quiet, zone)
+            moment = _next_at(moment, quiet[1], zone)  # the quiet hours' end
             continue
-        step = min(left, _next_quiet_start(moment, quiet, zone) - moment)
+        step = min(left, _next_at(moment, quiet[0], zone) - moment)
         moment += step
         left -= step
     return moment
