@@ -86,8 +86,9 @@ COMMANDS: tuple[Command, ...] = (
     # --- assignments and results (guild groups) ---
     Command("assign", N_("&lt;task&gt; &lt;units&gt; @member"),
             N_("Hand units to a member (or reply to them)"), Audience.GUILD),
-    Command("distribute", N_("&lt;task&gt;"),
-            N_("Spread the unassigned units evenly over members"), Audience.GUILD),
+    Command("distribute", N_("&lt;task&gt; [members]"),
+            N_("Spread the unassigned units evenly over members (members: not the leader or "
+               "deputies)"), Audience.GUILD),
     Command("progress", N_("&lt;task&gt; [all]"),
             N_("The task's totals, and what needs you (all: every assignment)"),
             Audience.GUILD, members_too=True),

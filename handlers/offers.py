@@ -21,8 +21,12 @@ async def assign(call: Call) -> None:
 
 @command("distribute")
 async def distribute(call: Call) -> None:
-    task_id = call.id(call.need(1)[0])
-    result = await call.services.offers.distribute(call.chat_id, call.user_id, task_id)
+    args = call.need(1)
+    if args[1:] not in ([], ["members"]):
+        raise call.wrong(N_("Add members to leave out the leader and deputies, or nothing."))
+    result = await call.services.offers.distribute(call.chat_id, call.user_id,
+                                                   call.id(args[0]),
+                                                   members_only=args[1:] == ["members"])
     await call.reply_pages(views.distributed(call._, result.offered, result.skipped,
                                              result.left, result.left_out))
 

@@ -212,3 +212,19 @@ async def test_progress_starts_with_totals_and_lists_what_needs_the_leader(
     assert "#1 @wu: 2 units, accepted" in group.texts()[-1]
     await lee.send(f"/progress {task} everything", chat=group)
     assert group.texts()[-1].startswith("Add all for every assignment")
+
+
+async def test_distribute_can_leave_out_the_leader_and_deputies(h: Harness, admin: FakeUser
+                                                                ) -> None:
+    g = await guild_holding_units(h, admin)  # 8 units; Lee leads Wu, Xi and Yan
+    lee, group, task = g["lee"], g["group"], g["task"]
+    await lee.send("/promote @xi", chat=group)
+    await g["xi"].send("/start")
+    await lee.send(f"/distribute {task} members", chat=group)
+    handed = group.texts()[-1]
+    assert "to @wu" in handed and "to @yan" in handed
+    assert "to @lee" not in handed and "to @xi" not in handed
+    holders = await h.services.db.fetch_all("SELECT DISTINCT worker_id FROM assignments")
+    assert {r[0] for r in holders} == {g["wu"].id, g["yan"].id}
+    await lee.send(f"/distribute {task} everyone", chat=group)
+    assert group.texts()[-1].startswith("Add members to leave out the leader and deputies")

@@ -22,7 +22,7 @@ from bot.domain.errors import (
 )
 from bot.domain.lifecycle import Actor, AssignmentEvent
 from bot.domain.skills import BanScopeText, LeftOut, LeftOutList
-from bot.domain.statuses import LIVE_TASK, AssignmentStatus
+from bot.domain.statuses import LIVE_TASK, AssignmentStatus, Role
 from bot.domain.tasks import parse_units
 from bot.domain.work import spread_within
 from bot.domain.zones import Moment, awake_deadline
@@ -103,7 +103,10 @@ class OfferService(Service):
             return await self._offer_from_pool(tx, pool, guild, task, attachments, worker,
                                                units, leader_id)
 
-    async def distribute(self, chat_id: int, leader_id: int, task_id: int) -> Distribution:
+    async def distribute(self, chat_id: int, leader_id: int, task_id: int, *,
+                         members_only: bool = False) -> Distribution:
+        """The unassigned units spread evenly over the members the bot can message (with
+        `members_only`, not the leader and deputies)."""
         async with self._db.transaction() as tx:
             guild = await self._guilds.acting_guild(chat_id, leader_id, db=tx)
             task = await self._live_task(tx, task_id)
@@ -111,7 +114,8 @@ class OfferService(Service):
             if pool.free == 0:
                 raise NotEnoughUnassigned(task_id=task_id, left=Count(0, "unit"),
                                           asked=Count(1, "unit"))
-            members = await guilds_repo.active_members(tx, guild.id)
+            members = [m for m in await guilds_repo.active_members(tx, guild.id)
+                       if not (members_only and m.role in (Role.LEADER, Role.DEPUTY))]
             reachable = [m.user for m in members if m.user.can_message]
             skipped = [m.user for m in members if not m.user.can_message]
             if not reachable:
