@@ -45,7 +45,8 @@ async def result(update: Update, context: GuildContext) -> None:
     given = result_from(call.message)
     taken = await call.services.results.add_result(call.user_id,
                                                    call.user_data.get(SUBMIT_TO), given)
-    call.services.copies.wake()  # a file in it is copied soon (RESULTS_DIR)
+    if given.file_id is not None:
+        call.services.copies.wake()  # the file is copied soon (RESULTS_DIR)
     if isinstance(taken, TextToConfirm):  # a result, or just a message? The worker says.
         call.user_data[PENDING_TEXT] = given
         await call.reply(views.text_to_confirm(call._, taken),

@@ -89,7 +89,3 @@ async def not_kept(tx: Tx, file_unique_id: str, error: str, next_at: int | None)
         " next_at = COALESCE(:next, next_at) WHERE file_unique_id = :u",
         {"u": file_unique_id, "error": error, "next": next_at})
 
-
-async def copy_counts(db: Reader) -> dict[str, int]:
-    rows = await db.fetch_all("SELECT status, COUNT(*) FROM result_files GROUP BY status")
-    return {row[0]: row[1] for row in rows}

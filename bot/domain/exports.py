@@ -11,10 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 SCOPES = ("accepted", "all")
-# Telegram takes uploads from a bot up to 50 MB (a self-hosted Bot API server: 2000 MB);
-# a part stays a little under, for the ZIP's own headers.
-CLOUD_UPLOAD_LIMIT = 50 * 1024 * 1024
-LOCAL_UPLOAD_LIMIT = 2000 * 1024 * 1024
+# A part stays a little under the upload limit (bot.domain.work), for the ZIP's own headers.
 PART_MARGIN = 512 * 1024
 
 # Why a result's file is not in the ZIP (the manifest's `problem`).
@@ -40,10 +37,6 @@ class FileUnavailable(Exception):
     def __init__(self, problem: str, detail: str, *, retry: bool = False) -> None:
         super().__init__(detail)
         self.problem, self.detail, self.retry = problem, detail, retry
-
-
-def upload_limit(api_base_url: str, cloud_api: str) -> int:
-    return CLOUD_UPLOAD_LIMIT if api_base_url.startswith(cloud_api) else LOCAL_UPLOAD_LIMIT
 
 
 def extension(kind: str, file_name: str | None, mime_type: str | None) -> str:

@@ -18,6 +18,16 @@ def download_limit(api_base_url: str) -> int:
     return CLOUD_FILE_LIMIT if api_base_url.startswith(CLOUD_API) else LOCAL_SERVER_FILE_LIMIT
 
 
+# What a bot can upload: 50 MB to Telegram's Bot API, 2000 MB through a self-hosted server.
+CLOUD_UPLOAD_LIMIT = 50 * 1024 * 1024
+LOCAL_UPLOAD_LIMIT = 2000 * 1024 * 1024
+
+
+def upload_limit(api_base_url: str) -> int:
+    """The largest file the bot can send through this Bot API server."""
+    return CLOUD_UPLOAD_LIMIT if api_base_url.startswith(CLOUD_API) else LOCAL_UPLOAD_LIMIT
+
+
 
 
 # A file sent "as a file" arrives as a document; its type still counts (an uncompressed photo

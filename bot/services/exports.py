@@ -40,9 +40,8 @@ from bot.domain.exports import (
     manifest_csv_row,
     member_name,
     part_name,
-    upload_limit,
 )
-from bot.domain.work import CLOUD_API
+from bot.domain.work import upload_limit
 from bot.outcomes import ExportDone, ExportJob, ItemAnswer
 from bot.services.base import Deps, Service
 from bot.services.quality import QualityService
@@ -178,7 +177,7 @@ class ExportService(Service):
 
     def _part_limit(self) -> int:
         configured = self._settings.export_part_bytes
-        return configured or upload_limit(self._settings.bot_api_base_url, CLOUD_API) - PART_MARGIN
+        return configured or upload_limit(self._settings.bot_api_base_url) - PART_MARGIN
 
     async def _run(self, job: ExportJob, progress: Progress, deliver: Deliver) -> ExportDone:
         done = ExportDone(job)

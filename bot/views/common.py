@@ -1,8 +1,10 @@
-"""Shared rendering helpers: money, times, buttons."""
+"""Shared rendering helpers: money, times, buttons, progress bars, CSV files."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -79,3 +81,18 @@ def percent(commission_bp: int) -> str:
     """1250 -> '12.5', 1000 -> '10', 5 -> '0.05'."""
     whole, rest = divmod(commission_bp, 100)
     return f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")
+
+
+def percent_bar(percent: int, width: int = 10) -> str:
+    """▓▓▓▓░░░░░░ for 40 %."""
+    filled = min(width, max(0, percent) * width // 100)
+    return "▓" * filled + "░" * (width - filled)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A CSV file in UTF-8 with a BOM, so spreadsheets read Chinese."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from bot.i18n import Html, Translator
 from bot.outcomes import ExportDone, ExportJob
-
-BAR = 10
-
-
-def _bar(done: int, total: int) -> str:
-    filled = BAR if total <= 0 else min(BAR, done * BAR // total)
-    return "▓" * filled + "░" * (BAR - filled)
+from bot.views.common import percent_bar
 
 
 def progress(_: Translator, job: ExportJob, done: int) -> Html:
     percent = 100 if job.total <= 0 else min(100, done * 100 // job.total)
     return _("📦 Exporting task #{task_id} ({scope}): {done} of {total} results\n"
              "{bar} {percent} %", task_id=job.task.id, scope=_scope(_, job.scope), done=done,
-             total=job.total, bar=_bar(done, job.total), percent=percent)
+             total=job.total, bar=percent_bar(percent), percent=percent)
 
 
 def _scope(_: Translator, scope: str) -> str:

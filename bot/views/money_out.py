@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from bot.buttons import BULK_PAYOUT
@@ -14,7 +11,7 @@ from bot.domain.errors import N_
 from bot.domain.statuses import LedgerKind
 from bot.i18n import Html, Translator
 from bot.outcomes import PayoutPlan, Payroll, Statement
-from bot.views.common import Keyboard, button, keyboard, money_text, pages, when
+from bot.views.common import Keyboard, button, csv_bytes, keyboard, money_text, pages, when
 
 KINDS = {LedgerKind.WORKER_SHARE: N_("earned"), LedgerKind.COMMISSION: N_("commission"),
          LedgerKind.PAYOUT: N_("payout")}
@@ -29,14 +26,6 @@ def decimal(minor: int, settings: Settings) -> str:
     return f"{sign}{major}.{rest:0{exponent}d}" if exponent else f"{sign}{major}"
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with a BOM, so spreadsheets read Chinese."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8-sig")
-
 
 def statement_csv(_: Translator, found: Statement, settings: Settings) -> bytes:
     balance, rows = 0, []
@@ -48,7 +37,7 @@ def statement_csv(_: Translator, found: Statement, settings: Settings) -> bytes:
                      f"#{line.task_id} {line.task_title}" if line.task_id else "",
                      decimal(line.amount_minor, settings), line.note or "",
                      line.reference or "", decimal(balance, settings)))
-    return _csv((_("time"), _("kind"), _("assignment"), _("task"), _("amount"), _("note"),
+    return csv_bytes((_("time"), _("kind"), _("assignment"), _("task"), _("amount"), _("note"),
                  _("reference"), _("balance")), rows)
 
 
@@ -64,7 +53,7 @@ def statement_empty(_: Translator) -> Html:
 
 
 def payroll_workers_csv(_: Translator, found: Payroll, settings: Settings) -> bytes:
-    return _csv((_("id"), _("name"), _("guild"), _("accepted units"), _("gross"),
+    return csv_bytes((_("id"), _("name"), _("guild"), _("accepted units"), _("gross"),
                  _("commission"), _("net earned"), _("paid"), _("balance")),
                 ((row.user_id, " ".join(filter(None, (row.first_name, row.last_name))),
                   row.guild or "", row.units, decimal(row.gross_minor, settings),
@@ -74,7 +63,7 @@ def payroll_workers_csv(_: Translator, found: Payroll, settings: Settings) -> by
 
 
 def payroll_guilds_csv(_: Translator, found: Payroll, settings: Settings) -> bytes:
-    return _csv((_("guild id"), _("guild"), _("leader id"), _("commission earned")),
+    return csv_bytes((_("guild id"), _("guild"), _("leader id"), _("commission earned")),
                 ((g.guild_id, g.name, g.leader_id, decimal(g.commission_minor, settings))
                  for g in found.guilds))
 

@@ -22,6 +22,7 @@ from bot.views.common import (
     money_text,
     pages,
     percent,
+    percent_bar,
     when,
     who,
 )
@@ -152,7 +153,7 @@ def progress(_: Translator, p: Progress, settings: Settings, *, everything: bool
                      + units.get(AssignmentStatus.REJECTED, 0),
                      submitted=units.get(AssignmentStatus.SUBMITTED, 0), accepted=accepted,
                      expired=units.get(AssignmentStatus.EXPIRED, 0))
-    head += "\n" + _("{bar} {percent} done", bar=_bar(share), percent=f"{share} %")
+    head += "\n" + _("{bar} {percent} done", bar=percent_bar(share), percent=f"{share} %")
     shown = [row for row in p.assignments if everything or row[0].status in _ATTENTION]
     lines: list[str] = [_("#{id} {who}: {units}, {status}, {have} in",
                id=a.id, who=who(worker, a.worker_id), units=counted(_, a.units, "unit"),
@@ -163,10 +164,6 @@ def progress(_: Translator, p: Progress, settings: Settings, *, everything: bool
         lines.append(_("The full list: /progress {id} all", id=p.task_id))
     return pages(Html(head), [line for line in lines if line])
 
-
-def _bar(percent: int, width: int = 10) -> str:
-    filled = min(width, max(0, percent) * width // 100)
-    return "▓" * filled + "░" * (width - filled)
 
 
 def offer_expired_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:

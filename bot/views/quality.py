@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from html import unescape
 
 from bot.domain.counts import counted
 from bot.i18n import Html, Translator
 from bot.outcomes import TaskAnswers
+from bot.views.common import csv_bytes
 
 ANSWERS_CSV_COLUMNS = ("key", "answer", "confidence", "votes", "answers")
 
@@ -58,11 +57,7 @@ def answers_summary(_: Translator, found: TaskAnswers) -> Html:
 def answers_csv(found: TaskAnswers) -> bytes:
     """One row per ordinary item: its answer (blank without a majority), the confidence, the
     answers that agree and all answers. UTF-8 with a BOM, so spreadsheets read Chinese."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(ANSWERS_CSV_COLUMNS)
-    for item in found.items:
-        writer.writerow((item.key, unescape(item.answer or "") if item.result.agreed else "",
-                         f"{item.result.confidence:.2f}", item.result.votes,
-                         item.result.answers))
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes(ANSWERS_CSV_COLUMNS, (
+        (item.key, unescape(item.answer or "") if item.result.agreed else "",
+         f"{item.result.confidence:.2f}", item.result.votes, item.result.answers)
+        for item in found.items))
