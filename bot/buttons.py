@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.ids import MAX_ID
 from bot.domain.statuses import TaskMode
 from bot.domain.tasks import RESULT_TYPES
 
 MAX_DATA_BYTES = 64
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)

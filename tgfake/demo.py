@@ -196,7 +196,7 @@ class Demo:
             self.send(leader, leader, "/start")
             self.send(leader, chat_id, f"/register {name}")
             asked = self._last_text(ADMIN["id"])
-            guild = re.search(r"#(\d+)", asked)
+            guild = re.search(r"Guild G(\d+)", asked)
             if guild is None:
                 raise RuntimeError(f"the admin was not asked to approve {name}: {asked!r}")
             self.send(ADMIN["id"], ADMIN["id"], f"/approve {guild[1]}")

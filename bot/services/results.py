@@ -19,6 +19,7 @@ from bot.domain.errors import (
     ResultTypeMismatch,
     WhichAssignment,
 )
+from bot.domain.ids import Kind, shown_all
 from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
 from bot.domain.statuses import WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
@@ -180,7 +181,7 @@ class ResultService(Service):
                 raise OfferNotAcceptedYet(assignment_id=offered[0].id)
             raise NothingOpen()
         if len(working) > 1:
-            raise WhichAssignment(ids=", ".join(f"#{a.id}" for a in working))
+            raise WhichAssignment(ids=shown_all(Kind.ASSIGNMENT, (a.id for a in working)))
         return working[0]
 
     def _check_result(self, assignment: AssignmentRecord, result: ResultInput) -> None:
