@@ -5,6 +5,7 @@ from __future__ import annotations
 from storage import outbox as outbox_repo
 from storage.db import Reader, Tx
 from storage.outbox import DIGEST_METHOD
+
 _OPEN_WINDOW = (
     # The newest line's digest, while it still waits for its window to end: only the newest
     # can be open (a later window is opened only when the one before it is due).
