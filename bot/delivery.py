@@ -19,6 +19,13 @@ a thread of its own, and uploads it. So queueing 220,000 summaries costs no draw
 stays small, and a retry draws again rather than keeping bytes around. A chart that cannot be
 drawn closes its row as failed (the same data would fail again).
 
+A digest (informational notices of a few minutes, see `Notifier.digest_line`) is queued as its
+lines, each keyed by its event, and one row of method `digest` due when its window ends; the
+dispatcher renders that row from its lines just before the send, in the chat's language, and
+marks the lines delivered with the row. A digest waiting for its window holds back none of the
+chat's other rows (they would wait minutes behind it); a retry renders it again, with any line
+that joined it meanwhile.
+
 Each row is marked sent as soon as its send returns (sends that finish while that commit runs are
 marked together by the next one), so a crash can repeat only the sends still in flight when it
 struck, never a whole batch; a clean stop lets those finish and be marked first. Unsent rows are
