@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.i18n import texts_for
+from bot.views.digest import digest_text
 from storage import work as work_repo
 from tests.scenario import FIXED_TASK, approved_guild, task_id_in, window_passes
 from tgfake import FakeGroup, FakeUser, Harness
@@ -169,3 +171,14 @@ async def test_a_crash_between_queueing_and_sending_loses_no_line_and_doubles_no
     undelivered = await h.services.db.fetch_value(
         "SELECT COUNT(*) FROM digest_lines WHERE delivered_at IS NULL")
     assert undelivered == 0
+
+
+def test_a_digest_too_long_for_one_message_counts_the_rest() -> None:
+    lines = [f"@member{n} accepted assignment #{n} (2 units of task #1)." for n in range(200)]
+    text = digest_text(texts_for("en"), "Alpha", lines)
+    assert text.startswith("200 events in Alpha:\n• @member0 accepted")
+    shown = text.count("\n• ")
+    assert 50 < shown < 200 and len(text) <= 4096
+    assert text.endswith(f"… and {200 - shown} more events.")
+    assert digest_text(texts_for("zh_Hans"), "Alpha", lines).endswith(
+        f"……另有 {200 - shown} 条动态。")
