@@ -182,3 +182,23 @@ def test_a_digest_too_long_for_one_message_counts_the_rest() -> None:
     assert text.endswith(f"… and {200 - shown} more events.")
     assert digest_text(texts_for("zh_Hans"), "Alpha", lines).endswith(
         f"……另有 {200 - shown} 条动态。")
+
+
+async def test_a_digest_held_by_a_flood_wait_goes_out_once_with_every_line(
+        h: Harness, admin: FakeUser) -> None:
+    alpha = await _alpha(h, admin)
+    group, wu, xi = alpha["group"], *alpha["members"][:2]
+    await _offer_each(alpha)
+    before = len(group.texts())
+    await wu.press("Accept")
+    h.api.fail_next("sendMessage", chat_id=group.id, kind="retry_after", retry_after=1)
+    await window_passes(h)  # Telegram says: wait a second
+    assert _new(group, before) == []
+    await xi.press("Accept")  # meanwhile: joins the digest still waiting
+    _minutes(h, 1)
+    await h.settle()
+    assert _new(group, before) == ["2 events in Alpha:\n"
+                                   "• @wu accepted assignment #1 (1 unit of task #1).\n"
+                                   "• @xi accepted assignment #2 (1 unit of task #1)."]
+    await window_passes(h)
+    assert len(_new(group, before)) == 1
