@@ -254,7 +254,7 @@ async def on_startup(app: Application) -> None:
             users.forget(row.user_id)
 
     dispatcher.unreachable_hooks.append(forget_unreachable)
-    notifier = Notifier(data.clock, dispatcher.wake)
+    notifier = Notifier(data.clock, dispatcher.wake, settings.digest_minutes * 60)
     data.services = services = compose(settings, db, data.clock, notifier, dispatcher, users,
                                        app.bot.username, TelegramFiles(app.bot))
     await services.guilds.load()

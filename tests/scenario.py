@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from storage import guilds as guilds_repo
 from tgfake import FakeGroup, FakeUser, Harness
@@ -24,6 +25,12 @@ async def approved_guild(h: Harness, admin: FakeUser, name: str, leader: FakeUse
             group.add(member)
             await member.send(f"/start {code[1]}")
     return group
+
+
+async def window_passes(h: Harness) -> None:
+    """The digest window ends: the joins, answers and submissions gathered in it go out."""
+    h.clock.advance(timedelta(minutes=h.settings.digest_minutes))
+    await h.settle()
 
 
 async def guild_of_three(h: Harness, admin: FakeUser, name: str) -> dict:

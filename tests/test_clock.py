@@ -20,6 +20,7 @@ from tests.scenario import (
     guild_holding_units,
     submitted_assignment,
     taken_assignment,
+    window_passes,
 )
 from tgfake import FakeUser, Harness
 
@@ -73,6 +74,8 @@ async def test_an_ignored_offer_returns_to_the_pool_and_the_leader_is_told(
     report = await h.services.sweep.sweep()
     await h.settle()
     assert report.offers_expired == assignment_ids(offer.text)
+    assert "expired unanswered" in xi.last_message().text  # the worker at once
+    await window_passes(h)  # the leader in the digest
     assert "did not answer assignment" in lee.last_message().text
     assert "3 units of task" in lee.last_message().text
     assert "expired unanswered" in xi.last_message().text

@@ -98,7 +98,9 @@ class Bot:
                         BOT_API_BASE_URL=base_url, ADMIN_IDS=str(ADMIN["id"]),
                         BOT_API_BASE_FILE_URL=base_url.removesuffix("/bot") + "/file/bot",
                         DATABASE_PATH=str(workdir / "guildwork.db"),
-                        RATE_LIMIT_PER_SECOND="1000")
+                        RATE_LIMIT_PER_SECOND="1000",
+                        # Each notice at once: the drill ends when nothing is left to send.
+                        DIGEST_MINUTES="0")
         self.process: subprocess.Popen[str] | None = None
         self.kills = 0
 

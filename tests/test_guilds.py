@@ -12,6 +12,7 @@ from bot.outcomes import Roster
 from bot.views import guilds as views
 from storage import work as work_repo
 from storage.models import GuildRecord, MemberRecord, UserRecord
+from tests.scenario import window_passes
 from tgfake import FakeGroup, FakeUser, Harness
 from tgfake.harness import command_for
 
@@ -82,8 +83,11 @@ async def test_a_guild_is_registered_approved_joined_and_run(h: Harness, admin: 
     await bob.send(f"/start {payload}")
     assert "Welcome, Bob! You are now a member of guild “Cantonese Dubbers”" in (
         bob.last_message().text)
-    assert "👋 Alice (@alice) joined the guild." in group.texts()
-    assert "👋 Bob (@bob) joined the guild." in group.texts()
+    # The group hears of both joins in one digest once the window ends.
+    await window_passes(h)
+    assert group.last_message().text == ("2 events in Cantonese Dubbers:\n"
+                                         "• 👋 Alice (@alice) joined the guild.\n"
+                                         "• 👋 Bob (@bob) joined the guild.")
 
     # /members: roles, joined dates, and whether the bot can message them (Bob can now).
     replies = await alice.send("/members", chat=group)
@@ -96,6 +100,7 @@ async def test_a_guild_is_registered_approved_joined_and_run(h: Harness, admin: 
     # One leaves.
     await bob.send("/leave")
     assert "You left guild “Cantonese Dubbers”" in bob.last_message().text
+    await window_passes(h)
     assert group.last_message().text == "Bob (@bob) left the guild."
 
     # A deputy is promoted; she is told, and may now invite.

@@ -15,6 +15,7 @@ from tests.scenario import (
     assignment_ids,
     guild_holding_units,
     submitted_assignment,
+    window_passes,
 )
 from tgfake import FakeUser, Harness
 
@@ -41,13 +42,16 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
     wu_id = assignment_ids(offers["Wu"].text)[0]
     xi_id = assignment_ids(offers["Xi"].text)[0]
 
-    # Wu and Xi accept, Yan declines; the leader hears of each.
+    # Wu and Xi accept, Yan declines; the leader hears of all three in one digest.
     await wu.press("Accept")
     assert f"Assignment A{wu_id} is yours" in wu.last_message().text
     await xi.press("Accept")
     await yan.press("Decline")
-    lee_dm = lee.texts()
-    assert any("declined assignment" in t and "back in the guild's pool" in t for t in lee_dm)
+    await window_passes(h)
+    digest = lee.last_message().text
+    assert digest.startswith("3 events in ")
+    assert digest.count("accepted assignment") == 2
+    assert "declined assignment" in digest and "back in the guild's pool" in digest
     pool = await work_repo.pool(h.services.db, task_id, 1)
     assert sum(free for _, _, free in pool) == 2
 

@@ -153,6 +153,12 @@ class ResultService(Service):
             assignment = await self._assignments.move(
                 tx, assignment, AssignmentEvent.SUBMIT, Actor.WORKER, submitted_at=now,
                 needs_precheck=int(bool(guild and guild.precheck)))
+            worker = await users_repo.get(tx, worker_id)
+            # The leader who pre-checks it is asked at once instead (with the buttons).
+            await self._digest_assignment(
+                tx, assignment, "submit",
+                partial(review_views.submitted_for_guild, a=assignment, worker=worker),
+                leader=not assignment.precheck)
             if await self._quality.after_submit(tx, assignment):  # decided on its checks
                 return await self._assignments.get(tx, assignment.id)
             submitted = assignment

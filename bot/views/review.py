@@ -21,6 +21,12 @@ def submitted_for_admins(_: Translator, a: AssignmentRecord) -> str:
              guild=a.guild_name)
 
 
+def submitted_for_guild(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
+    return _("{who} submitted assignment A{id} ({units} of task T{task_id}).",
+             who=who(worker, a.worker_id), id=a.id, units=counted(_, a.units, "unit"),
+             task_id=a.task_id)
+
+
 def precheck_request(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
                      items: list[HeldItem]) -> str:
     """What the leader checks: an item task's answers listed here, a count task's results in
