@@ -172,6 +172,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("rejectquote", market.reject_quote),
         CommandHandler("canceltask", market.cancel_task),
         CallbackQueryHandler(market.quote_button, pattern=buttons.QUOTE.pattern),
+        CallbackQueryHandler(market.claim_button, pattern=buttons.CLAIM.pattern),
         CallbackQueryHandler(newtask.post_again, pattern=buttons.TASK_AGAIN.pattern),
         # assignments, results, review, money
         CommandHandler("assign", offers.assign),

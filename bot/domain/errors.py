@@ -331,6 +331,18 @@ class NotEnoughUnits(DomainError):
     text = N_("Task T{task_id} has only {left} left; you asked for {asked}.")
 
 
+class ClaimButtonStale(DomainError):
+    """A Claim button drawn before the guild's holding changed (a second tap, say): `held`
+    and `left` say how things stand now, so the buttons can be drawn again."""
+
+    text = N_("Your guild holds {held} of task T{task_id} now, so that button was for "
+              "before: nothing more was claimed. The buttons are updated.")
+
+    def __init__(self, *, task_id: int, held: Any, held_units: int, left: int) -> None:
+        super().__init__(task_id=task_id, held=held)
+        self.task_id, self.held_units, self.left = task_id, held_units, left
+
+
 class QuoteWindowClosed(DomainError):
     text = N_("The quote window of task T{task_id} closed at {closed}.")
 
