@@ -33,6 +33,7 @@ from bot.files import TelegramFiles
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
+from bot.services.admins import AdminService
 from bot.services.bans import BanService
 from bot.services.base import Deps
 from bot.services.copies import CopyService
@@ -58,6 +59,7 @@ from bot.services.sweep import SweepService
 from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from handlers import (
+    admins,
     bans,
     errors,
     exports,
@@ -212,6 +214,8 @@ def register_handlers(app: Application) -> None:
         CommandHandler("ban", bans.ban),
         CommandHandler("unban", bans.unban),
         CommandHandler("bans", bans.list_bans),
+        CommandHandler("admin", admins.admin),
+        CommandHandler("admins", admins.admins),
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
         CommandHandler("summary", settings_handlers.summary),
@@ -303,7 +307,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
                            market_service, updates, quality_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
-        updates=updates, skills=skill_service, bans=ban_service,
+        updates=updates, skills=skill_service, bans=ban_service, admins=AdminService(deps),
         exports=ExportService(deps, files, quality_service), copies=CopyService(deps, files),
     )
 

@@ -143,6 +143,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("unban", N_("&lt;@worker|id | guild &lt;id&gt;&gt; [skill &lt;name&gt; | task "
                         "&lt;id&gt;]"), N_("Lift a ban"), Audience.ADMIN),
     Command("bans", "", N_("Active bans"), Audience.ADMIN),
+    # --- admins ---
+    Command("admin", N_("add|remove &lt;@user|id&gt;"),
+            N_("Add or remove a platform admin (owners: ADMIN_IDS)"), Audience.ADMIN),
+    Command("admins", "", N_("The platform's owners and admins"), Audience.ADMIN),
     # --- the clock ---
     Command("settings",
             N_("[daily|weekly|monthly|off | timezone &lt;Area/City&gt; | language en|zh|app]"),

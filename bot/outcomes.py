@@ -408,6 +408,20 @@ class BanMade:
 
 
 @dataclass(frozen=True, slots=True)
+class AdminChange:
+    """An admin added or removed: who (their chat's menu follows)."""
+
+    user: UserRecord
+
+
+@dataclass(frozen=True, slots=True)
+class AdminList:
+    owners: list[tuple[int, UserRecord | None]]  # ADMIN_IDS, known or not yet
+    # granted at run time: (who, their id, granted by, when)
+    granted: list[tuple[UserRecord | None, int, UserRecord | None, int]]
+
+
+@dataclass(frozen=True, slots=True)
 class BanLine:
     ban: BanRecord
     subject: str

@@ -109,6 +109,24 @@ class AdminsOnly(NotAllowed):
     text = N_("Only platform admins can do that.")
 
 
+class OwnersOnly(NotAllowed):
+    text = N_("Only the platform's owners (ADMIN_IDS in the configuration) add and remove "
+              "admins.")
+
+
+class AlreadyAdmin(DomainError):
+    text = N_("{who} is a platform admin already.")
+
+
+class NotAnAdmin(DomainError):
+    text = N_("{who} is not a platform admin.")
+
+
+class OwnerStays(DomainError):
+    text = N_("{who} is an owner (ADMIN_IDS): owners change only in the configuration, "
+              "with a restart.")
+
+
 class AdminCommand(AdminsOnly):
     text = N_("{command} is for platform admins only.")
 

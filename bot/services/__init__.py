@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
+from bot.services.admins import AdminService
 from bot.services.bans import BanService
 from bot.services.copies import CopyService
 from bot.services.exports import ExportService
@@ -67,5 +68,6 @@ class Services:
     updates: UpdateService
     skills: SkillService
     bans: BanService
+    admins: AdminService
     exports: ExportService
     copies: CopyService
