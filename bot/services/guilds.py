@@ -280,6 +280,10 @@ class GuildService(Service):
 
     # --- internals -------------------------------------------------------------------------
 
+    async def find(self, ref: int | str) -> GuildRecord:
+        """The guild an admin names by id or name (refused when unknown or ambiguous)."""
+        return await self._find(self._db, ref)
+
     async def _find(self, db: Reader, ref: int | str) -> GuildRecord:
         if isinstance(ref, int):
             guild = await repo.get(db, ref)

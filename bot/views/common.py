@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from bot.buttons import Pager
 from bot.config import Settings
 from bot.domain.money import format_money
 from bot.domain.zones import format_moment
@@ -26,6 +27,18 @@ def button(text: str, callback_data: str) -> dict[str, str]:
     if len(callback_data.encode()) > 64:
         raise ValueError(f"callback_data over 64 bytes: {callback_data!r}")
     return {"text": str(text), "callback_data": callback_data}
+
+
+def pager_keyboard(_: Translator, pager: Pager, page: int, key: str, more: bool
+                   ) -> Keyboard | None:
+    """◀ Previous / Next ▶ under page `page` (0: the first) of a list whose filter is `key`
+    (see bot.buttons.Pager); none when the list fits on one page."""
+    row = []
+    if page > 0:
+        row.append(button(_("◀ Previous"), pager.data(page - 1, key)))
+    if more:
+        row.append(button(_("Next ▶"), pager.data(page + 1, key)))
+    return keyboard(row) if row else None
 
 
 def who(user: UserRecord | None, fallback: int) -> str:
