@@ -272,7 +272,8 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Earnings:
-    periods: list[tuple[str, int, int]]  # (period key, earned, paid)
+    # (period key, earned by work, bonuses, corrections, paid)
+    periods: list[tuple[str, int, int, int, int]]
     pending: int
     balance: int
 

@@ -73,14 +73,14 @@ class MoneyService(Service):
 
     async def earnings(self, user_id: int) -> Earnings:
         starts = earnings_starts(self._clock.now(), await self.zone_of(user_id))
-        sums = await ledger_repo.period_sums(self._db, [ledger_repo.EARNED, ledger_repo.PAID],
-                                             _windows(starts), owner="user_id",
-                                             owner_ids=[user_id])
-        periods = sums.get(user_id, [[0, 0] for _ in starts])
+        sums = await ledger_repo.period_sums(self._db, ledger_repo.PARTS, _windows(starts),
+                                             owner="user_id", owner_ids=[user_id])
+        periods = sums.get(user_id, [[0] * len(ledger_repo.PARTS) for _ in starts])
         pending = sum(credit_for(1, gross, bp).worker_minor
                       for gross, bp in await repo.pending_gross(self._db, user_id))
         balance = await ledger_repo.balance(self._db, user_id)
-        return Earnings([(key, earned, -paid) for (key, _), (earned, paid)
+        return Earnings([(key, earned, bonus, adjusted, -paid)
+                         for (key, _), (earned, bonus, adjusted, paid)
                          in zip(starts, periods, strict=True)], pending, balance)
 
     async def guild_earnings(self, chat_id: int, user_id: int) -> GuildEarnings:

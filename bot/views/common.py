@@ -59,6 +59,11 @@ def money_text(_: Translator, minor: int, settings: Settings) -> str:
     return format_money(minor, settings.currency, settings.currency_exponent, _.language)
 
 
+def signed(_: Translator, minor: int, settings: Settings) -> str:
+    """+5.00 CNY / -5.00 CNY: a correction says which way it goes."""
+    return ("+" if minor > 0 else "") + money_text(_, minor, settings)
+
+
 def when(_: Translator, moment: datetime, zone: tzinfo) -> str:
     """'2026-12-20 18:00 北京时间' in Chinese, '2026-12-20 18:00 UTC+8' in English: a zone
     that says what it is (never an ambiguous abbreviation such as CST)."""

@@ -7,12 +7,7 @@ from bot.config import Settings
 from bot.domain.statuses import LedgerKind
 from bot.i18n import Html, Translator
 from bot.outcomes import LedgerLineMade
-from bot.views.common import Keyboard, button, keyboard, money_text
-
-
-def signed(_: Translator, minor: int, settings: Settings) -> str:
-    """+5.00 CNY / -5.00 CNY: a correction says which way it goes."""
-    return ("+" if minor > 0 else "") + money_text(_, minor, settings)
+from bot.views.common import Keyboard, button, keyboard, money_text, signed
 
 
 def line_reply(_: Translator, made: LedgerLineMade, settings: Settings) -> Html:
