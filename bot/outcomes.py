@@ -327,7 +327,7 @@ class AuditPage:
     """A page of the trail, newest first: `more` when an older page follows."""
 
     scope: AuditScope
-    subject: str | None  # the guild, user or task the trail is about, named
+    subject: AuditRow | None  # the guild, user or task the trail is about, as a target
     page: int
     rows: list[AuditRow]
     more: bool

@@ -68,7 +68,7 @@ class AuditService(Service):
         subject = None
         if scope.kind is not None and scope.id is not None:
             subject = (await self._named(self._db, [repo.AuditEntry(
-                0, 0, 0, "", scope.kind, scope.id, None)]))[0].target
+                0, 0, 0, "", scope.kind, scope.id, None)]))[0]
         return AuditPage(scope, subject, page, rows, len(found) > size,
                          await self.zone_of(admin_id))
 

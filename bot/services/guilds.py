@@ -181,6 +181,7 @@ class GuildService(Service):
                                           state=status_name(existing.status))
                 guild_id = existing.id
             await repo.add_member(tx, guild_id, user_id, role=Role.LEADER, now=now)
+            await self._audit(tx, user_id, "guild.register", ("guild", guild_id), name)
             tx.after_commit(self.forget_languages)
             guild = await repo.get(tx, guild_id)
             assert guild is not None

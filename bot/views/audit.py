@@ -16,6 +16,7 @@ DETAIL_SHOWN = 80  # characters of an entry's detail on a page (the export has a
 ACTIONS = {
     "task.post": N_("posted the task"), "task.items": N_("added items"),
     "task.cancel": N_("cancelled the task"), "task.expire": N_("task expired"),
+    "task.complete": N_("task completed"),
     "task.claim": N_("claimed units"), "task.assign": N_("handed out units"),
     "task.quote_window_closed": N_("quote window closed"),
     "quote.place": N_("quoted"), "quote.withdraw": N_("withdrew the quote"),
@@ -75,7 +76,7 @@ def audit_text(_: Translator, page: AuditPage) -> Html:
     head: str
     if page.subject is not None:
         head = _("<b>Audit trail</b>: {subject}, {days} (times in {zone})",
-                 subject=page.subject, days=days, zone=str(page.zone))
+                 subject=target_name(_, page.subject), days=days, zone=str(page.zone))
     else:
         head = _("<b>Audit trail</b>: everything, {days} (times in {zone})", days=days,
                  zone=str(page.zone))
