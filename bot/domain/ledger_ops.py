@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.errors import AmountOverCap, AmountZero, BadLedgerAmount
-from bot.domain.money import AmountOutOfRange, Money, MoneyFormatError, parse_amount
+from bot.domain.money import Money, read_amount
 
 AUDIT_DAYS = 7  # what /audit shows without a number of days
 AUDIT_DAYS_MAX = 3660
@@ -24,12 +24,8 @@ def parse_change(text: str, exponent: int, cap: int, currency: str, *,
     example = "5" if exponent == 0 else "5." + "0" * exponent
     example = f"-{example}" if signed else example
     over = AmountOverCap(value=raw, cap=Money(cap, currency, exponent))
-    try:
-        value = parse_amount(body, exponent)
-    except MoneyFormatError:
-        raise BadLedgerAmount(value=raw, digits=exponent, example=example) from None
-    except AmountOutOfRange:
-        raise over from None
+    value = read_amount(body, exponent,
+                        BadLedgerAmount(value=raw, digits=exponent, example=example), over)
     if value == 0:
         raise AmountZero(value=raw)
     if value > cap:
