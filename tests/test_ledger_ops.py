@@ -4,10 +4,16 @@ and the audit trail (/audit pages with Previous / Next, /audit export) that miss
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
+import aiosqlite
 import pytest
 
+from bot.buttons import AUDIT_PAGES
+from bot.domain.ledger_ops import AuditScope
+from storage.migrate import apply_migrations, bundled_migrations
 from tests.scenario import (
     FIXED_TASK,
     QUOTE_TASK,
@@ -322,3 +328,51 @@ async def test_a_scripted_day_leaves_every_action_in_the_trail(h, admin) -> None
     assert await count("SELECT count(DISTINCT assignment_id) FROM ledger"
                        " WHERE kind = 'worker_share'") == 2
     assert wu and xi and yan
+
+
+# --- the rules underneath -------------------------------------------------------------------
+
+
+def test_a_page_button_carries_its_filter_and_refuses_what_it_cannot_read() -> None:
+    scope = AuditScope("guild", 12, 30)
+    data = AUDIT_PAGES.data(3, scope.key)
+    assert data == "au1:3:g12.30" and len(data.encode()) <= 64
+    turn = AUDIT_PAGES.parse(data)
+    assert turn is not None and turn.page == 3 and AuditScope.from_key(turn.key) == scope
+    assert AuditScope.from_key(AuditScope(None, None).key) == AuditScope(None, None, 7)
+    for key in ("x1.7", "g.7", "g1.0", "g1", "u1.99999"):
+        assert AuditScope.from_key(key) is None, key
+    for data in ("au1:-1:.7", "au1:1:g1;7", "au2:1:.7", "au1:1234567:.7"):
+        assert AUDIT_PAGES.parse(data) is None, data
+    with pytest.raises(ValueError):
+        AUDIT_PAGES.data(1, "a key with spaces")
+
+
+async def test_the_rebuilt_ledger_keeps_every_line_and_takes_the_new_kinds(
+        tmp_path: Path) -> None:
+    conn = await aiosqlite.connect(str(tmp_path / "old.db"), isolation_level=None)
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await apply_migrations(conn, [m for m in bundled_migrations() if m.version < 23])
+    await conn.executescript("""
+        INSERT INTO users (id, first_name, created_at, updated_at) VALUES (1, 'Wu', 0, 0);
+        INSERT INTO ledger (user_id, kind, amount_minor, note, reference, created_by,
+            created_at) VALUES (1, 'worker_share', 432, NULL, NULL, 9, 5),
+            (1, 'payout', -100, 'December', 'BANK-1', 9, 6);
+    """)
+    before = list(await conn.execute_fetchall("SELECT * FROM ledger ORDER BY id"))
+    await apply_migrations(conn)
+    assert list(await conn.execute_fetchall("SELECT * FROM ledger ORDER BY id")) == before
+    await conn.execute("INSERT INTO ledger (user_id, kind, amount_minor, created_at)"
+                       " VALUES (1, 'bonus', 500, 7), (1, 'adjustment', -20, 8)")
+    for bad in ("INSERT INTO ledger (user_id, kind, amount_minor, created_at)"
+                " VALUES (1, 'gift', 1, 9)",
+                "INSERT INTO ledger (user_id, kind, amount_minor, reference, created_at)"
+                " VALUES (1, 'bonus', 1, 'BANK-1', 9)",
+                "INSERT INTO ledger (user_id, kind, amount_minor, created_at)"
+                " VALUES (2, 'bonus', 1, 9)"):
+        with pytest.raises(sqlite3.IntegrityError):
+            await conn.execute(bad)
+    indexes = {row[0] for row in await conn.execute_fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'")}
+    assert {"ledger_user", "ledger_guild", "ledger_time", "ledger_reference"} <= indexes
+    await conn.close()

@@ -10,7 +10,10 @@ from bot.i18n import Html, Translator, escape
 from bot.outcomes import AuditPage, AuditRow
 from bot.views.common import Keyboard, csv_bytes, pager_keyboard
 
-DETAIL_SHOWN = 80  # characters of an entry's detail on a page (the export has all)
+# Characters of an entry's detail, and of a name, on a page (the export has all): 15 entries
+# stay within one message.
+DETAIL_SHOWN = 80
+NAME_SHOWN = 40
 
 # Every action the services record, in the reader's words (an unknown one is shown as it is).
 ACTIONS = {
@@ -55,15 +58,17 @@ def actor_name(_: Translator, row: AuditRow) -> str:
     return row.actor or _("the clock")
 
 
-def target_name(_: Translator, row: AuditRow) -> str:
-    """“Alpha” (guild #3), @wu, task #5 “Dubbing”; empty when there is none (a skill's 0)."""
+def target_name(_: Translator, row: AuditRow, most: int | None = None) -> str:
+    """guild #3 “Alpha”, @wu, task #5 “Dubbing”; empty when there is none (a skill's 0). The
+    name is cut to `most` characters."""
     if row.target_type is None or not row.target_id:
         return ""
-    if row.target_type == "user" and row.target:
-        return row.target
+    name = row.target if most is None or row.target is None else row.target[:most]
+    if row.target_type == "user" and name:
+        return name
     label = TARGETS.get(row.target_type)
     shown = _(label, id=row.target_id) if label else f"{row.target_type} {row.target_id}"
-    return f"{shown} “{row.target}”" if row.target else shown
+    return f"{shown} “{name}”" if name else shown
 
 
 def _moment(row: AuditRow, page: AuditPage) -> datetime:
@@ -87,9 +92,10 @@ def audit_text(_: Translator, page: AuditPage) -> Html:
     lines: list[str] = [head]
     for row in page.rows:
         detail = (row.detail or "")[:DETAIL_SHOWN]
-        target = target_name(_, row)
+        target = target_name(_, row, NAME_SHOWN)
         lines.append(_("{time} · {actor}: {action}", time=f"{_moment(row, page):%m-%d %H:%M}",
-                       actor=actor_name(_, row), action=action_name(_, row.action))
+                       actor=actor_name(_, row)[:NAME_SHOWN],
+                       action=action_name(_, row.action))
                      + "".join(f" · {escape(part)}" for part in (target, detail) if part))
     return Html("\n".join(lines))
 
