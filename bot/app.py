@@ -202,7 +202,7 @@ def register_handlers(app: Application) -> None:
         CallbackQueryHandler(money.payouts_button, pattern=buttons.BULK_PAYOUT.pattern),
         CommandHandler("bonus", ledger_ops.bonus),
         CommandHandler("adjust", ledger_ops.adjust),
-        CallbackQueryHandler(ledger_ops.adjust_below_zero, pattern=buttons.BELOW_ZERO.pattern),
+        CallbackQueryHandler(ledger_ops.confirmed, pattern=buttons.LEDGER_CONFIRM.pattern),
         CommandHandler("audit", ledger_ops.audit),
         CallbackQueryHandler(ledger_ops.audit_page, pattern=buttons.AUDIT_PAGES.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),

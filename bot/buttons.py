@@ -151,9 +151,10 @@ PAYOUT_AGAIN = Buttons("m1", ("again",))
 # Money: Confirm / Cancel under a bulk payout's dry run (the id is a slot of the admin's
 # conversation scratch holding the file, never an amount).
 BULK_PAYOUT = Buttons("m2", ("confirm", "cancel"))
-# Money: "correct it below zero" under a refused correction (the id is a slot of the admin's
-# conversation scratch, never an amount).
-BELOW_ZERO = Buttons("m3", ("confirm",))
+# Money: "correct it below zero" under a refused correction, "record it again" under a refused
+# repeat of a bonus or correction (the id is a slot of the admin's conversation scratch, never
+# an amount).
+LEDGER_CONFIRM = Buttons("m3", ("below_zero", "again"))
 # /audit: the trail's pages (the key is its filter, bot.domain.ledger_ops.AuditScope.key).
 AUDIT_PAGES = Pager("au1")
 # The market: "post it again" under a refused repeat of the one-message task form.

@@ -2,56 +2,73 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from telegram import InputFile
 
-from bot.buttons import AUDIT_PAGES, BELOW_ZERO, PageTurn, Press
-from bot.domain.errors import N_, BadAuditDays, BelowZero
+from bot.buttons import AUDIT_PAGES, LEDGER_CONFIRM, PageTurn, Press
+from bot.domain.errors import N_, BadAuditDays, BelowZero, RepeatedLine
 from bot.domain.guilds import parse_guild_ref
 from bot.domain.ledger_ops import AUDIT_DAYS, AUDIT_DAYS_MAX, split_reference
+from bot.domain.statuses import LedgerKind
 from bot.outcomes import AuditRef, MemberRef
 from bot.views import audit as audit_views
 from bot.views import ledger_ops as views
 from handlers.common import Again, Call, command, press
 
-BELOW = Again("ledger.below_zero")  # refused corrections below zero: (target, amount, reason, ref)
+CONFIRM = Again("ledger.confirm")  # refused bonuses and corrections, as a `Pending`
 NO_REASON = N_("The reason is missing: the worker is told it.")
 
 
-def _line(call: Call) -> tuple[MemberRef, str, str, str | None]:
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A bonus or correction as the admin typed it, and what they have confirmed since."""
+
+    kind: LedgerKind
+    target: MemberRef
+    amount: str
+    reason: str
+    reference: str | None
+    below_zero: bool = False
+    again: bool = False
+
+
+def _line(call: Call, kind: LedgerKind) -> Pending:
     """`@worker <amount> <reason> [ref:<reference>]`."""
     args = call.need(2)
     words, reference = split_reference(args[2:])
     if not words:
         raise call.wrong(NO_REASON)
-    return call.person(args[0]), args[1], " ".join(words), reference
+    return Pending(kind, call.person(args[0]), args[1], " ".join(words), reference)
 
 
 @command("bonus")
 async def bonus(call: Call) -> None:
-    target, amount, reason, reference = _line(call)
-    made = await call.services.ledger_ops.bonus(call.user_id, target, amount, reason, reference)
-    await call.reply(views.line_reply(call._, made, call.services.settings))
+    await _record(call, _line(call, LedgerKind.BONUS))
 
 
 @command("adjust")
 async def adjust(call: Call) -> None:
-    await _adjust(call, *_line(call), below_zero=False)
+    await _record(call, _line(call, LedgerKind.ADJUSTMENT))
 
 
-@press(BELOW_ZERO)
-async def adjust_below_zero(call: Call, pressed: Press) -> None:
-    """"Correct it below zero" under a refused correction: the admin means it."""
-    await _adjust(call, *await BELOW.take(call, pressed), below_zero=True)
+@press(LEDGER_CONFIRM)
+async def confirmed(call: Call, pressed: Press) -> None:
+    """"Record it again" (a repeat is meant) or "Correct it below zero" under a refusal."""
+    await _record(call, await CONFIRM.take(call, pressed))
 
 
-async def _adjust(call: Call, target: MemberRef, amount: str, reason: str,
-                  reference: str | None, *, below_zero: bool) -> None:
+async def _record(call: Call, line: Pending) -> None:
     try:
-        made = await call.services.ledger_ops.adjust(call.user_id, target, amount, reason,
-                                                     reference, below_zero=below_zero)
+        made = await call.services.ledger_ops.record(
+            call.user_id, line.kind, line.target, line.amount, line.reason, line.reference,
+            below_zero=line.below_zero, again=line.again)
     except BelowZero as refusal:
-        await BELOW.offer(call, refusal, (target, amount, reason, reference),
-                          views.below_zero_keyboard)
+        await CONFIRM.offer(call, refusal, replace(line, below_zero=True),
+                            views.below_zero_keyboard)
+        return
+    except RepeatedLine as refusal:
+        await CONFIRM.offer(call, refusal, replace(line, again=True), views.again_keyboard)
         return
     await call.reply(views.line_reply(call._, made, call.services.settings))
 

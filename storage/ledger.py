@@ -71,13 +71,14 @@ async def by_reference(db: Reader, reference: str) -> tuple[str, int, int, int] 
     return None if row is None else (row[0], row[1], row[2], row[3])
 
 
-async def last_same_payout(db: Reader, user_id: int, amount_minor: int, note: str | None,
-                           since: int) -> int | None:
-    """When the same payout (user, amount, note) was last recorded since `since`, if it was."""
+async def last_same(db: Reader, user_id: int, kind: LedgerKind, amount_minor: int,
+                    note: str | None, since: int) -> int | None:
+    """When the same line (user, kind, amount as stored, note) was last recorded since
+    `since`, if it was: a payout, bonus or correction sent again after a lost reply."""
     return await db.fetch_value(
-        f"SELECT MAX(created_at) FROM ledger WHERE user_id = :u AND {PAID}"
+        "SELECT MAX(created_at) FROM ledger WHERE user_id = :u AND kind = :k"
         " AND amount_minor = :a AND note IS :n AND created_at >= :since",
-        {"u": user_id, "a": -amount_minor, "n": note, "since": since})
+        {"u": user_id, "k": kind, "a": amount_minor, "n": note, "since": since})
 
 
 async def balance(db: Reader, user_id: int) -> int:

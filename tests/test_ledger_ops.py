@@ -79,6 +79,35 @@ async def test_a_bonus_is_credited_once_told_with_its_reason_and_shown_everywher
         ["bonus", "", "", "1.00", "Weekend shift", "", "8.16"]]
 
 
+async def test_the_same_bonus_again_soon_needs_a_confirmation(h, admin, alpha) -> None:
+    """A lost reply must not credit twice: without a reference, the same line within ten
+    minutes is refused with a button; with the button, it is meant."""
+    await admin.send("/bonus @wu 1.00 Weekend shift")
+    h.clock.advance(timedelta(minutes=3))
+    refused = (await admin.send("/bonus @wu 1.00 Weekend shift"))[-1]
+    assert "The same bonus (1.00 CNY to @wu) was recorded 3 min ago" in refused.text
+    assert refused.button_texts == ["Record it again"]
+    await admin.send("/adjust @wu -1.00 Typo")
+    repeat = (await admin.send("/adjust @wu -1.00 Typo"))[-1]
+    assert "The same correction (-1.00 CNY to @wu)" in repeat.text
+    assert [a for _u, a, _n, _r in await lines(h, "bonus")] == [100]
+    said = await admin.press("Record it again", message=refused)
+    assert "Bonus of 1.00 CNY to @wu" in said[-1].text
+    assert [a for _u, a, _n, _r in await lines(h, "bonus")] == [100, 100]
+    # Later, or with another reason, it is a new one.
+    h.clock.advance(timedelta(minutes=11))
+    assert "Bonus of 1.00 CNY" in (await admin.send("/bonus @wu 1.00 Weekend shift"))[-1].text
+    # The repeat of a correction, confirmed, and then below zero: both buttons, in turn.
+    await admin.send("/adjust @wu -3.00 Fee")  # 4.16 CNY left, then 1.16 CNY
+    await admin.send("/adjust @wu -3.00 Fee")
+    said = await admin.press("Record it again")
+    assert "below zero" in said[-1].text
+    said = await admin.press("Correct it below zero")
+    assert "Correction of -3.00 CNY to @wu" in said[-1].text
+    assert "Their balance is now -1.84 CNY" in said[-1].text
+    assert [a for _u, a, _n, _r in await lines(h, "adjustment")] == [-100, -300, -300]
+
+
 async def test_bonus_refusals_say_what_is_wrong(h, admin, alpha) -> None:
     async def said(text: str) -> str:
         return (await admin.send(text))[-1].text

@@ -508,6 +508,11 @@ class RepeatedPayout(DomainError):
               "once more with the button below if it really is a second payout.")
 
 
+class RepeatedLine(DomainError):
+    text = N_("The same {kind} ({amount} to {who}) was recorded {minutes} min ago. Send it "
+              "once more with the button below if it really is a second one.")
+
+
 class RepeatedTask(DomainError):
     text = N_("You posted the same task {minutes} min ago: task #{task_id}. Post it once more "
               "with the button below if you really want a second one.")

@@ -3,7 +3,7 @@ the reason the worker is told and, optionally, a reference that records it once.
 
 from __future__ import annotations
 
-from bot.domain.errors import N_, BelowZero, ReferenceUsed, UnknownUser
+from bot.domain.errors import N_, BelowZero, ReferenceUsed, RepeatedLine, UnknownUser
 from bot.domain.ledger_ops import parse_change
 from bot.domain.money_out import REFERENCE_MAX
 from bot.domain.statuses import LedgerKind
@@ -11,6 +11,7 @@ from bot.domain.text import NOTE_MAX, clean_text
 from bot.domain.zones import Moment
 from bot.outcomes import LedgerLineMade, MemberRef
 from bot.services.base import Service
+from bot.services.money import REPEAT_WINDOW
 from bot.views import ledger_ops as views
 from storage import ledger as ledger_repo
 from storage import users as users_repo
@@ -20,23 +21,14 @@ KIND_NAMES = {LedgerKind.PAYOUT: N_("payout"), LedgerKind.BONUS: N_("bonus"),
 
 
 class LedgerOpsService(Service):
-    async def bonus(self, admin_id: int, target: MemberRef, amount_text: str, reason: str,
-                    reference: str | None) -> LedgerLineMade:
-        """Credit a bonus (above zero, at most the cap)."""
-        return await self._record(admin_id, target, LedgerKind.BONUS, amount_text, reason,
-                                  reference, below_zero=False)
-
-    async def adjust(self, admin_id: int, target: MemberRef, amount_text: str, reason: str,
-                     reference: str | None, *, below_zero: bool = False) -> LedgerLineMade:
-        """Correct a balance either way; below zero only when `below_zero` says it is meant."""
-        return await self._record(admin_id, target, LedgerKind.ADJUSTMENT, amount_text, reason,
-                                  reference, below_zero=below_zero)
-
-    async def _record(self, admin_id: int, target: MemberRef, kind: LedgerKind,
-                      amount_text: str, reason: str, reference: str | None, *,
-                      below_zero: bool) -> LedgerLineMade:
-        """One line, audited, its worker told, in one transaction. A reference used before
-        (by any line: a payout's too) is refused and names the earlier line."""
+    async def record(self, admin_id: int, kind: LedgerKind, target: MemberRef,
+                     amount_text: str, reason: str, reference: str | None, *,
+                     below_zero: bool = False, again: bool = False) -> LedgerLineMade:
+        """A bonus (above zero) or a correction (either sign), at most the cap: one line,
+        audited, its worker told, in one transaction. A reference used before (by any line, a
+        payout's too) is refused, naming the earlier line. Without a reference, the same line
+        within REPEAT_WINDOW needs `again` (a lost reply must not credit twice); a correction
+        below zero needs `below_zero`."""
         self._require_admin(admin_id)
         settings = self._settings
         amount = parse_change(amount_text, settings.currency_exponent,
@@ -57,6 +49,12 @@ class LedgerOpsService(Service):
                     kind=KIND_NAMES.get(LedgerKind(used_kind), N_("credit")),
                     amount=self._money(abs(used_amount)),
                     who=person.mention if person else str(used_user))
+            last = None if reference is not None or again else await ledger_repo.last_same(
+                tx, user.id, kind, amount, note, self._now() - REPEAT_WINDOW)
+            if last is not None:
+                raise RepeatedLine(kind=KIND_NAMES[kind], who=user.mention,
+                                   amount=self._money(amount),
+                                   minutes=max(1, (self._now() - last + 59) // 60))
             balance = await ledger_repo.balance(tx, user.id)
             after = balance + amount
             if amount < 0 and after < 0 and not below_zero:

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.clock import to_epoch
 from bot.domain.errors import PayoutOverBalance, RepeatedPayout, UnknownUser
 from bot.domain.periods import earnings_starts
+from bot.domain.statuses import LedgerKind
 from bot.domain.tasks import parse_price
 from bot.domain.text import NOTE_MAX, clean_text
 from bot.domain.work import credit_for
@@ -45,8 +46,8 @@ class MoneyService(Service):
             user = await self._users.find(target, tx)
             if user is None:
                 raise UnknownUser(who=target.shown)
-            last = await ledger_repo.last_same_payout(tx, user.id, amount, note,
-                                                      now - REPEAT_WINDOW)
+            last = await ledger_repo.last_same(tx, user.id, LedgerKind.PAYOUT, -amount, note,
+                                          now - REPEAT_WINDOW)
             if last is not None and not again:
                 raise RepeatedPayout(who=user.mention, amount=self._money(amount),
                                      minutes=max(1, (now - last + 59) // 60))

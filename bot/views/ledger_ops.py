@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.buttons import BELOW_ZERO
+from bot.buttons import LEDGER_CONFIRM
 from bot.config import Settings
 from bot.domain.statuses import LedgerKind
 from bot.i18n import Html, Translator
@@ -41,4 +41,8 @@ def _with_reference(_: Translator, reference: str | None) -> str:
 
 
 def below_zero_keyboard(_: Translator, slot: int) -> Keyboard:
-    return keyboard([button(_("Correct it below zero"), BELOW_ZERO.data("confirm", slot))])
+    return keyboard([button(_("Correct it below zero"), LEDGER_CONFIRM.data("below_zero", slot))])
+
+
+def again_keyboard(_: Translator, slot: int) -> Keyboard:
+    return keyboard([button(_("Record it again"), LEDGER_CONFIRM.data("again", slot))])
