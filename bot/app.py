@@ -34,6 +34,7 @@ from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
 from bot.services.admins import AdminService
+from bot.services.audit import AuditService
 from bot.services.bans import BanService
 from bot.services.base import Deps
 from bot.services.copies import CopyService
@@ -41,6 +42,7 @@ from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
+from bot.services.ledger_ops import LedgerOpsService
 from bot.services.market import MarketService
 from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
@@ -66,6 +68,7 @@ from handlers import (
     gates,
     guilds,
     items,
+    ledger_ops,
     market,
     menus,
     money,
@@ -200,6 +203,11 @@ def register_handlers(app: Application) -> None:
         MessageHandler(private & filters.Document.ALL
                        & filters.CaptionRegex(r"^/payouts(@\w+)?(\s|$)"), money.payouts),
         CallbackQueryHandler(money.payouts_button, pattern=buttons.BULK_PAYOUT.pattern),
+        CommandHandler("bonus", ledger_ops.bonus),
+        CommandHandler("adjust", ledger_ops.adjust),
+        CallbackQueryHandler(ledger_ops.confirmed, pattern=buttons.LEDGER_CONFIRM.pattern),
+        CommandHandler("audit", ledger_ops.audit),
+        CallbackQueryHandler(ledger_ops.audit_page, pattern=buttons.AUDIT_PAGES.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
         CommandHandler("items", items.items),
         MessageHandler(private & filters.Document.ALL
@@ -303,7 +311,8 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         items=item_service, item_files=item_files, results=result_service,
         review=review_service, quality=quality_service, qualification=qualification,
         money=money_service, money_out=MoneyOutService(deps),
-        payouts=PayoutService(deps, money_service),
+        payouts=PayoutService(deps, money_service), ledger_ops=LedgerOpsService(deps),
+        audit=AuditService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
                            market_service, updates, quality_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),

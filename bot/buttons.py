@@ -83,6 +83,46 @@ class Buttons:
         return Press(groups[0], id, round, marks)
 
 
+@dataclass(frozen=True, slots=True)
+class PageTurn:
+    """A page button as read back: the page to show (0: the first) and the list's filter, in
+    the list's own short encoding."""
+
+    page: int
+    key: str
+
+
+class Pager:
+    """Previous / Next under a paged list, for any list: `<prefix>:<page>:<key>`.
+
+    The key is the list's filter as the list encodes it (letters, digits and `._-` only, e.g.
+    `g12.7` for "guild 12, 7 days"), so a press reads the list again as it is now, from the
+    filter alone: nothing is kept in memory, and buttons survive a restart. Render the buttons
+    with `bot.views.common.pager_keyboard`; in the handler, `@press(SPEC)` hands over a
+    `PageTurn`, and the list's own code turns the key back into its filter (refusing a key it
+    can't read). A new list takes a new prefix.
+    """
+
+    KEY_MAX = 40
+    PAGE_MAX = 999_999
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.pattern = rf"^{re.escape(prefix)}:(\d{{1,6}}):([A-Za-z0-9._-]{{0,{self.KEY_MAX}}})$"
+        self._regex = re.compile(self.pattern)
+
+    def data(self, page: int, key: str) -> str:
+        data = f"{self.prefix}:{page}:{key}"
+        if not 0 <= page <= self.PAGE_MAX or self._regex.match(data) is None \
+                or len(data.encode()) > MAX_DATA_BYTES:
+            raise ValueError(f"{self.prefix}: not a page button: {data!r}")
+        return data
+
+    def parse(self, data: str | None) -> PageTurn | None:
+        match = self._regex.match(data or "")
+        return None if match is None else PageTurn(int(match[1]), match[2])
+
+
 # Guilds: the admins' review of a new guild.
 GUILD_REVIEW = Buttons("g1", ("approve", "reject"))
 # The market: an admin's decision on a quote.
@@ -115,6 +155,12 @@ BULK_PAYOUT = Buttons("m2", ("confirm", "cancel"))
 # marks: the units the guild held when the buttons were drawn, so a second tap of the same
 # button, or one under an older message, claims nothing more).
 CLAIM = Buttons("c1", ("claim",), with_round=True, with_marks=True)
+# Money: "correct it below zero" under a refused correction, "record it again" under a refused
+# repeat of a bonus or correction (the id is a slot of the admin's conversation scratch, never
+# an amount).
+LEDGER_CONFIRM = Buttons("m3", ("below_zero", "again"))
+# /audit: the trail's pages (the key is its filter, bot.domain.ledger_ops.AuditScope.key).
+AUDIT_PAGES = Pager("au1")
 # The market: "post it again" under a refused repeat of the one-message task form.
 TASK_AGAIN = Buttons("t1", ("again",))
 # /settings: how often summaries come, the language, one of the common time zones (its index

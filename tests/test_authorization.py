@@ -31,7 +31,9 @@ ARGS = {"register": "New Guild", "promote": "@mo", "demote": "@dee", "remove": "
         "review": "1", "accept": "1", "reject": "1 blurry", "payout": "@mo 0.01",
         "settings": "daily", "invite": "new", "skill": "grant cantonese @mo",
         "ban": "@mo 2 spam", "unban": "@mo", "qualify": "cantonese", "answers": "1",
-        "guild": "1", "payroll": "2026-12", "admin": "add @bea"}
+        "guild": "1", "payroll": "2026-12", "bonus": "@mo 0.01 thanks",
+        "adjust": "@mo -0.01 fix", "audit": "user @mo",
+        "admin": "add @bea"}
 ADMIN_ONLY = {c.name for c in COMMANDS if c.audience.value == "admin"} - {"tasks", "task"}
 LEADING = {"invite", "quote", "withdraw", "claim", "assign", "distribute", "precheck"}
 LEADER_ONLY = {"promote", "demote", "remove", "commission"}

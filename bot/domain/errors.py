@@ -382,6 +382,34 @@ class AmountTooLarge(BadAmount):
     text = N_("{value} is more than I take as an amount: {max} at most.")
 
 
+class BadLedgerAmount(DomainError):
+    text = N_("{value} is not an amount: write it with a dot and at most {digits} decimals, "
+              "e.g. {example}.")
+
+
+class AmountZero(DomainError):
+    text = N_("{value} is zero: a bonus or a correction needs an amount.")
+
+
+class AmountOverCap(DomainError):
+    text = N_("{value} is above the cap for a bonus or a correction: {cap} at most "
+              "(BONUS_CAP).")
+
+
+class ReferenceUsed(DomainError):
+    text = N_("Reference {reference} was used on {when} for a {kind} of {amount} to {who}; "
+              "nothing was recorded. Give a new reference, or none.")
+
+
+class BelowZero(DomainError):
+    text = N_("{who}'s balance is {balance}; a correction of {amount} would take it to "
+              "{after}, below zero. Press the button below if that is meant.")
+
+
+class BadAuditDays(DomainError):
+    text = N_("{value} is not a number of days: give 1 to {most}.")
+
+
 class NumberTooLarge(DomainError):
     text = N_("{value} is not a number I know: it is far too large.")
 
@@ -518,6 +546,11 @@ class UsernameAmbiguous(DomainError):
 class RepeatedPayout(DomainError):
     text = N_("The same payout ({amount} to {who}) was recorded {minutes} min ago. Send it "
               "once more with the button below if it really is a second payout.")
+
+
+class RepeatedLine(DomainError):
+    text = N_("The same {kind} ({amount} to {who}) was recorded {minutes} min ago. Send it "
+              "once more with the button below if it really is a second one.")
 
 
 class RepeatedTask(DomainError):

@@ -20,7 +20,7 @@ from bot.domain.errors import (
     TaskFormError,
 )
 from bot.domain.items import parse_labels
-from bot.domain.money import AmountOutOfRange, MoneyFormatError, parse_amount
+from bot.domain.money import read_amount
 from bot.domain.quality import (
     DEFAULT_THRESHOLD_PCT,
     MAX_CONTROL_PCT,
@@ -105,12 +105,8 @@ def parse_price(text: str, exponent: int) -> int:
     raw = text.strip()
     example = "2" if exponent == 0 else "2." + "5".ljust(exponent, "0")
     too_large = AmountTooLarge(value=raw, max=f"{MAX_AMOUNT_MINOR // 10**exponent:,}")
-    try:
-        value = parse_amount(raw, exponent)
-    except MoneyFormatError:
-        raise BadAmount(value=raw, digits=exponent, example=example) from None
-    except AmountOutOfRange:
-        raise too_large from None
+    value = read_amount(raw, exponent, BadAmount(value=raw, digits=exponent, example=example),
+                        too_large)
     if value <= 0:
         raise BadAmount(value=raw, digits=exponent, example=example)
     if value > MAX_AMOUNT_MINOR:

@@ -168,6 +168,8 @@ class MarketService(Service):
                 tx, task_id=task_id, guild_id=guild.id, units=units,
                 unit_price_minor=task.price_minor, source="claim", quote_id=None,
                 created_by=user_id, now=self._now())
+            await self._audit(tx, user_id, "task.claim", ("allocation", allocation_id),
+                              f"guild {guild.id} task {task_id} units {units}")
             task = await self._tasks.get(tx, task_id)
             claimed = task
             await self._tell_admins(tx, lambda _: views.claim_for_admins(
@@ -223,5 +225,7 @@ class MarketService(Service):
                         continue
                     await repo.close_pending_quotes(tx, task_id, status=QuoteStatus.EXPIRED,
                                                     reason="task deadline passed", now=self._now())
+                    await self._audit(tx, 0, f"task.{event}", ("task", task_id),
+                                      f"accepted {accepted} of {units}")
                 done.append(task_id)
         return done

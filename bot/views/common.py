@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from bot.buttons import Pager
 from bot.config import Settings
 from bot.domain.money import format_money
 from bot.domain.zones import format_moment
@@ -28,6 +29,18 @@ def button(text: str, callback_data: str) -> dict[str, str]:
     return {"text": str(text), "callback_data": callback_data}
 
 
+def pager_keyboard(_: Translator, pager: Pager, page: int, key: str, more: bool
+                   ) -> Keyboard | None:
+    """◀ Previous / Next ▶ under page `page` (0: the first) of a list whose filter is `key`
+    (see bot.buttons.Pager); none when the list fits on one page."""
+    row = []
+    if page > 0:
+        row.append(button(_("◀ Previous"), pager.data(page - 1, key)))
+    if more:
+        row.append(button(_("Next ▶"), pager.data(page + 1, key)))
+    return keyboard(row) if row else None
+
+
 def who(user: UserRecord | None, fallback: int) -> str:
     """How a person is named in a notice: @username or their name, else their id."""
     return user.mention if user else str(fallback)
@@ -44,6 +57,11 @@ def keyboard(*rows: list[dict[str, str]]) -> Keyboard:
 def money_text(_: Translator, minor: int, settings: Settings) -> str:
     """An amount in the platform's currency, as the reader writes it (¥2.50 / 2.50 CNY)."""
     return format_money(minor, settings.currency, settings.currency_exponent, _.language)
+
+
+def signed(_: Translator, minor: int, settings: Settings) -> str:
+    """+5.00 CNY / -5.00 CNY: a correction says which way it goes."""
+    return ("+" if minor > 0 else "") + money_text(_, minor, settings)
 
 
 def when(_: Translator, moment: datetime, zone: tzinfo) -> str:
