@@ -13,13 +13,11 @@ async def admin(call: Call) -> None:
     args = call.need(2, N_("Say add or remove, and whom (@username or numeric id)."))
     if args[0].lower() not in ("add", "remove") or len(args) != 2:
         raise call.wrong(N_("Say add or remove, and whom (@username or numeric id)."))
+    added = args[0].lower() == "add"
     service = call.services.admins
-    if args[0].lower() == "add":
-        change = await service.add(call.user_id, call.person(args[1]))
-        await call.reply(views.added(call._, change))
-    else:
-        change = await service.remove(call.user_id, call.person(args[1]))
-        await call.reply(views.removed(call._, change))
+    change = await (service.add if added else service.remove)(call.user_id,
+                                                              call.person(args[1]))
+    await call.reply(views.changed(call._, change, added=added))
     # Their menu follows at once (or on their first private message, when they have no chat).
     await menus.set_chat_menu(call.context.bot, change.user.id, change.user.lang,
                               admin=call.services.users.is_admin(change.user.id))

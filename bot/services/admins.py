@@ -8,17 +8,15 @@ from bot.domain.errors import AlreadyAdmin, NotAnAdmin, OwnersOnly, OwnerStays, 
 from bot.outcomes import AdminChange, AdminList, MemberRef
 from bot.services.base import Service
 from bot.views import admins as views
+from storage import Tx
 from storage import users as users_repo
+from storage.models import UserRecord
 
 
 class AdminService(Service):
     async def add(self, owner_id: int, ref: MemberRef) -> AdminChange:
-        if not self._users.is_owner(owner_id):
-            raise OwnersOnly()
         async with self._db.transaction() as tx:
-            user = await self._users.find(ref, tx)
-            if user is None:
-                raise UnknownUser(who=ref.shown)
+            user = await self._person(tx, owner_id, ref)
             if self._users.is_admin(user.id) or not await users_repo.grant_admin(
                     tx, user.id, owner_id, self._now()):
                 raise AlreadyAdmin(who=user.mention)
@@ -28,12 +26,8 @@ class AdminService(Service):
         return AdminChange(user)
 
     async def remove(self, owner_id: int, ref: MemberRef) -> AdminChange:
-        if not self._users.is_owner(owner_id):
-            raise OwnersOnly()
         async with self._db.transaction() as tx:
-            user = await self._users.find(ref, tx)
-            if user is None:
-                raise UnknownUser(who=ref.shown)
+            user = await self._person(tx, owner_id, ref)
             if self._users.is_owner(user.id):
                 raise OwnerStays(who=user.mention)
             if not await users_repo.revoke_admin(tx, user.id):
@@ -42,6 +36,15 @@ class AdminService(Service):
             await self.tell(tx, user.id, views.no_longer_admin)
             tx.after_commit(lambda: self._users.revoked(user.id))
         return AdminChange(user)
+
+    async def _person(self, tx: Tx, owner_id: int, ref: MemberRef) -> UserRecord:
+        """Whom an owner means; anyone else is refused first."""
+        if not self._users.is_owner(owner_id):
+            raise OwnersOnly()
+        user = await self._users.find(ref, tx)
+        if user is None:
+            raise UnknownUser(who=ref.shown)
+        return user
 
     async def listing(self, admin_id: int) -> AdminList:
         self._require_admin(admin_id)

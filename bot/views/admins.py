@@ -19,12 +19,11 @@ def no_longer_admin(_: Translator) -> str:
     return _("You are no longer a platform admin; your menu is a worker's again.")
 
 
-def added(_: Translator, change: AdminChange) -> str:
-    return _("{who} is a platform admin now; they were told.", who=change.user.mention)
-
-
-def removed(_: Translator, change: AdminChange) -> str:
-    return _("{who} is no longer a platform admin; they were told.", who=change.user.mention)
+def changed(_: Translator, change: AdminChange, *, added: bool) -> str:
+    who = change.user.mention
+    if added:
+        return _("{who} is a platform admin now; they were told.", who=who)
+    return _("{who} is no longer a platform admin; they were told.", who=who)
 
 
 def admin_list(_: Translator, found: AdminList, zone: tzinfo) -> list[Html]:
