@@ -30,6 +30,7 @@ from bot.context import BotData, GuildContext
 from bot.delivery import Notifier, OutboxDispatcher
 from bot.domain.exports import FileSource
 from bot.files import TelegramFiles
+from bot.hooks import HookEvents, HookSender
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
@@ -38,6 +39,7 @@ from bot.services.base import Deps
 from bot.services.copies import CopyService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
+from bot.services.hooks import HookService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
 from bot.services.market import MarketService
@@ -63,6 +65,7 @@ from handlers import (
     exports,
     gates,
     guilds,
+    hooks,
     items,
     market,
     menus,
@@ -211,6 +214,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("ban", bans.ban),
         CommandHandler("unban", bans.unban),
         CommandHandler("bans", bans.list_bans),
+        CommandHandler("hooks", hooks.hooks),
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
         CommandHandler("summary", settings_handlers.summary),
@@ -255,8 +259,10 @@ async def on_startup(app: Application) -> None:
 
     dispatcher.unreachable_hooks.append(forget_unreachable)
     notifier = Notifier(data.clock, dispatcher.wake)
+    sender = HookSender(db, data.clock, settings.hook_url, settings.hook_secret,
+                        timeout=settings.hook_timeout_seconds) if settings.hooks_on else None
     data.services = services = compose(settings, db, data.clock, notifier, dispatcher, users,
-                                       app.bot.username, TelegramFiles(app.bot))
+                                       app.bot.username, TelegramFiles(app.bot), sender)
     await services.guilds.load()
     dispatcher.unreachable_hooks.append(services.offers.on_unreachable)
     dispatcher.unreachable_hooks.append(services.review.on_unreachable)
@@ -268,14 +274,17 @@ async def on_startup(app: Application) -> None:
     await menus.set_menus(app.bot, admins)
     dispatcher.start()
     services.copies.start()
+    if sender is not None:
+        sender.start()
     log.info("Guildwork started as @%s", app.bot.username)
 
 
 def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
             dispatcher: OutboxDispatcher, users: UserService, bot_username: str,
-            files: FileSource) -> Services:
+            files: FileSource, hook_sender: HookSender | None = None) -> Services:
     """Every service, each handed what it depends on (nothing is wired in afterwards)."""
-    deps = Deps(db, clock, notifier, settings, users)
+    events = HookEvents(clock, hook_sender.wake) if hook_sender is not None else HookEvents()
+    deps = Deps(db, clock, notifier, settings, users, events)
     updates = UpdateService(db, clock)
     guild_service = GuildService(deps)
     quote_service = QuoteService(deps, guild_service)
@@ -304,6 +313,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
         updates=updates, skills=skill_service, bans=ban_service,
         exports=ExportService(deps, files, quality_service), copies=CopyService(deps, files),
+        hooks=HookService(deps, hook_sender),
     )
 
 
@@ -313,6 +323,7 @@ async def on_shutdown(app: Application) -> None:
         return
     await services.exports.stop()
     await services.copies.stop()
+    await services.hooks.stop()
     await services.dispatcher.stop()
     await services.db.close()
     app.bot_data.services = None

@@ -143,6 +143,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("unban", N_("&lt;@worker|id | guild &lt;id&gt;&gt; [skill &lt;name&gt; | task "
                         "&lt;id&gt;]"), N_("Lift a ban"), Audience.ADMIN),
     Command("bans", "", N_("Active bans"), Audience.ADMIN),
+    Command("hooks", "", N_("Event hooks: queued, delivered, failing, and the latest failures"),
+            Audience.ADMIN),
     # --- the clock ---
     Command("settings",
             N_("[daily|weekly|monthly|off | timezone &lt;Area/City&gt; | language en|zh|app]"),

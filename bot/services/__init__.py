@@ -17,6 +17,7 @@ from bot.services.bans import BanService
 from bot.services.copies import CopyService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
+from bot.services.hooks import HookService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
 from bot.services.market import MarketService
@@ -69,3 +70,4 @@ class Services:
     bans: BanService
     exports: ExportService
     copies: CopyService
+    hooks: HookService

@@ -12,6 +12,7 @@ from bot.domain.skills import parse_skill_names
 from bot.domain.statuses import LIVE_TASK, GuildStatus, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import TaskDraft, check_draft, parse_task_form, parse_units
 from bot.domain.text import NOTE_MAX, clean_text
+from bot.hooks import allocation_data, task_data, task_key
 from bot.i18n import texts_for
 from bot.outcomes import ClaimMade, PostedTask, PreparedItems, TaskDetails, TaskList
 from bot.services.base import Deps, Service
@@ -89,6 +90,8 @@ class MarketService(Service):
             await self._tell_chats(tx, chats, lambda _: views.announcement(
                 _, task, self._settings, len(attachments or []), titles))
             await self._audit(tx, admin_id, "task.post", ("task", task_id), draft.title)
+            await self._hooks.emit(tx, "task.posted", task_key(task_id),
+                                   dict(task_data(task), posted_by=admin_id))
         return PostedTask(task, len(chats), titles)
 
     async def post_from_form(self, admin_id: int, text: str, *, again: bool = False
@@ -158,6 +161,8 @@ class MarketService(Service):
                 created_by=user_id, now=self._now())
             task = await self._tasks.get(tx, task_id)
             claimed = task
+            await self._hooks.emit(tx, "task.allocated", task_key(task_id), allocation_data(
+                allocation_id, task, guild.id, units, task.price_minor, None))
             await self._tell_admins(tx, lambda _: views.claim_for_admins(
                 _, guild.name, units, claimed, self._settings))
         return ClaimMade(allocation_id, task, units, task.price_minor)
