@@ -6,6 +6,7 @@ and one that never answers delays nothing else."""
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -272,3 +273,18 @@ def test_hook_url_and_secret_go_together() -> None:
 def test_a_bad_hook_url_stops_the_start_with_one_line(tmp_path: Path) -> None:
     assert_config_error(run_bot(tmp_path, BOT_TOKEN=BOT_TOKEN, HOOK_URL="ftp://example.com/h",
                                 HOOK_SECRET=SECRET), "HOOK_URL")
+
+
+def test_the_readmes_verification_snippet_accepts_a_signed_event_and_nothing_else() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Verifying a signature.**", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)  # the README's own example, run as a reader would
+    check = namespace["verify"]
+    assert callable(check)
+    body = b'{"id":"evt_1","type":"payout.recorded","created_at":1,"data":{}}'
+    header = sign(SECRET, body, int(time.time()))
+    assert check(SECRET, body, header)
+    assert not check(SECRET, body.replace(b"evt_1", b"evt_2"), header)
+    assert not check(SECRET, body, sign(SECRET, body, int(time.time()) - 3600))
