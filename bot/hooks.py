@@ -31,12 +31,21 @@ import hashlib
 import hmac
 import json
 import logging
+import sys
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+
+try:
+    import sniffio  # noqa: F401  (present: httpcore finds it in sys.modules at once)
+except ImportError:
+    # httpcore tries `import sniffio` for every lock and event it makes (~17 per request);
+    # when it is not installed, each try searches sys.path again: a quarter of the sender's
+    # CPU (and of every Bot API call's) went there. Marked missing, a try fails at once.
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 from bot.clock import Clock, to_epoch
 from bot.domain.statuses import AssignmentStatus
@@ -149,18 +158,20 @@ class HookSender:
 
     def __init__(self, db: Database, clock: Clock, url: str, secret: str, *,
                  timeout: float = 5.0, concurrency: int = 32, batch_size: int = 128,
-                 idle_poll_seconds: float = 30.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 idle_poll_seconds: float = 30.0) -> None:
         self._db = db
         self._clock = clock
         self._url = url
         self._secret = secret
         self._timeout = timeout
-        self._concurrency = asyncio.Semaphore(concurrency)
+        self._width = concurrency
         self._batch_size = batch_size
         self._idle_poll = idle_poll_seconds
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        # `concurrency` clients of one connection each, lent to one send at a time: httpcore's
+        # pool walks all its connections on every request, so one pool of 32 cost several
+        # times the CPU per event of 32 pools of one (bench case 12).
+        self._clients: list[httpx.AsyncClient] = []
+        self._idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
         self._event = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -191,9 +202,10 @@ class HookSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             self._task = None
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients = self._clients, []
+        self._idle = asyncio.Queue()
+        for client in clients:
+            await client.aclose()
 
     async def _run(self) -> None:
         backoff = 1.0
@@ -250,30 +262,41 @@ class HookSender:
                            ) -> tuple[list[int], list[tuple[HookEventRow, str]]]:
         """One key's events in order; after a failure the rest wait behind it."""
         delivered: list[int] = []
-        async with self._concurrency:
+        client = await self._lend()
+        try:
             for row in rows:
                 if self._stopping:
                     break
-                error = await self._post(row)
+                error = await self._post(client, row)
                 if error is not None:
                     log.warning("hook event %s (%s) not delivered: %s", row.event_id, row.type,
                                 error)
                     return delivered, [(row, error)]
                 delivered.append(row.id)
+        finally:
+            if client in self._clients:  # not closed by a stop meanwhile
+                self._idle.put_nowait(client)
         return delivered, []
 
-    async def _post(self, row: HookEventRow) -> str | None:
+    async def _lend(self) -> httpx.AsyncClient:
+        """A client no other send is using (made when fewer than `concurrency` exist)."""
+        if self._idle.empty() and len(self._clients) < self._width:
+            limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            client = httpx.AsyncClient(timeout=self._timeout, limits=limits,
+                                       follow_redirects=False)
+            self._clients.append(client)
+            return client
+        return await self._idle.get()
+
+    async def _post(self, client: httpx.AsyncClient, row: HookEventRow) -> str | None:
         """POST one event; None when the receiver took it, else what went wrong."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout, transport=self._transport,
-                                             follow_redirects=False)
         body = row.payload.encode()
         headers = {"Content-Type": "application/json",
                    "User-Agent": "Guildwork-Hooks/1",
                    SIGNATURE_HEADER: sign(self._secret, body, to_epoch(self._clock.now())),
                    "Guildwork-Event-Id": row.event_id, "Guildwork-Event-Type": row.type}
         try:
-            answer = await self._client.post(self._url, content=body, headers=headers)
+            answer = await client.post(self._url, content=body, headers=headers)
         except httpx.TimeoutException:
             return f"no answer within {self._timeout:g} s"
         except httpx.HTTPError as exc:

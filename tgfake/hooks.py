@@ -37,6 +37,7 @@ class HookReceiver:
         self.hanging = 0  # requests held unanswered right now
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self._release = asyncio.Event()
         self.url = ""
 
@@ -52,6 +53,10 @@ class HookReceiver:
             self._server.close()
             for writer in list(self._writers):
                 writer.close()
+            # Closed connections end their handlers (an end of input); cancelled ones would
+            # make asyncio's streams log the cancellation as an error.
+            if self._handlers:
+                await asyncio.wait(list(self._handlers), timeout=2)
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
             self._server = None
@@ -67,6 +72,9 @@ class HookReceiver:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._handlers.add(handler)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -95,6 +103,8 @@ class HookReceiver:
             pass
         finally:
             self._writers.discard(writer)
+            if handler is not None:
+                self._handlers.discard(handler)
             writer.close()
 
     def _record(self, headers: dict[str, str], body: bytes, status: int) -> None:
