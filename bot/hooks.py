@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import importlib.util
 import json
 import logging
 import sys
@@ -39,9 +40,7 @@ from typing import Any
 
 import httpx
 
-try:
-    import sniffio  # noqa: F401  (present: httpcore finds it in sys.modules at once)
-except ImportError:
+if importlib.util.find_spec("sniffio") is None:
     # httpcore tries `import sniffio` for every lock and event it makes (~17 per request);
     # when it is not installed, each try searches sys.path again: a quarter of the sender's
     # CPU (and of every Bot API call's) went there. Marked missing, a try fails at once.
