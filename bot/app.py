@@ -300,6 +300,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     quality_service = QualityService(deps, review_service, qualification, ban_service)
     result_service = ResultService(deps, item_service, quality_service, review_service)
     money_service = MoneyService(deps, guild_service)
+    hook_service = HookService(deps, hook_sender)
     return Services(
         settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,
         users=users, guilds=guild_service, membership=MembershipService(deps, guild_service),
@@ -309,11 +310,11 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         money=money_service, money_out=MoneyOutService(deps),
         payouts=PayoutService(deps, money_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
-                           market_service, updates, quality_service),
+                           market_service, updates, quality_service, hook_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
         updates=updates, skills=skill_service, bans=ban_service,
         exports=ExportService(deps, files, quality_service), copies=CopyService(deps, files),
-        hooks=HookService(deps, hook_sender),
+        hooks=hook_service,
     )
 
 

@@ -53,7 +53,8 @@ async def postpone(tx: Tx, rows: list[tuple[int, int, str]]) -> None:
 
 
 async def counts(db: Reader) -> tuple[int, int, int]:
-    """(queued, delivered, failing): failing are queued events tried at least once."""
+    """(queued, delivered and kept, failing): failing are queued events tried at least
+    once."""
     row = await db.fetch_one(
         "SELECT COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'delivered'), 0),"
         " COALESCE(SUM(status = 'pending' AND attempts > 0), 0) FROM hook_events")
@@ -67,3 +68,12 @@ async def failing(db: Reader, limit: int) -> list[HookEventRow]:
         f"SELECT {_COLUMNS} FROM hook_events WHERE status = 'pending' AND attempts > 0"
         " ORDER BY next_attempt_at DESC, id DESC LIMIT :limit", {"limit": limit})
     return records(HookEventRow, rows)
+
+
+async def forget_delivered(tx: Tx, before: int, limit: int) -> int:
+    """Delete up to `limit` events delivered before `before`; how many were."""
+    cursor = await tx.execute(
+        "DELETE FROM hook_events WHERE id IN (SELECT id FROM hook_events"
+        " WHERE status = 'delivered' AND delivered_at < :before ORDER BY delivered_at"
+        " LIMIT :limit)", {"before": before, "limit": limit})
+    return cursor.rowcount

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import to_epoch
 from bot.config import ConfigError, Settings, parse_settings
 from bot.hooks import EVENT_TYPES, HookSender, retry_after, sign, verify
 from bot.i18n import plain_text
@@ -145,7 +146,7 @@ async def test_a_day_sends_every_event_signed_and_in_order_per_task(hooked: Hook
     await hooked.admin.send("/hooks")
     shown = plain_text(hooked.admin.last_message().text)
     assert f"to {receiver.url}" in shown
-    assert f"Queued: 0 · delivered: {len(events)} · failing: 0" in shown
+    assert f"Queued: 0 · delivered (last 7 days): {len(events)} · failing: 0" in shown
     assert "Nothing is failing." in shown
 
 
@@ -167,6 +168,18 @@ async def test_a_lost_answer_repeats_the_event_with_its_id(hooked: Hooked) -> No
     assert len(receiver.requests) > len(receiver.events())  # repeats, recognisable by id
     assert by_key(receiver.delivered) == await hooked.queue_order()
     assert all(r.signed for r in receiver.requests)
+
+    # A week later the sweep forgets what was delivered (what it sends itself, the
+    # submission accepted for the review window that passed, is new).
+    db = hooked.h.services.db
+    week_ago = to_epoch(hooked.h.clock.now())
+    delivered = await db.fetch_value(
+        "SELECT COUNT(*) FROM hook_events WHERE status = 'delivered'")
+    hooked.h.clock.advance(timedelta(days=7, minutes=1))
+    await hooked.h.services.sweep.sweep()
+    assert delivered > 0 and await db.fetch_value(
+        "SELECT COUNT(*) FROM hook_events WHERE status = 'delivered' AND delivered_at <= ?",
+        (week_ago,)) == 0
 
 
 async def test_a_receiver_down_for_a_while_gets_everything_afterwards_in_order(

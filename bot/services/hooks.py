@@ -11,6 +11,8 @@ from bot.services.base import Deps, Service
 from storage import hooks as repo
 
 FAILURES_SHOWN = 5
+KEEP_DELIVERED = 7 * 24 * 3600  # seconds a delivered event is kept
+FORGET_AT_ONCE = 10_000  # delivered events deleted by one sweep at most (a short write)
 
 
 class HookService(Service):
@@ -28,6 +30,12 @@ class HookService(Service):
             parts = urlsplit(self._settings.hook_url)
             url = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
         return HookStatus(url, queued, delivered, failing, failures)
+
+    async def forget_delivered(self) -> int:
+        """For the sweep: events delivered more than KEEP_DELIVERED ago are deleted."""
+        async with self._db.transaction() as tx:
+            return await repo.forget_delivered(tx, self._now() - KEEP_DELIVERED,
+                                               FORGET_AT_ONCE)
 
     async def stop(self) -> None:
         if self.sender is not None:

@@ -14,8 +14,8 @@ def hook_status(_: Translator, status: HookStatus, zone: tzinfo) -> list[Html]:
     if status.url is None:
         return [_("<b>Event hooks</b> are off: set HOOK_URL and HOOK_SECRET to send the "
                   "platform's events to your own systems.")]
-    head = _("<b>Event hooks</b> to {url}\nQueued: {queued} · delivered: {delivered} · "
-             "failing: {failing}", url=status.url, queued=status.queued,
+    head = _("<b>Event hooks</b> to {url}\nQueued: {queued} · delivered (last 7 days): "
+             "{delivered} · failing: {failing}", url=status.url, queued=status.queued,
              delivered=status.delivered, failing=status.failing)
     if not status.failures:
         return [Html(head + "\n" + _("Nothing is failing."))]

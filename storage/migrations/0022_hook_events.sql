@@ -17,3 +17,6 @@ CREATE TABLE hook_events (
 -- The sender reads the due heads of each key; the rest of a key waits behind its head.
 CREATE INDEX hook_events_pending ON hook_events (next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX hook_events_key ON hook_events (ordering_key, id) WHERE status = 'pending';
+-- Delivered events are kept a week (for /hooks and for looking into a complaint), then the
+-- sweep forgets them, oldest first.
+CREATE INDEX hook_events_delivered ON hook_events (delivered_at) WHERE status = 'delivered';
