@@ -26,7 +26,6 @@ The contract (the README's "Event hooks" says it to the receiver's side):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import importlib.util
@@ -46,6 +45,7 @@ if importlib.util.find_spec("sniffio") is None:
     # CPU (and of every Bot API call's) went there. Marked missing, a try fails at once.
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 
+from bot.background import DueLoop
 from bot.clock import Clock, to_epoch
 from bot.domain.statuses import AssignmentStatus
 from storage import Database, Tx
@@ -151,93 +151,45 @@ class HookEvents:
         tx.after_commit(self._wake)
 
 
-class HookSender:
+class HookSender(DueLoop):
     """POSTs due events, each key's in order, keys concurrently; marks what was delivered and
     postpones what failed, in one short transaction per batch."""
+
+    name = "hook sender"
 
     def __init__(self, db: Database, clock: Clock, url: str, secret: str, *,
                  timeout: float = 5.0, concurrency: int = 32, batch_size: int = 128,
                  idle_poll_seconds: float = 30.0) -> None:
+        super().__init__(clock, idle_poll_seconds)
         self._db = db
-        self._clock = clock
         self._url = url
         self._secret = secret
         self._timeout = timeout
         self._width = concurrency
         self._batch_size = batch_size
-        self._idle_poll = idle_poll_seconds
         # `concurrency` clients of one connection each, lent to one send at a time: httpcore's
         # pool walks all its connections on every request, so one pool of 32 cost several
         # times the CPU per event of 32 pools of one (bench case 12).
         self._clients: list[httpx.AsyncClient] = []
         self._idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
-        self._event = asyncio.Event()
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
         self.delivered_total = 0
-
-    def wake(self) -> None:
-        self._event.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._stopping = False
-            self._task = asyncio.create_task(self._run(), name="hook-sender")
 
     async def stop(self, grace: float = 2.0) -> None:
         """Start no new delivery; those in flight may finish (up to `grace` seconds, then they
         are cut off and stay queued: delivered again after a restart)."""
-        task = self._task
-        if task is not None:
-            self._stopping = True
-            self._event.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(task), grace)
-            except TimeoutError:
-                task.cancel()
-            except Exception:
-                log.exception("hook sender failed while stopping")
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            self._task = None
+        await super().stop(grace)
         clients, self._clients = self._clients, []
         self._idle = asyncio.Queue()
         for client in clients:
             await client.aclose()
 
-    async def _run(self) -> None:
-        backoff = 1.0
-        while not self._stopping:
-            try:
-                processed = await self.run_once()
-                backoff = 1.0
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("hook sender failed; retrying in %.0f s", backoff)
-                processed = 0
-                await asyncio.sleep(backoff)
-                backoff = min(60.0, backoff * 2)
-            if processed or self._stopping:
-                continue
-            self._event.clear()
-            timeout = self._idle_poll
-            next_due = await repo.next_due_at(self._db)
-            if next_due is not None:
-                timeout = min(timeout, max(0.05, next_due - to_epoch(self._clock.now())))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), timeout)
+    async def next_due_at(self) -> int | None:
+        return await repo.next_due_at(self._db)
 
-    async def flush(self) -> int:
-        """Deliver everything due now (until a batch delivers nothing); events tried."""
-        total = 0
-        while tried := await self.run_once():  # what failed is postponed: not due again
-            total += tried
-        return total
-
-    async def run_once(self) -> int:
-        """One batch of due events; how many were tried."""
+    async def run_once(self, *, background: bool = False) -> int:
+        """One batch of due events; how many were tried (what failed is postponed, so a
+        `flush` ends)."""
         async with self._lock:
             rows = await repo.due(self._db, to_epoch(self._clock.now()), self._batch_size)
             if not rows:
