@@ -216,6 +216,25 @@ async def test_a_receiver_down_for_a_while_gets_everything_afterwards_in_order(
     assert "Nothing is failing." in admin.last_message().text
 
 
+async def test_events_queued_when_the_bot_stops_go_out_after_its_restart(
+        hooked: Hooked) -> None:
+    """The queue is the database: what was not delivered before a stop (the receiver down,
+    or sends cut off) goes out from the next start, nothing lost, nothing out of order."""
+    h, receiver = hooked.h, hooked.receiver
+    receiver.status = 500
+    guild = await guild_holding_units(h, hooked.admin)
+    await submitted_assignment(guild)
+    await hooked.deliver()
+    assert receiver.delivered == []
+    await h.restart()
+    receiver.status = 200
+    h.clock.advance(timedelta(hours=1))
+    await hooked.deliver()
+    queued = await hooked.queue_order()
+    assert sum(map(len, queued.values())) == len(receiver.events()) > 0
+    assert by_key(receiver.delivered) == queued
+
+
 async def test_a_receiver_that_never_answers_delays_no_reply_and_no_notice(
         hooked: Hooked) -> None:
     h, receiver, admin = hooked.h, hooked.receiver, hooked.admin
