@@ -117,7 +117,7 @@ def commands(platform: Platform) -> list[Command]:
                 _in_guild(lambda s, i: "/tasks")),
         Command("/claim (guild chat)", ("Claimed", "已领取"),
                 _in_guild(lambda s, i: f"/claim {fixed[i % len(fixed)]} 1")),
-        Command("/quote (guild chat)", ("Quote #", "报价 #"),
+        Command("/quote (guild chat)", ("Quote Q", "报价 Q"),
                 _in_guild(lambda s, i: f"/quote {quoted[i % len(quoted)]} 2.00 10")),
         # (A text task's first text is asked about, "is it a result?": a good reply too.)
         Command("result upload (worker)", ("received", "已收到", "Is this text result",

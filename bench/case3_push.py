@@ -265,7 +265,10 @@ def _bot_env(base_url: str, db_path: Path, cap: float) -> dict[str, str]:
                BOT_TOKEN=BOT_TOKEN, BOT_API_BASE_URL=base_url,
                BOT_API_BASE_FILE_URL=base_url.removesuffix("/bot") + "/file/bot",
                ADMIN_IDS=str(ADMIN_ID), DATABASE_PATH=str(db_path),
-               RATE_LIMIT_PER_SECOND=str(cap), LOG_LEVEL="WARNING")
+               RATE_LIMIT_PER_SECOND=str(cap), LOG_LEVEL="WARNING",
+               # What the start's sweep tells groups and leaders goes out at once, not in a
+               # digest minutes later: the case ends when the outbox is empty.
+               DIGEST_MINUTES="0")
     return env
 
 

@@ -137,7 +137,7 @@ def _taps(assignments: list[int], position: int, next_id: list[int]) -> list[dic
 
 # What the floor edits the message into: a card of the same size and markup as the bot's (the
 # fake Bot API checks HTML and keyboards, work Telegram does on its side, so both sides pay it).
-_FLOOR_CARD = ("<b>Assignment #1</b> · Receipts · item 2 of 7\nItem r2\n\nreceipt 2\n\n"
+_FLOOR_CARD = ("<b>Assignment A1</b> · Receipts · item 2 of 7\nItem r2\n\nreceipt 2\n\n"
                "Tap the answer.\n1 / 7 ▰▱▱▱▱▱▱▱▱▱")
 _FLOOR_KEYBOARD = InlineKeyboardMarkup([
     [InlineKeyboardButton("食品", callback_data="i1:p0:1:2"),

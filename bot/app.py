@@ -175,6 +175,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("rejectquote", market.reject_quote),
         CommandHandler("canceltask", market.cancel_task),
         CallbackQueryHandler(market.quote_button, pattern=buttons.QUOTE.pattern),
+        CallbackQueryHandler(market.claim_button, pattern=buttons.CLAIM.pattern),
         CallbackQueryHandler(newtask.post_again, pattern=buttons.TASK_AGAIN.pattern),
         # assignments, results, review, money
         CommandHandler("assign", offers.assign),
@@ -258,7 +259,7 @@ async def on_startup(app: Application) -> None:
             users.forget(row.user_id)
 
     dispatcher.unreachable_hooks.append(forget_unreachable)
-    notifier = Notifier(data.clock, dispatcher.wake)
+    notifier = Notifier(data.clock, dispatcher.wake, settings.digest_minutes * 60)
     sender = HookSender(db, data.clock, settings.hook_url, settings.hook_secret,
                         timeout=settings.hook_timeout_seconds) if settings.hooks_on else None
     data.services = services = compose(settings, db, data.clock, notifier, dispatcher, users,

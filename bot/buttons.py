@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.ids import MAX_ID
 from bot.domain.statuses import TaskMode
 from bot.domain.tasks import RESULT_TYPES
 
 MAX_DATA_BYTES = 64
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +111,10 @@ PAYOUT_AGAIN = Buttons("m1", ("again",))
 # Money: Confirm / Cancel under a bulk payout's dry run (the id is a slot of the admin's
 # conversation scratch holding the file, never an amount).
 BULK_PAYOUT = Buttons("m2", ("confirm", "cancel"))
+# The market: Claim <units> under a fixed task's announcement (id: the task; round: the units;
+# marks: the units the guild held when the buttons were drawn, so a second tap of the same
+# button, or one under an older message, claims nothing more).
+CLAIM = Buttons("c1", ("claim",), with_round=True, with_marks=True)
 # The market: "post it again" under a refused repeat of the one-message task form.
 TASK_AGAIN = Buttons("t1", ("again",))
 # /settings: how often summaries come, the language, one of the common time zones (its index

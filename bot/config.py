@@ -43,6 +43,9 @@ class Settings:
     # (start, end; a span across midnight wraps); None: never quiet.
     quiet_hours: tuple[time, time] | None = (time(23, 0), time(8, 0))
     rate_limit_per_second: float = 30.0
+    # Joins, leaves, offers answered and work submitted or accepted go to the guild's group and
+    # its leader as one digest per this many minutes; 0: each notice on its own, at once.
+    digest_minutes: int = 5
     data_dir: str = ""  # the bot's own files (item media); "": `data` beside the database
     item_archive_max_mb: int = 2048  # a ZIP of items, uncompressed, at most
     # Control checks failed in a row before a worker is kept off the task (or its skill) for a
@@ -179,6 +182,12 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
                 f"OFFER_WINDOW_HOURS must be a whole number of hours from 1 to 168, got {raw!r}."
             )
         kwargs["offer_window_hours"] = int(raw)
+    if raw := get("DIGEST_MINUTES"):
+        if not raw.isdecimal() or not 0 <= int(raw) <= 60:
+            raise ConfigError(
+                f"DIGEST_MINUTES must be a whole number of minutes from 0 (no digests) to 60, "
+                f"got {raw!r}.")
+        kwargs["digest_minutes"] = int(raw)
     if raw := get("RATE_LIMIT_PER_SECOND"):
         try:
             rate = float(raw)

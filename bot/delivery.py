@@ -19,6 +19,13 @@ a thread of its own, and uploads it. So queueing 220,000 summaries costs no draw
 stays small, and a retry draws again rather than keeping bytes around. A chart that cannot be
 drawn closes its row as failed (the same data would fail again).
 
+A digest (informational notices of a few minutes, see `Notifier.digest_line`) is queued as its
+lines, each keyed by its event, and one row of method `digest` due when its window ends; the
+dispatcher renders that row from its lines just before the send, in the chat's language, and
+marks the lines delivered with the row. A digest waiting for its window holds back none of the
+chat's other rows (they would wait minutes behind it); a retry renders it again, with any line
+that joined it meanwhile.
+
 Each row is marked sent as soon as its send returns (sends that finish while that commit runs are
 marked together by the next one), so a crash can repeat only the sends still in flight when it
 struck, never a whole batch; a clean stop lets those finish and be marked first. Unsent rows are
@@ -49,13 +56,16 @@ from telegram.warnings import PTBUserWarning
 from bot.background import DueLoop
 from bot.charts import Chart, render_png
 from bot.clock import Clock, to_epoch
-from bot.i18n import plain_text
+from bot.i18n import plain_text, texts_for
 from bot.ratelimit import Lane
 from bot.views.common import Keyboard
+from bot.views.digest import digest_text
 from storage import Database, Tx
+from storage import digests as digests_repo
 from storage import outbox as outbox_repo
 from storage import users as users_repo
 from storage.models import OutboxRow
+from storage.outbox import DIGEST_METHOD
 
 log = logging.getLogger(__name__)
 # The outbox stores Bot API calls by method name and sends them generically, on purpose.
@@ -72,9 +82,11 @@ CHART = "chart"  # a sendPhoto payload's key for the chart's data, drawn when it
 class Notifier:
     """Queues messages for people other than the one acting, inside the caller's transaction."""
 
-    def __init__(self, clock: Clock, wake: Callable[[], None]) -> None:
+    def __init__(self, clock: Clock, wake: Callable[[], None], digest_seconds: int = 0
+                 ) -> None:
         self._clock = clock
         self._wake = wake
+        self._digest_seconds = digest_seconds
 
     async def message(
         self,
@@ -96,6 +108,18 @@ class Notifier:
             payload["reply_markup"] = keyboard
         return await self._queue(tx, chat_id, user_id, "sendMessage", payload, dedupe_key,
                                  delay_seconds)
+
+    async def digest_line(self, tx: Tx, chat_id: int, text: str, *, guild: tuple[int, str],
+                          language: str, event_key: str, user_id: int | None = None) -> None:
+        """Add an informational notice to the chat's digest of the guild (`guild`: id, name):
+        the digest goes out once its window ends, with every line queued in it; the event
+        (`event_key`) adds its line once, however often it is seen."""
+        now = to_epoch(self._clock.now())
+        payload = json.dumps({"guild": guild[1], "language": language}, ensure_ascii=False)
+        if await digests_repo.add_line(tx, chat_id=chat_id, user_id=user_id, guild_id=guild[0],
+                                       event_key=event_key, text=text, payload=payload,
+                                       now=now, window=self._digest_seconds):
+            tx.after_commit(self._wake)
 
     def summary_rows(
         self,
@@ -206,6 +230,7 @@ class OutboxDispatcher(DueLoop):
         self._lock = asyncio.Lock()
         self._unmarked: list[int] = []  # sent, waiting for the commit that marks them
         self._sent: set[int] = set()  # sent and not yet marked in the database: never resent
+        self._digests: set[int] = set()  # digests among them, whose lines are marked too
         self._marking_failed = False
         self._mark_lock = asyncio.Lock()
         self.unreachable_hooks: list[UnreachableHook] = []
@@ -265,6 +290,16 @@ class OutboxDispatcher(DueLoop):
 
     async def _send(self, row: OutboxRow) -> _Outcome:
         payload = json.loads(row.payload)
+        method = row.method
+        if method == DIGEST_METHOD:
+            # Drawn from its lines now: every line queued in its window, in the chat's
+            # language; a retry draws it again.
+            lines = await digests_repo.lines(self._db, row.id)
+            if not lines:
+                return _Outcome(row, "failed", "a digest without lines")
+            method, payload = "sendMessage", {
+                "text": digest_text(texts_for(payload["language"]), payload["guild"], lines),
+                "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
         payload["chat_id"] = row.chat_id
         if CHART in payload:
             try:
@@ -274,7 +309,7 @@ class OutboxDispatcher(DueLoop):
                 log.exception("outbox %s: the chart could not be drawn", row.id)
                 return _Outcome(row, "failed", f"chart: {exc!r}")
         try:
-            await self._bot.do_api_request(row.method, api_kwargs=payload,
+            await self._bot.do_api_request(method, api_kwargs=payload,
                                            rate_limit_args=Lane.BULK)
         except RetryAfter as exc:
             wait = exc.retry_after
@@ -292,6 +327,8 @@ class OutboxDispatcher(DueLoop):
         except Exception as exc:
             log.exception("outbox %s: unexpected error", row.id)
             return _Outcome(row, "retry", repr(exc))
+        if row.method == DIGEST_METHOD:
+            self._digests.add(row.id)
         return _Outcome(row, "sent")
 
     async def _draw(self, chart: Chart) -> bytes:
@@ -321,8 +358,15 @@ class OutboxDispatcher(DueLoop):
 
     async def _mark_now(self, ids: list[int]) -> None:
         async with self._db.transaction() as tx:
-            await outbox_repo.mark_sent(tx, ids, to_epoch(self._clock.now()))
+            await self._mark_in(tx, ids, to_epoch(self._clock.now()))
         self._sent.difference_update(ids)
+        self._digests.difference_update(ids)
+
+    async def _mark_in(self, tx: Tx, ids: list[int], now: int) -> None:
+        """Mark rows sent, and the lines of the digests among them delivered with them."""
+        await outbox_repo.mark_sent(tx, ids, now)
+        if digests := [i for i in ids if i in self._digests]:
+            await digests_repo.mark_delivered(tx, digests, now)
 
     async def _record(self, outcomes: list[_Outcome]) -> None:
         """Write what the sends found. Rows sent were marked as they went; rows held up behind
@@ -334,9 +378,10 @@ class OutboxDispatcher(DueLoop):
         self.sent_total += sum(o.kind == "sent" for o in outcomes)
         if unmarked or changes:
             async with self._db.transaction() as tx:
-                await outbox_repo.mark_sent(tx, unmarked, now)
+                await self._mark_in(tx, unmarked, now)
                 await self._apply(tx, changes, now)
             self._sent.difference_update(unmarked)
+            self._digests.difference_update(unmarked)
 
     async def _apply(self, tx: Tx, outcomes: list[_Outcome], now: int) -> None:
         for o in outcomes:

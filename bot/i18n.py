@@ -3,7 +3,7 @@
 English is the source language; Simplified Chinese (`zh_Hans`) the other. `language_of` says
 which a person reads: the one they chose in /settings, else what their Telegram app is set to
 (`zh`, `zh-hans`, `zh-cn`, `zh-sg` → Simplified Chinese; anything else → English).
-`texts_for(language)` returns that catalog's `Translator`: `_("Task #{id} is open.", id=task_id)`
+`texts_for(language)` returns that catalog's `Translator`: `_("Task T{id} is open.", id=task_id)`
 translates the whole sentence, then fills named placeholders; `_.plural(one, many, n)` picks
 the plural form (Chinese has one); `_.context(where, text)` tells apart two texts that are the
 same in English. Every `str` placeholder is HTML-escaped, since all messages

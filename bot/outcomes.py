@@ -126,6 +126,7 @@ class ClaimMade:
     task: TaskRecord
     units: int
     unit_price_minor: int
+    held: int  # the guild's units of the task now, this claim included
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.errors import N_
+from bot.domain.ids import Kind
 from bot.domain.statuses import BanScope
 from bot.services.bans import Subject
 from bot.views import skills as views
@@ -14,7 +15,7 @@ def _subject(call: Call) -> tuple[Subject, list[str]]:
     args = call.need(1, N_("Name the worker (@username or id) or the guild (guild &lt;id&gt;)."))
     if args[0].lower() == "guild":
         call.need(2, N_("Give the guild's number."))
-        return call.id(args[1]), args[2:]
+        return call.id(args[1], Kind.GUILD), args[2:]
     return call.person(args[0]), args[1:]
 
 
@@ -25,7 +26,7 @@ def _scope(call: Call, rest: list[str]) -> tuple[str, str | None, list[str]]:
         return BanScope.PLATFORM, None, rest
     if len(rest) < 2:
         raise call.wrong(N_("Name the skill or give the task's number."))
-    ref = rest[1].lower() if kind == BanScope.SKILL else str(call.id(rest[1]))
+    ref = rest[1].lower() if kind == BanScope.SKILL else str(call.id(rest[1], Kind.TASK))
     return kind, ref, rest[2:]
 
 

@@ -32,7 +32,9 @@ from bot.buttons import Buttons, Press
 from bot.commands import Chat, admin_command, chat_of
 from bot.commands import command as registered
 from bot.context import GuildContext
+from bot.domain import ids
 from bot.domain.errors import (
+    ID_KINDS,
     N_,
     AdminCommand,
     DomainError,
@@ -43,8 +45,9 @@ from bot.domain.errors import (
     StaleButton,
     Usage,
     UsageLine,
+    WrongIdKind,
 )
-from bot.domain.guilds import MAX_ID
+from bot.domain.ids import Kind
 from bot.i18n import Translator, plain_text, texts_for
 from bot.outcomes import MemberRef
 from bot.services import Services
@@ -178,15 +181,20 @@ class Call:
             raise self.wrong(reason or MISSING)
         return self.args
 
-    def id(self, value: str | None) -> int:
-        """'12' or '#12' -> 12; anything else is a usage refusal."""
-        raw = (value or "").strip().lstrip("#")
-        if not raw.isdecimal() or not raw.isascii() or not raw.strip("0"):
+    def id(self, value: str | None, kind: Kind | None = None) -> int:
+        """'12' or '#12' -> 12, and 'T12' where `kind` is a task; an id of another kind says
+        what it names; anything else is a usage refusal."""
+        try:
+            return ids.parse(value or "", kind)
+        except ids.IdError as error:
+            if error.too_large:
+                raise NumberTooLarge(value=(value or "").strip().lstrip("#")) from None
+            if error.kind is not None and kind is not None:
+                raise WrongIdKind(value=value, named=ID_KINDS[error.kind],
+                                  wanted=ID_KINDS[kind],
+                                  example=ids.shown(kind, 12)) from None
             raise self.wrong(N_("A number is missing.") if not value
-                             else N_("That is not a number."))
-        if len(raw.lstrip("0")) > 19 or int(raw) > MAX_ID:
-            raise NumberTooLarge(value=raw)
-        return int(raw)
+                             else N_("That is not a number.")) from None
 
     def person(self, value: str) -> MemberRef:
         """A user an admin names: @username or their numeric id."""

@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 
 from bot.domain.errors import N_
 from bot.domain.exports import SCOPES
+from bot.domain.ids import Kind
 from bot.outcomes import ExportDone
 from bot.views import exports as views
 from handlers.common import Call, command
@@ -20,7 +21,7 @@ from handlers.common import Call, command
 async def export(call: Call) -> None:
     """/export <task> [accepted|all]."""
     args = call.need(1)
-    task_id = call.id(args[0])
+    task_id = call.id(args[0], Kind.TASK)
     scope = args[1].lower() if len(args) > 1 else "accepted"
     if scope not in SCOPES:
         raise call.wrong(N_("Say accepted (the default) or all."))

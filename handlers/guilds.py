@@ -13,6 +13,7 @@ from bot.buttons import GUILD_REVIEW, Press
 from bot.context import GuildContext
 from bot.domain.errors import N_, AnonymousAdmin, RegisterInGroup
 from bot.domain.guilds import INVITE_PREFIX, parse_guild_ref, parse_percent
+from bot.domain.ids import Kind
 from bot.domain.statuses import GuildStatus
 from bot.views import guilds as views
 from handlers.common import Call, Prompt, command, press
@@ -105,7 +106,8 @@ async def list_guilds(call: Call) -> None:
 @command("guild")
 async def guild_card(call: Call) -> None:
     """/guild <id>: one guild, with its score."""
-    result = await call.services.guilds.guild_card(call.user_id, call.id(call.need(1)[0]))
+    guild_id = call.id(call.need(1)[0], Kind.GUILD)
+    result = await call.services.guilds.guild_card(call.user_id, guild_id)
     await call.reply(views.guild_card(call._, result))
 
 

@@ -22,6 +22,7 @@ from telegram.error import BadRequest
 from bot.buttons import ITEM, Press
 from bot.context import GuildContext
 from bot.domain.errors import ItemFileMissing
+from bot.domain.ids import Kind
 from bot.outcomes import ItemCard, PreparedItems
 from bot.views import items as views
 from bot.views.common import Keyboard
@@ -40,7 +41,7 @@ def _document(call: Call) -> Document | None:
 @command("items")
 async def items(call: Call) -> None:
     """/items <task> as the caption of a .csv, .jsonl or .zip file, or as a reply to one."""
-    task_id = call.id(call.need(1)[0])
+    task_id = call.id(call.need(1)[0], Kind.TASK)
     document = _document(call)
     if document is None:
         raise ItemFileMissing(task_id=task_id)

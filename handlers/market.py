@@ -7,7 +7,9 @@ import contextlib
 from telegram import Message
 from telegram.error import BadRequest
 
-from bot.buttons import QUOTE, Press
+from bot.buttons import CLAIM, QUOTE, Press
+from bot.domain.errors import ClaimButtonStale
+from bot.domain.ids import Kind
 from bot.views import market as views
 from handlers import results
 from handlers.common import Call, command, markup, press
@@ -30,7 +32,7 @@ async def tasks(call: Call) -> None:
 @command("task")
 async def task(call: Call) -> None:
     details = await call.services.market.task_details(
-        call.id(call.need(1)[0]), viewer_id=call.user_id, chat_id=call.chat_id,
+        call.id(call.need(1)[0], Kind.TASK), viewer_id=call.user_id, chat_id=call.chat_id,
         private=call.private)
     zone = await call.services.users.zone_of(call.user_id)
     await call.reply_pages(views.task_details(
@@ -42,7 +44,8 @@ async def task(call: Call) -> None:
 @command("quote")
 async def quote(call: Call) -> None:
     args = call.need(3)
-    placed = await call.services.quotes.place_quote(call.chat_id, call.user_id, call.id(args[0]),
+    task_id = call.id(args[0], Kind.TASK)
+    placed = await call.services.quotes.place_quote(call.chat_id, call.user_id, task_id,
                                                     args[1], args[2], call.rest(3))
     await call.reply(views.quote_placed(call._, placed.quote, placed.task, placed.replaced_id,
                                         call.services.settings))
@@ -51,22 +54,23 @@ async def quote(call: Call) -> None:
 @command("withdraw")
 async def withdraw(call: Call) -> None:
     withdrawn = await call.services.quotes.withdraw_quote(call.chat_id, call.user_id,
-                                                          call.id(call.need(1)[0]))
+                                                          call.id(call.need(1)[0], Kind.QUOTE))
     await call.reply(views.quote_withdrawn_reply(call._, withdrawn))
 
 
 @command("claim")
 async def claim(call: Call) -> None:
     args = call.need(2)
-    made = await call.services.market.claim(call.chat_id, call.user_id, call.id(args[0]),
-                                            args[1])
+    task_id = call.id(args[0], Kind.TASK)
+    made = await call.services.market.claim(call.chat_id, call.user_id, task_id, args[1])
     await call.reply(views.claim_made(call._, made.units, made.task, made.unit_price_minor,
                                       call.services.settings))
 
 
 @command("quotes")
 async def quotes(call: Call) -> None:
-    found = await call.services.quotes.quotes_for(call.user_id, call.id(call.need(1)[0]))
+    task_id = call.id(call.need(1)[0], Kind.TASK)
+    found = await call.services.quotes.quotes_for(call.user_id, task_id)
     await call.reply_pages(views.quotes_table(call._, found.task, found.quotes, found.sizes,
                                               call.services.settings, found.scores),
                            views.quotes_keyboard(call._, found.quotes))
@@ -76,21 +80,21 @@ async def quotes(call: Call) -> None:
 async def award(call: Call) -> None:
     args = call.need(1)
     units = call.id(args[1]) if len(args) > 1 else None
-    result = await call.services.quotes.award(call.user_id, call.id(args[0]), units)
+    result = await call.services.quotes.award(call.user_id, call.id(args[0], Kind.QUOTE), units)
     await call.reply(views.awarded_reply(call._, result.quote, result.units, result.task,
                                          result.closed_quote_ids))
 
 
 @command("rejectquote")
 async def reject_quote(call: Call) -> None:
-    quote_id = call.id(call.need(1)[0])
+    quote_id = call.id(call.need(1)[0], Kind.QUOTE)
     rejected = await call.services.quotes.reject_quote(call.user_id, quote_id, call.rest(1))
     await call.reply(views.quote_rejected_reply(call._, rejected))
 
 
 @command("canceltask")
 async def cancel_task(call: Call) -> None:
-    task_id = call.id(call.need(1)[0])
+    task_id = call.id(call.need(1)[0], Kind.TASK)
     cancelled = await call.services.market.cancel_task(call.user_id, task_id, call.rest(1))
     await call.reply(views.task_cancelled_reply(call._, cancelled))
 
@@ -131,3 +135,20 @@ def _quotes_under(message: Message) -> set[int]:
     pressed = (QUOTE.parse(b.callback_data if isinstance(b.callback_data, str) else None)
                for row in rows for b in row)
     return {p.id for p in pressed if p is not None}
+
+
+@press(CLAIM)
+async def claim_button(call: Call, pressed: Press) -> None:
+    """Claim <units> under a fixed task's announcement in a guild's group; the buttons are
+    drawn again for what the guild holds now, also when the press came too late."""
+    market = call.services.market
+    try:
+        made = await market.claim(call.chat_id, call.user_id, pressed.id, str(pressed.round),
+                                  held_before=pressed.marks)
+    except ClaimButtonStale as stale:
+        await call.edit_buttons(views.claim_buttons(call._, stale.task_id, stale.left,
+                                                    stale.held_units))
+        raise
+    await call.edit_buttons(views.claim_keyboard(call._, made.task, made.held))
+    await call.reply(views.claim_made(call._, made.units, made.task, made.unit_price_minor,
+                                      call.services.settings))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.buttons import OFFER, Press
 from bot.domain.errors import N_
+from bot.domain.ids import Kind
 from bot.views import offers as views
 from bot.views import results as result_views
 from handlers import items
@@ -14,8 +15,9 @@ from handlers.results import SUBMIT_TO
 @command("assign")
 async def assign(call: Call) -> None:
     args = call.need(2)
-    offers = await call.services.offers.assign(call.chat_id, call.user_id, call.id(args[0]),
-                                               args[1], call.member(args[2:]))
+    task_id = call.id(args[0], Kind.TASK)
+    offers = await call.services.offers.assign(call.chat_id, call.user_id, task_id, args[1],
+                                               call.member(args[2:]))
     await call.reply(views.assigned(call._, offers, offers[0].worker))
 
 
@@ -25,7 +27,7 @@ async def distribute(call: Call) -> None:
     if args[1:] not in ([], ["members"]):
         raise call.wrong(N_("Add members to leave out the leader and deputies, or nothing."))
     result = await call.services.offers.distribute(call.chat_id, call.user_id,
-                                                   call.id(args[0]),
+                                                   call.id(args[0], Kind.TASK),
                                                    members_only=args[1:] == ["members"])
     await call.reply_pages(views.distributed(call._, result.offered, result.skipped,
                                              result.left, result.left_out))
@@ -36,7 +38,8 @@ async def progress(call: Call) -> None:
     args = call.need(1)
     if args[1:] not in ([], ["all"]):
         raise call.wrong(N_("Add all for every assignment, or nothing for what needs you."))
-    found = await call.services.offers.progress(call.chat_id, call.user_id, call.id(args[0]))
+    task_id = call.id(args[0], Kind.TASK)
+    found = await call.services.offers.progress(call.chat_id, call.user_id, task_id)
     await call.reply_pages(views.progress(call._, found, call.services.settings,
                                           everything=args[1:] == ["all"]))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InputFile
 
+from bot.domain.ids import Kind
 from bot.views import quality as views
 from handlers.common import Call, command
 from handlers.items import show
@@ -12,7 +13,7 @@ from handlers.items import show
 @command("answers")
 async def answers(call: Call) -> None:
     """/answers <task>: how far the items are, and a CSV of each one's answer."""
-    task_id = call.id(call.need(1)[0])
+    task_id = call.id(call.need(1)[0], Kind.TASK)
     found = await call.services.quality.answers(call.user_id, task_id)
     await call.reply(views.answers_summary(call._, found))
     await call.context.bot.send_document(

@@ -6,6 +6,7 @@ from telegram import Message, Update
 
 from bot.buttons import RESULT, Press
 from bot.context import GuildContext
+from bot.domain.ids import Kind
 from bot.outcomes import ItemCard, ResultInput, ResultTaken, TextToConfirm
 from bot.views import results as views
 from handlers import items
@@ -25,7 +26,7 @@ async def my_tasks(call: Call) -> None:
 
 @command("submit")
 async def submit(call: Call) -> None:
-    assignment_id = call.id(call.need(1)[0])
+    assignment_id = call.id(call.need(1)[0], Kind.ASSIGNMENT)
     chosen = await call.services.results.start_submission(call.user_id, assignment_id)
     call.user_data[SUBMIT_TO] = assignment_id
     await call.reply(views.choose_reply(call._, chosen.assignment, chosen.have))
@@ -33,7 +34,7 @@ async def submit(call: Call) -> None:
 
 @command("done")
 async def done(call: Call) -> None:
-    target = call.id(call.args[0]) if call.args else call.user_data.get(SUBMIT_TO)
+    target = call.id(call.args[0], Kind.ASSIGNMENT) if call.args else call.user_data.get(SUBMIT_TO)
     submitted = await call.services.results.submit(call.user_id, target)
     call.user_data.pop(SUBMIT_TO, None)
     await call.reply(views.submitted(call._, submitted))

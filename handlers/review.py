@@ -9,6 +9,7 @@ from telegram import InputMediaAudio, InputMediaDocument, InputMediaPhoto, Input
 
 from bot.buttons import MARK, PRECHECK, REVIEW, Press
 from bot.domain.errors import N_, WholeAcceptance
+from bot.domain.ids import Kind
 from bot.views import review as views
 from handlers.common import Call, Prompt, close_buttons, command, press
 
@@ -27,7 +28,7 @@ async def precheck(call: Call) -> None:
 
 @command("review")
 async def review(call: Call) -> None:
-    assignment_id = call.id(call.args[0]) if call.args else None
+    assignment_id = call.id(call.args[0], Kind.ASSIGNMENT) if call.args else None
     item = await call.services.review.next_for_review(call.user_id, assignment_id)
     keyboard = views.review_keyboard(call._, item.assignment.id, item.assignment.round,
                                      item.count)
@@ -87,7 +88,7 @@ async def _send_files(call: Call, files: Sequence[tuple[str, str | None, str | N
 @command("accept")
 async def accept(call: Call) -> None:
     args = call.need(1)
-    assignment_id = call.id(args[0])
+    assignment_id = call.id(args[0], Kind.ASSIGNMENT)
     if len(args) > 1:  # part acceptance by count is gone: send back what needs rework
         raise WholeAcceptance(assignment_id=assignment_id)
     decided = await call.services.review.accept(call.user_id, assignment_id)
@@ -98,7 +99,7 @@ async def accept(call: Call) -> None:
 @command("reject")
 async def reject(call: Call) -> None:
     args = call.need(1)
-    assignment_id = call.id(args[0])
+    assignment_id = call.id(args[0], Kind.ASSIGNMENT)
     if len(args) < 2:
         raise call.wrong(N_("A rejection needs a reason, so the worker knows what to fix."))
     decided = await call.services.review.reject(call.user_id, assignment_id, call.rest(1),

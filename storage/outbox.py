@@ -5,6 +5,8 @@ from __future__ import annotations
 from storage.db import Reader, Tx, records
 from storage.models import OutboxRow
 
+DIGEST_METHOD = "digest"  # a row rendered from its digest lines when it is sent
+
 
 async def enqueue(
     tx: Tx,
@@ -43,9 +45,11 @@ async def due(db: Reader, now: int, limit: int) -> list[OutboxRow]:
     rows = await db.fetch_all(
         "SELECT id, chat_id, user_id, method, payload, attempts, dedupe_key FROM outbox o"
         " WHERE status = 'pending' AND not_before <= :now"
-        # a chat's rows in the order queued: none overtakes an earlier one still waiting
+        # a chat's rows in the order queued: none overtakes an earlier one still waiting,
+        # except a digest, which waits for its window on purpose
         " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id"
-        " AND e.status = 'pending' AND e.id < o.id AND e.not_before > :now)"
+        " AND e.status = 'pending' AND e.id < o.id AND e.not_before > :now"
+        f" AND e.method != '{DIGEST_METHOD}')"
         " ORDER BY id LIMIT :limit",
         {"now": now, "limit": limit},
     )

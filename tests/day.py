@@ -85,9 +85,9 @@ async def a_day(h: Harness, language: str = "en") -> dict[str, object]:
     `language` is everyone's Telegram app language (`en`, `zh-hans`)."""
     p = cast(h, language)
     _ = texts_for(language)  # the labels each person sees on their buttons
-    # An offer's buttons name it ("Accept #3"): pressed by the label's first word.
-    accept, decline = (_(label, id="").rstrip(" #") for label in ("Accept #{id}",
-                                                                  "Decline #{id}"))
+    # An offer's buttons name it ("Accept A3"): pressed by the label's first word.
+    accept, decline = (_(label, id="").rstrip(" #") for label in ("Accept A{id}",
+                                                                  "Decline A{id}"))
     words = _WORDS["zh" if language.startswith("zh") else "en"]
     audio_form, photos_form, subtitles_form = _forms(language)
     admin, lee, mei, wu, xi, yan, zed = (p[k] for k in ("admin", "lee", "mei", "wu", "xi",
@@ -117,7 +117,7 @@ async def a_day(h: Harness, language: str = "en") -> dict[str, object]:
     await lee.send(f"/quote 1 2.40 6 {words['quote_note']}", chat=alpha)
     await mei.send("/quote 1 2.20 3", chat=beta)
     await admin.send("/quotes 1")
-    await admin.press(_("Award #{id}", id=1))
+    await admin.press(_("Award Q{id}", id=1))
     await mei.send("/claim 2 4", chat=beta)
     await lee.send("/claim 3 2", chat=alpha)
     await lee.send("/tasks", chat=alpha)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from storage import guilds as guilds_repo
 from tgfake import FakeGroup, FakeUser, Harness
@@ -24,6 +25,12 @@ async def approved_guild(h: Harness, admin: FakeUser, name: str, leader: FakeUse
             group.add(member)
             await member.send(f"/start {code[1]}")
     return group
+
+
+async def window_passes(h: Harness) -> None:
+    """The digest window ends: the joins, answers and submissions gathered in it go out."""
+    h.clock.advance(timedelta(minutes=h.settings.digest_minutes))
+    await h.settle()
 
 
 async def guild_of_three(h: Harness, admin: FakeUser, name: str) -> dict:
@@ -71,7 +78,7 @@ FIXED_TASK = task_form("Street photos, Guangzhou",
 
 
 def task_id_in(text: str) -> int:
-    match = re.search(r"Task #(\d+)", text)
+    match = re.search(r"Task T(\d+)", text)
     assert match, text
     return int(match[1])
 
@@ -90,13 +97,13 @@ async def guild_holding_units(h: Harness, admin: FakeUser) -> dict:
     group = await approved_guild(h, admin, "Alpha Dubbers", lee, members=(wu, xi, yan))
     await lee.send("/commission 10", chat=group)
     task_id = task_id_in((await admin.send(AUDIO_TASK))[-1].text)
-    await lee.send(f"/quote {task_id} 2.40 8", chat=group)
+    await lee.send(f"/quote T{task_id} 2.40 8", chat=group)
     await admin.send("/award 1")
     return {"lee": lee, "wu": wu, "xi": xi, "yan": yan, "group": group, "task": task_id}
 
 
 def assignment_ids(text: str) -> list[int]:
-    return [int(n) for n in re.findall(r"Assignment #(\d+)", text)]
+    return [int(n) for n in re.findall(r"Assignment A(\d+)", text)]
 
 
 async def taken_assignment(guild: dict, units: int = 1, worker: str = "wu") -> int:

@@ -43,24 +43,24 @@ async def test_a_platform_ban_takes_back_open_work_and_the_leader_hands_it_out_a
 
     reply = (await admin.send("/ban @wu 3 fake recordings"))[-1].text
     assert reply == (f"Ban #1: @wu is banned from the platform until {IN_3_DAYS}; they were "
-                     "told.\nTaken back to their guild's pool: #1.")
+                     "told.\nTaken back to their guild's pool: A1.")
     assert wu.last_message().text == (
         f"⛔ You are banned from the platform until {IN_3_DAYS}. Reason: fake recordings\n"
-        "Your open assignments #1 were taken back.")
-    assert (f"Assignment #1 (2 units of task #{task}) was taken back from @wu, who is banned: "
+        "Your open assignments A1 were taken back.")
+    assert (f"Assignment A1 (2 units of task T{task}) was taken back from @wu, who is banned: "
             "they are back in the guild's pool.") in lee.texts()
     assert (await work_repo.get(h.services.db, 1)).status == "cancelled"
 
     await lee.send(f"/assign {task} 2 @wu", chat=group)
     assert group.last_message().text == (
-        f"@wu can't take task #{task}: they are banned from the platform until {IN_3_DAYS}. "
+        f"@wu can't take task T{task}: they are banned from the platform until {IN_3_DAYS}. "
         "Reason: fake recordings")
     await lee.send(f"/distribute {task}", chat=group)
     listing = group.last_message().text
     assert "2 units to @lee" in listing and "2 units to @xi" in listing
     assert "@wu" not in listing.split("Left out")[0]
     assert f"Left out: @wu (banned until {IN_3_DAYS})" in listing
-    assert "Assignment #" in xi.last_message().text
+    assert "Assignment A" in xi.last_message().text
 
     bans = (await admin.send("/bans"))[-1].text
     assert bans == (f"<b>Active bans</b>\n#1 @wu — from the platform — until {IN_3_DAYS} — "
@@ -78,7 +78,7 @@ async def test_a_skill_ban_counts_as_lacking_the_skill_and_a_task_ban_bars_the_t
 
     reply = (await admin.send("/ban @wu skill Cantonese 2 wrong dialect"))[-1].text
     assert reply.startswith("Ban #1: @wu is banned from skill cantonese until 2026-12-03 17:00")
-    assert "Taken back to their guild's pool: #1." in reply
+    assert "Taken back to their guild's pool: A1." in reply
     assert "⛔ You are banned from skill cantonese" in wu.last_message().text
     await lee.send(f"/assign {skilled} 1 @wu", chat=group)
     assert "it needs cantonese, which they lack" in group.last_message().text
@@ -86,11 +86,11 @@ async def test_a_skill_ban_counts_as_lacking_the_skill_and_a_task_ban_bars_the_t
     assert await skills_repo.missing(h.services.db, wu.id, ["cantonese"]) == ["cantonese"]
 
     await admin.send(f"/ban @xi task {world['task']} 1 spam")
-    assert f"banned from task #{world['task']}" in xi.last_message().text
+    assert f"banned from task T{world['task']}" in xi.last_message().text
     await lee.send(f"/assign {world['task']} 1 @xi", chat=group)
-    assert f"they are banned from task #{world['task']} until" in group.last_message().text
+    assert f"they are banned from task T{world['task']} until" in group.last_message().text
     await lee.send(f"/assign {world['task']} 1 @wu", chat=group)  # a skill ban: not this task
-    assert "Assignment #" in group.last_message().text
+    assert "Assignment A" in group.last_message().text
 
 
 async def test_a_ban_ends_by_itself_and_unban_lifts_one_early(h, admin, world) -> None:
@@ -99,7 +99,7 @@ async def test_a_ban_ends_by_itself_and_unban_lifts_one_early(h, admin, world) -
     await admin.send("/ban @xi 5 spam")
     h.clock.advance(timedelta(days=1, minutes=1))
     await lee.send(f"/assign {task} 1 @wu", chat=group)
-    assert "Assignment #1" in wu.last_message().text
+    assert "Assignment A1" in wu.last_message().text
     assert "@xi — from the platform" in (await admin.send("/bans"))[-1].text
 
     reply = (await admin.send("/unban @xi"))[-1].text
@@ -108,7 +108,7 @@ async def test_a_ban_ends_by_itself_and_unban_lifts_one_early(h, admin, world) -
     assert (await admin.send("/bans"))[-1].text == "No bans are active."
     assert "@xi has no active ban from the platform." in (await admin.send("/unban @xi"))[-1].text
     await lee.send(f"/assign {task} 1 @xi", chat=group)
-    assert "Assignment #2" in xi.last_message().text
+    assert "Assignment A2" in xi.last_message().text
 
 
 async def test_a_banned_guild_can_neither_claim_nor_quote_and_is_told_why(
@@ -124,7 +124,7 @@ async def test_a_banned_guild_can_neither_claim_nor_quote_and_is_told_why(
     await lee.send(f"/claim {fixed_id} 1", chat=group)
     assert group.last_message().text == (
         "Guild “Alpha” is banned from the platform until 2026-12-03 17:00 UTC+8, so it can't "
-        f"quote for or claim task #{fixed_id}. Reason: late deliveries")
+        f"quote for or claim task T{fixed_id}. Reason: late deliveries")
     await admin.send("/unban guild 1")
     assert "✅ Your ban from the platform was lifted." in group.last_message().text
 
@@ -132,8 +132,8 @@ async def test_a_banned_guild_can_neither_claim_nor_quote_and_is_told_why(
                       price="2.00", result="voice", deadline="2026-12-20 18:00")
     quote_id = task_id_in((await admin.send(quote))[-1].text)
     await admin.send(f"/ban guild 1 task {quote_id} 2 price fixing")
-    await lee.send(f"/quote {quote_id} 1.50 2", chat=group)
-    assert f"banned from task #{quote_id} until" in group.last_message().text
+    await lee.send(f"/quote T{quote_id} 1.50 2", chat=group)
+    assert f"banned from task T{quote_id} until" in group.last_message().text
     await lee.send(f"/claim {fixed_id} 1", chat=group)
     assert "Claimed 1 unit" in group.last_message().text
 
@@ -149,7 +149,7 @@ async def test_an_automatic_ban_inside_another_transaction(h, admin, world) -> N
     await h.settle()
     assert ban_id == 1
     assert "Reason: failed a control item" in wu.last_message().text
-    assert "Your open assignments #1 were taken back." in wu.last_message().text
+    assert "Your open assignments A1 were taken back." in wu.last_message().text
     assert "(automatic)" in (await admin.send("/bans"))[-1].text
 
 
@@ -163,9 +163,9 @@ async def test_an_automatic_ban_inside_another_transaction(h, admin, world) -> N
     ("/ban @wu", "Give the number of days and the reason."),
     ("/ban @wu skill", "Name the skill or give the task's number."),
     ("/ban @wu skill klingon 2 spam", "There is no skill klingon. Known skills: none yet."),
-    ("/ban @wu task 999 2 spam", "Task #999 was not found."),
+    ("/ban @wu task 999 2 spam", "Task T999 was not found."),
     ("/ban guild", "Give the guild's number."),
-    ("/ban guild 99 2 spam", "There is no guild “#99”."),
+    ("/ban guild 99 2 spam", "There is no guild “G99”."),
     ("/unban @wu", "@wu has no active ban from the platform."),
     ("/unban @wu 2 spam", "Name only whom and which ban: no days or reason."),
 ])

@@ -44,7 +44,7 @@ def _photos(user: FakeUser) -> list[Sent]:
 
 async def _accepted(h: Harness, admin: FakeUser, guild: dict, worker: str, units: int) -> None:
     assignment_id = await submitted_assignment(guild, units, worker)
-    await admin.send(f"/accept {assignment_id}")
+    await admin.send(f"/accept A{assignment_id}")
 
 
 @pytest.fixture

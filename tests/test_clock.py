@@ -20,6 +20,7 @@ from tests.scenario import (
     guild_holding_units,
     submitted_assignment,
     taken_assignment,
+    window_passes,
 )
 from tgfake import FakeUser, Harness
 
@@ -73,6 +74,8 @@ async def test_an_ignored_offer_returns_to_the_pool_and_the_leader_is_told(
     report = await h.services.sweep.sweep()
     await h.settle()
     assert report.offers_expired == assignment_ids(offer.text)
+    assert "expired unanswered" in xi.last_message().text  # the worker at once
+    await window_passes(h)  # the leader in the digest
     assert "did not answer assignment" in lee.last_message().text
     assert "3 units of task" in lee.last_message().text
     assert "expired unanswered" in xi.last_message().text
@@ -124,15 +127,15 @@ async def test_a_quote_window_is_closed_by_the_sweep(h, admin: FakeUser) -> None
 
     group = await approved_guild(h, admin, "Alpha", lee)
     task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
-    await lee.send(f"/quote {task_id} 2.00 10", chat=group)
+    await lee.send(f"/quote T{task_id} 2.00 10", chat=group)
     h.clock.set(datetime(2026, 12, 10, 4, 1, tzinfo=UTC))
     assert (await h.services.sweep.sweep()).quote_windows == [task_id]
     await h.settle()
     assert "1 quote was not awarded and expired" in admin.last_message().text
-    assert "quote #1 was not awarded" in group.last_message().text
+    assert "quote Q1 was not awarded" in group.last_message().text
     assert (await h.services.sweep.sweep()).quote_windows == []
     await admin.send("/award 1")
-    assert "Quote #1 is expired" in admin.last_message().text
+    assert "Quote Q1 is expired" in admin.last_message().text
 
 
 async def test_the_weekly_summary_reaches_worker_guild_and_admin_once(h, admin, guild) -> None:
@@ -141,7 +144,7 @@ async def test_the_weekly_summary_reaches_worker_guild_and_admin_once(h, admin, 
     await wu.send_voice()
     await wu.send_voice()
     await wu.press("Submit")
-    await admin.send(f"/accept {assignment_id}")
+    await admin.send(f"/accept A{assignment_id}")
     await admin.send("/payout @wu 1.00")
 
     # Sunday 2026-12-06, 20:00 in Shanghai: the weekly summary moment.
@@ -206,7 +209,7 @@ async def test_settings_choose_the_frequency_and_time_zone(h, admin, guild) -> N
 
     # Work accepted, then summaries come due: Wu chose off, so Wu gets none.
     assignment_id = await submitted_assignment(guild)
-    await admin.send(f"/accept {assignment_id}")
+    await admin.send(f"/accept A{assignment_id}")
     h.clock.set(datetime(2026, 12, 6, 12, 5, tzinfo=UTC))
     await h.services.summaries.run_due()
     await h.settle()
@@ -218,7 +221,7 @@ async def test_a_daily_summary_follows_the_workers_own_time_zone(h, admin, guild
     await wu.send("/settings daily")
     await wu.send("/settings timezone Europe/Berlin")
     assignment_id = await submitted_assignment(guild)
-    await admin.send(f"/accept {assignment_id}")
+    await admin.send(f"/accept A{assignment_id}")
     # 20:00 in Berlin on 2026-12-01 is 19:00 UTC.
     h.clock.set(datetime(2026, 12, 1, 18, 59, tzinfo=UTC))
     await h.services.summaries.run_due()
@@ -231,7 +234,7 @@ async def test_a_daily_summary_follows_the_workers_own_time_zone(h, admin, guild
 async def test_an_admin_sends_summaries_now(h, admin, guild) -> None:
     wu = guild["wu"]
     assignment_id = await submitted_assignment(guild)
-    await admin.send(f"/accept {assignment_id}")
+    await admin.send(f"/accept A{assignment_id}")
     await admin.send("/summary")
     assert "Summaries queued: 2 to workers, 1 to guild groups, 1 to admins" in \
         [t for t in admin.texts() if "Summaries queued" in t][-1]

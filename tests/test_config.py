@@ -47,6 +47,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
         "OFFER_WINDOW_HOURS": "48",
         "RATE_LIMIT_PER_SECOND": "12.5",
         "QUIET_HOURS": "22:30-07:00",
+        "DIGEST_MINUTES": "0",
     }, env_file=None)
     assert settings.bot_token == TOKEN
     assert settings.admin_ids == {42}
@@ -60,6 +61,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert settings.offer_window_hours == 48
     assert settings.rate_limit_per_second == 12.5
     assert settings.quiet_hours == (time(22, 30), time(7, 0))
+    assert settings.digest_minutes == 0
 
 
 def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
@@ -141,6 +143,9 @@ def test_a_missing_token_says_how_to_set_it() -> None:
     ("OFFER_WINDOW_HOURS", "1.5"),
     ("OFFER_WINDOW_HOURS", "-3"),
     ("OFFER_WINDOW_HOURS", "²"),
+    ("DIGEST_MINUTES", "61"),
+    ("DIGEST_MINUTES", "2.5"),
+    ("DIGEST_MINUTES", "-1"),
     ("QUIET_HOURS", "23:00"),
     ("QUIET_HOURS", "23:00-23:00"),
     ("QUIET_HOURS", "25:00-08:00"),

@@ -63,11 +63,11 @@ def _day() -> list[Step]:
         Step(LEE, GROUP, "/invite", expect="join_"),
         Step(WU, WU["id"], "/start {invite}", expect="Welcome", done=("already a member",)),
         Step(LEE, GROUP, "/commission 10", expect="Commission"),
-        Step(ADMIN, me, TASK, expect="Task #1", done=("posted the same task",)),
+        Step(ADMIN, me, TASK, expect="Task T1", done=("posted the same task",)),
         Step(LEE, GROUP, "/claim 1 3", expect="Claimed 3",
              done=("only 0 unit", "fully allocated")),
-        Step(LEE, GROUP, "/assign 1 3 @wu", expect="Assignment #1",
-             done=("0 units of task #1 not yet assigned",)),
+        Step(LEE, GROUP, "/assign 1 3 @wu", expect="Assignment A1",
+             done=("0 units of task T1 not yet assigned",)),
         Step(WU, WU["id"], press="a1:accept:1", expect="yours", done=("in progress, so",)),
         Step(WU, WU["id"], voice="take-1", expect="Result 1 of 3", done=DONE_RESULT),
         Step(WU, WU["id"], voice="take-2", expect="Result 2 of 3", done=DONE_RESULT),
@@ -98,7 +98,9 @@ class Bot:
                         BOT_API_BASE_URL=base_url, ADMIN_IDS=str(ADMIN["id"]),
                         BOT_API_BASE_FILE_URL=base_url.removesuffix("/bot") + "/file/bot",
                         DATABASE_PATH=str(workdir / "guildwork.db"),
-                        RATE_LIMIT_PER_SECOND="1000")
+                        RATE_LIMIT_PER_SECOND="1000",
+                        # Each notice at once: the drill ends when nothing is left to send.
+                        DIGEST_MINUTES="0")
         self.process: subprocess.Popen[str] | None = None
         self.kills = 0
 

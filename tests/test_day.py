@@ -34,7 +34,7 @@ def _everything_said(h: Harness) -> list[str]:
 # What stays Latin in a Chinese message: commands, @names, links, file names, the people's own
 # names, the product and formats — then no English word may be left.
 _NOT_ENGLISH = re.compile(
-    r"https?://\S+|/\w+(@\w+)?( [a-z0-9]+\b)*|@\w+|\b[\w-]+\.(mp3|ogg|jpg|txt)\b"
+    r"https?://\S+|/\w+(@\w+)?( ([a-z0-9]+|[TAQGM]\d+)\b)*|@\w+|\b[\w-]+\.(mp3|ogg|jpg|txt)\b"
     r"|\b[A-Z][a-z]+/[A-Za-z_]+\b|YYYY-MM-DD HH:MM"
     r"|\b(Ada|Lee|Mei|Wu|Xi|Yan|Zed|Guildwork|Telegram|UTC|ID|English|Start)\b")
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")

@@ -75,11 +75,11 @@ def test_a_short_day_through_the_page(demo: Running) -> None:
     assert any("member of guild “Alpha Dubbers”" in t for t in bot_texts(wu_chat))
 
     posted = say(demo, ADMIN["id"], ADMIN["id"], TASK)
-    assert "<b>Task #1</b> posted" in bot_texts(posted)[-1]
+    assert "<b>Task T1</b> posted" in bot_texts(posted)[-1]
     group = say(demo, LEE, ALPHA, "/claim 1 2")
     assert any("claimed" in t.lower() for t in bot_texts(group)[-2:])
     group = say(demo, LEE, ALPHA, "/assign 1 2 @wu")
-    assert "Assignment #1" in "\n".join(bot_texts(group)[-2:])
+    assert "Assignment A1" in "\n".join(bot_texts(group)[-2:])
     accepted = tap(demo, WU, WU, "Accept")
     assert accepted["alert"] is None or "accept" in accepted["alert"].lower()
     assert "is yours" in "\n".join(bot_texts(accepted["messages"])[-2:])

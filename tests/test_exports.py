@@ -35,7 +35,7 @@ async def export_docs(h: Harness, admin: FakeUser) -> list[tuple[str, bytes]]:
     found = []
     for sent in admin.messages():
         if sent.method == "sendDocument" and str(sent.params.get("caption", "")).startswith(
-                "Task #"):
+                "Task T"):
             file_id = sent.params["document"]
             found.append((h.api.uploaded_names[file_id], h.api.uploaded[file_id]))
     return found
@@ -99,7 +99,7 @@ async def test_an_export_lists_every_result_and_carries_every_file(h: Harness, a
     assert progress[0].text.endswith("▓▓▓▓▓▓▓▓▓▓ 100 %"), progress[0].text
     assert "6 of 6 results" in progress[0].text
     done = admin.texts()[-1]
-    assert done.startswith(f"✅ Task #{task} exported: 6 results and 4 files"), done
+    assert done.startswith(f"✅ Task T{task} exported: 6 results and 4 files"), done
     assert "1 file could not be downloaded" in done
 
     parts = await export_docs(h, admin)
@@ -158,7 +158,7 @@ async def test_parts_stay_under_the_limit_and_a_second_export_waits(db_path: Pat
         # Still downloading: a second export of the task is refused, with how far it is.
         await admin.send(f"/export {task}")
         # (The first one's progress message may come before or after this answer.)
-        assert any(t.startswith(f"Task #{task} is being exported already (")
+        assert any(t.startswith(f"Task T{task} is being exported already (")
                    for t in admin.texts()[-2:]), admin.texts()[-2:]
         await h.services.exports.wait_idle()
         await h.settle()
@@ -229,14 +229,14 @@ async def test_export_refusals_say_why(h: Harness, admin: FakeUser) -> None:
     await admin.send("/export")
     assert "Usage: /export" in admin.texts()[-1]
     await admin.send("/export 99")
-    assert "#99" in admin.texts()[-1]
+    assert "T99" in admin.texts()[-1]
     task = task_id_in((await admin.send(MIXED_TASK))[-1].text)
     await admin.send(f"/export {task} rejected")
     assert "Say accepted (the default) or all." in admin.texts()[-1]
     await admin.send(f"/export {task}")
-    assert admin.texts()[-1] == f"Task #{task} has no accepted results to export yet."
+    assert admin.texts()[-1] == f"Task T{task} has no accepted results to export yet."
     await admin.send(f"/export {task} all")
-    assert admin.texts()[-1] == f"Task #{task} has no results to export yet."
+    assert admin.texts()[-1] == f"Task T{task} has no results to export yet."
 
 
 def test_settings_read_the_export_variables() -> None:

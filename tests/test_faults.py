@@ -43,11 +43,11 @@ async def test_a_notice_to_a_group_survives_a_fault(h, admin, guild, fault) -> N
     assert "Welcome back" in (await guild["wu"].send("/start"))[-1].text
     await _drain(h)
     target = new_chat if fault == "migrated" else group.id
-    got = [s.text for s in h.api.messages(target) if "New task #2" in s.text]
+    got = [s.text for s in h.api.messages(target) if "New task T2" in s.text]
     if fault == "forbidden":  # the bot was removed from the group: closed, not retried
         assert got == []
         statuses = await h.services.db.fetch_all(
-            "SELECT status FROM outbox WHERE chat_id = ? AND payload LIKE '%New task #2%'",
+            "SELECT status FROM outbox WHERE chat_id = ? AND payload LIKE '%New task T2%'",
             (group.id,))
         assert [tuple(r) for r in statuses] == [("unreachable",)]
         return
@@ -70,7 +70,7 @@ async def test_a_global_flood_wait_delays_but_loses_nothing(h, admin, guild) -> 
     await guild["lee"].send(f"/distribute {guild['task']}", chat=guild["group"])
     await _drain(h, rounds=3)
     for worker in ("wu", "xi", "yan"):
-        offers = [t for t in guild[worker].texts() if "<b>Assignment #" in t]
+        offers = [t for t in guild[worker].texts() if "<b>Assignment A" in t]
         assert len(offers) == 1, worker
 
 

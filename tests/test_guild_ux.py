@@ -6,6 +6,7 @@ import re
 
 from tests.scenario import (
     FIXED_TASK,
+    QUOTE_TASK,
     alpha_with_task,
     approved_guild,
     assignment_ids,
@@ -53,10 +54,10 @@ async def test_precheck_never_holds_back_work_nobody_can_check(h: Harness, admin
     await wu.send_photo()
     await wu.send_photo()
     await wu.press("Submit")
-    assert "submitted assignment #1" in "\n".join(xi.texts()[-5:])
+    assert "submitted assignment A1" in "\n".join(xi.texts()[-5:])
     await xi.press("Pass to review")
     await admin.send("/review")
-    assert any("Review assignment #1" in t for t in admin.texts()[-4:])
+    assert any("Review assignment A1" in t for t in admin.texts()[-4:])
 
     # With nobody left to message, the request goes straight to the admins' review.
     h.api.block(xi.id)
@@ -64,7 +65,7 @@ async def test_precheck_never_holds_back_work_nobody_can_check(h: Harness, admin
     await wu.press("Accept")
     await wu.send_photo()
     await wu.press("Submit")
-    told = next(t for t in reversed(admin.texts()) if "Assignment #2" in t)
+    told = next(t for t in reversed(admin.texts()) if "Assignment A2" in t)
     assert "needs its guild's pre-check, but I can't message its leader or any deputy, so " \
         "it is in /review now" in told
     status = await h.services.db.fetch_one(
@@ -88,7 +89,7 @@ async def test_members_without_a_username_are_named_by_their_number(h: Harness,
     number = re.search(r"(M\d+) Mo", line)
     assert number, line
     await lee.send(f"/assign {g['task']} 2 {number[1]}", chat=group)
-    assert "Assignment #1" in group.texts()[-1] and "Mo" in group.texts()[-1]
+    assert "Assignment A1" in group.texts()[-1] and "Mo" in group.texts()[-1]
     assert assignment_ids(mo.last_message().text) == [1]
     await lee.send(f"/promote {number[1].lower()}", chat=group)
     assert "deputy" in group.texts()[-1]
@@ -116,7 +117,7 @@ async def test_nothing_becomes_a_result_by_accident(h: Harness, admin: FakeUser)
     # A question is not result 1 of 2: the worker is asked, and says no.
     await wu.send("hello? what do I write?")
     asked = wu.last_message()
-    assert asked.text.startswith("Is this text result 1 of 2 for assignment #1 (Shop signs)?")
+    assert asked.text.startswith("Is this text result 1 of 2 for assignment A1 (Shop signs)?")
     assert asked.button_texts == ["Yes, a result", "No, just a message"]
     await wu.press("No, just a message")
     assert "that text is not a result" in wu.texts()[-1]
@@ -124,7 +125,7 @@ async def test_nothing_becomes_a_result_by_accident(h: Harness, admin: FakeUser)
     # A real one: yes, once; the next texts go to the same assignment without asking.
     await wu.send("大华超市")
     await wu.press("Yes, a result")
-    assert wu.texts()[-1] == "Result 1 of 2 for assignment #1 received."
+    assert wu.texts()[-1] == "Result 1 of 2 for assignment A1 received."
     # The same text again counts once.
     await wu.send("大华超市")
     assert wu.texts()[-1] == "That text is already one of this assignment's results: it " \
@@ -134,10 +135,10 @@ async def test_nothing_becomes_a_result_by_accident(h: Harness, admin: FakeUser)
     receipt = wu.last_message()
     assert receipt.button_texts == ["Remove it", "Submit"]
     await wu.press("Remove it")
-    assert wu.texts()[-1] == "Result taken back: assignment #1 has 1 of 2 results now."
+    assert wu.texts()[-1] == "Result taken back: assignment A1 has 1 of 2 results now."
     await wu.send("Lucky Noodles 幸运面馆")
     await wu.send("/undo")
-    assert wu.texts()[-1] == "Result taken back: assignment #1 has 1 of 2 results now."
+    assert wu.texts()[-1] == "Result taken back: assignment A1 has 1 of 2 results now."
     await wu.send("Lucky Noodles 幸运面馆")
     await wu.press("Submit")
     assert "submitted for review" in wu.texts()[-1]
@@ -165,7 +166,7 @@ async def test_no_deadline_or_reminder_in_the_workers_night(h: Harness, admin: F
     h.clock.set(datetime(2026, 12, 20, 0, 1, tzinfo=UTC))  # 08:01
     await h.services.sweep.sweep()
     await h.settle()
-    assert sum("⏰ Assignment #1" in t for t in wu.texts()) == 1
+    assert sum("⏰ Assignment A1" in t for t in wu.texts()) == 1
 
 
 async def test_awarding_one_quote_keeps_the_others_buttons(h: Harness, admin: FakeUser) -> None:
@@ -177,15 +178,15 @@ async def test_awarding_one_quote_keeps_the_others_buttons(h: Harness, admin: Fa
     await lee.send(f"/quote {task} 2.20 40", chat=alpha)
     await mei.send(f"/quote {task} 2.40 40", chat=beta)
     table = (await admin.send(f"/quotes {task}"))[-1]
-    assert table.button_texts == ["Award #1", "Reject #1", "Award #2", "Reject #2"]
-    await admin.press("Award #1", message=table)
+    assert table.button_texts == ["Award Q1", "Reject Q1", "Award Q2", "Reject Q2"]
+    await admin.press("Award Q1", message=table)
     shown = h.api.find_message(admin.id, table.message_id)
     assert shown is not None
-    # The table is current (quote #1 awarded) and quote #2 can still be decided from it.
-    assert shown.button_texts == ["Award #2", "Reject #2"]
+    # The table is current (quote Q1 awarded) and quote Q2 can still be decided from it.
+    assert shown.button_texts == ["Award Q2", "Reject Q2"]
     assert "awarded" in shown.text.lower()
-    assert "Quote #1" in admin.texts()[-1] and "award" in admin.texts()[-1].lower()
-    await admin.press("Award #2", message=shown)
+    assert "Quote Q1" in admin.texts()[-1] and "award" in admin.texts()[-1].lower()
+    await admin.press("Award Q2", message=shown)
     assert h.api.find_message(admin.id, table.message_id).button_texts == []
 
 
@@ -206,10 +207,10 @@ async def test_progress_starts_with_totals_and_lists_what_needs_the_leader(
     assert lines[1] == "Offered 3 · in progress 0 · submitted 0 · accepted 2 · expired 0"
     assert lines[2] == "▓▓░░░░░░░░ 25 % done"
     # Only what needs the leader: Xi's unanswered offer, not Wu's accepted work.
-    assert "#2 @xi: 3 units, offered" in shown and "@wu" not in shown
-    assert shown.endswith(f"The full list: /progress {task} all")
+    assert "A2 @xi: 3 units, offered" in shown and "@wu" not in shown
+    assert shown.endswith(f"The full list: /progress T{task} all")
     await lee.send(f"/progress {task} all", chat=group)
-    assert "#1 @wu: 2 units, accepted" in group.texts()[-1]
+    assert "A1 @wu: 2 units, accepted" in group.texts()[-1]
     await lee.send(f"/progress {task} everything", chat=group)
     assert group.texts()[-1].startswith("Add all for every assignment")
 
@@ -228,3 +229,77 @@ async def test_distribute_can_leave_out_the_leader_and_deputies(h: Harness, admi
     assert {r[0] for r in holders} == {g["wu"].id, g["yan"].id}
     await lee.send(f"/distribute {task} everyone", chat=group)
     assert group.texts()[-1].startswith("Add members to leave out the leader and deputies")
+
+
+async def test_each_kind_of_id_has_its_letter_shown_and_typed(h: Harness, admin: FakeUser
+                                                              ) -> None:
+    g = await guild_holding_units(h, admin)  # task T1, quote Q1 awarded
+    lee, wu, group = g["lee"], g["wu"], g["group"]
+    task = g["task"]
+    # Typed with its letter, lower case, with # or bare: the same task.
+    await lee.send(f"/assign T{task} 1 @wu", chat=group)
+    await lee.send(f"/assign t{task} 1 @wu", chat=group)
+    await lee.send(f"/assign #{task} 1 @wu", chat=group)
+    await lee.send(f"/assign {task} 1 @wu", chat=group)
+    offers = [m for m in wu.messages() if m.button_texts]
+    assert [m.text.split(" from ")[0] for m in offers] == [
+        "<b>Assignment A1</b>", "<b>Assignment A2</b>", "<b>Assignment A3</b>",
+        "<b>Assignment A4</b>"]
+    assert f"of task T{task}, " in offers[0].text
+    # Every button that acts on one of several things names it.
+    assert [m.button_texts for m in offers[:2]] == [["Accept A1", "Decline A1"],
+                                                    ["Accept A2", "Decline A2"]]
+    await wu.press("Accept A2")
+    await wu.press("Decline A1")
+    await wu.send("/tasks")
+    listing = wu.last_message().text
+    assert "A2 Cantonese lines, batch 1: 1 unit, in progress" in listing
+    assert "A1 " not in listing
+    # An id of another kind is refused, saying what it names and what is wanted.
+    await lee.send("/assign A2 1 @wu", chat=group)
+    assert group.texts()[-1] == "A2 is an assignment, but here I need a task, such as T12."
+    await wu.send(f"/submit T{task}")
+    assert wu.last_message().text == \
+        f"T{task} is a task, but here I need an assignment, such as A12."
+    await admin.send("/award A1")
+    assert admin.last_message().text == \
+        "A1 is an assignment, but here I need a quote, such as Q12."
+    await wu.send("/submit X2")
+    assert wu.last_message().text.startswith("That is not a number.\nUsage: /submit")
+    # An admin sees guilds as G…, and may name one so.
+    await admin.send("/guilds")
+    assert "G1 <b>Alpha Dubbers</b>" in admin.last_message().text
+    await admin.send("/guild G1")
+    assert "Alpha Dubbers" in admin.last_message().text
+    # In Chinese the same.
+    await wu.send("/settings language zh")
+    await wu.send(f"/submit T{task}")
+    assert wu.last_message().text == f"T{task} 是任务号，这里要填派单号，例如 A12。"
+
+
+async def test_a_fixed_task_is_claimed_with_a_tap(h: Harness, admin: FakeUser) -> None:
+    lee, wu = h.user("Lee"), h.user("Wu")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu,))
+    await admin.send(FIXED_TASK)  # 10 units
+    await h.settle()
+    announcement = group.last_message()
+    assert announcement.text.startswith("<b>New task T1: ")
+    assert announcement.button_texts == ["Claim 1", "Claim 2", "Claim 5", "Claim 10"]
+    # A member may not claim for the guild.
+    first_five = announcement.buttons[2]["callback_data"]
+    await wu.press("Claim 5", chat=group, message=announcement)
+    assert "leader" in wu.last_alert()
+    await lee.press("Claim 5", chat=group, message=announcement)
+    assert group.texts()[-1].startswith("Claimed 5 units of task T1")
+    # The buttons now offer what is left.
+    assert announcement.button_texts == ["Claim 1", "Claim 2", "Claim 5"]
+    # A second tap of the same button (a double tap) claims nothing more.
+    await lee.press_data(first_five, chat=group, message=announcement)
+    assert lee.last_alert().startswith("Your guild holds 5 units of task T1 now")
+    await admin.send("/tasks")
+    assert "T1 Street photos, Guangzhou — 5/10 units left" in admin.last_message().text
+    # A quote task's announcement says how to quote instead.
+    await admin.send(QUOTE_TASK)
+    await h.settle()
+    assert group.last_message().button_texts == []
+    assert "Quote with /quote T2 &lt;price&gt; &lt;units&gt; [note]" in group.texts()[-1]

@@ -12,6 +12,7 @@ from bot.outcomes import Roster
 from bot.views import guilds as views
 from storage import work as work_repo
 from storage.models import GuildRecord, MemberRecord, UserRecord
+from tests.scenario import window_passes
 from tgfake import FakeGroup, FakeUser, Harness
 from tgfake.harness import command_for
 
@@ -57,7 +58,7 @@ async def test_a_guild_is_registered_approved_joined_and_run(h: Harness, admin: 
 
     # The leader registers the group; the bot checks with Telegram that he is a group admin.
     replies = await lee.send("/register Cantonese Dubbers", chat=group)
-    assert "Guild “Cantonese Dubbers” (#1) is registered, with you as its leader" in (
+    assert "Guild “Cantonese Dubbers” (G1) is registered, with you as its leader" in (
         replies[0].text)
     assert [(int(c["chat_id"]), int(c["user_id"])) for c in h.api.calls_of("getChatMember")] == [
         (group.id, lee.id)]
@@ -70,10 +71,10 @@ async def test_a_guild_is_registered_approved_joined_and_run(h: Harness, admin: 
 
     # The admin approves by button: the request shows the outcome, group and leader are told.
     await admin.press("Approve")
-    assert "✅ Guild #1 “Cantonese Dubbers” is approved" in admin.messages()[-1].text
+    assert "✅ Guild G1 “Cantonese Dubbers” is approved" in admin.messages()[-1].text
     assert admin.messages()[-1].method == "editMessageText"
     assert "🎉 Guild “Cantonese Dubbers” is approved!" in group.last_message().text
-    assert "Your guild “Cantonese Dubbers” (#1) is approved" in lee.last_message().text
+    assert "Your guild “Cantonese Dubbers” (G1) is approved" in lee.last_message().text
 
     # The leader shares the invite link; two workers open it.
     payload = await invite_payload(lee, group, command_for("/invite"))
@@ -82,8 +83,11 @@ async def test_a_guild_is_registered_approved_joined_and_run(h: Harness, admin: 
     await bob.send(f"/start {payload}")
     assert "Welcome, Bob! You are now a member of guild “Cantonese Dubbers”" in (
         bob.last_message().text)
-    assert "👋 Alice (@alice) joined the guild." in group.texts()
-    assert "👋 Bob (@bob) joined the guild." in group.texts()
+    # The group hears of both joins in one digest once the window ends.
+    await window_passes(h)
+    assert group.last_message().text == ("2 events in Cantonese Dubbers:\n"
+                                         "• 👋 Alice (@alice) joined the guild.\n"
+                                         "• 👋 Bob (@bob) joined the guild.")
 
     # /members: roles, joined dates, and whether the bot can message them (Bob can now).
     replies = await alice.send("/members", chat=group)
@@ -96,6 +100,7 @@ async def test_a_guild_is_registered_approved_joined_and_run(h: Harness, admin: 
     # One leaves.
     await bob.send("/leave")
     assert "You left guild “Cantonese Dubbers”" in bob.last_message().text
+    await window_passes(h)
     assert group.last_message().text == "Bob (@bob) left the guild."
 
     # A deputy is promoted; she is told, and may now invite.
@@ -147,7 +152,7 @@ async def test_the_group_creator_may_register(h: Harness, admin: FakeUser) -> No
     group = h.group("Olga's group")
     group.add(owner, "creator")
     replies = await owner.send("/register Olga's Guild", chat=group)
-    assert "Guild “Olga's Guild” (#1) is registered" in replies[0].text
+    assert "Guild “Olga's Guild” (G1) is registered" in replies[0].text
 
 
 async def test_registering_the_same_group_twice_is_refused(h: Harness, admin: FakeUser) -> None:
@@ -156,10 +161,10 @@ async def test_registering_the_same_group_twice_is_refused(h: Harness, admin: Fa
     group.add(kim, "administrator")
     replies = await kim.send("/register Another Name", chat=group)
     assert replies[0].text == (
-        "This group is already registered as guild “Cantonese Dubbers” (#1, pending).")
+        "This group is already registered as guild “Cantonese Dubbers” (G1, pending).")
     await admin.press("Approve")
     replies = await lee.send("/register Cantonese Dubbers", chat=group)
-    assert "already registered as guild “Cantonese Dubbers” (#1, approved)" in replies[0].text
+    assert "already registered as guild “Cantonese Dubbers” (G1, approved)" in replies[0].text
     assert len([m for m in admin.messages() if m.method == "sendMessage"]) == 1  # one review
 
 
@@ -218,11 +223,11 @@ async def test_an_admin_rejects_by_button_with_a_reason(h: Harness, admin: FakeU
     review = admin.last_message()
     await admin.press("Reject")
     prompt = admin.last_message()
-    assert "Why is guild #1 “Cantonese Dubbers” rejected?" in prompt.text
+    assert "Why is guild G1 “Cantonese Dubbers” rejected?" in prompt.text
     assert prompt.params["reply_markup"]["force_reply"] is True
 
     replies = await admin.reply(prompt, "No dubbing samples & no history")
-    assert "❌ Guild #1 “Cantonese Dubbers” is rejected: No dubbing samples &amp; no history" in (
+    assert "❌ Guild G1 “Cantonese Dubbers” is rejected: No dubbing samples &amp; no history" in (
         replies[0].text)
     # The request loses its buttons; the outcome is said once, not twice.
     assert not admin.h.api.find_message(admin.id, review.message_id).buttons
@@ -235,7 +240,7 @@ async def test_an_admin_rejects_by_button_with_a_reason(h: Harness, admin: FakeU
     replies = await lee.send("/invite", chat=group)
     assert "Guild “Cantonese Dubbers” was not approved: No dubbing samples" in replies[0].text
     replies = await lee.send("/register Cantonese Dubbers", chat=group)
-    assert "Guild “Cantonese Dubbers” (#1) is registered" in replies[0].text
+    assert "Guild “Cantonese Dubbers” (G1) is registered" in replies[0].text
     assert "New guild to review" in admin.last_message().text
 
 
@@ -247,7 +252,7 @@ async def test_a_refused_reason_can_be_given_again_to_the_same_prompt(
     replies = await admin.reply(prompt, "x" * 301)
     assert replies[-1].text == "Please keep the reason under 300 characters."
     replies = await admin.reply(prompt, "No dubbing samples")
-    assert "❌ Guild #1 “Cantonese Dubbers” is rejected: No dubbing samples" in replies[0].text
+    assert "❌ Guild G1 “Cantonese Dubbers” is rejected: No dubbing samples" in replies[0].text
     assert "Reason: No dubbing samples" in group.last_message().text
 
 
@@ -255,7 +260,7 @@ async def test_a_stale_review_button_says_what_happened(h: Harness, admin: FakeU
     await register(h)
     review = admin.last_message()
     await admin.send("/approve 1")
-    assert "✅ Guild #1 “Cantonese Dubbers” is approved" in admin.last_message().text
+    assert "✅ Guild G1 “Cantonese Dubbers” is approved" in admin.last_message().text
     already = "Guild “Cantonese Dubbers” is approved, so that can't be done now."
     await admin.press("Reject", message=review)
     assert admin.last_alert() == already
@@ -267,15 +272,15 @@ async def test_a_stale_review_button_says_what_happened(h: Harness, admin: FakeU
 async def test_admins_decide_by_text_by_number_or_name(h: Harness, admin: FakeUser) -> None:
     await register(h)
     _, other_group = await register(h, "Hakka Voices", leader="Hana", title="Hakka")
-    replies = await admin.send("/rejectguild 2 Duplicate of guild #1")
-    assert "Guild #2 “Hakka Voices” is rejected: Duplicate of guild #1" in replies[0].text
-    assert "Reason: Duplicate of guild #1" in other_group.last_message().text
+    replies = await admin.send("/rejectguild 2 Duplicate of guild G1")
+    assert "Guild G2 “Hakka Voices” is rejected: Duplicate of guild G1" in replies[0].text
+    assert "Reason: Duplicate of guild G1" in other_group.last_message().text
     replies = await admin.send("/approve cantonese dubbers")
-    assert "Guild #1 “Cantonese Dubbers” is approved" in replies[0].text
+    assert "Guild G1 “Cantonese Dubbers” is approved" in replies[0].text
     replies = await admin.send("/approve 2")
     assert replies[0].text == "Guild “Hakka Voices” is rejected, so that can't be done now."
     replies = await admin.send("/approve 99")
-    assert replies[0].text == "There is no guild “#99”. /guilds lists them."
+    assert replies[0].text == "There is no guild “G99”. /guilds lists them."
     replies = await admin.send("/rejectguild 1")
     assert replies[0].text == ("Give the guild's number and the reason.\n"
                                "Usage: /rejectguild &lt;guild&gt; &lt;reason&gt;")
@@ -311,9 +316,9 @@ async def test_guilds_lists_status_and_member_counts(h: Harness, admin: FakeUser
     text = replies[0].text
     assert "1 pending · 1 approved · 0 suspended · 0 rejected" in text
     lines = text.splitlines()
-    assert lines[1] == ("#2 <b>Hakka Voices</b> — pending · 1 member · leader Hana (@hana) · "
+    assert lines[1] == ("G2 <b>Hakka Voices</b> — pending · 1 member · leader Hana (@hana) · "
                         "commission 0% · no score yet")
-    assert lines[2] == ("#1 <b>Cantonese Dubbers</b> — approved · 2 members · leader Lee (@lee) · "
+    assert lines[2] == ("G1 <b>Cantonese Dubbers</b> — approved · 2 members · leader Lee (@lee) · "
                         "commission 0% · no score yet")
     replies = await admin.send("/guilds approved")
     assert "Hakka" not in replies[0].text and "Cantonese Dubbers" in replies[0].text
@@ -332,7 +337,7 @@ async def test_a_suspended_guild_cannot_act_and_its_members_are_told(
     await alice.send(f"/start {payload}")
 
     replies = await admin.send("/suspend 1 Fake recordings in batch 3")
-    assert "⛔ Guild #1 “Cantonese Dubbers” is suspended: Fake recordings in batch 3" in (
+    assert "⛔ Guild G1 “Cantonese Dubbers” is suspended: Fake recordings in batch 3" in (
         replies[0].text)
     assert "Reason: Fake recordings in batch 3" in group.last_message().text
     for member in (lee, alice):
@@ -353,7 +358,7 @@ async def test_a_suspended_guild_cannot_act_and_its_members_are_told(
 
     # Lifting the suspension: /approve again.
     replies = await admin.send("/approve 1")
-    assert "Guild #1 “Cantonese Dubbers” is active again" in replies[0].text
+    assert "Guild G1 “Cantonese Dubbers” is active again" in replies[0].text
     assert "is active again" in group.last_message().text
     assert "is active again" in alice.last_message().text
     assert LINK_RE.search((await lee.send("/invite", chat=group))[0].text)

@@ -145,7 +145,7 @@ def test_english_and_chinese_differ_where_the_context_says_so() -> None:
     english, chinese = i18n.texts_for(i18n.ENGLISH), i18n.texts_for(i18n.CHINESE)
     assert english.context("review", "Accept") == english("Accept") == "Accept"
     assert chinese.context("review", "Accept") == "通过"
-    assert chinese("Accept #{id}", id=3) == "接单 #3"
+    assert chinese("Accept A{id}", id=3) == "接单 A3"
 
 
 def test_which_telegram_languages_read_simplified_chinese() -> None:

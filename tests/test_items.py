@@ -49,12 +49,12 @@ async def test_a_choice_task_answered_by_taps_with_back_and_skip(h: Harness,
                                                                 admin: FakeUser) -> None:
     items = csv_of([(f"r{n}", f"receipt {n}") for n in range(1, 7)])
     g = await _guild(h, admin, RECEIPTS, items, "receipts.csv", 6)
-    assert g["imported"] == f"Task #{g['task']} has 6 items now; its units are 6."
+    assert g["imported"] == f"Task T{g['task']} has 6 items now; its units are 6."
     wu, lee, group = g["wu"], g["lee"], g["group"]
     await lee.send(f"/assign {g['task']} 4 @wu", chat=group)
     await wu.press("Accept")
     card = wu.last_message()
-    assert "<b>Assignment #1</b> · Receipts, batch 1 · item 1 of 4" in card.text
+    assert "<b>Assignment A1</b> · Receipts, batch 1 · item 1 of 4" in card.text
     assert "Item r1\n\nreceipt 1\n\nTap the answer." in card.text
     assert card.text.endswith("0 / 4 ▱▱▱▱▱▱▱▱▱▱")
     assert card.button_texts == ["食品", "交通", "住宿", "Skip: unreadable", "Skip: can't do it"]
@@ -72,7 +72,7 @@ async def test_a_choice_task_answered_by_taps_with_back_and_skip(h: Harness,
     # Item 3 is unreadable: skipped, back in the pool, one unit less; the leader is told.
     await wu.press("Skip: unreadable")
     assert "Item r4" in wu.messages()[-1].text and "item 3 of 3" in wu.messages()[-1].text
-    assert any("skipped item r3 of assignment #1 (unreadable)" in t for t in lee.texts())
+    assert any("skipped item r3 of assignment A1 (unreadable)" in t for t in lee.texts())
     # A tap meant for an item no longer shown (a double tap, a slow client) records nothing.
     await wu.press_data("i1:p0:1:1")
     assert wu.last_alert().startswith("That item is not the one shown now")
@@ -126,13 +126,13 @@ async def test_jsonl_items_and_chinese_csv_encodings(h: Harness, admin: FakeUser
             for n in range(1, 4)]
     replies = await ada.send_document("lines.jsonl", content="\n".join(rows).encode(),
                                       caption=f"/items {task}")
-    assert replies[-1].text == f"Task #{task} has 3 items now; its units are 3."
+    assert replies[-1].text == f"Task T{task} has 3 items now; its units are 3."
     gbk = "key,text\nk1,店铺九点开门\nk2,请取号\n".encode("gb18030")
     replies = await ada.send_document("lines.csv", content=gbk, caption=f"/items {task}")
-    assert replies[-1].text == f"Task #{task} has 2 items now; its units are 2."
+    assert replies[-1].text == f"Task T{task} has 2 items now; its units are 2."
     bom = "\ufeffkey,text\nk1,店铺\n".encode()
     replies = await ada.send_document("lines.csv", content=bom, caption=f"/items {task}")
-    assert replies[-1].text == f"Task #{task} has 1 item now; its units are 1."
+    assert replies[-1].text == f"Task T{task} has 1 item now; its units are 1."
 
 
 async def test_the_admin_sends_two_items_back_and_accepts_the_rework(h: Harness,
@@ -145,21 +145,21 @@ async def test_the_admin_sends_two_items_back_and_accepts_the_rework(h: Harness,
     await _presses(wu, "Accept", "食品", "交通", "交通", "住宿", "Submit")
     # One page: each item's input next to its answer, with Accept / Reject.
     page = (await admin.send("/review"))[-1]
-    assert page.text.startswith("<b>Review assignment #1</b>: task #1 (Receipts, batch 1), "
+    assert page.text.startswith("<b>Review assignment A1</b>: task T1 (Receipts, batch 1), "
                                 "Alpha, by @wu. 4 items at 0.50 CNY.")
     assert "1. r1 · receipt 1 → 食品\n2. r2 · receipt 2 → 交通\n3. r3 · receipt 3 → 交通\n" \
         "4. r4 · receipt 4 → 住宿" in page.text
     assert page.button_texts == ["Accept", "Reject", "Send back some…"]
     # Part acceptance by count does not apply to items.
     await admin.send("/accept 1 2")
-    assert admin.last_message().text.startswith("Assignment #1 is accepted whole.")
+    assert admin.last_message().text.startswith("Assignment A1 is accepted whole.")
     await admin.send("/reject 1 2,3 wrong category")
     told = wu.last_message().text
-    assert told.startswith("↩️ Assignment #1: items r2, r3 were sent back for rework. Reason: "
+    assert told.startswith("↩️ Assignment A1: items r2, r3 were sent back for rework. Reason: "
                            "wrong category")
     # Wu continues where the rework starts: item r2; the others' answers stand.
     await wu.send("/tasks")
-    await wu.press("Continue #1")
+    await wu.press("Continue A1")
     card = wu.last_message()
     assert "Item r2" in card.text and "To fix: wrong category" in card.text
     assert "Skip" not in " ".join(card.button_texts)  # an item asked for again stays
@@ -175,7 +175,7 @@ async def test_the_admin_sends_two_items_back_and_accepts_the_rework(h: Harness,
     rows = await h.services.db.fetch_all(
         "SELECT kind, amount_minor FROM ledger ORDER BY kind")
     assert [tuple(r) for r in rows] == [("commission", 20), ("worker_share", 180)]
-    assert wu.texts()[-1] == ("✅ Assignment #1 was accepted: 4 of 4 units.\nYou earned 1.80 "
+    assert wu.texts()[-1] == ("✅ Assignment A1 was accepted: 4 of 4 units.\nYou earned 1.80 "
                               "CNY (after Alpha's commission of 0.20 CNY).")
 
 
@@ -220,8 +220,8 @@ async def test_bad_item_files_are_refused_whole_with_the_line(h: Harness,
     # Without a file, the command says how to send one.
     await admin.send(f"/items {task}")
     assert admin.last_message().text == (
-        f"Send the items as a .csv, .jsonl or .zip file with the caption /items {task}, or "
-        f"reply to the file with /items {task}.")
+        f"Send the items as a .csv, .jsonl or .zip file with the caption /items T{task}, or "
+        f"reply to the file with /items T{task}.")
     # A reply to the file works too.
     content = b"text\none\ntwo\n"
     await admin.send_document("ok.csv", content=content)
@@ -230,14 +230,14 @@ async def test_bad_item_files_are_refused_whole_with_the_line(h: Harness,
     message["document"] = {"file_id": file_id, "file_unique_id": "ok", "file_name": "ok.csv",
                            "file_size": len(content)}
     replies = await admin.send(f"/items {task}", reply_to=message)
-    assert replies[-1].text == f"Task #{task} has 2 items now; its units are 2."
+    assert replies[-1].text == f"Task T{task} has 2 items now; its units are 2."
 
 
 async def test_items_change_only_before_any_unit_is_allocated(h: Harness,
                                                               admin: FakeUser) -> None:
     g = await _guild(h, admin, LINES, csv_of([("l1", "一"), ("l2", "二")]), "lines.csv", 1)
     said = await _refused(admin, g["task"], "more.csv", csv_of([("l3", "三")]))
-    assert said == (f"Guilds already hold units of task #{g['task']}, so its items can't "
+    assert said == (f"Guilds already hold units of task T{g['task']}, so its items can't "
                     "change now.")
     # Not an admin: refused before anything is downloaded.
     lee = g["lee"]
@@ -256,7 +256,7 @@ async def test_the_leaders_precheck_shows_what_was_sent(h: Harness, admin: FakeU
     await wu.send("The shop opens at nine.")
     await wu.send("Take a number, please.")
     await wu.press("Submit")
-    request = next(t for t in lee.texts() if "submitted assignment #1" in t)
+    request = next(t for t in lee.texts() if "submitted assignment A1" in t)
     assert request.endswith("\n1. l1 · 店铺九点开门。 → The shop opens at nine.\n"
                             "2. l2 · 请取号。 → Take a number, please.")
     assert lee.last_message().button_texts == ["Pass to review", "Send back"]
@@ -278,7 +278,7 @@ async def test_a_count_tasks_precheck_carries_its_results(h: Harness, admin: Fak
     await wu.press("Submit")
     sent = [m for m in lee.messages() if m.method == "sendPhoto"]
     assert [m.params.get("caption") for m in sent] == ["shop 1", "shop 2"]
-    assert lee.last_message().text == ("Pass assignment #1 to the platform's review, or send it "
+    assert lee.last_message().text == ("Pass assignment A1 to the platform's review, or send it "
                                        "back with what to fix.")
 
 
@@ -303,7 +303,7 @@ async def test_a_photo_per_item_task_from_a_zip(h: Harness, admin: FakeUser) -> 
     photos = {f"street/{n:02d}.jpg": b"\xff\xd8\xff" + bytes([n]) * 500 for n in range(1, 11)}
     photos["__MACOSX/street/._01.jpg"] = b"junk"  # what macOS adds: not an item
     g = await _guild(h, admin, SHOPS, zip_of(photos), "street.zip", 10)
-    assert g["imported"] == f"Task #{g['task']} has 10 items now; its units are 10."
+    assert g["imported"] == f"Task T{g['task']} has 10 items now; its units are 10."
     wu, xi, lee, group = g["wu"], g["xi"], g["lee"], g["group"]
     await lee.send(f"/assign {g['task']} 5 @wu", chat=group)
     await wu.press("Accept")
@@ -366,7 +366,7 @@ async def test_photo_answers_are_reviewed_in_albums(h: Harness, admin: FakeUser)
     await wu.press("Accept")
     assert "Reply with your answer (photo)." in wu.last_message().text
     await wu.send("a text is not a photo")
-    assert wu.last_message().text.startswith("Task #1 wants photo results")
+    assert wu.last_message().text.startswith("Task T1 wants photo results")
     for _n in shops:
         await wu.send_photo()
     assert "all 12 items answered." in wu.last_message().text
@@ -423,9 +423,9 @@ async def test_fifty_receipts_through_two_guilds(h: Harness, admin: FakeUser) ->
             await admin.send(f"/reject {assignment} 2,9 wrong category")
             continue
         await admin.send(f"/accept {assignment}")
-    assert yan.last_message().text.startswith("↩️ Assignment #5: items ")
+    assert yan.last_message().text.startswith("↩️ Assignment A5: items ")
     await yan.send("/tasks")
-    for button in ("Continue #5", "住宿", "住宿", "Submit"):  # the two items again, then Submit
+    for button in ("Continue A5", "住宿", "住宿", "Submit"):  # the two items again, then Submit
         await yan.press(button)
     await admin.send("/accept 5")
     # Credited per accepted item at 0.50: 49 items = 24.50 in all, split with commission 0.
@@ -484,13 +484,13 @@ async def test_a_part_rework_not_submitted_pays_what_stood(h: Harness, admin: Fa
     await admin.send("/reject 1 2,3 wrong category")
     if started:
         await wu.send("/tasks")
-        await _presses(wu, "Continue #1", "住宿")  # item 2 again; item 3 never
+        await _presses(wu, "Continue A1", "住宿")  # item 2 again; item 3 never
     h.clock.advance(timedelta(days=30))  # past the task's deadline
     report = await h.services.sweep.sweep()
     assert report.settled == [1] and report.overdue == []
     await h.settle()
     assert wu.last_message().text.startswith(
-        "✅ Assignment #1: the rework was not submitted by the deadline, so what the review let "
+        "✅ Assignment A1: the rework was not submitted by the deadline, so what the review let "
         "stand was accepted: 2 of 4 units; the rest went back to your guild.")
     total = await h.services.db.fetch_value(
         "SELECT SUM(amount_minor) FROM ledger WHERE kind IN ('worker_share', 'commission')")
@@ -513,7 +513,7 @@ async def test_the_reject_button_takes_numbers_in_its_reason(h: Harness, admin: 
         admin.last_message().text
     await admin.reply(admin.last_message(), "2 not transport")
     assert wu.last_message().text.startswith(
-        "↩️ Assignment #1: items r2 were sent back for rework. Reason: not transport")
+        "↩️ Assignment A1: items r2 were sent back for rework. Reason: not transport")
 
 
 async def test_the_items_to_send_back_are_marked_by_tapping_their_numbers(
@@ -534,16 +534,16 @@ async def test_the_items_to_send_back_are_marked_by_tapping_their_numbers(
         "1", "✓ 2", "3", "4", "✓ 5", "6", "7", "Send back 2 marked", "Cancel"]
     await admin.press("Send back 2 marked")
     prompt = admin.last_message()
-    assert prompt.text.startswith("What should be fixed in 2, 5 of assignment #1?")
+    assert prompt.text.startswith("What should be fixed in 2, 5 of assignment A1?")
     await admin.reply(prompt, "not food")
     assert wu.last_message().text.startswith(
-        "↩️ Assignment #1: items r2, r5 were sent back for rework. Reason: not food")
+        "↩️ Assignment A1: items r2, r5 were sent back for rework. Reason: not food")
     assert admin.last_message().text == \
-        "Assignment #1 sent back for rework; the worker was told why."
+        "Assignment A1 sent back for rework; the worker was told why."
     # The buttons under the page now act on nothing: the submission is no longer waiting.
     await admin.press("Cancel")
     assert admin.last_alert() == \
-        "Assignment #1 is sent back for rework, so that can't be done now."
+        "Assignment A1 is sent back for rework, so that can't be done now."
 
 
 async def test_items_and_taps_delivered_twice_or_edited_do_nothing_twice(
@@ -552,7 +552,7 @@ async def test_items_and_taps_delivered_twice_or_edited_do_nothing_twice(
     h.replay = True  # Telegram delivers each update twice from here on
     replies = await admin.send_document("r.csv", content=csv_of([("r1", "one"), ("r2", "two")]),
                                         caption=f"/items {task}")
-    assert [m.text for m in replies] == [f"Task #{task} has 2 items now; its units are 2."]
+    assert [m.text for m in replies] == [f"Task T{task} has 2 items now; its units are 2."]
     audit = await h.services.db.fetch_value(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'task.items'")
     assert audit == 1

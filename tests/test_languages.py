@@ -64,17 +64,17 @@ async def test_switching_language_in_settings_changes_everything_that_follows(
     # An offer, its deadline in Beijing time, the money in yuan; the buttons Chinese.
     await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
     offer = wu.last_message()
-    assert offer.text.startswith("<b>派单 #1</b> 来自 Alpha Dubbers：")
+    assert offer.text.startswith("<b>派单 A1</b> 来自 Alpha Dubbers：")
     assert "2026-12-20 18:00 北京时间" in offer.text and "¥2.40" in offer.text
-    assert offer.button_texts == ["接单 #1", "拒绝 #1"]
+    assert offer.button_texts == ["接单 A1", "拒绝 A1"]
     # Lee (English) reads the same step in English, in the group.
-    assert group.texts()[-1] == "Assignment #1: 1 unit offered to @wu."
+    assert group.texts()[-1] == "Assignment A1: 1 unit offered to @wu."
     await wu.press("接单")
     await wu.send_voice()
     await wu.press("提交")
     await admin.send("/accept 1")
     assert wu.last_message().text == (
-        "✅ 派单 #1 已通过：1/1 份。\n你获得收入 ¥2.16（已扣除「Alpha Dubbers」的佣金 ¥0.24）。")
+        "✅ 派单 A1 已通过：1/1 份。\n你获得收入 ¥2.16（已扣除「Alpha Dubbers」的佣金 ¥0.24）。")
 
     # The summary comes in Chinese too.
     await admin.send("/summary")
@@ -136,7 +136,7 @@ async def test_an_admin_writes_the_task_form_in_chinese(h: Harness) -> None:
     form = task_form("粤语配音", "每句录一段。", **{"模式": "定价", "数量": 3, "单价": "1.50",
                                                 "结果": "语音", "截止时间": "2026-12-20 18:00"})
     replies = await ada.send(form.replace(": ", "："))  # full-width colons, as phones type
-    assert "<b>任务 #1</b> 已发布：粤语配音" in replies[-1].text
+    assert "<b>任务 T1</b> 已发布：粤语配音" in replies[-1].text
     bad = form.replace("模式: 定价", "模式：拍卖")
     replies = await ada.send(bad)
     assert replies[-1].text.startswith("第 2 行（mode）：应为 报价 或 定价")

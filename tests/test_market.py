@@ -30,10 +30,10 @@ async def test_a_posted_task_is_announced_in_every_approved_guild(h, admin, mark
     assert "posted" in replies[-1].text and "Announced to 2 guilds" in replies[-1].text
     for group in (market["a"], market["b"]):
         text = group.last_message().text
-        assert f"New task #{task_id}: Cantonese dubbing, batch 3" in text
+        assert f"New task T{task_id}: Cantonese dubbing, batch 3" in text
         assert "Price cap: 2.50 CNY per unit" in text
         assert "voice message" in text
-        assert f"/quote {task_id}" in text
+        assert f"/quote T{task_id}" in text
         assert "Deadline: 2026-12-20 18:00" in text
     assert not any("New task" in t for t in market["c"].texts())
 
@@ -43,25 +43,25 @@ async def test_guilds_quote_and_the_admin_awards_one_in_full_and_one_in_part(
     lee, mei, group_a, group_b = market["lee"], market["mei"], market["a"], market["b"]
     task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
 
-    reply_a = await lee.send(f"/quote {task_id} 2.40 60 we have 12 native speakers",
+    reply_a = await lee.send(f"/quote T{task_id} 2.40 60 we have 12 native speakers",
                              chat=group_a)
-    assert "Quote #1" in reply_a[-1].text and "60 units at 2.40 CNY" in reply_a[-1].text
-    reply_b = await mei.send(f"/quote {task_id} 2.20 60", chat=group_b)
-    assert "Quote #2" in reply_b[-1].text
+    assert "Quote Q1" in reply_a[-1].text and "60 units at 2.40 CNY" in reply_a[-1].text
+    reply_b = await mei.send(f"/quote T{task_id} 2.20 60", chat=group_b)
+    assert "Quote Q2" in reply_b[-1].text
 
     # The admins hear of each quote in their private chat, with Award buttons.
-    dm = [s for s in admin.messages() if "Quote #" in s.text]
+    dm = [s for s in admin.messages() if "Quote Q" in s.text]
     assert "Alpha Dubbers offers 60 units at 2.40 CNY" in dm[-2].text
     assert "Note: we have 12 native speakers" in dm[-2].text
-    assert "Award #2" in dm[-1].button_texts
+    assert "Award Q2" in dm[-1].button_texts
 
-    await admin.send(f"/quotes {task_id}")
+    await admin.send(f"/quotes T{task_id}")
     table = admin.last_message().text
-    assert table.index("Quote #2") < table.index("Quote #1")  # the lower price first
+    assert table.index("Quote Q2") < table.index("Quote Q1")  # the lower price first
 
-    await admin.press("Award #2", message=dm[-1])
-    assert "Quote #2 awarded: Beta Voices gets 60 units" in admin.messages()[-1].text
-    assert "Quote #2 was awarded: 60 units of task" in group_b.last_message().text
+    await admin.press("Award Q2", message=dm[-1])
+    assert "Quote Q2 awarded: Beta Voices gets 60 units" in admin.messages()[-1].text
+    assert "Quote Q2 was awarded: 60 units of task" in group_b.last_message().text
 
     await admin.send("/award 1 40")
     assert "Beta Voices" not in admin.last_message().text
@@ -75,7 +75,7 @@ async def test_guilds_quote_and_the_admin_awards_one_in_full_and_one_in_part(
         ("Beta Voices", 60, 220), ("Alpha Dubbers", 40, 240)]
 
     # A fully allocated task takes no more quotes.
-    await lee.send(f"/quote {task_id} 2.00 10", chat=group_a)
+    await lee.send(f"/quote T{task_id} 2.00 10", chat=group_a)
     assert "fully allocated" in group_a.last_message().text
 
 
@@ -83,37 +83,37 @@ async def test_a_new_quote_replaces_the_guilds_live_quote_and_can_be_withdrawn(
         h, admin, market) -> None:
     lee, group_a = market["lee"], market["a"]
     task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
-    await lee.send(f"/quote {task_id} 2.40 60", chat=group_a)
-    await lee.send(f"/quote {task_id} 2.30 80", chat=group_a)
-    assert "It replaces your quote #1" in group_a.last_message().text
+    await lee.send(f"/quote T{task_id} 2.40 60", chat=group_a)
+    await lee.send(f"/quote T{task_id} 2.30 80", chat=group_a)
+    assert "It replaces your quote Q1" in group_a.last_message().text
     quotes = await market_repo.quotes_for_task(h.services.db, task_id)
     assert [(q.id, q.status) for q in quotes] == [(2, "pending"), (1, "withdrawn")]
 
     await lee.send("/withdraw 2", chat=group_a)
-    assert "Quote #2 is withdrawn" in group_a.last_message().text
+    assert "Quote Q2 is withdrawn" in group_a.last_message().text
     await admin.send("/award 2")
-    assert "Quote #2 is withdrawn" in admin.last_message().text
+    assert "Quote Q2 is withdrawn" in admin.last_message().text
 
 
 async def test_a_guild_cannot_withdraw_another_guilds_quote(h, admin, market) -> None:
     task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
-    await market["lee"].send(f"/quote {task_id} 2.40 60", chat=market["a"])
+    await market["lee"].send(f"/quote T{task_id} 2.40 60", chat=market["a"])
     await market["mei"].send("/withdraw 1", chat=market["b"])
-    assert "Quote #1 was not found" in market["b"].last_message().text
+    assert "Quote Q1 was not found" in market["b"].last_message().text
 
 
 async def test_two_guilds_racing_for_the_last_units_never_exceed_the_task(
         h, admin, market) -> None:
     lee, mei, group_a, group_b = market["lee"], market["mei"], market["a"], market["b"]
     task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
-    assert f"/claim {task_id}" in group_a.last_message().text
-    await lee.send(f"/claim {task_id} 4", chat=group_a)
+    assert f"/claim T{task_id}" in group_a.last_message().text
+    await lee.send(f"/claim T{task_id} 4", chat=group_a)
     assert "Claimed 4 units" in group_a.last_message().text and "6 units are left" in \
         group_a.last_message().text
 
     # Both guilds want the 6 that are left, at the same instant.
-    await lee.send(f"/claim {task_id} 6", chat=group_a, settle=False)
-    await mei.send(f"/claim {task_id} 6", chat=group_b, settle=False)
+    await lee.send(f"/claim T{task_id} 6", chat=group_a, settle=False)
+    await mei.send(f"/claim T{task_id} 6", chat=group_b, settle=False)
     await h.settle()
 
     answers = [group_a.last_message().text, group_b.last_message().text]
@@ -129,8 +129,8 @@ async def test_many_concurrent_claims_never_allocate_more_than_the_task(
         h, admin, market) -> None:
     task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
     for _ in range(6):
-        await market["lee"].send(f"/claim {task_id} 3", chat=market["a"], settle=False)
-        await market["mei"].send(f"/claim {task_id} 2", chat=market["b"], settle=False)
+        await market["lee"].send(f"/claim T{task_id} 3", chat=market["a"], settle=False)
+        await market["mei"].send(f"/claim T{task_id} 2", chat=market["b"], settle=False)
     await h.settle()
     allocations = await market_repo.allocations_for_task(h.services.db, task_id)
     assert sum(a.units for a in allocations) == 10
@@ -150,15 +150,15 @@ async def test_many_concurrent_claims_never_allocate_more_than_the_task(
         ("/quote {q} 2.00", "Usage: /quote &lt;task&gt; &lt;price&gt; &lt;units&gt; [note]"),
         ("/quote", "Usage: /quote"),
         ("/quote abc 2.00 5", "That is not a number"),
-        ("/quote 999 2.00 5", "Task #999 was not found"),
+        ("/quote 999 2.00 5", "Task T999 was not found"),
         ("/quote {f} 1.00 5", "has a fixed price: claim units with /claim"),
         ("/claim {q} 5", "takes quotes: quote with /quote"),
         ("/claim {f} 11", "has only 10 units left; you asked for 11 units"),
         ("/claim {f} 0", "0 is not a number of units"),
         ("/claim {f}", "Usage: /claim &lt;task&gt; &lt;units&gt;"),
         ("/withdraw", "Usage: /withdraw"),
-        ("/withdraw 77", "Quote #77 was not found"),
-        ("/task 999", "Task #999 was not found"),
+        ("/withdraw 77", "Quote Q77 was not found"),
+        ("/task 999", "Task T999 was not found"),
     ],
 )
 async def test_bad_input_in_a_guild_group_is_refused_with_the_reason(
@@ -174,16 +174,16 @@ async def test_only_a_guild_leader_or_deputy_may_quote_or_claim(h, admin, market
     task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
     stranger = h.user("Stranger")
     market["a"].add(stranger)
-    await stranger.send(f"/claim {task_id} 2", chat=market["a"])
+    await stranger.send(f"/claim T{task_id} 2", chat=market["a"])
     assert "leader" in market["a"].last_message().text
     # In a group that is not a guild, or a guild still pending approval:
-    await market["ken"].send(f"/claim {task_id} 2", chat=market["c"])
+    await market["ken"].send(f"/claim T{task_id} 2", chat=market["c"])
     assert "Claimed" not in market["c"].last_message().text
     plain = h.group("Just friends", admins=(stranger,))
-    await stranger.send(f"/claim {task_id} 2", chat=plain)
+    await stranger.send(f"/claim T{task_id} 2", chat=plain)
     assert "not a guild" in plain.last_message().text
     # In a private chat:
-    await market["lee"].send(f"/claim {task_id} 2")
+    await market["lee"].send(f"/claim T{task_id} 2")
     assert "Claimed" not in market["lee"].last_message().text
     allocations = await market_repo.allocations_for_task(h.services.db, task_id)
     assert allocations == []
@@ -195,21 +195,21 @@ async def test_admin_commands_are_refused_to_others_and_outside_private_chats(
     await lee.send(QUOTE_TASK)
     assert "Only platform admins" in lee.last_message().text
     task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
-    await lee.send(f"/quotes {task_id}")
+    await lee.send(f"/quotes T{task_id}")
     assert "/quotes is for platform admins only" in lee.last_message().text
     await lee.send("/award 1")
     assert "/award is for platform admins only" in lee.last_message().text
-    await lee.send(f"/canceltask {task_id}")
+    await lee.send(f"/canceltask T{task_id}")
     assert "/canceltask is for platform admins only" in lee.last_message().text
     group = market["a"]
-    await admin.send(f"/quotes {task_id}", chat=group)
+    await admin.send(f"/quotes T{task_id}", chat=group)
     assert "private chat" in group.last_message().text
 
 
 async def test_quotes_after_the_window_closed_are_refused(h, admin, market) -> None:
     task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
     h.clock.set(datetime(2026, 12, 10, 4, 1, tzinfo=UTC))  # 12:01 in Shanghai
-    await market["lee"].send(f"/quote {task_id} 2.00 10", chat=market["a"])
+    await market["lee"].send(f"/quote T{task_id} 2.00 10", chat=market["a"])
     assert "quote window of task" in market["a"].last_message().text
     assert "closed at 2026-12-10 12:00" in market["a"].last_message().text
 
@@ -217,18 +217,18 @@ async def test_quotes_after_the_window_closed_are_refused(h, admin, market) -> N
 async def test_cancelling_a_task_tells_the_guilds_that_hold_or_quoted_it(
         h, admin, market) -> None:
     task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
-    await market["lee"].send(f"/quote {task_id} 2.40 30", chat=market["a"])
-    await market["mei"].send(f"/quote {task_id} 2.20 30", chat=market["b"])
+    await market["lee"].send(f"/quote T{task_id} 2.40 30", chat=market["a"])
+    await market["mei"].send(f"/quote T{task_id} 2.20 30", chat=market["b"])
     await admin.send("/award 2")
-    await admin.send(f"/canceltask {task_id} the client withdrew the batch")
-    assert f"Task #{task_id} is cancelled" in admin.last_message().text
+    await admin.send(f"/canceltask T{task_id} the client withdrew the batch")
+    assert f"Task T{task_id} is cancelled" in admin.last_message().text
     b_texts = market["b"].texts()
     assert any("was cancelled by the platform. Reason: the client withdrew the batch" in t
                for t in b_texts)
-    assert "was cancelled, so quote #1 is closed" in market["a"].last_message().text
-    await market["mei"].send(f"/quote {task_id} 2.00 5", chat=market["b"])
+    assert "was cancelled, so quote Q1 is closed" in market["a"].last_message().text
+    await market["mei"].send(f"/quote T{task_id} 2.00 5", chat=market["b"])
     assert "is cancelled" in market["b"].last_message().text
-    await admin.send(f"/canceltask {task_id}")
+    await admin.send(f"/canceltask T{task_id}")
     assert "is cancelled" in admin.last_message().text
 
 
@@ -239,8 +239,8 @@ async def test_browsing_open_tasks_in_a_guild_and_in_progress_for_admins(
     await market["lee"].send(f"/claim {fixed_id} 4", chat=market["a"])
     await market["lee"].send("/tasks", chat=market["a"])
     listing = market["a"].last_message().text
-    assert f"#{quote_id} Cantonese dubbing, batch 3 — 100/100 units left" in listing
-    assert f"#{fixed_id} Street photos, Guangzhou — 6/10 units left" in listing
+    assert f"T{quote_id} Cantonese dubbing, batch 3 — 100/100 units left" in listing
+    assert f"T{fixed_id} Street photos, Guangzhou — 6/10 units left" in listing
 
     await market["lee"].send(f"/task {fixed_id}", chat=market["a"])
     details = market["a"].last_message().text
@@ -317,7 +317,7 @@ async def test_an_admin_posts_a_task_step_by_step(h, admin, market) -> None:
     assert task.instructions == "Read each line slowly."
     files = await market_repo.attachments(h.services.db, task_id)
     assert [f.file_name for f in files] == ["script.pdf"]
-    assert "New task #" in market["a"].last_message().text
+    assert "New task T" in market["a"].last_message().text
     assert "1 attachment comes with the assignment" in market["a"].last_message().text
 
 
@@ -336,9 +336,9 @@ async def test_a_quote_window_with_auto_award_awards_lowest_price_first(
     group_t = await approved_guild(h, admin, "Third Guild", third)
     form = QUOTE_TASK.replace("quote_deadline:", "auto_award: yes\nquote_deadline:")
     task_id = task_id_in((await admin.send(form))[-1].text)
-    await market["lee"].send(f"/quote {task_id} 2.00 50", chat=market["a"])
-    await market["mei"].send(f"/quote {task_id} 1.80 30", chat=market["b"])
-    await third.send(f"/quote {task_id} 1.80 40", chat=group_t)  # same price, later
+    await market["lee"].send(f"/quote T{task_id} 2.00 50", chat=market["a"])
+    await market["mei"].send(f"/quote T{task_id} 1.80 30", chat=market["b"])
+    await third.send(f"/quote T{task_id} 1.80 40", chat=group_t)  # same price, later
 
     h.clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))
     closed = await h.services.quotes.close_due_windows()
@@ -349,7 +349,7 @@ async def test_a_quote_window_with_auto_award_awards_lowest_price_first(
         ("Beta Voices", 30), ("Third Guild", 40), ("Alpha Dubbers", 30)]
     assert "awarded in part: 30 of the 50" in market["a"].last_message().text
     digest = [t for t in admin.texts() if "quote window of task" in t][-1]
-    assert "Auto-awarded quote #2: Beta Voices, 30 units" in digest
+    assert "Auto-awarded quote Q2: Beta Voices, 30 units" in digest
     # A second sweep does nothing more.
     assert await h.services.quotes.close_due_windows() == []
 
@@ -367,11 +367,11 @@ async def test_form_instructions_reach_guilds_and_workers_as_written(h, admin) -
     task_id = task_id_in((await admin.send(ANGLE_TASK))[-1].text)
     shown = "Write the shop's &lt;name&gt; &amp; street under each photo."
     assert shown in group.last_message().text
-    await lee.send(f"/task {task_id}", chat=group)
+    await lee.send(f"/task T{task_id}", chat=group)
     assert shown in group.last_message().text
-    await lee.send(f"/claim {task_id} 2", chat=group)
-    await lee.send(f"/assign {task_id} 2 @wu", chat=group)
-    offer = [t for t in wu.texts() if "Assignment #" in t]
+    await lee.send(f"/claim T{task_id} 2", chat=group)
+    await lee.send(f"/assign T{task_id} 2 @wu", chat=group)
+    offer = [t for t in wu.texts() if "Assignment A" in t]
     assert offer and shown in offer[-1]
     assert h.api.refused == []
 
@@ -411,7 +411,7 @@ async def test_instructions_longer_than_an_offer_can_carry_are_refused(h, admin,
 async def test_quoting_or_claiming_in_private_says_where_it_works(h, admin, market) -> None:
     task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
     lee = market["lee"]
-    for command in (f"/claim {task_id} 2", f"/quote {task_id} 1.00 2", "/withdraw 1"):
+    for command in (f"/claim T{task_id} 2", f"/quote T{task_id} 1.00 2", "/withdraw 1"):
         name = command.split()[0]
         replies = await lee.send(command)
         assert replies[-1].text == f"Please use {name} in your guild's group chat."
@@ -440,11 +440,11 @@ async def test_many_quotes_are_compared_in_messages_telegram_accepts(h, admin, m
     for n in range(12):
         leader = h.user(f"Leader {n}")
         group = await approved_guild(h, admin, f"Guild {n:02d}", leader)
-        await leader.send(f"/quote {task_id} 2.{n:02d} 5 " + "note " * 60, chat=group)
-    replies = await admin.send(f"/quotes {task_id}")
+        await leader.send(f"/quote T{task_id} 2.{n:02d} 5 " + "note " * 60, chat=group)
+    replies = await admin.send(f"/quotes T{task_id}")
     assert len(replies) > 1 and all(len(r.text) <= 4096 for r in replies)
-    assert all(f"Quote #{n + 1} " in "\n".join(r.text for r in replies) for n in range(12))
-    assert replies[-1].button_texts[:2] == ["Award #1", "Reject #1"]  # the cheapest first
+    assert all(f"Quote Q{n + 1} " in "\n".join(r.text for r in replies) for n in range(12))
+    assert replies[-1].button_texts[:2] == ["Award Q1", "Reject Q1"]  # the cheapest first
     assert len(replies[-1].buttons) == 20
     assert "The buttons below are for the 10 cheapest pending quotes." in replies[-1].text
     assert h.api.refused == []
@@ -475,8 +475,8 @@ async def test_a_button_of_an_earlier_step_is_answered_and_the_step_stays(
 async def test_a_suspended_guild_is_not_awarded_new_work(h, admin, market) -> None:
     form = QUOTE_TASK.replace("quote_deadline:", "auto_award: yes\nquote_deadline:")
     task_id = task_id_in((await admin.send(form))[-1].text)
-    await market["lee"].send(f"/quote {task_id} 1.50 60", chat=market["a"])  # the cheapest
-    await market["mei"].send(f"/quote {task_id} 2.20 60", chat=market["b"])
+    await market["lee"].send(f"/quote T{task_id} 1.50 60", chat=market["a"])  # the cheapest
+    await market["mei"].send(f"/quote T{task_id} 2.20 60", chat=market["b"])
     await admin.send("/suspend 1 fake recordings")
     await admin.send("/award 1")
     assert "Guild “Alpha Dubbers” is suspended by the platform" in admin.last_message().text
@@ -493,9 +493,9 @@ async def test_a_guild_member_can_read_a_task_in_private_others_cannot(h, admin,
     wu = h.user("Wu")
     await approved_guild(h, admin, "Delta", h.user("Dan"), members=(wu,))
     task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
-    await wu.send(f"/task {task_id}")
+    await wu.send(f"/task T{task_id}")
     assert "One photo of a shop front per unit" in wu.last_message().text
     assert "Allocations" not in wu.last_message().text
     stranger = h.user("Stranger")
-    await stranger.send(f"/task {task_id}")
+    await stranger.send(f"/task T{task_id}")
     assert "Tasks are for guild members" in stranger.last_message().text

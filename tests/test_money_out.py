@@ -98,11 +98,11 @@ async def test_a_statement_lists_the_workers_own_ledger_lines(h, admin, world) -
         expected.append([f"{local:%Y-%m-%d %H:%M:%S}",
                          {"worker_share": "earned", "payout": "payout"}[kind],
                          str(assignment or ""),
-                         f"#{world['task']} Cantonese lines, batch 1" if assignment else "",
+                         f"T{world['task']} Cantonese lines, batch 1" if assignment else "",
                          money(amount) if amount >= 0 else "-" + money(-amount),
                          note or "", reference or "", money(balance)])
     assert rows[1:] == expected
-    assert rows[1][1:5] == ["earned", "1", f"#{world['task']} Cantonese lines, batch 1", "4.32"]
+    assert rows[1][1:5] == ["earned", "1", f"T{world['task']} Cantonese lines, batch 1", "4.32"]
     assert rows[2][4:] == ["-3.00", "December, part 1", "", "1.32"]
 
     # Xi's second acceptance is in January in her time zone, which the statement uses.

@@ -78,14 +78,14 @@ async def test_controls_and_overlap_decide_without_an_admin(h: Harness, admin: F
     g = await two_guilds(h, admin)
     task = g["task"]
     # 9 items answered 3 times, plus the control items' 10 %: 27 + 3 = 30 units.
-    assert g["imported"] == (f"Task #{task} has 12 items now; its units are 30.\n3 of them "
+    assert g["imported"] == (f"Task T{task} has 12 items now; its units are 30.\n3 of them "
                              "are control items, mixed into each assignment at 10 %.\nEach "
                              "of the others is answered 3 times.")
     await g["lee"].send(f"/claim {task} 20", chat=g["alpha"])
     await g["ma"].send(f"/claim {task} 10", chat=g["beta"])
     await take(g["lee"], g["alpha"], g["wu"], task, 10)
     # The offer says what the work will be checked against.
-    offer = next(t for t in g["wu"].texts() if "<b>Assignment #1</b> from Alpha" in t)
+    offer = next(t for t in g["wu"].texts() if "<b>Assignment A1</b> from Alpha" in t)
     assert "Quality: 10 % of each assignment are control items with known answers; at least " \
         "80 % of them must be right." in offer
     assert "Each item is answered by 3 workers." in offer
@@ -110,7 +110,7 @@ async def test_controls_and_overlap_decide_without_an_admin(h: Harness, admin: F
 
     # A rework as careless fails again.
     await g["xi"].send("/tasks")
-    await g["xi"].press("Continue #2")
+    await g["xi"].press("Continue A2")
     await answer_all(g["xi"], careful=False)
     # Twice in a row: kept off the skill for a day, told why and until when; the work they
     # held goes back to the guild's pool.
@@ -128,7 +128,7 @@ async def test_controls_and_overlap_decide_without_an_admin(h: Harness, admin: F
     # already, so Qi gets them.
     await g["lee"].send(f"/distribute {task}", chat=g["alpha"])
     handed = g["alpha"].last_message().text
-    assert "Assignment #4: 10 units to @qi" in handed, handed
+    assert "Assignment A4: 10 units to @qi" in handed, handed
     assert "@xi" in handed and "to @wu" not in handed
     await g["qi"].press("Accept")
     await answer_all(g["qi"], careful=True)
@@ -196,7 +196,7 @@ async def test_a_qualification_test_grants_the_skill_to_who_passes(h: Harness,
     await admin.send_document("test.csv", content=qualification_file(), caption=f"/items {test}")
     await lee.send(f"/claim {test} 1", chat=group)
     assert group.last_message().text.startswith(
-        f"Task #{test} is the qualification test for the skill labeling")
+        f"Task T{test} is the qualification test for the skill labeling")
 
     # Wu answers right: the skill is theirs. Xi does not.
     await wu.send("/qualify labeling")
@@ -310,10 +310,10 @@ async def test_overlap_across_guilds_keeps_an_item_from_two_of_one_guild(
     await lee.send(f"/assign {task} 3 @wu", chat=alpha)
     # Every item has its answer from Alpha already: Xi may take none of them.
     await lee.send(f"/assign {task} 1 @xi", chat=alpha)
-    assert alpha.last_message().text.startswith("@xi can take 0 items of task #1")
+    assert alpha.last_message().text.startswith("@xi can take 0 items of task T1")
     # Yu, of Beta, may: each of Wu's items gets its second answer from another guild.
     await ma.send(f"/assign {task} 2 @yu", chat=beta)
-    assert beta.last_message().text == "Assignment #2: 2 units offered to @yu."
+    assert beta.last_message().text == "Assignment A2: 2 units offered to @yu."
     held = await h.services.db.fetch_all(
         "SELECT assignment_id, item_id FROM assignment_items ORDER BY assignment_id, item_id")
     assert [tuple(r) for r in held] == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2)]

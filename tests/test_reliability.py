@@ -54,8 +54,8 @@ async def test_editing_a_claim_or_the_task_form_changes_nothing(h, admin) -> Non
     lee = h.user("Lee")
     group = await approved_guild(h, admin, "Alpha", lee)
     task_id = task_id_in((await admin.send(FIXED_TASK))[-1].text)
-    await lee.send(f"/claim {task_id} 3", chat=group)
-    replies = await lee.edit(f"/claim {task_id} 4", chat=group)
+    await lee.send(f"/claim T{task_id} 3", chat=group)
+    replies = await lee.edit(f"/claim T{task_id} 4", chat=group)
     assert EDITS_NOT_TAKEN in replies[-1].text
     task = await market_repo.get_task(h.services.db, task_id)
     assert task is not None and task.allocated_units == 3
@@ -69,14 +69,14 @@ async def test_an_edited_text_result_replaces_it_until_submitted(h, admin) -> No
     group = await approved_guild(h, admin, "Alpha", lee, members=(wu,))
     form = AUDIO_TASK.replace("result: audio", "result: text").replace("units: 8", "units: 2")
     task_id = task_id_in((await admin.send(form))[-1].text)
-    await lee.send(f"/quote {task_id} 2.00 2", chat=group)
+    await lee.send(f"/quote T{task_id} 2.00 2", chat=group)
     await admin.send("/award 1")
-    await lee.send(f"/assign {task_id} 2 @wu", chat=group)
+    await lee.send(f"/assign T{task_id} 2 @wu", chat=group)
     await wu.press("Accept")
     await wu.send("我爱北京")
     await wu.press("Yes, a result")
     replies = await wu.edit("我爱上海")
-    assert "Your edit replaced result 1 of assignment #1" in replies[-1].text
+    assert "Your edit replaced result 1 of assignment A1" in replies[-1].text
     await wu.send("second line")
     await wu.press("Submit")
     replies = await wu.edit("changed after submit")
@@ -100,7 +100,7 @@ async def test_work_waiting_for_a_pre_check_is_never_accepted_unseen(h, admin, g
     assert "unchecked by the guild" in admin.last_message().text
     assert "went to the platform's review unchecked" in lee.last_message().text
     await admin.send("/review")
-    assert f"Review assignment #{assignment_id}" in admin.messages()[-3].text
+    assert f"Review assignment A{assignment_id}" in admin.messages()[-3].text
     # The admins could see it from the escalation on: a whole window later it is accepted.
     h.clock.advance(timedelta(days=2))
     assert (await h.services.sweep.sweep()).auto_accepted == []

@@ -107,7 +107,7 @@ async def test_a_task_names_registered_skills_and_shows_their_titles(h, admin, w
     assert line in posted and line in group.last_message().text
     task = await market_repo.get_task(h.services.db, task_id)
     assert task is not None and task.skill_names == ("cantonese", "mandarin")
-    assert line in (await world["lee"].send(f"/task {task_id}", chat=group))[-1].text
+    assert line in (await world["lee"].send(f"/task T{task_id}", chat=group))[-1].text
     # The Chinese key reads the same way.
     chinese = dubbing("x").replace("skills: x", "技能：cantonese mandarin").replace(
         "batch 4", "batch 5")
@@ -117,23 +117,23 @@ async def test_a_task_names_registered_skills_and_shows_their_titles(h, admin, w
 async def test_work_goes_only_to_members_with_the_skills(h, admin, world) -> None:
     lee, wu, xi, group = world["lee"], world["wu"], world["xi"], world["group"]
     task_id = task_id_in((await admin.send(dubbing("cantonese")))[-1].text)
-    await lee.send(f"/claim {task_id} 4", chat=group)
+    await lee.send(f"/claim T{task_id} 4", chat=group)
 
-    await lee.send(f"/distribute {task_id}", chat=group)
+    await lee.send(f"/distribute T{task_id}", chat=group)
     assert group.last_message().text == (
-        f"No member can take task #{task_id}: @lee (lacks cantonese); @wu (lacks cantonese); "
+        f"No member can take task T{task_id}: @lee (lacks cantonese); @wu (lacks cantonese); "
         "@xi (lacks cantonese)")
     await admin.send("/skill grant cantonese @wu")
-    await lee.send(f"/assign {task_id} 1 @xi", chat=group)
+    await lee.send(f"/assign T{task_id} 1 @xi", chat=group)
     assert group.last_message().text == (
-        f"@xi can't take task #{task_id}: it needs cantonese, which they lack.")
-    assert "Assignment #" not in xi.last_message().text
+        f"@xi can't take task T{task_id}: it needs cantonese, which they lack.")
+    assert "Assignment A" not in xi.last_message().text
 
-    await lee.send(f"/distribute {task_id}", chat=group)
+    await lee.send(f"/distribute T{task_id}", chat=group)
     listing = group.last_message().text
-    assert "Assignment #1: 4 units to @wu" in listing
+    assert "Assignment A1: 4 units to @wu" in listing
     assert "Left out: @lee (lacks cantonese); @xi (lacks cantonese)" in listing
-    assert "Assignment #1" in wu.last_message().text
+    assert "Assignment A1" in wu.last_message().text
 
     await lee.send("/members", chat=group)
     roster = group.last_message().text

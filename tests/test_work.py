@@ -15,6 +15,7 @@ from tests.scenario import (
     assignment_ids,
     guild_holding_units,
     submitted_assignment,
+    window_passes,
 )
 from tgfake import FakeUser, Harness
 
@@ -29,7 +30,7 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
     task_id = guild["task"]
 
     # The leader spreads the 8 units over the 4 members who can be messaged.
-    await lee.send(f"/distribute {task_id}", chat=group)
+    await lee.send(f"/distribute T{task_id}", chat=group)
     listing = group.last_message().text
     assert "Distributed" in listing
     offers = {user.first_name: user.last_message() for user in (wu, xi, yan)}
@@ -37,17 +38,20 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
         assert "2 units of task" in offer.text, user
         assert "Record each line of the attached script" in offer.text
         number = assignment_ids(offer.text)[0]  # the buttons name the assignment
-        assert offer.button_texts == [f"Accept #{number}", f"Decline #{number}"]
+        assert offer.button_texts == [f"Accept A{number}", f"Decline A{number}"]
     wu_id = assignment_ids(offers["Wu"].text)[0]
     xi_id = assignment_ids(offers["Xi"].text)[0]
 
-    # Wu and Xi accept, Yan declines; the leader hears of each.
+    # Wu and Xi accept, Yan declines; the leader hears of all three in one digest.
     await wu.press("Accept")
-    assert f"Assignment #{wu_id} is yours" in wu.last_message().text
+    assert f"Assignment A{wu_id} is yours" in wu.last_message().text
     await xi.press("Accept")
     await yan.press("Decline")
-    lee_dm = lee.texts()
-    assert any("declined assignment" in t and "back in the guild's pool" in t for t in lee_dm)
+    await window_passes(h)
+    digest = lee.last_message().text
+    assert digest.startswith("3 events in ")
+    assert digest.count("accepted assignment") == 2
+    assert "declined assignment" in digest and "back in the guild's pool" in digest
     pool = await work_repo.pool(h.services.db, task_id, 1)
     assert sum(free for _, _, free in pool) == 2
 
@@ -59,25 +63,25 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
     done = (await wu.send_voice(file_unique_id="wu-line-2"))[-1]
     assert "All in" in done.text and done.button_texts == ["Remove it", "Submit"]
     await wu.press("Submit")
-    assert f"Assignment #{wu_id} is submitted for review" in wu.last_message().text
+    assert f"Assignment A{wu_id} is submitted for review" in wu.last_message().text
 
     # Xi sends her recordings as audio files (one as a document with an audio type).
     await xi.send(f"/submit {xi_id}")
     await xi.send_document("line-3.mp3", mime_type="audio/mpeg")
     await xi.send_audio()
     await xi.send("/done")
-    assert f"Assignment #{xi_id} is submitted" in xi.last_message().text
+    assert f"Assignment A{xi_id} is submitted" in xi.last_message().text
 
     # The admin reviews Wu's work: the results are shown again, then rejected with a reason.
     await admin.send("/review")
     review = admin.messages()[-4:]
-    assert f"Review assignment #{wu_id}" in review[0].text and "by @wu" in review[0].text
+    assert f"Review assignment A{wu_id}" in review[0].text and "by @wu" in review[0].text
     assert [s.method for s in review[1:3]] == ["sendVoice", "sendVoice"]
     assert review[3].button_texts == ["Accept", "Reject", "Send back some…"]
     await admin.press("Reject")
     prompt = admin.last_message()
     await admin.reply(prompt, "Line 2 is cut off at the end")
-    assert f"Assignment #{wu_id} sent back for rework" in admin.last_message().text
+    assert f"Assignment A{wu_id} sent back for rework" in admin.last_message().text
     told = wu.last_message().text
     assert "sent back for rework. Reason: Line 2 is cut off at the end" in told
 
@@ -88,7 +92,7 @@ async def test_the_whole_loop_from_distribution_to_payout(h, admin, guild) -> No
     await admin.send(f"/review {wu_id}")
     assert "rework round 1" in admin.messages()[-4].text
     await admin.press("Accept")
-    assert f"Assignment #{wu_id} accepted: 2 of 2 units" in admin.last_message().text
+    assert f"Assignment A{wu_id} accepted: 2 of 2 units" in admin.last_message().text
     # 2 units × 2.40 = 4.80; the guild keeps 10 % = 0.48; Wu gets 4.32.
     assert "Credited 4.32 CNY to the worker and 0.48 CNY commission" in \
         admin.last_message().text
@@ -127,7 +131,7 @@ async def test_an_acceptance_credits_the_ledger_exactly_once(h, admin, guild) ->
     accept_button = admin.last_message()
     await admin.press("Accept", message=accept_button)
     await admin.press_data(f"a1:approve:{assignment_id}", message=accept_button)  # stale
-    await admin.send(f"/accept {assignment_id}")
+    await admin.send(f"/accept A{assignment_id}")
     assert "is accepted, so that can't be done now" in admin.last_message().text
     entries = await ledger_repo.entries_for_assignment(h.services.db, assignment_id)
     assert [kind for kind, _, _ in entries] == ["worker_share", "commission"]
@@ -144,28 +148,28 @@ async def test_results_sent_back_by_number_are_redone_and_the_rest_stands(h, adm
         await wu.send_voice()
     await wu.send("/done")
     # The review numbers the results as /reject names them.
-    replies = await admin.send(f"/review {assignment_id}")
+    replies = await admin.send(f"/review A{assignment_id}")
     assert [m.params.get("caption") for m in replies if m.method == "sendVoice"] == \
         ["1.", "2.", "3."]
     # Part acceptance by count is gone: the admin is told how to send back part of it.
-    await admin.send(f"/accept {assignment_id} 2")
+    await admin.send(f"/accept A{assignment_id} 2")
     assert admin.last_message().text.startswith(
-        f"Assignment #{assignment_id} is accepted whole. To pay for part of it, send back")
-    await admin.send(f"/reject {assignment_id} 2 the second take is noisy")
+        f"Assignment A{assignment_id} is accepted whole. To pay for part of it, send back")
+    await admin.send(f"/reject A{assignment_id} 2 the second take is noisy")
     assert wu.last_message().text.startswith(
-        f"↩️ Assignment #{assignment_id}: results 2 were sent back for rework. Reason: the "
+        f"↩️ Assignment A{assignment_id}: results 2 were sent back for rework. Reason: the "
         "second take is noisy\nThe others stand. Send 1 result again")
-    await wu.send(f"/submit {assignment_id}")
+    await wu.send(f"/submit A{assignment_id}")
     assert "2 of 3 in" in wu.last_message().text
     await wu.send_voice()
     await wu.send("/done")
-    await admin.send(f"/accept {assignment_id}")
+    await admin.send(f"/accept A{assignment_id}")
     entries = await ledger_repo.entries_for_assignment(h.services.db, assignment_id)
     assert sum(amount for _, _, amount in entries) == 3 * 240
     # Nothing went back to the pool: 8 units held, 3 of them by this assignment.
     pool = await work_repo.pool(h.services.db, guild["task"], 1)
     assert sum(free for _, _, free in pool) == 8 - 3
-    await admin.send(f"/reject {assignment_id} 9 too late")
+    await admin.send(f"/reject A{assignment_id} 9 too late")
     assert "is accepted" in admin.last_message().text
 
 
@@ -174,17 +178,17 @@ async def test_buttons_pressed_by_the_wrong_person_or_twice_are_refused(h, admin
     await lee.send(f"/assign {guild['task']} 2 @wu", chat=group)
     assignment_id = assignment_ids(wu.last_message().text)[0]
     answers = await xi.press_data(f"a1:accept:{assignment_id}")
-    assert any(f"Assignment #{assignment_id} is not yours" in a.params.get("text", "")
+    assert any(f"Assignment A{assignment_id} is not yours" in a.params.get("text", "")
                for a in answers)
     await xi.press_data(f"a1:submit:{assignment_id}")
-    assert f"#{assignment_id} is not yours" in xi.last_alert()
+    assert f"A{assignment_id} is not yours" in xi.last_alert()
     await wu.press("Accept")
     await wu.press_data(f"a1:decline:{assignment_id}", message=wu.messages()[0])
     assert "is in progress, so that can't be done now" in wu.last_alert()
     # A worker cannot send results to someone else's assignment, nor accept reviews.
-    await xi.send(f"/submit {assignment_id}")
-    assert f"Assignment #{assignment_id} is not yours" in xi.last_message().text
-    await wu.send(f"/accept {assignment_id}")
+    await xi.send(f"/submit A{assignment_id}")
+    assert f"Assignment A{assignment_id} is not yours" in xi.last_message().text
+    await wu.send(f"/accept A{assignment_id}")
     assert "/accept is for platform admins only" in wu.last_message().text
     await wu.press_data(f"a1:approve:{assignment_id}")
     assert "Only platform admins" in wu.last_alert()
@@ -193,13 +197,13 @@ async def test_buttons_pressed_by_the_wrong_person_or_twice_are_refused(h, admin
 async def test_handing_out_never_exceeds_the_guilds_units(h, admin, guild) -> None:
     lee, group = guild["lee"], guild["group"]
     await lee.send(f"/assign {guild['task']} 9 @wu", chat=group)
-    assert "has 8 units of task #1 not yet assigned" in group.last_message().text
+    assert "has 8 units of task T1 not yet assigned" in group.last_message().text
     await lee.send(f"/assign {guild['task']} 6 @wu", chat=group)
     await lee.send(f"/assign {guild['task']} 3 @xi", chat=group)
-    assert "has 2 units of task #1 not yet assigned" in group.last_message().text
+    assert "has 2 units of task T1 not yet assigned" in group.last_message().text
     await lee.send(f"/distribute {guild['task']}", chat=group)
     await lee.send(f"/distribute {guild['task']}", chat=group)
-    assert "has 0 units of task #1 not yet assigned" in group.last_message().text
+    assert "has 0 units of task T1 not yet assigned" in group.last_message().text
     offered = await work_repo.for_task_and_guild(h.services.db, guild["task"], 1)
     assert sum(a.units for a in offered) == 8
 
@@ -211,7 +215,7 @@ async def test_handing_out_never_exceeds_the_guilds_units(h, admin, guild) -> No
         ("/assign {t} 2", "Name the member as @username"),
         ("/assign {t} two @wu", "two is not a number of units"),
         ("/assign {t} 2 @nobody_here", "@nobody_here is not an active member"),
-        ("/assign 999 2 @wu", "Task #999 was not found"),
+        ("/assign 999 2 @wu", "Task T999 was not found"),
         ("/distribute", "Usage: /distribute"),
         ("/progress abc", "That is not a number"),
         ("/precheck maybe", "Say on or off"),
@@ -235,15 +239,15 @@ async def test_a_worker_with_several_assignments_must_choose(h, admin, guild) ->
     await wu.send_voice()
     assert "Accept assignment" in wu.last_message().text
     for offer in [m for m in wu.messages()
-                  if m.button_texts and m.button_texts[0].startswith("Accept #")]:
+                  if m.button_texts and m.button_texts[0].startswith("Accept A")]:
         await wu.press("Accept", message=offer)
     await wu.send_voice()
-    assert "You have several assignments open (#1, #2)" in wu.last_message().text
+    assert "You have several assignments open (A1, A2)" in wu.last_message().text
     await wu.send("/tasks")
     listing = wu.last_message().text
-    assert "#1 Cantonese lines, batch 1: 1 unit, in progress — 0 of 1 result in" in listing
+    assert "A1 Cantonese lines, batch 1: 1 unit, in progress — 0 of 1 result in" in listing
     await wu.send("/submit 2")
-    assert "Result 1 of 1 for assignment #2" in (await wu.send_voice())[-1].text
+    assert "Result 1 of 1 for assignment A2" in (await wu.send_voice())[-1].text
     await wu.send("/done 1")
     assert "has 0 of 1 result;" in wu.last_message().text
 
@@ -284,7 +288,7 @@ async def test_a_guild_that_prechecks_sees_submissions_before_the_admins(h, admi
     assert lee.last_message().button_texts == ["Pass to review", "Send back"]
     await lee.press("Pass to review")
     await admin.send("/review")
-    assert "Review assignment #1" in admin.messages()[-3].text
+    assert "Review assignment A1" in admin.messages()[-3].text
 
 
 async def test_a_leader_sends_a_submission_back_with_what_to_fix(h, admin, guild) -> None:
@@ -295,7 +299,7 @@ async def test_a_leader_sends_a_submission_back_with_what_to_fix(h, admin, guild
     assert "not allowed" in guild["xi"].last_alert()
     await lee.press("Send back")
     await lee.reply(lee.last_message(), "Too much background noise")
-    assert f"Assignment #{assignment_id} went back to the worker" in lee.last_message().text
+    assert f"Assignment A{assignment_id} went back to the worker" in lee.last_message().text
     assert "Reason: Too much background noise" in wu.last_message().text
     await lee.press_data(f"a1:pass:{assignment_id}")
     assert "sent back for rework, so that can't be done now" in lee.last_alert()
@@ -305,7 +309,7 @@ async def test_switching_pre_check_on_does_not_hide_waiting_submissions(h, admin
     await submitted_assignment(guild)
     await guild["lee"].send("/precheck on", chat=guild["group"])
     await admin.send("/review")
-    assert "Review assignment #1" in admin.messages()[-3].text
+    assert "Review assignment A1" in admin.messages()[-3].text
 
 
 async def test_the_commission_is_the_one_the_offer_stated(h, admin, guild) -> None:
@@ -334,7 +338,7 @@ async def test_cancelling_a_task_cancels_unsubmitted_work_and_keeps_submissions(
     await admin.send(f"/canceltask {guild['task']} the client stopped the project")
     assert "Results already submitted stay in /review" in admin.last_message().text
     told = xi.last_message().text
-    assert "assignment #2 is cancelled" in told and "the client stopped the project" in told
+    assert "assignment A2 is cancelled" in told and "the client stopped the project" in told
     await xi.send_voice()
     assert "no assignment waiting for results" in xi.last_message().text
     await admin.send("/accept 1")
@@ -402,7 +406,7 @@ async def test_review_buttons_under_an_earlier_round_are_refused(h, admin, guild
     await admin.send("/review")
     old_review = admin.last_message()
     assert old_review.button_texts == ["Accept", "Reject"]
-    await admin.send(f"/reject {assignment_id} Line 1 is cut off")
+    await admin.send(f"/reject A{assignment_id} Line 1 is cut off")
     await wu.send_voice()
     await wu.press("Submit")
 
@@ -432,7 +436,7 @@ async def test_pre_check_buttons_under_an_earlier_round_are_refused(h, admin, gu
     await admin.send("/review")
     assert "Nothing is waiting for review" in admin.last_message().text
     await lee.press("Pass to review")
-    await admin.send(f"/review {assignment_id}")
+    await admin.send(f"/review A{assignment_id}")
     assert "rework round 1" in admin.messages()[-3].text
 
 
@@ -463,7 +467,7 @@ async def test_a_chosen_assignment_that_expired_no_longer_captures_results(
     await lee.send(f"/assign {guild['task']} 1 @wu", chat=group)
     await wu.press("Accept")
     await wu.send("/submit 1")
-    await admin.send(f"/canceltask {guild['task']}")  # assignment #1 is cancelled
+    await admin.send(f"/canceltask {guild['task']}")  # assignment A1 is cancelled
     h.clock.advance(timedelta(minutes=1))
     from tests.scenario import AUDIO_TASK, task_id_in
 
@@ -474,4 +478,4 @@ async def test_a_chosen_assignment_that_expired_no_longer_captures_results(
     await admin.send("/award 2")
     await lee.send(f"/assign {second} 1 @wu", chat=group)
     await wu.press("Accept")
-    assert "Result 1 of 1 for assignment #2" in (await wu.send_voice())[-1].text
+    assert "Result 1 of 1 for assignment A2" in (await wu.send_voice())[-1].text

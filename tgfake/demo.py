@@ -196,7 +196,7 @@ class Demo:
             self.send(leader, leader, "/start")
             self.send(leader, chat_id, f"/register {name}")
             asked = self._last_text(ADMIN["id"])
-            guild = re.search(r"#(\d+)", asked)
+            guild = re.search(r"Guild G(\d+)", asked)
             if guild is None:
                 raise RuntimeError(f"the admin was not asked to approve {name}: {asked!r}")
             self.send(ADMIN["id"], ADMIN["id"], f"/approve {guild[1]}")
@@ -319,7 +319,9 @@ def start(port: int = 8080, folder: Path | None = None) -> Running:
     env = {**os.environ, "BOT_TOKEN": BOT_TOKEN, "BOT_API_BASE_URL": base_url,
            "BOT_API_BASE_FILE_URL": base_url.removesuffix("/bot") + "/file/bot",
            "DATABASE_PATH": str(folder / "demo.db"), "ADMIN_IDS": str(ADMIN["id"]),
-           "DATA_DIR": str(folder / "data"), "LOG_LEVEL": "WARNING"}
+           "DATA_DIR": str(folder / "data"), "LOG_LEVEL": "WARNING",
+           # A digest a minute, so that someone trying the bot sees the group's digest soon.
+           "DIGEST_MINUTES": "1"}
     with open(folder / "bot.log", "wb") as log:  # the bot keeps its own copy of the file
         bot = subprocess.Popen([sys.executable, "-m", "bot"], env=env,
                                stdout=subprocess.DEVNULL, stderr=log)

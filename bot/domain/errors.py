@@ -163,7 +163,7 @@ class NotGroupAdmin(NotAllowed):
 
 
 class AlreadyRegistered(DomainError):
-    text = N_("This group is already registered as guild “{name}” (#{id}, {status}).")
+    text = N_("This group is already registered as guild “{name}” (G{id}, {status}).")
 
 
 class GuildNameInvalid(DomainError):
@@ -302,7 +302,7 @@ class TaskFieldError(DomainError):
 
 
 class TaskNotFound(DomainError):
-    text = N_("Task #{task_id} was not found.")
+    text = N_("Task T{task_id} was not found.")
 
 
 class NotGuildMemberAnywhere(DomainError):
@@ -310,16 +310,16 @@ class NotGuildMemberAnywhere(DomainError):
 
 
 class TaskNotOpen(DomainError):
-    text = N_("Task #{task_id} is {status}: it takes no more quotes or claims.")
+    text = N_("Task T{task_id} is {status}: it takes no more quotes or claims.")
 
 
 class QuoteOnFixedTask(DomainError):
-    text = N_("Task #{task_id} has a fixed price: claim units with /claim {task_id} "
+    text = N_("Task T{task_id} has a fixed price: claim units with /claim T{task_id} "
               "&lt;units&gt;.")
 
 
 class ClaimOnQuoteTask(DomainError):
-    text = N_("Task #{task_id} takes quotes: quote with /quote {task_id} &lt;price&gt; "
+    text = N_("Task T{task_id} takes quotes: quote with /quote T{task_id} &lt;price&gt; "
               "&lt;units&gt; [note].")
 
 
@@ -328,19 +328,31 @@ class PriceOverCap(DomainError):
 
 
 class NotEnoughUnits(DomainError):
-    text = N_("Task #{task_id} has only {left} left; you asked for {asked}.")
+    text = N_("Task T{task_id} has only {left} left; you asked for {asked}.")
+
+
+class ClaimButtonStale(DomainError):
+    """A Claim button drawn before the guild's holding changed (a second tap, say): `held`
+    and `left` say how things stand now, so the buttons can be drawn again."""
+
+    text = N_("Your guild holds {held} of task T{task_id} now, so that button was for "
+              "before: nothing more was claimed. The buttons are updated.")
+
+    def __init__(self, *, task_id: int, held: Any, held_units: int, left: int) -> None:
+        super().__init__(task_id=task_id, held=held)
+        self.task_id, self.held_units, self.left = task_id, held_units, left
 
 
 class QuoteWindowClosed(DomainError):
-    text = N_("The quote window of task #{task_id} closed at {closed}.")
+    text = N_("The quote window of task T{task_id} closed at {closed}.")
 
 
 class QuoteNotFound(DomainError):
-    text = N_("Quote #{quote_id} was not found.")
+    text = N_("Quote Q{quote_id} was not found.")
 
 
 class QuoteNotPending(DomainError):
-    text = N_("Quote #{quote_id} is {status}, so it can't be changed now.")
+    text = N_("Quote Q{quote_id} is {status}, so it can't be changed now.")
 
 
 class BadAmount(DomainError):
@@ -356,6 +368,16 @@ class NumberTooLarge(DomainError):
     text = N_("{value} is not a number I know: it is far too large.")
 
 
+class WrongIdKind(DomainError):
+    """`A12` typed where a task is meant: `named` and `wanted` are `ID_KINDS` names."""
+
+    text = N_("{value} is {named}, but here I need {wanted}, such as {example}.")
+
+
+# The kinds of visible ids (bot.domain.ids.Kind values), as `WrongIdKind` names them.
+ID_KINDS = {"T": N_("a task"), "A": N_("an assignment"), "Q": N_("a quote"), "G": N_("a guild")}
+
+
 class BadCount(DomainError):
     text = N_("{value} is not a number of units: write a whole number from 1 to {max}.")
 
@@ -363,20 +385,20 @@ class BadCount(DomainError):
 # --- assignments, results, review and money ------------------------------------------------------
 
 class AssignmentNotFound(DomainError):
-    text = N_("Assignment #{assignment_id} was not found.")
+    text = N_("Assignment A{assignment_id} was not found.")
 
 
 class NotYourAssignment(DomainError):
-    text = N_("Assignment #{assignment_id} is not yours.")
+    text = N_("Assignment A{assignment_id} is not yours.")
 
 
 class AssignmentInState(DomainError):
-    text = N_("Assignment #{assignment_id} is {status}, so that can't be done now.")
+    text = N_("Assignment A{assignment_id} is {status}, so that can't be done now.")
 
 
 
 class NotEnoughUnassigned(DomainError):
-    text = N_("Your guild has {left} of task #{task_id} not yet assigned; you asked for "
+    text = N_("Your guild has {left} of task T{task_id} not yet assigned; you asked for "
               "{asked}.")
 
 
@@ -390,17 +412,17 @@ class TestRetryLater(DomainError):
 
 
 class QualificationTask(DomainError):
-    text = N_("Task #{task_id} is the qualification test for the skill {skill}: each worker "
+    text = N_("Task T{task_id} is the qualification test for the skill {skill}: each worker "
               "takes it in a private chat with /qualify {skill}.")
 
 
 class NotEnoughItemsFor(DomainError):
-    text = N_("{who} can take {left} of task #{task_id}: each item goes to a worker once, and "
+    text = N_("{who} can take {left} of task T{task_id}: each item goes to a worker once, and "
               "the others are answered by enough workers already.")
 
 
 class NoAllocation(DomainError):
-    text = N_("Your guild holds no units of task #{task_id}. Quote or claim first.")
+    text = N_("Your guild holds no units of task T{task_id}. Quote or claim first.")
 
 
 class NotAnActiveMember(DomainError):
@@ -413,7 +435,7 @@ class NoReachableMembers(DomainError):
 
 
 class ResultTypeMismatch(DomainError):
-    text = N_("Task #{task_id} wants {expected} results; that was {got}.")
+    text = N_("Task T{task_id} wants {expected} results; that was {got}.")
 
 
 class ResultTooLarge(DomainError):
@@ -434,12 +456,12 @@ class DuplicateText(DomainError):
 
 
 class AssignmentFull(DomainError):
-    text = N_("Assignment #{assignment_id} already has all {units} results. Press Submit or "
+    text = N_("Assignment A{assignment_id} already has all {units} results. Press Submit or "
               "send /done.")
 
 
 class AssignmentIncomplete(DomainError):
-    text = N_("Assignment #{assignment_id} has {have} of {units}; send the rest "
+    text = N_("Assignment A{assignment_id} has {have} of {units}; send the rest "
               "first.")
 
 
@@ -453,7 +475,7 @@ class NothingOpen(DomainError):
 
 
 class OfferNotAcceptedYet(DomainError):
-    text = N_("Accept assignment #{assignment_id} first (the Accept button, or /tasks).")
+    text = N_("Accept assignment A{assignment_id} first (the Accept button, or /tasks).")
 
 
 class ReasonRequired(DomainError):
@@ -461,9 +483,9 @@ class ReasonRequired(DomainError):
 
 
 class WholeAcceptance(DomainError):
-    text = N_("Assignment #{assignment_id} is accepted whole. To pay for part of it, send back "
-              "what needs rework by number (as in /review {assignment_id}), e.g. /reject "
-              "{assignment_id} 2,5 &lt;reason&gt;; the rest stands.")
+    text = N_("Assignment A{assignment_id} is accepted whole. To pay for part of it, send back "
+              "what needs rework by number (as in /review A{assignment_id}), e.g. /reject "
+              "A{assignment_id} 2,5 &lt;reason&gt;; the rest stands.")
 
 
 class PayoutOverBalance(DomainError):
@@ -481,7 +503,7 @@ class RepeatedPayout(DomainError):
 
 
 class RepeatedTask(DomainError):
-    text = N_("You posted the same task {minutes} min ago: task #{task_id}. Post it once more "
+    text = N_("You posted the same task {minutes} min ago: task T{task_id}. Post it once more "
               "with the button below if you really want a second one.")
 
 
@@ -515,12 +537,12 @@ class UnknownUser(DomainError):
 
 
 class StaleReview(DomainError):
-    text = N_("Those buttons are for an earlier submission of assignment #{assignment_id}; it "
+    text = N_("Those buttons are for an earlier submission of assignment A{assignment_id}; it "
               "was sent back and submitted again since. Use the buttons under the newest one.")
 
 
 class OfferExpired(DomainError):
-    text = N_("The offer of assignment #{assignment_id} has expired; its units are going back "
+    text = N_("The offer of assignment A{assignment_id} has expired; its units are going back "
               "to the guild.")
 
 
@@ -552,7 +574,7 @@ class UnknownFrequency(DomainError):
 # --- item tasks ------------------------------------------------------------------------------
 
 class ItemsAfterAllocation(DomainError):
-    text = N_("Guilds already hold units of task #{task_id}, so its items can't change now.")
+    text = N_("Guilds already hold units of task T{task_id}, so its items can't change now.")
 
 
 class ItemNotShown(DomainError):
@@ -574,17 +596,17 @@ class TestNotSkipped(DomainError):
 
 
 class ReworkNotSkipped(DomainError):
-    text = N_("The admins asked for this item again in assignment #{assignment_id}; it can't "
+    text = N_("The admins asked for this item again in assignment A{assignment_id}; it can't "
               "be skipped now.")
 
 
 class ItemFileMissing(DomainError):
     text = N_("Send the items as a .csv, .jsonl or .zip file with the caption /items "
-              "{task_id}, or reply to the file with /items {task_id}.")
+              "T{task_id}, or reply to the file with /items T{task_id}.")
 
 
 class NoSuchItemNumber(DomainError):
-    text = N_("Assignment #{assignment_id} is numbered 1 to {most} in /review {assignment_id}; "
+    text = N_("Assignment A{assignment_id} is numbered 1 to {most} in /review A{assignment_id}; "
               "name the ones to send back, e.g. 2,5.")
 
 
@@ -625,16 +647,16 @@ class LacksSkill(DomainError):
 
 
 class MemberLacksSkills(DomainError):
-    text = N_("{who} can't take task #{task_id}: it needs {skills}, which they lack.")
+    text = N_("{who} can't take task T{task_id}: it needs {skills}, which they lack.")
 
 
 class MemberBanned(DomainError):
-    text = N_("{who} can't take task #{task_id}: they are banned {scope} until {until}. "
+    text = N_("{who} can't take task T{task_id}: they are banned {scope} until {until}. "
               "Reason: {reason}")
 
 
 class NoQualifiedMembers(DomainError):
-    text = N_("No member can take task #{task_id}: {why}")
+    text = N_("No member can take task T{task_id}: {why}")
 
 
 class BadDays(DomainError):
@@ -651,7 +673,7 @@ class NoActiveBan(DomainError):
 
 class GuildBanned(DomainError):
     text = N_("Guild “{name}” is banned {scope} until {until}, so it can't quote for or "
-              "claim task #{task_id}. Reason: {reason}")
+              "claim task T{task_id}. Reason: {reason}")
 
 
 class YouHaveSkill(DomainError):
@@ -664,12 +686,12 @@ class BannedFromTest(DomainError):
 
 
 class ExportRunning(DomainError):
-    text = N_("Task #{task_id} is being exported already ({percent} done): wait for its "
+    text = N_("Task T{task_id} is being exported already ({percent} done): wait for its "
               "files, then export it again.")
 
 
 class NothingToExport(DomainError):
-    text = N_("Task #{task_id} has no {which} to export yet.")
+    text = N_("Task T{task_id} has no {which} to export yet.")
 
 
 class PrecheckLeaderUnreachable(DomainError):

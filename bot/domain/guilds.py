@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from bot.domain import ids
 from bot.domain.errors import (
     CommissionOutOfRange,
     GuildNameInvalid,
@@ -14,11 +15,11 @@ from bot.domain.errors import (
     MalformedInvite,
     ReasonMissing,
 )
+from bot.domain.ids import Kind
 from bot.domain.statuses import GUILD_NAMES, GuildStatus, Role
 from bot.domain.text import NOTE_MAX, clean_text
 
 NAME_MIN, NAME_MAX = 2, 64
-MAX_ID = 2**63 - 1  # ids are SQLite integers: a longer number names nothing
 COMMISSION_MAX_BP = 5_000  # a guild keeps at most half of what its members earn
 
 # token_urlsafe(16): 128 random bits as 22 URL-safe characters; the deep-link payload
@@ -97,9 +98,8 @@ def check_commission(bp: int, shown: str) -> int:
 
 
 def parse_guild_ref(text: str) -> int | str:
-    """'12' or '#12' -> 12; anything else is a name."""
-    raw = text.strip()
-    digits = raw.removeprefix("#")
-    if digits.isdecimal() and len(digits) <= 19 and int(digits) <= MAX_ID:
-        return int(digits)
-    return " ".join(raw.split())
+    """'G12', '#12' or '12' -> 12; anything else is a name."""
+    try:
+        return ids.parse(text, Kind.GUILD)
+    except ids.IdError:
+        return " ".join(text.split())

@@ -49,7 +49,7 @@ def parse_days(raw: str) -> int:
 
 
 class BanScopeText(Shown):
-    """"from the platform", "from skill cantonese", "from task #5", in the reader's words."""
+    """"from the platform", "from skill cantonese", "from task T5", in the reader's words."""
 
     __slots__ = ("ref", "scope")
 
@@ -60,7 +60,7 @@ class BanScopeText(Shown):
         if self.scope == BanScope.SKILL:
             return Html(_(N_("from skill {name}"), name=self.ref))
         if self.scope == BanScope.TASK:
-            return Html(_(N_("from task #{id}"), id=self.ref))
+            return Html(_(N_("from task T{id}"), id=self.ref))
         return Html(_(N_("from the platform")))
 
     def __str__(self) -> str:

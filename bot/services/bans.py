@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 
 from bot.domain.errors import BanReasonMissing, GuildNotFound, NoActiveBan, UnknownUser
+from bot.domain.ids import Kind, shown
 from bot.domain.lifecycle import Actor, AssignmentEvent
 from bot.domain.skills import BanScopeText, parse_days
 from bot.domain.statuses import BanScope, BanSubject
@@ -129,7 +130,7 @@ class BanService(Service):
         for ban in bans:
             if ban.subject_kind == BanSubject.GUILD:
                 guild = await guilds_repo.get(self._db, ban.subject_id)
-                subject = guild.name if guild else f"#{ban.subject_id}"
+                subject = guild.name if guild else shown(Kind.GUILD, ban.subject_id)
             else:
                 user = users.get(ban.subject_id)
                 subject = user.mention if user else str(ban.subject_id)
@@ -153,5 +154,5 @@ class BanService(Service):
             return user
         guild = await guilds_repo.get(tx, subject)
         if guild is None:
-            raise GuildNotFound(ref=f"#{subject}")
+            raise GuildNotFound(ref=shown(Kind.GUILD, subject))
         return guild

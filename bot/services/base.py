@@ -22,7 +22,7 @@ from storage import Database, Tx
 from storage import bans as bans_repo
 from storage import market as market_repo
 from storage import users as users_repo
-from storage.models import GuildChat, GuildRecord, TaskRecord
+from storage.models import AssignmentRecord, GuildChat, GuildRecord, TaskRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +92,47 @@ class Service:
         for admin_id in sorted(self._users.admin_ids):
             await self.tell(tx, admin_id, render, keyboard)
 
-    async def _tell_chats(self, tx: Tx, chats: Iterable[GuildChat], render: Render) -> None:
+    async def _tell_chats(self, tx: Tx, chats: Iterable[GuildChat], render: Render,
+                          keyboard: KeyboardRender | None = None) -> None:
         """Queue a message in guild groups, each in its guild's language."""
         for chat in chats:
-            await self._notifier.message(tx, chat.chat_id, render(texts_for(chat.lang)))
+            _ = texts_for(chat.lang)
+            await self._notifier.message(tx, chat.chat_id, render(_),
+                                         keyboard=keyboard(_) if keyboard else None)
 
     async def _tell_group(self, tx: Tx, guild_id: int, render: Render) -> None:
         """Queue a message in a guild's group, in the group's language."""
         await self._tell_chats(tx, await market_repo.guild_chats(tx, [guild_id]), render)
+
+    async def _digest_group(self, tx: Tx, guild_id: int, event_key: str, render: Render
+                            ) -> None:
+        """An informational notice for the guild's group, gathered into its digest (see
+        `Notifier.digest_line`); `event_key` names the event, so it is told once."""
+        for chat in await market_repo.guild_chats(tx, [guild_id]):
+            await self._notifier.digest_line(tx, chat.chat_id, render(texts_for(chat.lang)),
+                                             guild=(guild_id, chat.name), language=chat.lang,
+                                             event_key=event_key)
+
+    async def _digest_to(self, tx: Tx, user_id: int, guild: tuple[int, str], event_key: str,
+                         render: Render) -> None:
+        """An informational notice for one person (a leader) about a guild (id, name),
+        gathered into their digest of that guild, in their language."""
+        record = await users_repo.get(tx, user_id)
+        _ = texts_for(record.lang if record else None)
+        await self._notifier.digest_line(tx, user_id, render(_), guild=guild,
+                                         language=_.language, event_key=event_key,
+                                         user_id=user_id)
+
+    async def _digest_assignment(self, tx: Tx, a: AssignmentRecord, event: str, render: Render,
+                                 *, group: bool = True, leader: bool = True) -> None:
+        """An event of an assignment (taken, declined, submitted, …) for its guild's digests:
+        the group's and, privately, its leader's."""
+        event_key = f"{event}:{a.id}:{a.round}"
+        if leader:
+            await self._digest_to(tx, a.leader_id, (a.guild_id, a.guild_name), event_key,
+                                  render)
+        if group:
+            await self._digest_group(tx, a.guild_id, event_key, render)
 
     async def _audit(self, tx: Tx, actor_id: int, action: str, target: tuple[str, int],
                      detail: str | None = None) -> None:

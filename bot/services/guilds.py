@@ -19,6 +19,7 @@ from bot.domain.errors import (
     NotGuildMember,
 )
 from bot.domain.guilds import can_manage, clean_name, clean_reason, ensure_active, status_name
+from bot.domain.ids import Kind, shown
 from bot.domain.statuses import GuildStatus, MemberStatus, Role
 from bot.i18n import Translator, texts_for
 from bot.outcomes import Decision, GuildList, Standing
@@ -195,7 +196,7 @@ class GuildService(Service):
         self._require_admin(admin_id)
         guild = await repo.get(self._db, guild_id)
         if guild is None:
-            raise GuildNotFound(ref=f"#{guild_id}")
+            raise GuildNotFound(ref=shown(Kind.GUILD, guild_id))
         if guild.status != GuildStatus.PENDING:
             raise GuildWrongState(name=guild.name, state=status_name(guild.status))
         return guild
@@ -280,7 +281,7 @@ class GuildService(Service):
         self._require_admin(admin_id)
         found = await repo.overview(self._db, guild_id=guild_id)
         if not found:
-            raise GuildNotFound(ref=f"#{guild_id}")
+            raise GuildNotFound(ref=shown(Kind.GUILD, guild_id))
         return GuildList(found, {}, 1, await guild_scores(self._db, [guild_id], self._now()))
 
     # --- internals -------------------------------------------------------------------------
@@ -289,7 +290,7 @@ class GuildService(Service):
         if isinstance(ref, int):
             guild = await repo.get(db, ref)
             if guild is None:
-                raise GuildNotFound(ref=f"#{ref}")
+                raise GuildNotFound(ref=shown(Kind.GUILD, ref))
             return guild
         found = await repo.find_by_name(db, ref)
         live = [g for g in found if g.status != GuildStatus.REJECTED] or found

@@ -82,8 +82,8 @@ class MembershipService(Service):
                     name=current[0].name)
             await repo.add_member(tx, guild.id, user_id, role=Role.MEMBER, now=now)
             user = await users_repo.get(tx, user_id)
-            _ = await self._guilds.group_texts(tx, guild)
-            await self._notifier.message(tx, guild.chat_id, views.joined_group(_, user))
+            await self._digest_group(tx, guild.id, f"join:{user_id}:{now}",
+                                     lambda _: views.joined_group(_, user))
         return guild
 
     async def leave(self, user_id: int) -> GuildRecord:
@@ -102,8 +102,8 @@ class MembershipService(Service):
                                              now=now):
                 raise NotInGuild()
             user = await users_repo.get(tx, user_id)
-            _ = await self._guilds.group_texts(tx, guild)
-            await self._notifier.message(tx, guild.chat_id, views.left_group(_, user))
+            await self._digest_group(tx, guild.id, f"leave:{user_id}:{now}",
+                                     lambda _: views.left_group(_, user))
         return guild
 
     async def roster(self, chat_id: int, user_id: int) -> Roster:

@@ -245,9 +245,9 @@ class OfferService(Service):
                 assignment = await self._assignments.move(
                     tx, assignment, AssignmentEvent.DECLINE, Actor.WORKER, decided_at=now)
             worker = await users_repo.get(tx, worker_id)
-            answered = assignment
-            await self.tell(tx, assignment.leader_id, lambda _: views.offer_answered(
-                _, answered, worker, take))
+            await self._digest_assignment(
+                tx, assignment, "take" if take else "decline",
+                partial(views.offer_answered, a=assignment, worker=worker, accepted=take))
         return assignment
 
     async def expire_due(self) -> list[int]:
@@ -256,8 +256,9 @@ class OfferService(Service):
             a = await self._assignments.move(tx, found, AssignmentEvent.LAPSE, Actor.CLOCK,
                                              decided_at=self._now())
             worker = await users_repo.get(tx, a.worker_id)
-            await self.tell(tx, a.leader_id,
-                            partial(views.offer_expired_leader, a=a, worker=worker))
+            await self._digest_assignment(
+                tx, a, "lapse", partial(views.offer_expired_leader, a=a, worker=worker),
+                group=False)
             await self.tell(tx, a.worker_id, partial(views.offer_expired_worker, a=a))
 
         due = await repo.offers_past_window(self._db, self._now())

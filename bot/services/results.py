@@ -19,6 +19,7 @@ from bot.domain.errors import (
     ResultTypeMismatch,
     WhichAssignment,
 )
+from bot.domain.ids import Kind, shown_all
 from bot.domain.lifecycle import ASSIGNMENT, Actor, AssignmentEvent
 from bot.domain.statuses import WORKING, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
@@ -152,6 +153,12 @@ class ResultService(Service):
             assignment = await self._assignments.move(
                 tx, assignment, AssignmentEvent.SUBMIT, Actor.WORKER, submitted_at=now,
                 needs_precheck=int(bool(guild and guild.precheck)))
+            worker = await users_repo.get(tx, worker_id)
+            # The leader who pre-checks it is asked at once instead (with the buttons).
+            await self._digest_assignment(
+                tx, assignment, "submit",
+                partial(review_views.submitted_for_guild, a=assignment, worker=worker),
+                leader=not assignment.precheck)
             if await self._quality.after_submit(tx, assignment):  # decided on its checks
                 return await self._assignments.get(tx, assignment.id)
             submitted = assignment
@@ -180,7 +187,7 @@ class ResultService(Service):
                 raise OfferNotAcceptedYet(assignment_id=offered[0].id)
             raise NothingOpen()
         if len(working) > 1:
-            raise WhichAssignment(ids=", ".join(f"#{a.id}" for a in working))
+            raise WhichAssignment(ids=shown_all(Kind.ASSIGNMENT, (a.id for a in working)))
         return working[0]
 
     def _check_result(self, assignment: AssignmentRecord, result: ResultInput) -> None:

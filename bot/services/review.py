@@ -225,8 +225,8 @@ class ReviewService(Service):
         done = assignment
         await self.tell(tx, done.worker_id, lambda _: views.accepted_for_worker(
             _, done, credit, self._settings, auto, settled=settle is not None, quality=quality))
-        await self._tell_group(tx, done.guild_id, lambda _: views.accepted_for_guild(
-            _, done, credit, self._settings))
+        await self._digest_assignment(tx, done, "accept", lambda _: views.accepted_for_guild(
+            _, done, credit, self._settings), leader=False)
         await self._tasks.complete_if_done(tx, done.task_id, actor, now)
         return Decided(done, credit)
 

@@ -17,7 +17,7 @@ from storage.models import UserRecord
 Keyboard = dict[str, Any]
 # Texts and keyboards rendered later, in each recipient's language.
 Render = Callable[[Translator], str]
-KeyboardRender = Callable[[Translator], Keyboard]
+KeyboardRender = Callable[[Translator], Keyboard | None]
 # Telegram takes 4,096 characters a message; a page leaves room for a header or a footer.
 PAGE_LIMIT = 3_500
 

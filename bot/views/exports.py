@@ -9,7 +9,7 @@ from bot.views.common import percent_bar
 
 def progress(_: Translator, job: ExportJob, done: int) -> Html:
     percent = 100 if job.total <= 0 else min(100, done * 100 // job.total)
-    return _("📦 Exporting task #{task_id} ({scope}): {done} of {total} results\n"
+    return _("📦 Exporting task T{task_id} ({scope}): {done} of {total} results\n"
              "{bar} {percent} %", task_id=job.task.id, scope=_scope(_, job.scope), done=done,
              total=job.total, bar=percent_bar(percent), percent=percent)
 
@@ -19,12 +19,12 @@ def _scope(_: Translator, scope: str) -> str:
 
 
 def part_caption(_: Translator, job: ExportJob, number: int) -> Html:
-    return _("Task #{task_id}, part {number}", task_id=job.task.id, number=number)
+    return _("Task T{task_id}, part {number}", task_id=job.task.id, number=number)
 
 
 def finished(_: Translator, done: ExportDone) -> Html:
     job = done.job
-    lines = [_("✅ Task #{task_id} exported: {results} results and {files} files "
+    lines = [_("✅ Task T{task_id} exported: {results} results and {files} files "
                "({megabytes} MB); ZIP parts: {parts}. The last part holds manifest.csv and "
                "manifest.jsonl, one row per result.", task_id=job.task.id,
                results=done.results, files=done.files,
@@ -40,5 +40,5 @@ def finished(_: Translator, done: ExportDone) -> Html:
 
 
 def failed(_: Translator, job: ExportJob, error: Exception) -> Html:
-    return _("❌ The export of task #{task_id} stopped: {error}. Nothing is lost; export it "
+    return _("❌ The export of task T{task_id} stopped: {error}. Nothing is lost; export it "
              "again.", task_id=job.task.id, error=type(error).__name__)

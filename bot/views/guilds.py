@@ -36,19 +36,19 @@ def _day(epoch: int, zone: tzinfo) -> str:
 
 
 def registered(_: Translator, guild: GuildRecord) -> Html:
-    return _("Guild “{name}” (#{id}) is registered, with you as its leader. A platform admin "
+    return _("Guild “{name}” (G{id}) is registered, with you as its leader. A platform admin "
              "will review it; I'll post the decision here.", name=guild.name, id=guild.id)
 
 
 def review_request(_: Translator, guild: GuildRecord, leader: UserRecord | None,
                    chat_title: str) -> Html:
     approve = f"/approve {guild.id}"
-    return _("<b>New guild to review</b>\nGuild #{id}: “{name}”\nGroup: {group}\n"
+    return _("<b>New guild to review</b>\nGuild G{id}: “{name}”\nGroup: {group}\n"
              "Leader: {leader}\n\nApprove it, or reject it with a reason (also as text: "
              "{approve} · {reject}).",
              id=guild.id, name=guild.name, group=chat_title or "—", leader=person(leader),
              approve=approve,
-             reject=_("/rejectguild {id} &lt;reason&gt;", id=guild.id))
+             reject=_("/rejectguild G{id} &lt;reason&gt;", id=guild.id))
 
 
 def review_keyboard(_: Translator, guild_id: int) -> Keyboard:
@@ -59,7 +59,7 @@ def review_keyboard(_: Translator, guild_id: int) -> Keyboard:
 
 
 def reject_prompt(_: Translator, guild: GuildRecord) -> Html:
-    return _("Why is guild #{id} “{name}” rejected? Reply to this message with the reason; "
+    return _("Why is guild G{id} “{name}” rejected? Reply to this message with the reason; "
              "the group and its leader will see it.", id=guild.id, name=guild.name)
 
 
@@ -71,15 +71,15 @@ def decision(_: Translator, result: Decision) -> Html:
     """What the deciding admin sees (the edited review message, or the reply to a command)."""
     guild = result.guild
     if guild.status == GuildStatus.APPROVED and result.previous == GuildStatus.SUSPENDED:
-        return _("Guild #{id} “{name}” is active again; its members were told.",
+        return _("Guild G{id} “{name}” is active again; its members were told.",
                  id=guild.id, name=guild.name)
     if guild.status == GuildStatus.APPROVED:
-        return _("✅ Guild #{id} “{name}” is approved. Its group and leader were told.",
+        return _("✅ Guild G{id} “{name}” is approved. Its group and leader were told.",
                  id=guild.id, name=guild.name)
     if guild.status == GuildStatus.REJECTED:
-        return _("❌ Guild #{id} “{name}” is rejected: {reason}\nIts group and leader were told.",
+        return _("❌ Guild G{id} “{name}” is rejected: {reason}\nIts group and leader were told.",
                  id=guild.id, name=guild.name, reason=guild.status_reason or "")
-    return _("⛔ Guild #{id} “{name}” is suspended: {reason}\nIts group and members were told.",
+    return _("⛔ Guild G{id} “{name}” is suspended: {reason}\nIts group and members were told.",
              id=guild.id, name=guild.name, reason=guild.status_reason or "")
 
 
@@ -89,7 +89,7 @@ def approved_group(_: Translator, guild: GuildRecord) -> Html:
 
 
 def approved_leader(_: Translator, guild: GuildRecord) -> Html:
-    return _("Your guild “{name}” (#{id}) is approved. In its group, /invite gives you the link "
+    return _("Your guild “{name}” (G{id}) is approved. In its group, /invite gives you the link "
              "for members and /help lists what else you can do.", name=guild.name, id=guild.id)
 
 
@@ -101,7 +101,7 @@ def rejected_group(_: Translator, guild: GuildRecord) -> Html:
 
 
 def rejected_leader(_: Translator, guild: GuildRecord) -> Html:
-    return _("Your guild “{name}” (#{id}) was not approved.\nReason: {reason}",
+    return _("Your guild “{name}” (G{id}) was not approved.\nReason: {reason}",
              name=guild.name, id=guild.id, reason=guild.status_reason or "—")
 
 
@@ -140,9 +140,9 @@ def guild_list(_: Translator, result: GuildList) -> list[Html]:
     for entry in result.guilds:
         guild = entry.guild
         lines.append(_.plural(
-            "#{id} <b>{name}</b> — {status} · {count} member · leader {leader} · "
+            "G{id} <b>{name}</b> — {status} · {count} member · leader {leader} · "
             "commission {percent}%",
-            "#{id} <b>{name}</b> — {status} · {count} members · leader {leader} · "
+            "G{id} <b>{name}</b> — {status} · {count} members · leader {leader} · "
             "commission {percent}%",
             entry.member_count, id=guild.id, name=guild.name,
             status=_(GUILD_NAMES[guild.status]), leader=person(entry.leader),
@@ -162,7 +162,7 @@ def guild_card(_: Translator, result: GuildList) -> str:
     entry = result.guilds[0]
     guild = entry.guild
     return "\n".join([
-        _("<b>{name}</b> (guild #{id}) — {status}", name=guild.name, id=guild.id,
+        _("<b>{name}</b> (guild G{id}) — {status}", name=guild.name, id=guild.id,
           status=_(GUILD_NAMES[guild.status])),
         _("Leader: {leader}", leader=person(entry.leader)),
         _.plural("{count} member", "{count} members", entry.member_count),

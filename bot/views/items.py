@@ -45,7 +45,7 @@ def card_text(_: Translator, card: ItemCard) -> str:
     a, item = card.assignment, card.current
     if item is None:
         return summary_text(_, card)
-    head = _("<b>Assignment #{id}</b> · {title} · item {number} of {total}", id=a.id,
+    head = _("<b>Assignment A{id}</b> · {title} · item {number} of {total}", id=a.id,
              title=a.task_title, number=card.number, total=card.total)
     # Control items look like any other: where a task has them, no item shows its key.
     lines = [head, ""] if card.task.control_count else [head, _("Item {key}", key=item.key), ""]
@@ -76,7 +76,7 @@ def answer_of(_: Translator, item: HeldItem) -> str:
 
 def summary_text(_: Translator, card: ItemCard) -> str:
     a = card.assignment
-    lines = [_("<b>Assignment #{id}</b> · {title}: all {items} answered.", id=a.id,
+    lines = [_("<b>Assignment A{id}</b> · {title}: all {items} answered.", id=a.id,
                title=a.task_title, items=counted(_, card.total, "item"))]
     for n, item in enumerate(card.open_items[:LIST_LIMIT], start=1):
         lines.append(_("{number}. {answer}", number=n, answer=answer_of(_, item))
@@ -115,12 +115,12 @@ def card_keyboard(_: Translator, card: ItemCard) -> Keyboard:
 
 
 def returned_text(_: Translator, a: AssignmentRecord) -> str:
-    return _("You skipped every item of assignment #{id}; it went back to your guild.", id=a.id)
+    return _("You skipped every item of assignment A{id}; it went back to your guild.", id=a.id)
 
 
 def imported(_: Translator, result: ItemsImported) -> str:
     task = result.task
-    text: str = _("Task #{id} has {items} now; its units are {units}.", id=task.id,
+    text: str = _("Task T{id} has {items} now; its units are {units}.", id=task.id,
                   items=counted(_, result.count, "item"), units=task.units)
     if task.control_count:
         text += "\n" + _("{count} of them are control items, mixed into each assignment at "
@@ -132,11 +132,11 @@ def imported(_: Translator, result: ItemsImported) -> str:
 
 def skipped_for_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
                        item: HeldItem, reason: str) -> str:
-    return _("{worker} skipped item {key} of assignment #{id} ({reason}); it is back in the "
+    return _("{worker} skipped item {key} of assignment A{id} ({reason}); it is back in the "
              "guild's pool.", worker=who(worker, a.worker_id), key=item.key, id=a.id,
              reason=_(SKIP_NAMES[reason]))
 
 
 def returned_for_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
-    return _("{worker} skipped every item of assignment #{id}; its units are back in the "
+    return _("{worker} skipped every item of assignment A{id}; its units are back in the "
              "guild's pool.", worker=who(worker, a.worker_id), id=a.id)

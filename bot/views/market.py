@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import tzinfo
 
-from bot.buttons import QUOTE
+from bot.buttons import CLAIM, QUOTE
 from bot.clock import from_epoch
 from bot.config import Settings
 from bot.domain.counts import counted
 from bot.domain.errors import N_, Msg
+from bot.domain.ids import Kind, shown_all
 from bot.domain.scores import NO_SCORE, Score
 from bot.domain.statuses import QUOTE_NAMES, TASK_NAMES, QuoteStatus, TaskMode, TaskStatus
-from bot.domain.tasks import RESULT_NAMES
+from bot.domain.tasks import RESULT_NAMES, claim_choices
 from bot.i18n import Html, Translator
 from bot.views.common import (
     Keyboard,
@@ -74,10 +75,10 @@ def _facts(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo,
 
 def announcement(_: Translator, task: TaskRecord, settings: Settings, attachments: int,
                  titles: Mapping[str, str] | None = None) -> str:
-    how = (_("Quote with /quote {id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
+    how = (_("Quote with /quote T{id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
            if task.mode == TaskMode.QUOTE else
-           _("Claim units with /claim {id} &lt;units&gt;", id=task.id))
-    parts: list[str] = [_("<b>New task #{id}: {title}</b>", id=task.id, title=task.title),
+           _("Claim units with /claim T{id} &lt;units&gt;", id=task.id))
+    parts: list[str] = [_("<b>New task T{id}: {title}</b>", id=task.id, title=task.title),
              _facts(_, task, settings, settings.timezone, titles)]
     if task.instructions:
         parts.append(_("Instructions: {text}", text=excerpt(task.instructions, 400)))
@@ -91,14 +92,14 @@ def announcement(_: Translator, task: TaskRecord, settings: Settings, attachment
 def task_posted(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo,
                 announced_to: int, titles: Mapping[str, str] | None = None) -> str:
     return "\n".join([
-        _("<b>Task #{id}</b> posted: {title}", id=task.id, title=task.title),
+        _("<b>Task T{id}</b> posted: {title}", id=task.id, title=task.title),
         _facts(_, task, settings, zone, titles),
         _.plural("Announced to {count} guild.", "Announced to {count} guilds.", announced_to),
     ])
 
 
 def task_line(_: Translator, task: TaskRecord, settings: Settings) -> str:
-    return _("#{id} {title} — {left}/{units} left, {price} per unit ({mode}, {status})",
+    return _("T{id} {title} — {left}/{units} left, {price} per unit ({mode}, {status})",
              id=task.id, title=task.title, left=task.units_left,
              units=counted(_, task.units, "unit"),
              price=money_text(_, task.price_minor, settings), mode=_(MODE_NAMES[task.mode]),
@@ -124,7 +125,7 @@ def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzin
                  quotes: list[QuoteRecord], allocations: list[AllocationRecord], attachments: int,
                  admin: bool, titles: Mapping[str, str] | None = None) -> list[Html]:
     """One task (for admins with its quotes and allocations), in as many messages as it takes."""
-    parts: list[str] = [_("<b>Task #{id}: {title}</b> ({status})", id=task.id, title=task.title,
+    parts: list[str] = [_("<b>Task T{id}: {title}</b> ({status})", id=task.id, title=task.title,
                status=_(TASK_NAMES[task.status])), _facts(_, task, settings, zone, titles)]
     if task.instructions:
         parts.append(_("Instructions:\n{text}", text=Html(task.instructions)))
@@ -143,15 +144,15 @@ def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzin
                            price=money_text(_, a.unit_price_minor, settings))
                          for a in allocations)
     elif task.status == TaskStatus.OPEN:
-        parts.append(_("Quote with /quote {id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
+        parts.append(_("Quote with /quote T{id} &lt;price&gt; &lt;units&gt; [note]", id=task.id)
                      if task.mode == TaskMode.QUOTE
-                     else _("Claim units with /claim {id} &lt;units&gt;", id=task.id))
+                     else _("Claim units with /claim T{id} &lt;units&gt;", id=task.id))
     return pages(parts[0], parts[1:])
 
 
 def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
                size: int | None = None, score: Score | None = None) -> str:
-    text: str = _("Quote #{id} — {guild}: {units} at {price} ({status})", id=quote.id,
+    text: str = _("Quote Q{id} — {guild}: {units} at {price} ({status})", id=quote.id,
                   guild=quote.guild_name, units=counted(_, quote.units, "unit"),
                   price=money_text(_, quote.price_minor, settings),
                   status=_(QUOTE_NAMES[quote.status]))
@@ -170,7 +171,7 @@ def quotes_table(_: Translator, task: TaskRecord, quotes: list[QuoteRecord],
                  sizes: dict[int, int], settings: Settings,
                  scores: dict[int, Score] | None = None) -> list[Html]:
     """The quotes, cheapest first, in as many messages as it takes (buttons go on the last)."""
-    head = _("<b>Quotes for task #{id}: {title}</b>\n{left} of {units} left, cap {cap}",
+    head = _("<b>Quotes for task T{id}: {title}</b>\n{left} of {units} left, cap {cap}",
              id=task.id, title=task.title, left=task.units_left,
              units=counted(_, task.units, "unit"),
              cap=money_text(_, task.price_minor, settings))
@@ -191,13 +192,13 @@ def quotes_keyboard(_: Translator, quotes: list[QuoteRecord]) -> Keyboard:
 
 
 def quote_buttons(_: Translator, quote: QuoteRecord) -> Keyboard:
-    return keyboard([button(_("Award #{id}", id=quote.id), QUOTE.data("award", quote.id)),
-                     button(_("Reject #{id}", id=quote.id), QUOTE.data("reject", quote.id))])
+    return keyboard([button(_("Award Q{id}", id=quote.id), QUOTE.data("award", quote.id)),
+                     button(_("Reject Q{id}", id=quote.id), QUOTE.data("reject", quote.id))])
 
 
 def quote_for_admins(_: Translator, quote: QuoteRecord, task: TaskRecord, size: int,
                      replaced: int | None, settings: Settings) -> str:
-    text: str = _("<b>Quote #{id}</b> for task #{task_id} ({title}): {guild} offers {units} "
+    text: str = _("<b>Quote Q{id}</b> for task T{task_id} ({title}): {guild} offers {units} "
                   "at {price} (cap {cap}).", id=quote.id, task_id=task.id, title=task.title,
                   guild=quote.guild_name, units=counted(_, quote.units, "unit"),
                   price=money_text(_, quote.price_minor, settings),
@@ -207,40 +208,40 @@ def quote_for_admins(_: Translator, quote: QuoteRecord, task: TaskRecord, size: 
     if quote.note:
         text += "\n" + _("Note: {note}", note=quote.note)
     if replaced:
-        text += "\n" + _("It replaces quote #{old}.", old=replaced)
+        text += "\n" + _("It replaces quote Q{old}.", old=replaced)
     return text
 
 
 def quote_placed(_: Translator, quote: QuoteRecord, task: TaskRecord, replaced: int | None,
                  settings: Settings) -> str:
-    text: str = _("<b>Quote #{id}</b> sent for task #{task_id}: {units} at {price} per "
-                  "unit. The admins will decide; withdraw it with /withdraw {id}.", id=quote.id,
+    text: str = _("<b>Quote Q{id}</b> sent for task T{task_id}: {units} at {price} per "
+                  "unit. The admins will decide; withdraw it with /withdraw Q{id}.", id=quote.id,
                   task_id=task.id, units=counted(_, quote.units, "unit"),
                   price=money_text(_, quote.price_minor, settings))
     if replaced:
-        text += "\n" + _("It replaces your quote #{old}.", old=replaced)
+        text += "\n" + _("It replaces your quote Q{old}.", old=replaced)
     return text
 
 
 def quote_withdrawn(_: Translator, quote: QuoteRecord) -> str:
-    return _("Quote #{id} for task #{task_id} was withdrawn by {guild}.", id=quote.id,
+    return _("Quote Q{id} for task T{task_id} was withdrawn by {guild}.", id=quote.id,
              task_id=quote.task_id, guild=quote.guild_name)
 
 
 def quote_withdrawn_reply(_: Translator, quote: QuoteRecord) -> str:
-    return _("Quote #{id} is withdrawn.", id=quote.id)
+    return _("Quote Q{id} is withdrawn.", id=quote.id)
 
 
 def quote_awarded(_: Translator, quote: QuoteRecord, units: int, task: TaskRecord,
                   settings: Settings) -> str:
     if units == quote.units:
-        return _("🎉 Quote #{id} was awarded: {units} of task #{task_id} ({title}) at "
+        return _("🎉 Quote Q{id} was awarded: {units} of task T{task_id} ({title}) at "
                  "{price} per unit are now your guild's. Hand them to members with "
-                 "/distribute {task_id} or /assign {task_id} &lt;units&gt; @member.",
+                 "/distribute T{task_id} or /assign T{task_id} &lt;units&gt; @member.",
                  id=quote.id, units=counted(_, units, "unit"), task_id=task.id, title=task.title,
                  price=money_text(_, quote.price_minor, settings))
-    return _("🎉 Quote #{id} was awarded in part: {units} of the {quoted} you quoted for "
-             "task #{task_id} ({title}) at {price} per unit are now your guild's.",
+    return _("🎉 Quote Q{id} was awarded in part: {units} of the {quoted} you quoted for "
+             "task T{task_id} ({title}) at {price} per unit are now your guild's.",
              id=quote.id, units=units, quoted=counted(_, quote.units, "unit"), task_id=task.id,
              title=task.title,
              price=money_text(_, quote.price_minor, settings))
@@ -248,52 +249,66 @@ def quote_awarded(_: Translator, quote: QuoteRecord, units: int, task: TaskRecor
 
 def awarded_reply(_: Translator, quote: QuoteRecord, units: int, task: TaskRecord,
                   closed: list[int]) -> str:
-    text: str = _("Quote #{id} awarded: {guild} gets {units} of task #{task_id}. "
+    text: str = _("Quote Q{id} awarded: {guild} gets {units} of task T{task_id}. "
                   "{left} left.", id=quote.id, guild=quote.guild_name,
                   units=counted(_, units, "unit"),
                   task_id=task.id, left=counted(_, task.units_left, "unit"))
     if closed:
-        text += "\n" + _("Task #{task_id} is fully allocated; the other quotes were rejected "
+        text += "\n" + _("Task T{task_id} is fully allocated; the other quotes were rejected "
                          "({ids}).", task_id=task.id,
-                         ids=", ".join(f"#{i}" for i in closed))
+                         ids=shown_all(Kind.QUOTE, closed))
     return text
 
 
 def quote_rejected(_: Translator, quote: QuoteRecord, reason: str | None) -> str:
     if reason:
-        return _("Quote #{id} for task #{task_id} was not accepted. Reason: {reason}",
+        return _("Quote Q{id} for task T{task_id} was not accepted. Reason: {reason}",
                  id=quote.id, task_id=quote.task_id, reason=reason)
-    return _("Quote #{id} for task #{task_id} was not accepted.", id=quote.id,
+    return _("Quote Q{id} for task T{task_id} was not accepted.", id=quote.id,
              task_id=quote.task_id)
 
 
 def quote_rejected_reply(_: Translator, quote: QuoteRecord) -> str:
-    return _("Quote #{id} rejected; {guild} was told.", id=quote.id, guild=quote.guild_name)
+    return _("Quote Q{id} rejected; {guild} was told.", id=quote.id, guild=quote.guild_name)
 
 
 def quote_closed(_: Translator, quote: QuoteRecord, task: TaskRecord, kind: str) -> str:
     if kind == "quote.cancelled":
-        return _("Task #{task_id} was cancelled, so quote #{id} is closed.", task_id=task.id,
+        return _("Task T{task_id} was cancelled, so quote Q{id} is closed.", task_id=task.id,
                  id=quote.id)
     if kind == "quote.expired":
-        return _("The quote window of task #{task_id} closed; quote #{id} was not awarded.",
+        return _("The quote window of task T{task_id} closed; quote Q{id} was not awarded.",
                  task_id=task.id, id=quote.id)
-    return _("All units of task #{task_id} were awarded to other guilds; quote #{id} was not "
+    return _("All units of task T{task_id} were awarded to other guilds; quote Q{id} was not "
              "accepted.", task_id=task.id, id=quote.id)
+
+
+def claim_keyboard(_: Translator, task: TaskRecord, held: int) -> Keyboard | None:
+    """The Claim buttons under a task's announcement (none under a quote task's)."""
+    return claim_buttons(_, task.id, task.units_left, held) \
+        if task.mode == TaskMode.FIXED else None
+
+
+def claim_buttons(_: Translator, task_id: int, left: int, held: int) -> Keyboard | None:
+    """Claim 1 … Claim <left> of a fixed task, for a guild holding `held` of it."""
+    choices = claim_choices(left)
+    return keyboard([button(_("Claim {units}", units=units),
+                            CLAIM.data("claim", task_id, units, held))
+                     for units in choices]) if choices else None
 
 
 def claim_made(_: Translator, allocation_units: int, task: TaskRecord, price: int,
                settings: Settings) -> str:
-    return _("Claimed {units} of task #{task_id} ({title}) at {price} per unit. "
+    return _("Claimed {units} of task T{task_id} ({title}) at {price} per unit. "
              "{left} are left for other guilds. Hand them to members with "
-             "/distribute {task_id}.", units=counted(_, allocation_units, "unit"),
+             "/distribute T{task_id}.", units=counted(_, allocation_units, "unit"),
              task_id=task.id, title=task.title, price=money_text(_, price, settings),
              left=counted(_, task.units_left, "unit"))
 
 
 def claim_for_admins(_: Translator, guild: str, units: int, task: TaskRecord,
                      settings: Settings) -> str:
-    return _("{guild} claimed {units} of task #{task_id} ({title}); {left} of {total} "
+    return _("{guild} claimed {units} of task T{task_id} ({title}); {left} of {total} "
              "left.", guild=guild, units=counted(_, units, "unit"), task_id=task.id,
              title=task.title,
              left=task.units_left, total=task.units)
@@ -301,15 +316,15 @@ def claim_for_admins(_: Translator, guild: str, units: int, task: TaskRecord,
 
 def task_cancelled(_: Translator, task: TaskRecord, reason: str | None) -> str:
     if reason:
-        return _("Task #{id} ({title}) was cancelled by the platform. Reason: {reason}",
+        return _("Task T{id} ({title}) was cancelled by the platform. Reason: {reason}",
                  id=task.id, title=task.title, reason=reason)
-    return _("Task #{id} ({title}) was cancelled by the platform.", id=task.id, title=task.title)
+    return _("Task T{id} ({title}) was cancelled by the platform.", id=task.id, title=task.title)
 
 
 def assignment_cancelled(_: Translator, task: TaskRecord, assignment_id: int,
                          reason: str | None) -> str:
-    text: str = _("Task #{task_id} ({title}) was cancelled by the platform, so assignment "
-                  "#{id} is cancelled: there is nothing more to send for it.", task_id=task.id,
+    text: str = _("Task T{task_id} ({title}) was cancelled by the platform, so assignment "
+                  "A{id} is cancelled: there is nothing more to send for it.", task_id=task.id,
                   title=task.title, id=assignment_id)
     if reason:
         text += "\n" + _("Reason: {reason}", reason=reason)
@@ -317,16 +332,16 @@ def assignment_cancelled(_: Translator, task: TaskRecord, assignment_id: int,
 
 
 def task_cancelled_reply(_: Translator, task: TaskRecord) -> str:
-    return _("Task #{id} is cancelled; the guilds and workers involved were told. Results "
+    return _("Task T{id} is cancelled; the guilds and workers involved were told. Results "
              "already submitted stay in /review.", id=task.id)
 
 
 def window_closed(_: Translator, task: TaskRecord, awarded: list[tuple[QuoteRecord, int]],
                   expired: int, settings: Settings) -> str:
-    lines = [_("The quote window of task #{id} ({title}) closed.", id=task.id,
+    lines = [_("The quote window of task T{id} ({title}) closed.", id=task.id,
                title=task.title)]
     for quote, units in awarded:
-        lines.append(_("Auto-awarded quote #{id}: {guild}, {units} at {price}.",
+        lines.append(_("Auto-awarded quote Q{id}: {guild}, {units} at {price}.",
                        id=quote.id, guild=quote.guild_name, units=counted(_, units, "unit"),
                        price=money_text(_, quote.price_minor, settings)))
     if expired:

@@ -8,6 +8,7 @@ from bot.buttons import BULK_PAYOUT
 from bot.config import Settings
 from bot.domain.counts import counted
 from bot.domain.errors import N_
+from bot.domain.ids import Kind, shown
 from bot.domain.statuses import LedgerKind
 from bot.i18n import Html, Translator
 from bot.outcomes import PayoutPlan, Payroll, Statement
@@ -34,7 +35,7 @@ def statement_csv(_: Translator, found: Statement, settings: Settings) -> bytes:
         moment = datetime.fromtimestamp(line.created_at, UTC).astimezone(found.zone)
         rows.append((f"{moment:%Y-%m-%d %H:%M:%S}", _(KINDS[LedgerKind(line.kind)]),
                      line.assignment_id or "",
-                     f"#{line.task_id} {line.task_title}" if line.task_id else "",
+                     f"{shown(Kind.TASK, line.task_id)} {line.task_title}" if line.task_id else "",
                      decimal(line.amount_minor, settings), line.note or "",
                      line.reference or "", decimal(balance, settings)))
     return csv_bytes((_("time"), _("kind"), _("assignment"), _("task"), _("amount"), _("note"),

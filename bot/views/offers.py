@@ -9,6 +9,7 @@ from bot.buttons import OFFER
 from bot.clock import from_epoch
 from bot.config import Settings
 from bot.domain.counts import counted
+from bot.domain.ids import Kind, shown_all
 from bot.domain.skills import LeftOut, LeftOutList
 from bot.domain.statuses import ASSIGNMENT_NAMES, AssignmentStatus
 from bot.domain.tasks import RESULT_NAMES
@@ -50,7 +51,7 @@ def _pay(_: Translator, a: AssignmentRecord, settings: Settings) -> str:
 def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settings,
           zone: tzinfo) -> str:
     parts = [
-        _("<b>Assignment #{id}</b> from {guild}: {units} of task #{task_id}, "
+        _("<b>Assignment A{id}</b> from {guild}: {units} of task T{task_id}, "
           "{title}.", id=a.id, guild=a.guild_name, units=counted(_, a.units, "unit"),
           task_id=a.task_id,
           title=a.task_title),
@@ -68,15 +69,15 @@ def offer(_: Translator, a: AssignmentRecord, task: TaskRecord, settings: Settin
 
 def offer_keyboard(_: Translator, assignment_id: int) -> Keyboard:
     """Accept / Decline, each naming the assignment: a list of offers shows several."""
-    return keyboard([button(_("Accept #{id}", id=assignment_id),
+    return keyboard([button(_("Accept A{id}", id=assignment_id),
                             OFFER.data("accept", assignment_id)),
-                     button(_("Decline #{id}", id=assignment_id),
+                     button(_("Decline A{id}", id=assignment_id),
                             OFFER.data("decline", assignment_id))])
 
 
 def offer_undeliverable(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
                         link: str) -> str:
-    return _("I could not deliver assignment #{id} to {who}: they have not opened a chat with "
+    return _("I could not deliver assignment A{id} to {who}: they have not opened a chat with "
              "me, or blocked me. Please forward them this link, then they will find it in "
              "/tasks: {link}", id=a.id, who=who(worker, a.worker_id), link=link)
 
@@ -84,24 +85,24 @@ def offer_undeliverable(_: Translator, a: AssignmentRecord, worker: UserRecord |
 def offer_answered(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
                    accepted: bool) -> str:
     if accepted:
-        return _("{who} accepted assignment #{id} ({units} of task #{task_id}).",
+        return _("{who} accepted assignment A{id} ({units} of task T{task_id}).",
                  who=who(worker, a.worker_id), id=a.id, units=counted(_, a.units, "unit"),
                  task_id=a.task_id)
-    return _("{who} declined assignment #{id}; its {units} of task #{task_id} are back "
+    return _("{who} declined assignment A{id}; its {units} of task T{task_id} are back "
              "in the guild's pool.", who=who(worker, a.worker_id), id=a.id,
              units=counted(_, a.units, "unit"), task_id=a.task_id)
 
 
 def offer_reply(_: Translator, a: AssignmentRecord, accepted: bool) -> str:
     if accepted:
-        return _("Assignment #{id} is yours. Send the {units} here ({kind}); then "
+        return _("Assignment A{id} is yours. Send the {units} here ({kind}); then "
                  "press Submit or send /done.", id=a.id, units=counted(_, a.units, "result"),
                  kind=_(RESULT_NAMES[a.result_type]))
-    return _("You declined assignment #{id}.", id=a.id)
+    return _("You declined assignment A{id}.", id=a.id)
 
 
 def assigned(_: Translator, offers: list[Offered], worker: UserRecord) -> str:
-    ids = ", ".join(f"#{o.assignment.id}" for o in offers)
+    ids = shown_all(Kind.ASSIGNMENT, (o.assignment.id for o in offers))
     units = sum(o.assignment.units for o in offers)
     text: str = _("Assignment {ids}: {units} offered to {who}.", ids=ids,
                   units=counted(_, units, "unit"),
@@ -116,7 +117,7 @@ def distributed(_: Translator, offers: list[Offered], skipped: list[UserRecord],
                 left_out: Sequence[LeftOut] = ()) -> list[Html]:
     lines = []
     for o in offers:
-        lines.append(_("Assignment #{id}: {units} to {who}", id=o.assignment.id,
+        lines.append(_("Assignment A{id}: {units} to {who}", id=o.assignment.id,
                        units=counted(_, o.assignment.units, "unit"), who=o.worker.mention))
     if skipped:
         lines.append(_("Not reachable (must open a chat with me first): {names}",
@@ -143,7 +144,7 @@ def progress(_: Translator, p: Progress, settings: Settings, *, everything: bool
         units[a.status] = units.get(a.status, 0) + done
     accepted = units.get(AssignmentStatus.ACCEPTED, 0)
     share = accepted * 100 // p.allocated if p.allocated else 0
-    head: str = _("<b>Task #{id}: {title}</b> — your guild holds {allocated}, {free} not "
+    head: str = _("<b>Task T{id}: {title}</b> — your guild holds {allocated}, {free} not "
                   "yet assigned.", id=p.task_id, title=p.task_title,
                   allocated=counted(_, p.allocated, "unit"), free=p.free)
     head += "\n" + _("Offered {offered} · in progress {working} · submitted {submitted} · "
@@ -155,23 +156,23 @@ def progress(_: Translator, p: Progress, settings: Settings, *, everything: bool
                      expired=units.get(AssignmentStatus.EXPIRED, 0))
     head += "\n" + _("{bar} {percent} done", bar=percent_bar(share), percent=f"{share} %")
     shown = [row for row in p.assignments if everything or row[0].status in _ATTENTION]
-    lines: list[str] = [_("#{id} {who}: {units}, {status}, {have} in",
+    lines: list[str] = [_("A{id} {who}: {units}, {status}, {have} in",
                id=a.id, who=who(worker, a.worker_id), units=counted(_, a.units, "unit"),
                status=_(ASSIGNMENT_NAMES[a.status]), have=counted(_, have, "result"))
              for a, worker, have in shown]
     if not everything:
         lines.append(_("Nothing needs you here.") if not shown else "")
-        lines.append(_("The full list: /progress {id} all", id=p.task_id))
+        lines.append(_("The full list: /progress T{id} all", id=p.task_id))
     return pages(Html(head), [line for line in lines if line])
 
 
 
 def offer_expired_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
-    return _("{who} did not answer assignment #{id} in time; its {units} of task "
-             "#{task_id} are back in the guild's pool.", who=who(worker, a.worker_id),
+    return _("{who} did not answer assignment A{id} in time; its {units} of task "
+             "T{task_id} are back in the guild's pool.", who=who(worker, a.worker_id),
              id=a.id, units=counted(_, a.units, "unit"), task_id=a.task_id)
 
 
 def offer_expired_worker(_: Translator, a: AssignmentRecord) -> str:
-    return _("The offer of assignment #{id} expired unanswered; its units went back to your "
+    return _("The offer of assignment A{id} expired unanswered; its units went back to your "
              "guild.", id=a.id)

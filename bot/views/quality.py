@@ -42,7 +42,7 @@ def test_failed(_: Translator, skill: str, right: int, total: int, threshold: in
 
 def answers_summary(_: Translator, found: TaskAnswers) -> Html:
     task = found.task
-    lines = [_("<b>Task #{id}: {title}</b> — answers", id=task.id, title=task.title),
+    lines = [_("<b>Task T{id}: {title}</b> — answers", id=task.id, title=task.title),
              _("{done} of {items} have their {overlap} answers; {agreed} agree.",
                done=found.answered, items=counted(_, len(found.items), "item"),
                overlap=task.overlap, agreed=found.agreed)]

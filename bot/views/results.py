@@ -22,7 +22,7 @@ def my_assignments(_: Translator, rows: list[tuple[AssignmentRecord, int]], zone
         return _("You have no open assignments. Your guild leader hands them out.")
     lines: list[str] = [_("<b>Your assignments</b>")]
     for a, have in rows:
-        line: str = _("#{id} {title}: {units}, {status}", id=a.id, title=a.task_title,
+        line: str = _("A{id} {title}: {units}, {status}", id=a.id, title=a.task_title,
                       units=counted(_, a.units, "unit"), status=_(ASSIGNMENT_NAMES[a.status]))
         if a.status == AssignmentStatus.OFFERED:
             line += " — " + _("accept or decline it")
@@ -46,19 +46,19 @@ def offered_keyboards(_: Translator, rows: list[tuple[AssignmentRecord, int]]) -
 
 
 def continue_button(_: Translator, assignment_id: int) -> dict[str, str]:
-    return button(_("Continue #{id}", id=assignment_id), ITEM.data("show", assignment_id, 0))
+    return button(_("Continue A{id}", id=assignment_id), ITEM.data("show", assignment_id, 0))
 
 
 def choose_reply(_: Translator, a: AssignmentRecord, have: int) -> str:
-    return _("Send the results for assignment #{id} now ({kind}): {have} of {units} in.",
+    return _("Send the results for assignment A{id} now ({kind}): {have} of {units} in.",
              id=a.id, kind=_(RESULT_NAMES[a.result_type]), have=have, units=a.units)
 
 
 def result_taken(_: Translator, a: AssignmentRecord, have: int) -> str:
     if have >= a.units:
-        return _("Result {have} of {units} for assignment #{id} received. All in: press Submit "
+        return _("Result {have} of {units} for assignment A{id} received. All in: press Submit "
                  "or send /done.", have=have, units=a.units, id=a.id)
-    return _("Result {have} of {units} for assignment #{id} received.", have=have,
+    return _("Result {have} of {units} for assignment A{id} received.", have=have,
              units=a.units, id=a.id)
 
 
@@ -77,7 +77,7 @@ def receipt_keyboard(_: Translator, taken: ResultTaken) -> Keyboard | None:
 
 def text_to_confirm(_: Translator, found: TextToConfirm) -> str:
     a = found.assignment
-    return _("Is this text result {n} of {units} for assignment #{id} ({title})? Texts sent "
+    return _("Is this text result {n} of {units} for assignment A{id} ({title})? Texts sent "
              "here can be results or just messages to me.", n=found.have + 1, units=a.units,
              id=a.id, title=a.task_title)
 
@@ -98,38 +98,38 @@ def text_gone(_: Translator) -> str:
 
 def taken_back(_: Translator, taken: ResultTaken) -> str:
     a = taken.assignment
-    return _("Result taken back: assignment #{id} has {have} of {units} results now.",
+    return _("Result taken back: assignment A{id} has {have} of {units} results now.",
              id=a.id, have=taken.have, units=a.units)
 
 
 def submitted(_: Translator, a: AssignmentRecord) -> str:
     if a.status != AssignmentStatus.SUBMITTED:  # decided at once on its checks: a notice says
-        return _("Assignment #{id} is submitted and was checked at once.", id=a.id)
+        return _("Assignment A{id} is submitted and was checked at once.", id=a.id)
     if a.precheck:
-        return _("Assignment #{id} is submitted. Your guild leader checks it first, then the "
+        return _("Assignment A{id} is submitted. Your guild leader checks it first, then the "
                  "platform reviews it.", id=a.id)
-    return _("Assignment #{id} is submitted for review. You'll hear when it is accepted.",
+    return _("Assignment A{id} is submitted for review. You'll hear when it is accepted.",
              id=a.id)
 
 
 def reminder(_: Translator, a: AssignmentRecord, have: int, hours: int, zone: tzinfo) -> str:
     due = when(_, from_epoch(a.due_at), zone)  # (not inside the call: pybabel would miss it)
     return _.plural(
-        "⏰ Assignment #{id} ({title}) is due within {count} hour, at {when}. {have} of "
+        "⏰ Assignment A{id} ({title}) is due within {count} hour, at {when}. {have} of "
         "{units} results are in.",
-        "⏰ Assignment #{id} ({title}) is due within {count} hours, at {when}. {have} of "
+        "⏰ Assignment A{id} ({title}) is due within {count} hours, at {when}. {have} of "
         "{units} results are in.", hours, id=a.id, title=a.task_title, when=due, have=have,
         units=a.units)
 
 
 def overdue_worker(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} ({title}) passed its deadline without being submitted, so it "
+    return _("Assignment A{id} ({title}) passed its deadline without being submitted, so it "
              "expired and its units went back to your guild.", id=a.id, title=a.task_title)
 
 
 def overdue_leader(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
-    return _("Assignment #{id} of {who} passed its deadline unsubmitted; its {units} "
-             "of task #{task_id} are back in the guild's pool.", id=a.id,
+    return _("Assignment A{id} of {who} passed its deadline unsubmitted; its {units} "
+             "of task T{task_id} are back in the guild's pool.", id=a.id,
              who=who(worker, a.worker_id), units=counted(_, a.units, "unit"), task_id=a.task_id)
 
 
@@ -138,9 +138,9 @@ def edit_outcome(_: Translator, outcome: ResultEdited | None) -> str:
     if outcome is None:
         return edit_not_taken(_)
     if outcome.replaced:
-        return _("Your edit replaced result {position} of assignment #{id}.",
+        return _("Your edit replaced result {position} of assignment A{id}.",
                  position=outcome.position, id=outcome.assignment.id)
-    return _("Result {position} of assignment #{id} was already submitted, so your edit "
+    return _("Result {position} of assignment A{id} was already submitted, so your edit "
              "doesn't change it.", position=outcome.position, id=outcome.assignment.id)
 
 

@@ -16,16 +16,22 @@ INPUT_LIMIT = 60  # characters of an item's input on the review page
 
 
 def submitted_for_admins(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} ({units} of task #{task_id}, {guild}) is ready for "
+    return _("Assignment A{id} ({units} of task T{task_id}, {guild}) is ready for "
              "review: /review", id=a.id, units=counted(_, a.units, "unit"), task_id=a.task_id,
              guild=a.guild_name)
+
+
+def submitted_for_guild(_: Translator, a: AssignmentRecord, worker: UserRecord | None) -> str:
+    return _("{who} submitted assignment A{id} ({units} of task T{task_id}).",
+             who=who(worker, a.worker_id), id=a.id, units=counted(_, a.units, "unit"),
+             task_id=a.task_id)
 
 
 def precheck_request(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
                      items: list[HeldItem]) -> str:
     """What the leader checks: an item task's answers listed here, a count task's results in
     the messages that follow."""
-    text: str = _("{who} submitted assignment #{id} ({units} of task #{task_id}). Your guild "
+    text: str = _("{who} submitted assignment A{id} ({units} of task T{task_id}). Your guild "
                   "pre-checks results: pass it to the platform's review, or send it back.",
                   who=who(worker, a.worker_id), id=a.id, units=counted(_, a.units, "unit"),
                   task_id=a.task_id)
@@ -33,7 +39,7 @@ def precheck_request(_: Translator, a: AssignmentRecord, worker: UserRecord | No
 
 
 def precheck_footer(_: Translator, a: AssignmentRecord) -> str:
-    return _("Pass assignment #{id} to the platform's review, or send it back with what to fix.",
+    return _("Pass assignment A{id} to the platform's review, or send it back with what to fix.",
              id=a.id)
 
 
@@ -45,7 +51,7 @@ def precheck_keyboard(_: Translator, assignment_id: int, round: int) -> Keyboard
 
 def review_header(_: Translator, a: AssignmentRecord, worker: UserRecord | None,
                   results: int, waiting: int, settings: Settings) -> str:
-    text: str = _("<b>Review assignment #{id}</b>: task #{task_id} ({title}), {guild}, by {who}. "
+    text: str = _("<b>Review assignment A{id}</b>: task T{task_id} ({title}), {guild}, by {who}. "
                   "{units} at {price}; {results} follow.", id=a.id,
                   task_id=a.task_id, title=a.task_title, guild=a.guild_name,
                   who=who(worker, a.worker_id), units=counted(_, a.units, "unit"),
@@ -103,28 +109,28 @@ def marked(marks: int, count: int) -> list[int]:
 
 
 def reject_some_prompt(_: Translator, assignment_id: int, numbers: list[int]) -> str:
-    return _("What should be fixed in {numbers} of assignment #{id}? Reply to this message "
+    return _("What should be fixed in {numbers} of assignment A{id}? Reply to this message "
              "with the reason; the worker will see it, and only these go back.",
              numbers=", ".join(map(str, numbers)), id=assignment_id)
 
 
 def review_footer(_: Translator, a: AssignmentRecord) -> str:
-    return _("Accept assignment #{id}, or send it back with a reason: /reject {id} "
-             "&lt;reason&gt;; only some results, by their numbers: /reject {id} 2,5 "
+    return _("Accept assignment A{id}, or send it back with a reason: /reject A{id} "
+             "&lt;reason&gt;; only some results, by their numbers: /reject A{id} 2,5 "
              "&lt;reason&gt;.", id=a.id)
 
 
 def send_back_prompt(_: Translator, assignment_id: int) -> str:
-    return _("What should be fixed in assignment #{id}? Reply to this message; the worker "
+    return _("What should be fixed in assignment A{id}? Reply to this message; the worker "
              "will see it.", id=assignment_id)
 
 
 def sent_back_reply(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} went back to the worker for rework.", id=a.id)
+    return _("Assignment A{id} went back to the worker for rework.", id=a.id)
 
 
 def reject_prompt(_: Translator, assignment_id: int) -> str:
-    return _("Why is assignment #{id} rejected? Reply to this message with the reason; the "
+    return _("Why is assignment A{id} rejected? Reply to this message with the reason; the "
              "worker will see it. To send back only some, start with their numbers: 2,5 "
              "blurry.", id=assignment_id)
 
@@ -132,7 +138,7 @@ def reject_prompt(_: Translator, assignment_id: int) -> str:
 def accepted_reply(_: Translator, a: AssignmentRecord, credit: Credit | None,
                    settings: Settings) -> str:
     credit = credit or Credit(0, 0, 0)
-    return _("Assignment #{id} accepted: {units} of {total}. Credited {worker} to the "
+    return _("Assignment A{id} accepted: {units} of {total}. Credited {worker} to the "
              "worker and {commission} commission to {guild}.", id=a.id,
              units=a.accepted_units, total=counted(_, a.units, "unit"),
              worker=money_text(_, credit.worker_minor, settings),
@@ -142,19 +148,19 @@ def accepted_reply(_: Translator, a: AssignmentRecord, credit: Credit | None,
 def accepted_for_worker(_: Translator, a: AssignmentRecord, credit: Credit, settings: Settings,
                         auto: bool, settled: bool = False, quality: bool = False) -> str:
     if quality:
-        text: str = _("✅ Assignment #{id} passed the quality checks and was accepted "
+        text: str = _("✅ Assignment A{id} passed the quality checks and was accepted "
                       "automatically: {units}.", id=a.id,
                       units=counted(_, a.accepted_units or 0, "unit"))
     elif settled:
-        text = _("✅ Assignment #{id}: the rework was not submitted by the deadline, so "
+        text = _("✅ Assignment A{id}: the rework was not submitted by the deadline, so "
                  "what the review let stand was accepted: {units} of {total}; the rest "
                  "went back to your guild.", id=a.id, units=a.accepted_units,
                  total=counted(_, a.units, "unit"))
     elif auto:
-        text = _("✅ Assignment #{id} was accepted automatically (the review window passed): "
+        text = _("✅ Assignment A{id} was accepted automatically (the review window passed): "
                  "{units}.", id=a.id, units=counted(_, a.accepted_units or 0, "unit"))
     else:
-        text = _("✅ Assignment #{id} was accepted: {units} of {total}.", id=a.id,
+        text = _("✅ Assignment A{id} was accepted: {units} of {total}.", id=a.id,
                  units=a.accepted_units, total=counted(_, a.units, "unit"))
     return text + "\n" + _("You earned {amount} (after {guild}'s commission of {commission}).",
                            amount=money_text(_, credit.worker_minor, settings),
@@ -164,34 +170,34 @@ def accepted_for_worker(_: Translator, a: AssignmentRecord, credit: Credit, sett
 
 def accepted_for_guild(_: Translator, a: AssignmentRecord, credit: Credit,
                        settings: Settings) -> str:
-    return _("Assignment #{id} of task #{task_id} was accepted ({units}); the guild's "
+    return _("Assignment A{id} of task T{task_id} was accepted ({units}); the guild's "
              "commission: {commission}.", id=a.id, task_id=a.task_id,
              units=counted(_, a.accepted_units or 0, "unit"),
              commission=money_text(_, credit.commission_minor, settings))
 
 
 def rejected_reply(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} sent back for rework; the worker was told why.", id=a.id)
+    return _("Assignment A{id} sent back for rework; the worker was told why.", id=a.id)
 
 
 def rejected_for_worker(_: Translator, a: AssignmentRecord, reason: str,
                         keys: list[str] | None = None) -> str:
     if keys and not a.has_items:
-        return _("↩️ Assignment #{id}: results {numbers} were sent back for rework. Reason: "
-                 "{reason}\nThe others stand. Send {results} again with /submit {id}, then "
+        return _("↩️ Assignment A{id}: results {numbers} were sent back for rework. Reason: "
+                 "{reason}\nThe others stand. Send {results} again with /submit A{id}, then "
                  "press Submit.", id=a.id, numbers=", ".join(keys), reason=reason,
                  results=counted(_, len(keys), "result"))
     if keys:
-        return _("↩️ Assignment #{id}: items {keys} were sent back for rework. Reason: "
+        return _("↩️ Assignment A{id}: items {keys} were sent back for rework. Reason: "
                  "{reason}\nThe other answers stand. Send /tasks and press Continue to answer "
                  "those items again, then Submit.", id=a.id, keys=", ".join(keys),
                  reason=reason)
     if a.has_items:
-        return _("↩️ Assignment #{id} was sent back for rework. Reason: {reason}\nSend /tasks "
+        return _("↩️ Assignment A{id} was sent back for rework. Reason: {reason}\nSend /tasks "
                  "and press Continue to answer its items again, then Submit.", id=a.id,
                  reason=reason)
-    return _("↩️ Assignment #{id} was sent back for rework. Reason: {reason}\nSend the {results} "
-             "again with /submit {id}, then press Submit.", id=a.id, reason=reason,
+    return _("↩️ Assignment A{id} was sent back for rework. Reason: {reason}\nSend the {results} "
+             "again with /submit A{id}, then press Submit.", id=a.id, reason=reason,
              results=counted(_, a.units, "result"))
 
 
@@ -204,32 +210,32 @@ def precheck_set(_: Translator, name: str, on: bool) -> str:
 
 
 def prechecked_reply(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} passed to the platform's review.", id=a.id)
+    return _("Assignment A{id} passed to the platform's review.", id=a.id)
 
 
 def precheck_skipped_admins(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} ({units} of task #{task_id}, {guild}) waited {days} for its "
+    return _("Assignment A{id} ({units} of task T{task_id}, {guild}) waited {days} for its "
              "guild's pre-check, so it is in /review now, unchecked by the guild.",
              id=a.id, units=counted(_, a.units, "unit"), task_id=a.task_id, guild=a.guild_name,
              days=counted(_, a.review_days, "day"))
 
 
 def precheck_undeliverable_admins(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} ({units} of task #{task_id}, {guild}) needs its guild's "
+    return _("Assignment A{id} ({units} of task T{task_id}, {guild}) needs its guild's "
              "pre-check, but I can't message its leader or any deputy, so it is in /review "
              "now, unchecked by the guild.", id=a.id, units=counted(_, a.units, "unit"),
              task_id=a.task_id, guild=a.guild_name)
 
 
 def precheck_skipped_leader(_: Translator, a: AssignmentRecord) -> str:
-    return _("Assignment #{id} was not pre-checked within {days}, so it went to the "
+    return _("Assignment A{id} was not pre-checked within {days}, so it went to the "
              "platform's review unchecked.", id=a.id, days=counted(_, a.review_days, "day"))
 
 
 def item_answers(_: Translator, item: ReviewItem, settings: Settings) -> list[Html]:
     """An item submission on one page (or a few): each item's input next to its answer."""
     a = item.assignment
-    head: str = _("<b>Review assignment #{id}</b>: task #{task_id} ({title}), {guild}, by {who}. "
+    head: str = _("<b>Review assignment A{id}</b>: task T{task_id} ({title}), {guild}, by {who}. "
              "{items} at {price}.", id=a.id, task_id=a.task_id, title=a.task_title,
              guild=a.guild_name, who=who(item.worker, a.worker_id),
              items=counted(_, len(item.items), "item"),
@@ -243,7 +249,7 @@ def item_answers(_: Translator, item: ReviewItem, settings: Settings) -> list[Ht
     if a.disputed:
         head += "\n" + _("⚠️ Some answers differ from the other workers' on the same items.")
     lines = answer_lines(_, item.items, controls=True)
-    lines.append(_("Accept all, or send some back by their numbers: /reject {id} 2,5 "
+    lines.append(_("Accept all, or send some back by their numbers: /reject A{id} 2,5 "
                    "&lt;reason&gt;.", id=a.id))
     return pages(head, lines)
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import tzinfo
 
 from bot.clock import from_epoch
+from bot.domain.ids import Kind, shown_all
 from bot.domain.skills import BanScopeText
 from bot.domain.statuses import BanSubject
 from bot.i18n import Html, Translator, escape
@@ -89,7 +90,7 @@ def ban_made(_: Translator, made: BanMade, zone: tzinfo) -> Html:
              .render_for(_), until=_until(_, made.until, zone))
     if made.withdrawn:
         text = Html(text + "\n" + _("Taken back to their guild's pool: {ids}.",
-                                    ids=", ".join(f"#{i}" for i in made.withdrawn)))
+                                    ids=shown_all(Kind.ASSIGNMENT, made.withdrawn)))
     return text
 
 
@@ -100,7 +101,7 @@ def banned_worker(_: Translator, scope: str, ref: str | None, until: int, reason
              reason=reason)
     if withdrawn:
         text = Html(text + "\n" + _("Your open assignments {ids} were taken back.",
-                                    ids=", ".join(f"#{i}" for i in withdrawn)))
+                                    ids=shown_all(Kind.ASSIGNMENT, withdrawn)))
     return text
 
 
@@ -114,9 +115,9 @@ def banned_guild(_: Translator, guild: GuildRecord, scope: str, ref: str | None,
 
 def work_withdrawn_leader(_: Translator, assignment_id: int, task_id: int, units: int,
                           who: str) -> Html:
-    return _.plural("Assignment #{id} ({count} unit of task #{task_id}) was taken back from "
+    return _.plural("Assignment A{id} ({count} unit of task T{task_id}) was taken back from "
                     "{who}, who is banned: it is back in the guild's pool.",
-                    "Assignment #{id} ({count} units of task #{task_id}) was taken back from "
+                    "Assignment A{id} ({count} units of task T{task_id}) was taken back from "
                     "{who}, who is banned: they are back in the guild's pool.", units,
                     id=assignment_id, task_id=task_id, who=who)
 
