@@ -51,6 +51,10 @@ class Sizes:
     c9_recipients: int = 20_000
     # case 8: timed runs per side of the payroll against a bare GROUP BY
     c8_runs: int = 5
+    # case 12: hook events delivered over that many tasks, and events of a single task
+    c12_events: int = 5_000
+    c12_keys: int = 1_000
+    c12_one_key_events: int = 100
     notes: list[str] = field(default_factory=list)
 
 
@@ -83,4 +87,7 @@ SMOKE = Sizes(
     c9_charts=30,
     c9_recipients=300,
     c8_runs=2,
+    c12_events=300,
+    c12_keys=50,
+    c12_one_key_events=10,
 )

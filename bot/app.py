@@ -30,6 +30,7 @@ from bot.context import BotData, GuildContext
 from bot.delivery import Notifier, OutboxDispatcher
 from bot.domain.exports import FileSource
 from bot.files import TelegramFiles
+from bot.hooks import HookEvents, HookSender
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
@@ -40,6 +41,7 @@ from bot.services.base import Deps
 from bot.services.copies import CopyService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
+from bot.services.hooks import HookService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
 from bot.services.ledger_ops import LedgerOpsService
@@ -67,6 +69,7 @@ from handlers import (
     exports,
     gates,
     guilds,
+    hooks,
     items,
     ledger_ops,
     market,
@@ -224,6 +227,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("bans", bans.list_bans),
         CommandHandler("admin", admins.admin),
         CommandHandler("admins", admins.admins),
+        CommandHandler("hooks", hooks.hooks),
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
         CommandHandler("summary", settings_handlers.summary),
@@ -268,8 +272,10 @@ async def on_startup(app: Application) -> None:
 
     dispatcher.unreachable_hooks.append(forget_unreachable)
     notifier = Notifier(data.clock, dispatcher.wake, settings.digest_minutes * 60)
+    sender = HookSender(db, data.clock, settings.hook_url, settings.hook_secret,
+                        timeout=settings.hook_timeout_seconds) if settings.hooks_on else None
     data.services = services = compose(settings, db, data.clock, notifier, dispatcher, users,
-                                       app.bot.username, TelegramFiles(app.bot))
+                                       app.bot.username, TelegramFiles(app.bot), sender)
     await services.guilds.load()
     dispatcher.unreachable_hooks.append(services.offers.on_unreachable)
     dispatcher.unreachable_hooks.append(services.review.on_unreachable)
@@ -281,14 +287,17 @@ async def on_startup(app: Application) -> None:
     await menus.set_menus(app.bot, admins)
     dispatcher.start()
     services.copies.start()
+    if sender is not None:
+        sender.start()
     log.info("Guildwork started as @%s", app.bot.username)
 
 
 def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
             dispatcher: OutboxDispatcher, users: UserService, bot_username: str,
-            files: FileSource) -> Services:
+            files: FileSource, hook_sender: HookSender | None = None) -> Services:
     """Every service, each handed what it depends on (nothing is wired in afterwards)."""
-    deps = Deps(db, clock, notifier, settings, users)
+    events = HookEvents(clock, hook_sender.wake) if hook_sender is not None else HookEvents()
+    deps = Deps(db, clock, notifier, settings, users, events)
     updates = UpdateService(db, clock)
     guild_service = GuildService(deps)
     quote_service = QuoteService(deps, guild_service)
@@ -304,6 +313,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     quality_service = QualityService(deps, review_service, qualification, ban_service)
     result_service = ResultService(deps, item_service, quality_service, review_service)
     money_service = MoneyService(deps, guild_service)
+    hook_service = HookService(deps, hook_sender)
     return Services(
         settings=settings, db=db, clock=clock, notifier=notifier, dispatcher=dispatcher,
         users=users, guilds=guild_service, membership=MembershipService(deps, guild_service),
@@ -314,10 +324,11 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         payouts=PayoutService(deps, money_service), ledger_ops=LedgerOpsService(deps),
         audit=AuditService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
-                           market_service, updates, quality_service),
+                           market_service, updates, quality_service, hook_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
         updates=updates, skills=skill_service, bans=ban_service, admins=AdminService(deps),
         exports=ExportService(deps, files, quality_service), copies=CopyService(deps, files),
+        hooks=hook_service,
     )
 
 
@@ -327,6 +338,7 @@ async def on_shutdown(app: Application) -> None:
         return
     await services.exports.stop()
     await services.copies.stop()
+    await services.hooks.stop()
     await services.dispatcher.stop()
     await services.db.close()
     app.bot_data.services = None

@@ -155,6 +155,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("admin", N_("add|remove &lt;@user|id&gt;"),
             N_("Add or remove a platform admin (owners: ADMIN_IDS)"), Audience.ADMIN),
     Command("admins", "", N_("The platform's owners and admins"), Audience.ADMIN),
+    Command("hooks", "", N_("Event hooks: queued, delivered, failing, and the latest failures"),
+            Audience.ADMIN),
     # --- the clock ---
     Command("settings",
             N_("[daily|weekly|monthly|off | timezone &lt;Area/City&gt; | language en|zh|app]"),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -62,6 +63,15 @@ class Settings:
     # The largest bonus or correction an admin may record at once (/bonus, /adjust), in minor
     # units; BONUS_CAP gives it in the currency (default 1000).
     bonus_cap_minor: int = 100_000
+    # Event hooks out: where the platform's own systems hear what happens, and the secret the
+    # events are signed with (both set, or neither: then no event is recorded or sent).
+    hook_url: str = ""
+    hook_secret: str = field(default="", repr=False)
+    hook_timeout_seconds: float = 5.0  # an answer slower than this is a failed try
+
+    @property
+    def hooks_on(self) -> bool:
+        return bool(self.hook_url)
 
     @property
     def currency_exponent(self) -> int:
@@ -227,4 +237,25 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
                 f"BONUS_CAP must be an amount above 0 with at most {exponent} decimals (at most "
                 f"{MAX_AMOUNT_MINOR // 10**exponent}), got {raw!r}.")
         kwargs["bonus_cap_minor"] = cap
+    kwargs.update(_hooks(get("HOOK_URL"), get("HOOK_SECRET")))
     return Settings(**kwargs)  # type: ignore[arg-type]
+
+
+def _hooks(url: str, secret: str) -> dict[str, str]:
+    if not url and not secret:
+        return {}
+    if not url:
+        raise ConfigError("HOOK_SECRET is set but HOOK_URL is not: set both (event hooks on) "
+                          "or neither.")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address, or a port that isn't one
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
+        raise ConfigError(f"HOOK_URL must be an http(s) URL such as "
+                          f"https://example.com/guildwork/events, got {url!r}.")
+    if not secret:
+        raise ConfigError("HOOK_URL is set but HOOK_SECRET is not: give a secret to sign the "
+                          "events with (e.g. the output of `openssl rand -hex 32`).")
+    return {"hook_url": url, "hook_secret": secret}

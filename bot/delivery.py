@@ -39,7 +39,6 @@ safe side.)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import warnings
@@ -54,6 +53,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
+from bot.background import DueLoop
 from bot.charts import Chart, render_png
 from bot.clock import Clock, to_epoch
 from bot.i18n import plain_text, texts_for
@@ -207,7 +207,9 @@ class _Outcome:
     new_chat_id: int = 0
 
 
-class OutboxDispatcher:
+class OutboxDispatcher(DueLoop):
+    name = "outbox dispatcher"
+
     def __init__(
         self,
         db: Database,
@@ -219,17 +221,13 @@ class OutboxDispatcher:
         max_attempts: int = 10,
         idle_poll_seconds: float = 30.0,
     ) -> None:
+        super().__init__(clock, idle_poll_seconds)
         self._db = db
         self._bot = bot
-        self._clock = clock
         self._batch_size = batch_size
         self._concurrency = asyncio.Semaphore(concurrency)
         self._max_attempts = max_attempts
-        self._idle_poll = idle_poll_seconds
-        self._event = asyncio.Event()
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
         self._unmarked: list[int] = []  # sent, waiting for the commit that marks them
         self._sent: set[int] = set()  # sent and not yet marked in the database: never resent
         self._digests: set[int] = set()  # digests among them, whose lines are marked too
@@ -240,64 +238,16 @@ class OutboxDispatcher:
         self.sent_total = 0
         self._drawing: ThreadPoolExecutor | None = None
 
-    def wake(self) -> None:
-        self._event.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._stopping = False
-            self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
-
     async def stop(self, grace: float = 5.0) -> None:
         """Start no new send; let those in flight finish and be marked (up to `grace` seconds,
         then cancel them), so that a clean restart repeats nothing."""
-        task = self._task
-        if task is None:
-            return
-        self._stopping = True
-        self._event.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), grace)
-        except TimeoutError:
-            task.cancel()
-        except Exception:
-            log.exception("outbox dispatcher failed while stopping")
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        self._task = None
+        await super().stop(grace)
         if self._drawing is not None:
             self._drawing.shutdown(wait=False)
             self._drawing = None
 
-    async def _run(self) -> None:
-        backoff = 1.0
-        while not self._stopping:
-            try:
-                processed = await self.run_once(background=True)
-                backoff = 1.0
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox dispatcher failed; retrying in %.0f s", backoff)
-                processed = 0
-                await asyncio.sleep(backoff)
-                backoff = min(60.0, backoff * 2)
-            if processed or self._stopping:
-                continue
-            self._event.clear()
-            timeout = self._idle_poll
-            next_due = await outbox_repo.next_due_at(self._db)
-            if next_due is not None:
-                timeout = min(timeout, max(0.05, next_due - to_epoch(self._clock.now())))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), timeout)
-
-    async def flush(self) -> int:
-        """Send everything due now; returns how many rows were processed."""
-        total = 0
-        while processed := await self.run_once():
-            total += processed
-        return total
+    async def next_due_at(self) -> int | None:
+        return await outbox_repo.next_due_at(self._db)
 
     async def run_once(self, *, background: bool = False) -> int:
         """Send one batch of due rows; returns how many rows it took care of. In the

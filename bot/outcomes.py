@@ -25,6 +25,7 @@ from storage.models import (
     GuildOverview,
     GuildRecord,
     HeldItem,
+    HookEventRow,
     MemberRecord,
     QuoteRecord,
     ResultRecord,
@@ -524,3 +525,15 @@ class PayoutPlan:
     @property
     def bad(self) -> list[PayoutLine]:
         return [line for line in self.lines if line.problems]
+
+
+@dataclass(frozen=True, slots=True)
+class HookStatus:
+    """/hooks: where events go (None: hooks are off), how many wait, went out, keep failing,
+    and the latest failures."""
+
+    url: str | None
+    queued: int
+    delivered: int
+    failing: int
+    failures: list[HookEventRow]

@@ -349,3 +349,18 @@ class FileToKeep:
     kind: str
     file_name: str | None
     mime_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HookEventRow:
+    """An event queued for the platform's hook receiver (`hook_events`)."""
+
+    id: int
+    event_id: str
+    type: str
+    ordering_key: str
+    payload: str
+    attempts: int
+    next_attempt_at: int
+    last_error: str | None
+    created_at: int

@@ -23,7 +23,8 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert meta["machine"]["nproc"] >= 1 and meta["versions"]["python"]
     assert meta["platform"]["counts"]["ledger"] == 6000
     cases = result["cases"]
-    assert sorted(cases, key=int) == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+    assert sorted(cases, key=int) == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10",
+                                      "12"]
     assert all(case["status"] == "ok" for case in cases.values()), cases
 
     measured = [c for c in cases["1"]["commands"] if c["status"] == "ok"]
@@ -97,4 +98,9 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
         assert 0 < period["workers"] <= period["bare_groups"]
         assert period["payroll_seconds"] > 0 and period["bare_seconds"] > 0
         assert period["time_ratio"] > 0 and period["csv_bytes"] > 0
+    hooks = cases["12"]
+    for run in (hooks["many_keys"], hooks["one_key"]):  # every event once, signed, in order
+        assert run["delivered"] == run["events"] and run["lost"] == run["repeated"] == 0
+        assert run["signed"] == run["events"] and run["order_held"]
+        assert run["delivered_per_s"] > 0 and run["bare_per_s"] > 0
     assert result["table"]

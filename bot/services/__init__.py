@@ -19,6 +19,7 @@ from bot.services.bans import BanService
 from bot.services.copies import CopyService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
+from bot.services.hooks import HookService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
 from bot.services.ledger_ops import LedgerOpsService
@@ -75,3 +76,4 @@ class Services:
     admins: AdminService
     exports: ExportService
     copies: CopyService
+    hooks: HookService

@@ -13,6 +13,7 @@ from bot.domain.errors import AdminsOnly, GuildBanned
 from bot.domain.money import Money
 from bot.domain.skills import BanScopeText
 from bot.domain.zones import Moment
+from bot.hooks import HookEvents
 from bot.i18n import texts_for
 from bot.services.lifecycle import Assignments, Tasks
 from bot.services.users import UserService
@@ -33,14 +34,21 @@ class Deps:
     notifier: Notifier
     settings: Settings
     users: UserService
-    assignments: Assignments = field(default_factory=Assignments)
-    tasks: Tasks = field(default_factory=Tasks)
+    # Events for the hook receiver (none recorded unless HOOK_URL is set).
+    hooks: HookEvents = field(default_factory=HookEvents)
+    assignments: Assignments = field(init=False)
+    tasks: Tasks = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The lifecycles' owners report their moves to the hooks (frozen: set once, here).
+        object.__setattr__(self, "assignments", Assignments(self.hooks))
+        object.__setattr__(self, "tasks", Tasks())
 
 
 class Service:
     def __init__(self, deps: Deps) -> None:
         self._db, self._clock, self._notifier = deps.db, deps.clock, deps.notifier
-        self._settings, self._users = deps.settings, deps.users
+        self._settings, self._users, self._hooks = deps.settings, deps.users, deps.hooks
         # The owners of the lifecycles: every state change goes through them.
         self._assignments, self._tasks = deps.assignments, deps.tasks
 

@@ -255,6 +255,11 @@ class GuildService(Service):
                 await self._tell_group_and_members(tx, after, views.suspended_group,
                                                    views.suspended_member)
             await self._audit(tx, admin_id, action, ("guild", guild.id), reason or guild.name)
+            if status in (GuildStatus.APPROVED, GuildStatus.SUSPENDED):
+                await self._hooks.emit(tx, f"guild.{status}", f"guild:{guild.id}", {
+                    "guild_id": guild.id, "name": guild.name, "chat_id": guild.chat_id,
+                    "leader_id": guild.leader_id, "previous_status": guild.status,
+                    "reason": reason, "decided_by": admin_id})
             if status == GuildStatus.SUSPENDED:
                 tx.after_commit(lambda: self._suspended_chats.add(guild.chat_id))
             else:

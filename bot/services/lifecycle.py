@@ -20,6 +20,7 @@ from bot.domain.errors import (
 )
 from bot.domain.lifecycle import ASSIGNMENT, TASK, Actor, AssignmentEvent, TaskEvent
 from bot.domain.statuses import ASSIGNMENT_NAMES, TASK_NAMES, TaskStatus
+from bot.hooks import HookEvents, submission_data, task_key
 from storage import Database, Tx
 from storage import market as market_repo
 from storage import work as repo
@@ -39,7 +40,20 @@ def isolated(what: str, item: object) -> Iterator[None]:
         log.exception("clock: %s %s failed; skipped", what, item)
 
 
+# The moves the hook receiver hears of, as the event each is (a guild's pre-check sending a
+# submission back is a rejection too; a settled part rework is an acceptance of what stood).
+_HOOKED = {AssignmentEvent.SUBMIT: "submission.submitted",
+           AssignmentEvent.ACCEPT: "submission.accepted",
+           AssignmentEvent.AUTO_ACCEPT: "submission.accepted",
+           AssignmentEvent.SETTLE: "submission.accepted",
+           AssignmentEvent.REJECT: "submission.rejected",
+           AssignmentEvent.SEND_BACK: "submission.rejected"}
+
+
 class Assignments:
+    def __init__(self, hooks: HookEvents | None = None) -> None:
+        self._hooks = hooks or HookEvents()
+
     async def get(self, db: Reader, assignment_id: int) -> AssignmentRecord:
         found = await repo.get(db, assignment_id)
         if found is None:
@@ -87,7 +101,11 @@ class Assignments:
                                           new_round=new_round, **fields)
         if not moved:
             raise self.refusal(assignment)
-        return await self.get(tx, assignment.id)
+        after = await self.get(tx, assignment.id)
+        if (hooked := _HOOKED.get(event)) is not None:
+            await self._hooks.emit(tx, hooked, task_key(after.task_id), submission_data(
+                assignment, after, fields.get("decided_by"), actor))
+        return after
 
     async def each_due(self, db: Database, ids: Iterable[int], states: Iterable[str],
                        step: Callable[[Tx, AssignmentRecord], Awaitable[None]]) -> list[int]:

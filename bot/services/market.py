@@ -17,6 +17,7 @@ from bot.domain.skills import parse_skill_names
 from bot.domain.statuses import LIVE_TASK, GuildStatus, QuoteStatus, TaskMode, TaskStatus
 from bot.domain.tasks import TaskDraft, check_draft, parse_task_form, parse_units
 from bot.domain.text import NOTE_MAX, clean_text
+from bot.hooks import allocation_data, task_data, task_key
 from bot.i18n import texts_for
 from bot.outcomes import ClaimMade, PostedTask, PreparedItems, TaskDetails, TaskList
 from bot.services.base import Deps, Service
@@ -95,6 +96,8 @@ class MarketService(Service):
                 _, task, self._settings, len(attachments or []), titles),
                 lambda _: views.claim_keyboard(_, task, held=0))
             await self._audit(tx, admin_id, "task.post", ("task", task_id), draft.title)
+            await self._hooks.emit(tx, "task.posted", task_key(task_id),
+                                   dict(task_data(task), posted_by=admin_id))
         return PostedTask(task, len(chats), titles)
 
     async def post_from_form(self, admin_id: int, text: str, *, again: bool = False
@@ -172,6 +175,8 @@ class MarketService(Service):
                               f"guild {guild.id} task {task_id} units {units}")
             task = await self._tasks.get(tx, task_id)
             claimed = task
+            await self._hooks.emit(tx, "task.allocated", task_key(task_id), allocation_data(
+                allocation_id, task, guild.id, units, task.price_minor, None))
             await self._tell_admins(tx, lambda _: views.claim_for_admins(
                 _, guild.name, units, claimed, self._settings))
         return ClaimMade(allocation_id, task, units, task.price_minor, held + units)

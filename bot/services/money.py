@@ -65,8 +65,12 @@ class MoneyService(Service):
         """One payout line, audited, and its user told, in the caller's transaction (checked
         there against the balance; a reference used before is refused by its unique index).
         """
-        await ledger_repo.payout(tx, user_id=user_id, amount_minor=amount, note=note,
-                                 by=admin_id, now=self._now(), reference=reference)
+        line_id = await ledger_repo.payout(tx, user_id=user_id, amount_minor=amount, note=note,
+                                           by=admin_id, now=self._now(), reference=reference)
+        await self._hooks.emit(tx, "payout.recorded", f"user:{user_id}", {
+            "payout_id": line_id, "user_id": user_id, "amount_minor": amount,
+            "currency": self._settings.currency, "note": note, "reference": reference,
+            "balance_after_minor": balance_after, "recorded_by": admin_id})
         await self._audit(tx, admin_id, "ledger.payout", ("user", user_id),
                           " ".join(str(part) for part in (amount, reference, note) if part))
         await self.tell(tx, user_id, lambda _: views.payout_for_worker(

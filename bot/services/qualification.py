@@ -18,6 +18,7 @@ from bot.domain.errors import NoTestForSkill, NotGuildMemberAnywhere, TestRetryL
 from bot.domain.lifecycle import Actor, AssignmentEvent
 from bot.domain.quality import passes
 from bot.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
+from bot.hooks import allocation_data, task_key
 from bot.outcomes import ItemCard
 from bot.services.base import Deps, Service
 from bot.views import quality as views
@@ -78,6 +79,8 @@ class QualificationService(Service):
                 tx, task_id=test.id, guild_id=guild.id, units=test.item_count,
                 unit_price_minor=test.price_minor, source="claim", quote_id=None,
                 created_by=worker_id, now=now)
+            await self._hooks.emit(tx, "task.allocated", task_key(test.id), allocation_data(
+                allocation, test, guild.id, test.item_count, test.price_minor, None))
             # The test's price is only stored: grading never credits (see `grade`).
             assignment_id = await work_repo.insert(
                 tx, task_id=test.id, allocation_id=allocation, guild_id=guild.id,

@@ -32,6 +32,7 @@ from bot.domain.tasks import (
 )
 from bot.domain.text import NOTE_MAX, clean_text
 from bot.domain.zones import Moment
+from bot.hooks import allocation_data, task_key
 from bot.outcomes import Awarded, QuotePlaced, QuoteTable
 from bot.services.base import Deps, Service
 from bot.services.guilds import GuildService
@@ -160,10 +161,13 @@ class QuoteService(Service):
                                  asked=Count(take, "unit"))
         await self._decide(tx, quote, QuoteEvent.AWARD, Actor.CLOCK if by == 0 else Actor.ADMIN,
                            reason=None, by=by, awarded=take)
-        await repo.insert_allocation(tx, task_id=task.id, guild_id=quote.guild_id, units=take,
-                                     unit_price_minor=quote.price_minor, source="quote",
-                                     quote_id=quote_id, created_by=by, now=now)
+        allocation_id = await repo.insert_allocation(
+            tx, task_id=task.id, guild_id=quote.guild_id, units=take,
+            unit_price_minor=quote.price_minor, source="quote", quote_id=quote_id,
+            created_by=by, now=now)
         task = await self._tasks.get(tx, task.id)
+        await self._hooks.emit(tx, "task.allocated", task_key(task.id), allocation_data(
+            allocation_id, task, quote.guild_id, take, quote.price_minor, quote_id))
         awarded_task = task
         await self._tell_chats(tx, await repo.guild_chats(tx, [quote.guild_id]),
                                lambda _: views.quote_awarded(_, quote, take, awarded_task,

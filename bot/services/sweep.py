@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.services.hooks import HookService
 from bot.services.lifecycle import isolated
 from bot.services.market import MarketService
 from bot.services.offers import OfferService
@@ -46,7 +47,7 @@ class SweepReport:
 class SweepService:
     def __init__(self, offers: OfferService, results: ResultService, review: ReviewService,
                  quotes: QuoteService, market: MarketService, updates: UpdateService,
-                 quality: QualityService) -> None:
+                 quality: QualityService, hooks: HookService) -> None:
         self._offers = offers
         self._results = results
         self._review = review
@@ -54,6 +55,7 @@ class SweepService:
         self._market = market
         self._updates = updates
         self._quality = quality
+        self._hooks = hooks
 
     async def sweep(self) -> SweepReport:
         """Each step on its own: one that fails is logged and the others still run (a failing
@@ -75,6 +77,8 @@ class SweepService:
                 setattr(report, name, await step())
         with isolated("sweep step", "forget old updates"):
             await self._updates.forget_old()
+        with isolated("sweep step", "forget delivered hook events"):
+            await self._hooks.forget_delivered()
         if report:
             log.info("sweep: %s", report)
         return report
