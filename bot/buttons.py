@@ -83,6 +83,46 @@ class Buttons:
         return Press(groups[0], id, round, marks)
 
 
+@dataclass(frozen=True, slots=True)
+class PageTurn:
+    """A page button as read back: the page to show (0: the first) and the list's filter, in
+    the list's own short encoding."""
+
+    page: int
+    key: str
+
+
+class Pager:
+    """Previous / Next under a paged list, for any list: `<prefix>:<page>:<key>`.
+
+    The key is the list's filter as the list encodes it (letters, digits and `._-` only, e.g.
+    `g12.7` for "guild 12, 7 days"), so a press reads the list again as it is now, from the
+    filter alone: nothing is kept in memory, and buttons survive a restart. Render the buttons
+    with `bot.views.common.pager_keyboard`; in the handler, `@press(SPEC)` hands over a
+    `PageTurn`, and the list's own code turns the key back into its filter (refusing a key it
+    can't read). A new list takes a new prefix.
+    """
+
+    KEY_MAX = 40
+    PAGE_MAX = 999_999
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.pattern = rf"^{re.escape(prefix)}:(\d{{1,6}}):([A-Za-z0-9._-]{{0,{self.KEY_MAX}}})$"
+        self._regex = re.compile(self.pattern)
+
+    def data(self, page: int, key: str) -> str:
+        data = f"{self.prefix}:{page}:{key}"
+        if not 0 <= page <= self.PAGE_MAX or self._regex.match(data) is None \
+                or len(data.encode()) > MAX_DATA_BYTES:
+            raise ValueError(f"{self.prefix}: not a page button: {data!r}")
+        return data
+
+    def parse(self, data: str | None) -> PageTurn | None:
+        match = self._regex.match(data or "")
+        return None if match is None else PageTurn(int(match[1]), match[2])
+
+
 # Guilds: the admins' review of a new guild.
 GUILD_REVIEW = Buttons("g1", ("approve", "reject"))
 # The market: an admin's decision on a quote.
@@ -127,3 +167,16 @@ NEWTASK_STEP = Buttons(NEWTASK_PREFIX, ("done", "skip", "post", "cancel"), with_
 NEWTASK_RESULT = Buttons(f"{NEWTASK_PREFIX}:result", RESULT_TYPES, with_id=False)
 NEWTASK_MODE = Buttons(f"{NEWTASK_PREFIX}:mode", tuple(TaskMode), with_id=False)
 NEWTASK_AUTO = Buttons(f"{NEWTASK_PREFIX}:auto", ("yes", "no"), with_id=False)
+
+# Long lists, turned in place with ◀ Previous / Next ▶ (handlers.paging): one prefix a list, the
+# key its arguments (`T12.all` for /progress T12 all, a status for /guilds, nothing where the
+# chat and the presser say it all; `s3` for /payouts: a slot of the admin's scratch).
+TASKS_PAGES = Pager("pt1")
+TASK_PAGES = Pager("pd1")
+QUOTES_PAGES = Pager("pq1")
+PROGRESS_PAGES = Pager("pp1")
+GUILDS_PAGES = Pager("pg1")
+MEMBERS_PAGES = Pager("pm1")
+BANS_PAGES = Pager("pb1")
+SKILLS_PAGES = Pager("ps1")
+PAYOUTS_PAGES = Pager("po1")

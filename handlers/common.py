@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from telegram import (
     ForceReply,
@@ -28,7 +28,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application
 from telegram.ext.filters import MessageFilter
 
-from bot.buttons import Buttons, Press
+from bot.buttons import Press
 from bot.commands import Chat, admin_command, chat_of
 from bot.commands import command as registered
 from bot.context import GuildContext
@@ -54,6 +54,8 @@ from bot.services import Services
 from bot.views.common import Keyboard
 
 Callback = Callable[[Update, GuildContext], Coroutine[Any, Any, None]]
+PressT = TypeVar("PressT")
+PressT_co = TypeVar("PressT_co", covariant=True)
 _USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
 _AT_USERNAME_RE = re.compile(r"^@([A-Za-z0-9_]{1,32})$")  # where a number may be meant too
 # A member's number in /members (M3); Telegram usernames have 5 or more characters.
@@ -227,6 +229,14 @@ class Call:
     async def reply(self, text: str, keyboard: Keyboard | None = None) -> Message | None:
         return await reply(self.update, text, keyboard)
 
+    async def edit(self, text: str, keyboard: Keyboard | None = None) -> None:
+        """Show another text (and buttons) in the message whose button was pressed: a list
+        turning its page."""
+        query = self.update.callback_query
+        if query is not None and isinstance(query.message, Message):
+            with contextlib.suppress(BadRequest):  # not modified
+                await query.message.edit_text(text, reply_markup=markup(keyboard))
+
     async def edit_buttons(self, keyboard: Keyboard | None) -> None:
         """New buttons under the message whose button was pressed (the same ones: no change)."""
         query = self.update.callback_query
@@ -241,25 +251,36 @@ class Call:
         await self.reply(pages[-1], keyboard)
 
 
+def caller_check(name: str) -> Callable[[Call], None]:
+    """The command registry's who and where for the command `name`, as a check of a call:
+    a command's, or a press of a button its reply carries (a page of its list)."""
+    where = chat_of(name)
+    admins_only = admin_command(name)
+
+    def check(call: Call) -> None:
+        # Who before where: a leader trying /summary in the group hears it is for admins.
+        if admins_only and not call.services.users.is_admin(call.user_id):
+            raise AdminCommand(command=f"/{name}")
+        if where is Chat.PRIVATE and not call.private:
+            raise PrivateChatOnly(command=f"/{name}")
+        if where is Chat.GROUP and call.private:
+            raise GroupChatOnly(command=f"/{name}")
+
+    return check
+
+
 def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback]:
     """Register-time wrapper: the chat check, the admins-only check (who before how: a
     stranger is told the command is not theirs, not its usage) and the usage come from the
     command registry."""
-    where = chat_of(name)
     usage = registered(name).usage
-    admins_only = admin_command(name)
+    check = caller_check(name)
 
     def wrap(handler: Callable[[Call], Awaitable[None]]) -> Callback:
         @wraps(handler)
         async def run(update: Update, context: GuildContext) -> None:
             call = Call(update, context, await texts(update, context), usage)
-            # Who before where: a leader trying /summary in the group hears it is for admins.
-            if admins_only and not call.services.users.is_admin(call.user_id):
-                raise AdminCommand(command=f"/{name}")
-            if where is Chat.PRIVATE and not call.private:
-                raise PrivateChatOnly(command=f"/{name}")
-            if where is Chat.GROUP and call.private:
-                raise GroupChatOnly(command=f"/{name}")
+            check(call)
             await handler(call)
 
         return run
@@ -267,12 +288,19 @@ def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback
     return wrap
 
 
-def press(spec: Buttons) -> Callable[[Callable[[Call, Press], Awaitable[None]]], Callback]:
+class ButtonSpec(Protocol[PressT_co]):
+    """What `press` needs of a button's spec (`Buttons`, `Pager`): read its data back."""
+
+    def parse(self, data: str | None) -> PressT_co | None: ...
+
+
+def press(spec: ButtonSpec[PressT]
+          ) -> Callable[[Callable[[Call, PressT], Awaitable[None]]], Callback]:
     """Register-time wrapper for a button: its data read back, the handler run, then the
     query answered. A refusal is raised instead, and the error handler answers it with an
     alert saying why (a query is answered once)."""
 
-    def wrap(handler: Callable[[Call, Press], Awaitable[None]]) -> Callback:
+    def wrap(handler: Callable[[Call, PressT], Awaitable[None]]) -> Callback:
         @wraps(handler)
         async def run(update: Update, context: GuildContext) -> None:
             query = update.callback_query
@@ -346,6 +374,14 @@ class Again:
         slot = max(slots, default=0) + 1
         slots[slot] = what
         return slot
+
+    def held(self, call: Call, slot: int) -> Any:
+        """What a slot holds, left in it; a slot used before, or lost in a restart, is a
+        stale button."""
+        what = call.user_data.get(self.key, {}).get(slot)
+        if what is None:
+            raise StaleButton()
+        return what
 
     async def take(self, call: Call, pressed: Press) -> Any:
         """What the pressed button's slot holds (its buttons come off); a slot used before, or

@@ -12,7 +12,7 @@ from bot.domain.ids import Kind, shown
 from bot.domain.statuses import LedgerKind
 from bot.i18n import Html, Translator
 from bot.outcomes import PayoutPlan, Payroll, Statement
-from bot.views.common import Keyboard, button, csv_bytes, keyboard, money_text, pages, when
+from bot.views.common import Keyboard, button, csv_bytes, keyboard, list_pages, money_text, when
 
 KINDS = {LedgerKind.WORKER_SHARE: N_("earned"), LedgerKind.COMMISSION: N_("commission"),
          LedgerKind.PAYOUT: N_("payout")}
@@ -102,7 +102,7 @@ def plan_pages(_: Translator, plan: PayoutPlan, settings: Settings) -> list[Html
              for line in bad[:LISTED]]
     if len(bad) > LISTED:
         lines.append(_("… and {count} more.", count=len(bad) - LISTED))
-    return pages(head, lines)
+    return list_pages(head, lines)
 
 
 def plan_keyboard(_: Translator, slot: int) -> Keyboard:
