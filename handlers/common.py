@@ -245,7 +245,9 @@ class Call:
                 await query.message.edit_reply_markup(reply_markup=markup(keyboard))
 
     async def reply_pages(self, pages: Sequence[str], keyboard: Keyboard | None = None) -> None:
-        """Several messages; the keyboard goes under the last."""
+        """Several messages; the keyboard goes under the last. For what is not browsed (a
+        report of what was just done, a review); a list is turned page by page in one message
+        (handlers.paging)."""
         for page in pages[:-1]:
             await self.reply(page)
         await self.reply(pages[-1], keyboard)

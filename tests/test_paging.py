@@ -169,3 +169,22 @@ async def test_pages_in_chinese(h: Harness, admin: FakeUser) -> None:
     assert shown is not None and shown.text.endswith("第 2 页，共 2 页")
     assert shown.button_texts == ["◀ 上一页"]
     assert h.api.refused == []
+
+
+async def test_a_bulk_payouts_bad_lines_are_paged_while_the_file_is_at_hand(
+        h: Harness, admin: FakeUser) -> None:
+    await admin.send("/start")
+    content = "".join(f"@nobody{n},1.00,,REF-{n}\n" for n in range(1, 21)).encode()
+    replies = await admin.send_document("p.csv", mime_type="text/csv", caption="/payouts",
+                                        content=content)
+    assert len(replies) == 1 and replies[0].button_texts == ["Next ▶"]
+    assert "20 lines can't be paid" in replies[0].text and "Line 1: unknown user" in \
+        replies[0].text
+    shown = await every_page(admin, replies[0])
+    assert len(shown) == 2 and "Line 20: unknown user @nobody20" in shown[1]
+    assert "Confirm" not in h.api.find_message(admin.id, replies[0].message_id).button_texts
+    # The file is conversation scratch (as Confirm's is): after a restart, send it again.
+    await h.restart()
+    await admin.press("◀ Previous", message=h.api.find_message(admin.id, replies[0].message_id))
+    assert "no longer valid" in admin.last_alert()
+    assert h.api.refused == []
