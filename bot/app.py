@@ -33,6 +33,8 @@ from bot.files import TelegramFiles
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.ratelimit import PriorityRateLimiter
 from bot.services import Services
+from bot.services.admins import AdminService
+from bot.services.audit import AuditService
 from bot.services.bans import BanService
 from bot.services.base import Deps
 from bot.services.copies import CopyService
@@ -40,6 +42,7 @@ from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
+from bot.services.ledger_ops import LedgerOpsService
 from bot.services.market import MarketService
 from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
@@ -58,12 +61,14 @@ from bot.services.sweep import SweepService
 from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from handlers import (
+    admins,
     bans,
     errors,
     exports,
     gates,
     guilds,
     items,
+    ledger_ops,
     market,
     menus,
     money,
@@ -172,6 +177,7 @@ def register_handlers(app: Application) -> None:
         CommandHandler("rejectquote", market.reject_quote),
         CommandHandler("canceltask", market.cancel_task),
         CallbackQueryHandler(market.quote_button, pattern=buttons.QUOTE.pattern),
+        CallbackQueryHandler(market.claim_button, pattern=buttons.CLAIM.pattern),
         CallbackQueryHandler(newtask.post_again, pattern=buttons.TASK_AGAIN.pattern),
         # assignments, results, review, money
         CommandHandler("assign", offers.assign),
@@ -197,6 +203,11 @@ def register_handlers(app: Application) -> None:
         MessageHandler(private & filters.Document.ALL
                        & filters.CaptionRegex(r"^/payouts(@\w+)?(\s|$)"), money.payouts),
         CallbackQueryHandler(money.payouts_button, pattern=buttons.BULK_PAYOUT.pattern),
+        CommandHandler("bonus", ledger_ops.bonus),
+        CommandHandler("adjust", ledger_ops.adjust),
+        CallbackQueryHandler(ledger_ops.confirmed, pattern=buttons.LEDGER_CONFIRM.pattern),
+        CommandHandler("audit", ledger_ops.audit),
+        CallbackQueryHandler(ledger_ops.audit_page, pattern=buttons.AUDIT_PAGES.pattern),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
         CommandHandler("items", items.items),
         MessageHandler(private & filters.Document.ALL
@@ -216,6 +227,8 @@ def register_handlers(app: Application) -> None:
         CommandHandler("ban", bans.ban),
         CommandHandler("unban", bans.unban),
         CommandHandler("bans", bans.list_bans),
+        CommandHandler("admin", admins.admin),
+        CommandHandler("admins", admins.admins),
         # the clock's settings and summaries
         CommandHandler("settings", settings_handlers.settings),
         CommandHandler("summary", settings_handlers.summary),
@@ -303,11 +316,12 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         items=item_service, item_files=item_files, results=result_service,
         review=review_service, quality=quality_service, qualification=qualification,
         money=money_service, money_out=MoneyOutService(deps),
-        payouts=PayoutService(deps, money_service),
+        payouts=PayoutService(deps, money_service), ledger_ops=LedgerOpsService(deps),
+        audit=AuditService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
                            market_service, updates, quality_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
-        updates=updates, skills=skill_service, bans=ban_service,
+        updates=updates, skills=skill_service, bans=ban_service, admins=AdminService(deps),
         exports=ExportService(deps, files, quality_service), copies=CopyService(deps, files),
     )
 

@@ -151,6 +151,16 @@ PAYOUT_AGAIN = Buttons("m1", ("again",))
 # Money: Confirm / Cancel under a bulk payout's dry run (the id is a slot of the admin's
 # conversation scratch holding the file, never an amount).
 BULK_PAYOUT = Buttons("m2", ("confirm", "cancel"))
+# The market: Claim <units> under a fixed task's announcement (id: the task; round: the units;
+# marks: the units the guild held when the buttons were drawn, so a second tap of the same
+# button, or one under an older message, claims nothing more).
+CLAIM = Buttons("c1", ("claim",), with_round=True, with_marks=True)
+# Money: "correct it below zero" under a refused correction, "record it again" under a refused
+# repeat of a bonus or correction (the id is a slot of the admin's conversation scratch, never
+# an amount).
+LEDGER_CONFIRM = Buttons("m3", ("below_zero", "again"))
+# /audit: the trail's pages (the key is its filter, bot.domain.ledger_ops.AuditScope.key).
+AUDIT_PAGES = Pager("au1")
 # The market: "post it again" under a refused repeat of the one-message task form.
 TASK_AGAIN = Buttons("t1", ("again",))
 # /settings: how often summaries come, the language, one of the common time zones (its index

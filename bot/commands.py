@@ -129,6 +129,14 @@ COMMANDS: tuple[Command, ...] = (
                "a reply to one"), Audience.ADMIN),
     Command("payroll", N_("[YYYY-MM | &lt;from&gt; &lt;to&gt;]"),
             N_("Payroll per worker and per guild for a period, as CSV files"), Audience.ADMIN),
+    Command("bonus", N_("&lt;user&gt; &lt;amount&gt; &lt;reason&gt; [ref:&lt;reference&gt;]"),
+            N_("Credit a bonus; the worker is told why"), Audience.ADMIN),
+    Command("adjust", N_("&lt;user&gt; &lt;±amount&gt; &lt;reason&gt; [ref:&lt;reference&gt;]"),
+            N_("Correct a balance up or down; the worker is told why"), Audience.ADMIN),
+    Command("audit", N_("[export] [guild &lt;id&gt; | user &lt;id|@name&gt; | task &lt;id&gt;] "
+                        "[days]"),
+            N_("Who did what: the recorded actions, newest first (export: as CSV)"),
+            Audience.ADMIN),
     # --- skills and bans ---
     Command("skill", N_("add &lt;name&gt; &lt;title&gt; | leaders &lt;name&gt; on|off | "
                         "grant|revoke &lt;name&gt; @worker"),
@@ -143,6 +151,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("unban", N_("&lt;@worker|id | guild &lt;id&gt;&gt; [skill &lt;name&gt; | task "
                         "&lt;id&gt;]"), N_("Lift a ban"), Audience.ADMIN),
     Command("bans", "", N_("Active bans"), Audience.ADMIN),
+    # --- admins ---
+    Command("admin", N_("add|remove &lt;@user|id&gt;"),
+            N_("Add or remove a platform admin (owners: ADMIN_IDS)"), Audience.ADMIN),
+    Command("admins", "", N_("The platform's owners and admins"), Audience.ADMIN),
     # --- the clock ---
     Command("settings",
             N_("[daily|weekly|monthly|off | timezone &lt;Area/City&gt; | language en|zh|app]"),

@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.domain.money import parse_amount
+from bot.domain.tasks import MAX_AMOUNT_MINOR
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -56,6 +59,9 @@ class Settings:
     results_dir: str = ""
     export_dir: str = ""
     export_part_bytes: int = 0
+    # The largest bonus or correction an admin may record at once (/bonus, /adjust), in minor
+    # units; BONUS_CAP gives it in the currency (default 1000).
+    bonus_cap_minor: int = 100_000
 
     @property
     def currency_exponent(self) -> int:
@@ -209,4 +215,16 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
             raise ConfigError(
                 f"EXPORT_PART_MB must be a whole number of megabytes from 1 to 2000, got {raw!r}.")
         kwargs["export_part_bytes"] = int(raw) * 1024 * 1024
+    exponent = CURRENCY_EXPONENTS[str(kwargs.get("currency", "CNY"))]
+    kwargs["bonus_cap_minor"] = 1000 * 10**exponent
+    if raw := get("BONUS_CAP"):
+        try:
+            cap = parse_amount(raw, exponent)
+        except ValueError:
+            cap = 0
+        if not 0 < cap <= MAX_AMOUNT_MINOR:
+            raise ConfigError(
+                f"BONUS_CAP must be an amount above 0 with at most {exponent} decimals (at most "
+                f"{MAX_AMOUNT_MINOR // 10**exponent}), got {raw!r}.")
+        kwargs["bonus_cap_minor"] = cap
     return Settings(**kwargs)  # type: ignore[arg-type]

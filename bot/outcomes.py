@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.items import Item
+from bot.domain.ledger_ops import AuditScope
 from bot.domain.money_out import PayoutLine, PayrollPeriod
 from bot.domain.quality import Aggregate
 from bot.domain.scores import Score
@@ -125,6 +126,7 @@ class ClaimMade:
     task: TaskRecord
     units: int
     unit_price_minor: int
+    held: int  # the guild's units of the task now, this claim included
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +273,8 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Earnings:
-    periods: list[tuple[str, int, int]]  # (period key, earned, paid)
+    # (period key, earned by work, bonuses, corrections, paid)
+    periods: list[tuple[str, int, int, int, int]]
     pending: int
     balance: int
 
@@ -288,6 +291,48 @@ class PayoutMade:
     user: UserRecord
     amount: int
     balance: int  # after the payout
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLineMade:
+    """A bonus or a correction recorded (amount in minor units, negative: taken off)."""
+
+    user: UserRecord
+    kind: str
+    amount: int
+    balance: int  # after the line
+    reason: str
+    reference: str | None
+
+
+# What /audit names: a user, a task's id, a guild's id or name, or nothing (everything).
+AuditRef = MemberRef | int | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One action of the trail, with who acted and what it touched named for the reader."""
+
+    created_at: int
+    actor_id: int
+    actor: str | None  # a name, or None for the clock (actor 0)
+    action: str
+    target_type: str | None
+    target_id: int | None
+    target: str | None  # a user's or guild's name, a task's title, when known
+    detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """A page of the trail, newest first: `more` when an older page follows."""
+
+    scope: AuditScope
+    subject: AuditRow | None  # the guild, user or task the trail is about, as a target
+    page: int
+    rows: list[AuditRow]
+    more: bool
+    zone: ZoneInfo
 
 
 # --- the clock ----------------------------------------------------------------------------
@@ -404,6 +449,20 @@ class BanMade:
     ref: str | None
     until: int
     withdrawn: list[int]  # assignments taken back
+
+
+@dataclass(frozen=True, slots=True)
+class AdminChange:
+    """An admin added or removed: who (their chat's menu follows)."""
+
+    user: UserRecord
+
+
+@dataclass(frozen=True, slots=True)
+class AdminList:
+    owners: list[tuple[int, UserRecord | None]]  # ADMIN_IDS, known or not yet
+    # granted at run time: (who, their id, granted by, when)
+    granted: list[tuple[UserRecord | None, int, UserRecord | None, int]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot.buttons import QUOTE, QUOTES_PAGES, TASK_PAGES, TASKS_PAGES, Press
+from bot.buttons import CLAIM, QUOTE, QUOTES_PAGES, TASK_PAGES, TASKS_PAGES, Press
+from bot.domain.errors import ClaimButtonStale
 from bot.domain.ids import Kind
 from bot.views import market as views
 from handlers import results
@@ -139,3 +140,20 @@ def _quotes_under(message: Message) -> set[int]:
     pressed = (QUOTE.parse(b.callback_data if isinstance(b.callback_data, str) else None)
                for row in rows for b in row)
     return {p.id for p in pressed if p is not None}
+
+
+@press(CLAIM)
+async def claim_button(call: Call, pressed: Press) -> None:
+    """Claim <units> under a fixed task's announcement in a guild's group; the buttons are
+    drawn again for what the guild holds now, also when the press came too late."""
+    market = call.services.market
+    try:
+        made = await market.claim(call.chat_id, call.user_id, pressed.id, str(pressed.round),
+                                  held_before=pressed.marks)
+    except ClaimButtonStale as stale:
+        await call.edit_buttons(views.claim_buttons(call._, stale.task_id, stale.left,
+                                                    stale.held_units))
+        raise
+    await call.edit_buttons(views.claim_keyboard(call._, made.task, made.held))
+    await call.reply(views.claim_made(call._, made.units, made.task, made.unit_price_minor,
+                                      call.services.settings))

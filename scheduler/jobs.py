@@ -16,6 +16,8 @@ SUMMARY_SECONDS = 60
 
 async def sweep(context: GuildContext) -> None:
     await context.services.sweep.sweep()
+    # Admins added or removed by another instance on the same database.
+    await context.services.users.reload_admins()
 
 
 async def summaries(context: GuildContext) -> None:

@@ -1,4 +1,5 @@
-"""The ledger: credits for accepted work (worker share, guild commission) and payouts.
+"""The ledger: credits for accepted work (worker share, guild commission), payouts, and the
+admins' bonuses and corrections (adjustments, either sign).
 
 Every period figure (a worker's /earnings, the summaries, the admins' digest) comes from one
 query builder, `period_sums`, so a sum over the ledger is written once.
@@ -11,11 +12,18 @@ from collections.abc import Sequence
 from bot.domain.statuses import LedgerKind
 from storage.db import Reader, Tx, in_list, lit
 
-# What a sum may count: credits (anything but payouts), payouts (negative amounts), one kind.
+# What a sum may count: credits (anything but payouts), payouts (negative amounts), credits for
+# work only (shares and commission), one kind.
 EARNED = f"kind != {lit(LedgerKind.PAYOUT)}"
 PAID = f"kind = {lit(LedgerKind.PAYOUT)}"
+WORK = f"kind IN ({lit(LedgerKind.WORKER_SHARE, LedgerKind.COMMISSION)})"
 SHARES = f"kind = {lit(LedgerKind.WORKER_SHARE)}"
 COMMISSION = f"kind = {lit(LedgerKind.COMMISSION)}"
+BONUS = f"kind = {lit(LedgerKind.BONUS)}"
+ADJUSTED = f"kind = {lit(LedgerKind.ADJUSTMENT)}"
+# A user's figures for a period: work, bonuses, adjustments, payouts (they sum to the change of
+# the balance).
+PARTS = (WORK, BONUS, ADJUSTED, PAID)
 _OWNERS = ("user_id", "guild_id")
 Window = tuple[int | None, int | None]  # (after, up to and including) in epoch seconds
 
@@ -38,22 +46,39 @@ async def credit(tx: Tx, *, assignment_id: int, worker_id: int, worker_minor: in
 async def payout(tx: Tx, *, user_id: int, amount_minor: int, note: str | None, by: int,
                  now: int, reference: str | None = None) -> int:
     """A payout line; a reference (bulk payouts) is unique: the same one is refused."""
+    return await line(tx, user_id=user_id, kind=LedgerKind.PAYOUT, amount_minor=-amount_minor,
+                      note=note, by=by, now=now, reference=reference)
+
+
+async def line(tx: Tx, *, user_id: int, kind: LedgerKind, amount_minor: int, note: str | None,
+               by: int, now: int, reference: str | None) -> int:
+    """A line outside any assignment (a payout, a bonus, an adjustment); its reference is
+    unique over the whole ledger: the same one again is refused."""
     cursor = await tx.execute(
         "INSERT INTO ledger (user_id, kind, amount_minor, note, reference, created_by,"
         " created_at) VALUES (:user, :kind, :amount, :note, :ref, :by, :now)",
-        {"user": user_id, "kind": LedgerKind.PAYOUT, "amount": -amount_minor, "note": note,
+        {"user": user_id, "kind": kind, "amount": amount_minor, "note": note,
          "ref": reference, "by": by, "now": now})
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
 
-async def last_same_payout(db: Reader, user_id: int, amount_minor: int, note: str | None,
-                           since: int) -> int | None:
-    """When the same payout (user, amount, note) was last recorded since `since`, if it was."""
+async def by_reference(db: Reader, reference: str) -> tuple[str, int, int, int] | None:
+    """The line a reference is on, if any: (kind, user, amount, when)."""
+    row = await db.fetch_one(
+        "SELECT kind, user_id, amount_minor, created_at FROM ledger WHERE reference = :r",
+        {"r": reference})
+    return None if row is None else (row[0], row[1], row[2], row[3])
+
+
+async def last_same(db: Reader, user_id: int, kind: LedgerKind, amount_minor: int,
+                    note: str | None, since: int) -> int | None:
+    """When the same line (user, kind, amount as stored, note) was last recorded since
+    `since`, if it was: a payout, bonus or correction sent again after a lost reply."""
     return await db.fetch_value(
-        f"SELECT MAX(created_at) FROM ledger WHERE user_id = :u AND {PAID}"
+        "SELECT MAX(created_at) FROM ledger WHERE user_id = :u AND kind = :k"
         " AND amount_minor = :a AND note IS :n AND created_at >= :since",
-        {"u": user_id, "a": -amount_minor, "n": note, "since": since})
+        {"u": user_id, "k": kind, "a": amount_minor, "n": note, "since": since})
 
 
 async def balance(db: Reader, user_id: int) -> int:

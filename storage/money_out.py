@@ -35,6 +35,8 @@ class PayrollRow:
     gross_minor: int
     commission_minor: int
     earned_minor: int
+    bonus_minor: int  # bonuses credited in the period
+    adjusted_minor: int  # corrections in the period, either sign
     paid_minor: int  # positive: what was paid out in the period
     balance_minor: int  # at the period's end
 
@@ -66,11 +68,15 @@ async def statement(db: Reader, user_id: int) -> list[StatementLine]:
 
 
 # Per user in one pass over the ledger's (user_id, created_at, kind, amount_minor) index: the
-# worker's shares and the payouts of the period, and the balance at its end.
+# worker's shares, bonuses, corrections and payouts of the period, and the balance at its end.
 _LEDGER_PASS = f"""
 SELECT user_id,
   SUM(CASE WHEN created_at >= :start AND kind = {lit(LedgerKind.WORKER_SHARE)}
       THEN amount_minor ELSE 0 END) AS earned,
+  SUM(CASE WHEN created_at >= :start AND kind = {lit(LedgerKind.BONUS)}
+      THEN amount_minor ELSE 0 END) AS bonus,
+  SUM(CASE WHEN created_at >= :start AND kind = {lit(LedgerKind.ADJUSTMENT)}
+      THEN amount_minor ELSE 0 END) AS adjusted,
   -SUM(CASE WHEN created_at >= :start AND kind = {lit(LedgerKind.PAYOUT)}
        THEN amount_minor ELSE 0 END) AS paid,
   SUM(amount_minor) AS balance
@@ -97,12 +103,13 @@ async def payroll(db: Reader, start: int, end: int) -> list[PayrollRow]:
         f"WITH money AS ({_LEDGER_PASS}), work AS ({_WORK_PASS})"
         " SELECT m.user_id, u.first_name, u.last_name, u.username, g.name,"
         " COALESCE(w.units, 0), COALESCE(w.gross, 0), COALESCE(w.commission, 0),"
-        " m.earned, m.paid, m.balance"
+        " m.earned, m.bonus, m.adjusted, m.paid, m.balance"
         " FROM money m LEFT JOIN work w ON w.worker_id = m.user_id"
         " LEFT JOIN users u ON u.id = m.user_id"
         " LEFT JOIN guild_members gm ON gm.user_id = m.user_id AND gm.status = 'active'"
         " LEFT JOIN guilds g ON g.id = gm.guild_id"
-        " WHERE m.balance != 0 OR m.earned != 0 OR m.paid != 0",
+        " WHERE m.balance != 0 OR m.earned != 0 OR m.bonus != 0 OR m.adjusted != 0"
+        " OR m.paid != 0",
         {"start": start, "end": end})
     # In user order as the ledger pass reads them; sorted here all the same (a pass over a
     # sorted list), where an ORDER BY would build a temporary B-tree.

@@ -55,6 +55,8 @@ async def workers_due(db: Reader, *, zone: str, default_zone: str, frequency: st
 @dataclass(slots=True)
 class WorkerFigures:
     earned: int = 0  # worker share and commission credited in the period
+    bonus: int = 0  # bonuses credited in the period
+    adjusted: int = 0  # corrections in the period (either sign)
     paid: int = 0
     units: int = 0  # units accepted in the period
     pending: list[tuple[int, int]] | None = None  # (gross, commission bp) awaiting review
@@ -67,13 +69,15 @@ async def worker_figures(db: Reader, user_ids: list[int], start: int, end: int
     figures = {uid: WorkerFigures(pending=[]) for uid in user_ids}
     if not user_ids:
         return figures
-    # The period's credits and payouts, and all of them (the balance), in one ledger query.
-    sums = await ledger.period_sums(db, [ledger.EARNED, ledger.PAID], [(start, end), (None, None)],
+    # The period's credits (work, bonuses, corrections) and payouts, and all of them (the
+    # balance), in one ledger query.
+    sums = await ledger.period_sums(db, ledger.PARTS, [(start, end), (None, None)],
                                     owner="user_id", owner_ids=user_ids)
-    for user_id, ((earned, paid), (all_earned, all_paid)) in sums.items():
+    for user_id, ((earned, bonus, adjusted, paid), every) in sums.items():
         assert user_id is not None
         f = figures[user_id]
-        f.earned, f.paid, f.balance = earned, -paid, all_earned + all_paid
+        f.earned, f.bonus, f.adjusted, f.paid = earned, bonus, adjusted, -paid
+        f.balance = sum(every)
     marks, params = in_list(user_ids, "u")
     window = {**params, "s": start, "e": end}
     for row in await db.fetch_all(

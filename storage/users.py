@@ -89,6 +89,27 @@ async def granted_admin_ids(db: Reader) -> set[int]:
     return {row[0] for row in await db.fetch_all("SELECT user_id FROM admins")}
 
 
+async def granted_admins(db: Reader) -> list[tuple[int, int | None, int]]:
+    """Admins granted at run time: (user, granted by, when), the longest-serving first."""
+    rows = await db.fetch_all(
+        "SELECT user_id, granted_by, granted_at FROM admins ORDER BY granted_at, user_id")
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+async def grant_admin(tx: Tx, user_id: int, by: int, now: int) -> bool:
+    """False when they are an admin already."""
+    cursor = await tx.execute(
+        "INSERT OR IGNORE INTO admins (user_id, granted_by, granted_at) VALUES (:u, :by, :now)",
+        {"u": user_id, "by": by, "now": now})
+    return cursor.rowcount == 1
+
+
+async def revoke_admin(tx: Tx, user_id: int) -> bool:
+    """False when they were no granted admin."""
+    cursor = await tx.execute("DELETE FROM admins WHERE user_id = :u", {"u": user_id})
+    return cursor.rowcount == 1
+
+
 async def add_audit(tx: Tx, *, actor_id: int, action: str, target_type: str | None,
                     target_id: int | None, detail: str | None, now: int) -> None:
     await tx.execute(

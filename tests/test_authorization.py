@@ -22,7 +22,7 @@ WHO_OR_WHERE = ("Only platform admins", "is for platform admins only", "Only the
                 "This group is not a guild. ", "is suspended by the platform",
                 "waiting for a platform admin's approval", "You are not allowed",
                 "Only an administrator of this group", "A guild is registered from its group",
-                "Tasks are for guild members", "is not yours")
+                "Tasks are for guild members", "is not yours", "Only the platform's owners")
 ARGS = {"register": "New Guild", "promote": "@mo", "demote": "@dee", "remove": "@mo",
         "commission": "10", "approve": "3", "rejectguild": "3 not now", "suspend": "2 spam",
         "task": "1", "quote": "2 1.00 1", "withdraw": "1", "claim": "1 1", "quotes": "2",
@@ -31,7 +31,9 @@ ARGS = {"register": "New Guild", "promote": "@mo", "demote": "@dee", "remove": "
         "review": "1", "accept": "1", "reject": "1 blurry", "payout": "@mo 0.01",
         "settings": "daily", "invite": "new", "skill": "grant cantonese @mo",
         "ban": "@mo 2 spam", "unban": "@mo", "qualify": "cantonese", "answers": "1",
-        "guild": "1", "payroll": "2026-12"}
+        "guild": "1", "payroll": "2026-12", "bonus": "@mo 0.01 thanks",
+        "adjust": "@mo -0.01 fix", "audit": "user @mo",
+        "admin": "add @bea"}
 ADMIN_ONLY = {c.name for c in COMMANDS if c.audience.value == "admin"} - {"tasks", "task"}
 LEADING = {"invite", "quote", "withdraw", "claim", "assign", "distribute", "precheck"}
 LEADER_ONLY = {"promote", "demote", "remove", "commission"}

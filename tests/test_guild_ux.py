@@ -6,6 +6,7 @@ import re
 
 from tests.scenario import (
     FIXED_TASK,
+    QUOTE_TASK,
     alpha_with_task,
     approved_guild,
     assignment_ids,
@@ -274,3 +275,31 @@ async def test_each_kind_of_id_has_its_letter_shown_and_typed(h: Harness, admin:
     await wu.send("/settings language zh")
     await wu.send(f"/submit T{task}")
     assert wu.last_message().text == f"T{task} 是任务号，这里要填派单号，例如 A12。"
+
+
+async def test_a_fixed_task_is_claimed_with_a_tap(h: Harness, admin: FakeUser) -> None:
+    lee, wu = h.user("Lee"), h.user("Wu")
+    group = await approved_guild(h, admin, "Alpha", lee, members=(wu,))
+    await admin.send(FIXED_TASK)  # 10 units
+    await h.settle()
+    announcement = group.last_message()
+    assert announcement.text.startswith("<b>New task T1: ")
+    assert announcement.button_texts == ["Claim 1", "Claim 2", "Claim 5", "Claim 10"]
+    # A member may not claim for the guild.
+    first_five = announcement.buttons[2]["callback_data"]
+    await wu.press("Claim 5", chat=group, message=announcement)
+    assert "leader" in wu.last_alert()
+    await lee.press("Claim 5", chat=group, message=announcement)
+    assert group.texts()[-1].startswith("Claimed 5 units of task T1")
+    # The buttons now offer what is left.
+    assert announcement.button_texts == ["Claim 1", "Claim 2", "Claim 5"]
+    # A second tap of the same button (a double tap) claims nothing more.
+    await lee.press_data(first_five, chat=group, message=announcement)
+    assert lee.last_alert().startswith("Your guild holds 5 units of task T1 now")
+    await admin.send("/tasks")
+    assert "T1 Street photos, Guangzhou — 5/10 units left" in admin.last_message().text
+    # A quote task's announcement says how to quote instead.
+    await admin.send(QUOTE_TASK)
+    await h.settle()
+    assert group.last_message().button_texts == []
+    assert "Quote with /quote T2 &lt;price&gt; &lt;units&gt; [note]" in group.texts()[-1]

@@ -121,8 +121,9 @@ async def test_a_guild_is_registered_approved_joined_and_run(h: Harness, admin: 
 
     guild = await h.services.guilds.guild_in_chat(group.id)
     assert guild.commission_bp == 1250
-    assert await audit_actions(h) == ["guild.approve", "guild.member.promote",
-                                      "guild.commission"]
+    assert await audit_actions(h) == ["guild.register", "guild.approve", "guild.member.join",
+                                      "guild.member.join", "guild.member.leave",
+                                      "guild.member.promote", "guild.commission"]
 
 
 # --- registering ----------------------------------------------------------------------------
@@ -234,7 +235,7 @@ async def test_an_admin_rejects_by_button_with_a_reason(h: Harness, admin: FakeU
     assert sum("is rejected" in t for t in admin.texts()) == 1
     assert "Reason: No dubbing samples &amp; no history" in group.last_message().text
     assert "Reason: No dubbing samples &amp; no history" in lee.last_message().text
-    assert await audit_actions(h) == ["guild.reject"]
+    assert await audit_actions(h) == ["guild.register", "guild.reject"]
 
     # Commands in the rejected guild's group say so; its admin may apply again.
     replies = await lee.send("/invite", chat=group)
@@ -266,7 +267,7 @@ async def test_a_stale_review_button_says_what_happened(h: Harness, admin: FakeU
     assert admin.last_alert() == already
     await admin.press("Approve", message=review)
     assert admin.last_alert() == already
-    assert await audit_actions(h) == ["guild.approve"]
+    assert await audit_actions(h) == ["guild.register", "guild.approve"]
 
 
 async def test_admins_decide_by_text_by_number_or_name(h: Harness, admin: FakeUser) -> None:
@@ -284,7 +285,8 @@ async def test_admins_decide_by_text_by_number_or_name(h: Harness, admin: FakeUs
     replies = await admin.send("/rejectguild 1")
     assert replies[0].text == ("Give the guild's number and the reason.\n"
                                "Usage: /rejectguild &lt;guild&gt; &lt;reason&gt;")
-    assert await audit_actions(h) == ["guild.reject", "guild.approve"]
+    assert await audit_actions(h) == ["guild.register", "guild.register", "guild.reject",
+                                      "guild.approve"]
 
 
 async def test_only_platform_admins_decide_on_guilds(h: Harness, admin: FakeUser) -> None:
@@ -304,7 +306,7 @@ async def test_only_platform_admins_decide_on_guilds(h: Harness, admin: FakeUser
     assert replies[0].text == "Please use /approve in a private chat with me."
     guild = await h.services.db.fetch_value("SELECT status FROM guilds WHERE id = 1")
     assert guild == "pending"
-    assert await audit_actions(h) == []
+    assert await audit_actions(h) == ["guild.register"]
 
 
 async def test_guilds_lists_status_and_member_counts(h: Harness, admin: FakeUser) -> None:
@@ -362,7 +364,8 @@ async def test_a_suspended_guild_cannot_act_and_its_members_are_told(
     assert "is active again" in group.last_message().text
     assert "is active again" in alice.last_message().text
     assert LINK_RE.search((await lee.send("/invite", chat=group))[0].text)
-    assert await audit_actions(h) == ["guild.approve", "guild.suspend", "guild.reinstate"]
+    assert await audit_actions(h) == ["guild.register", "guild.approve", "guild.member.join",
+                                      "guild.suspend", "guild.reinstate"]
 
 
 async def test_a_suspension_outlives_a_restart(h: Harness, admin: FakeUser) -> None:
@@ -525,8 +528,10 @@ async def test_the_leader_manages_roles_and_members(h: Harness, admin: FakeUser)
     # A removed worker may come back through the link (or join another guild).
     await bob.send(f"/start {payload}")
     assert "You are now a member" in bob.last_message().text
-    assert await audit_actions(h) == ["guild.approve", "guild.member.promote",
-                                      "guild.member.demote", "guild.member.remove"]
+    assert await audit_actions(h) == ["guild.register", "guild.approve", "guild.member.join",
+                                      "guild.member.join", "guild.member.promote",
+                                      "guild.member.demote", "guild.member.remove",
+                                      "guild.member.join"]
 
 
 async def test_members_shows_who_the_bot_cannot_message(h: Harness, admin: FakeUser) -> None:

@@ -96,7 +96,8 @@ async def test_a_statement_lists_the_workers_own_ledger_lines(h, admin, world) -
         balance += amount
         local = datetime.fromtimestamp(at, UTC).astimezone(SHANGHAI)
         expected.append([f"{local:%Y-%m-%d %H:%M:%S}",
-                         {"worker_share": "earned", "payout": "payout"}[kind],
+                         {"worker_share": "earned", "payout": "payout", "bonus": "bonus",
+                          "adjustment": "correction"}[kind],
                          str(assignment or ""),
                          f"T{world['task']} Cantonese lines, batch 1" if assignment else "",
                          money(amount) if amount >= 0 else "-" + money(-amount),
@@ -128,14 +129,15 @@ async def test_a_statement_in_chinese_has_chinese_headers(h, admin, world) -> No
 
 
 def by_hand(rows: list[tuple], start: int, end: int) -> dict[int, list[int]]:
-    """Per user from the raw ledger: units, gross, commission, net, paid, balance at `end`."""
+    """Per user from the raw ledger: units, gross, commission, net, bonuses, corrections, paid,
+    balance at `end`."""
     found: dict[int, list[int]] = {}
     commission_of = {r[4]: r[2] for r in rows if r[1] == "commission"}
     for user_id, kind, amount, at, assignment, _worker, units, *_rest in rows:
         if at >= end:
             continue
-        entry = found.setdefault(user_id, [0, 0, 0, 0, 0, 0])
-        entry[5] += amount
+        entry = found.setdefault(user_id, [0, 0, 0, 0, 0, 0, 0, 0])
+        entry[7] += amount
         if at < start:
             continue
         if kind == "worker_share":
@@ -144,8 +146,12 @@ def by_hand(rows: list[tuple], start: int, end: int) -> dict[int, list[int]]:
             entry[1] += amount + commission
             entry[2] += commission
             entry[3] += amount
+        elif kind == "bonus":
+            entry[4] += amount
+        elif kind == "adjustment":
+            entry[5] += amount
         elif kind == "payout":
-            entry[4] -= amount
+            entry[6] -= amount
     return found
 
 
@@ -156,7 +162,7 @@ async def test_payroll_matches_the_ledger_summed_by_hand(h, admin, world) -> Non
     assert workers.params["document"] != guilds.params["document"]
     rows = table(h, workers)
     assert rows[0] == ["id", "name", "guild", "accepted units", "gross", "commission",
-                       "net earned", "paid", "balance"]
+                       "net earned", "bonuses", "corrections", "paid", "balance"]
     start = int(datetime(2026, 12, 1, tzinfo=SHANGHAI).timestamp())
     end = int(datetime(2027, 1, 1, tzinfo=SHANGHAI).timestamp())
     expected = by_hand(await ledger(h), start, end)
@@ -168,10 +174,10 @@ async def test_payroll_matches_the_ledger_summed_by_hand(h, admin, world) -> Non
                         for uid, e in sorted(expected.items())]
     # And the figures themselves: Xi's January acceptance is left out of December.
     by_id = {int(r[0]): r[3:] for r in rows[1:]}
-    assert by_id[world["wu"].id] == ["2", "4.80", "0.48", "4.32", "3.00", "1.32"]
-    assert by_id[world["xi"].id] == ["1", "2.40", "0.24", "2.16", "0.00", "2.16"]
-    assert by_id[world["qi"].id] == ["2", "2.40", "0.48", "1.92", "0.00", "1.92"]
-    assert by_id[world["lee"].id] == ["0", "0.00", "0.00", "0.00", "0.00", "0.72"]
+    assert by_id[world["wu"].id] == ["2", "4.80", "0.48", "4.32", "0.00", "0.00", "3.00", "1.32"]
+    assert by_id[world["xi"].id] == ["1", "2.40", "0.24", "2.16", "0.00", "0.00", "0.00", "2.16"]
+    assert by_id[world["qi"].id] == ["2", "2.40", "0.48", "1.92", "0.00", "0.00", "0.00", "1.92"]
+    assert by_id[world["lee"].id] == ["0", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.72"]
     assert table(h, guilds) == [["guild id", "guild", "leader id", "commission earned"],
                                 ["1", "Alpha Dubbers", str(world["lee"].id), "0.72"],
                                 ["2", "Beta Lens", str(world["mei"].id), "0.48"]]
@@ -179,7 +185,7 @@ async def test_payroll_matches_the_ledger_summed_by_hand(h, admin, world) -> Non
     # Two days, both included: 31 December and 1 January (Shanghai) take Xi's second credit.
     workers, guilds = documents(await admin.send("/payroll 2026-12-31 2027-01-01"))
     by_id = {int(r[0]): r[3:] for r in table(h, workers)[1:]}
-    assert by_id[world["xi"].id] == ["2", "4.80", "0.48", "4.32", "0.00", "6.48"]
+    assert by_id[world["xi"].id] == ["2", "4.80", "0.48", "4.32", "0.00", "0.00", "0.00", "6.48"]
     assert table(h, guilds)[1:] == [["1", "Alpha Dubbers", str(world["lee"].id), "0.48"]]
 
     # This month so far (January in Shanghai): only Xi's credit moved; balances are carried.

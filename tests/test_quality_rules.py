@@ -13,7 +13,7 @@ from bot.domain.quality import (
     task_units,
 )
 from bot.domain.scores import Score
-from bot.domain.tasks import QuoteOffer, plan_auto_award
+from bot.domain.tasks import QuoteOffer, claim_choices, plan_auto_award
 from bot.domain.work import spread_within
 
 
@@ -88,3 +88,11 @@ def test_one_pass_tally_agrees_with_the_counter() -> None:
     assert found["b"][0].answers == 0 and found["b"][0].answer is None
     assert found["c"][0].answer is None and found["c"][0].answers == 2  # a tie
     assert found["d"][0].answer == "鸟" and found["d"][1] == "鸟 "
+
+
+def test_claim_buttons_offer_a_few_counts_capped_by_what_is_left() -> None:
+    assert claim_choices(0) == []
+    assert claim_choices(3) == [1, 2, 3]
+    assert claim_choices(40) == [5, 10, 20, 40]
+    assert claim_choices(999) == [100, 200, 500, 999]
+    assert claim_choices(220_000) == [100, 200, 500, 1000]

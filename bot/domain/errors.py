@@ -109,6 +109,24 @@ class AdminsOnly(NotAllowed):
     text = N_("Only platform admins can do that.")
 
 
+class OwnersOnly(NotAllowed):
+    text = N_("Only the platform's owners (ADMIN_IDS in the configuration) add and remove "
+              "admins.")
+
+
+class AlreadyAdmin(DomainError):
+    text = N_("{who} is a platform admin already.")
+
+
+class NotAnAdmin(DomainError):
+    text = N_("{who} is not a platform admin.")
+
+
+class OwnerStays(DomainError):
+    text = N_("{who} is an owner (ADMIN_IDS): owners change only in the configuration, "
+              "with a restart.")
+
+
 class AdminCommand(AdminsOnly):
     text = N_("{command} is for platform admins only.")
 
@@ -331,6 +349,18 @@ class NotEnoughUnits(DomainError):
     text = N_("Task T{task_id} has only {left} left; you asked for {asked}.")
 
 
+class ClaimButtonStale(DomainError):
+    """A Claim button drawn before the guild's holding changed (a second tap, say): `held`
+    and `left` say how things stand now, so the buttons can be drawn again."""
+
+    text = N_("Your guild holds {held} of task T{task_id} now, so that button was for "
+              "before: nothing more was claimed. The buttons are updated.")
+
+    def __init__(self, *, task_id: int, held: Any, held_units: int, left: int) -> None:
+        super().__init__(task_id=task_id, held=held)
+        self.task_id, self.held_units, self.left = task_id, held_units, left
+
+
 class QuoteWindowClosed(DomainError):
     text = N_("The quote window of task T{task_id} closed at {closed}.")
 
@@ -350,6 +380,34 @@ class BadAmount(DomainError):
 
 class AmountTooLarge(BadAmount):
     text = N_("{value} is more than I take as an amount: {max} at most.")
+
+
+class BadLedgerAmount(DomainError):
+    text = N_("{value} is not an amount: write it with a dot and at most {digits} decimals, "
+              "e.g. {example}.")
+
+
+class AmountZero(DomainError):
+    text = N_("{value} is zero: a bonus or a correction needs an amount.")
+
+
+class AmountOverCap(DomainError):
+    text = N_("{value} is above the cap for a bonus or a correction: {cap} at most "
+              "(BONUS_CAP).")
+
+
+class ReferenceUsed(DomainError):
+    text = N_("Reference {reference} was used on {when} for a {kind} of {amount} to {who}; "
+              "nothing was recorded. Give a new reference, or none.")
+
+
+class BelowZero(DomainError):
+    text = N_("{who}'s balance is {balance}; a correction of {amount} would take it to "
+              "{after}, below zero. Press the button below if that is meant.")
+
+
+class BadAuditDays(DomainError):
+    text = N_("{value} is not a number of days: give 1 to {most}.")
 
 
 class NumberTooLarge(DomainError):
@@ -488,6 +546,11 @@ class UsernameAmbiguous(DomainError):
 class RepeatedPayout(DomainError):
     text = N_("The same payout ({amount} to {who}) was recorded {minutes} min ago. Send it "
               "once more with the button below if it really is a second payout.")
+
+
+class RepeatedLine(DomainError):
+    text = N_("The same {kind} ({amount} to {who}) was recorded {minutes} min ago. Send it "
+              "once more with the button below if it really is a second one.")
 
 
 class RepeatedTask(DomainError):

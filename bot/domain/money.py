@@ -34,6 +34,16 @@ def parse_amount(text: str, exponent: int) -> int:
     return int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or 0)
 
 
+def read_amount(text: str, exponent: int, malformed: Exception, too_large: Exception) -> int:
+    """`parse_amount`, its failures raised as the caller's refusals."""
+    try:
+        return parse_amount(text, exponent)
+    except MoneyFormatError:
+        raise malformed from None
+    except AmountOutOfRange:
+        raise too_large from None
+
+
 # How a Chinese reader writes an amount in these currencies (others keep their code).
 _SYMBOLS_ZH = {"CNY": "¥"}
 

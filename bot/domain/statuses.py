@@ -62,6 +62,8 @@ class LedgerKind(StrEnum):
     WORKER_SHARE = "worker_share"
     COMMISSION = "commission"
     PAYOUT = "payout"
+    BONUS = "bonus"  # an admin's credit outside any task (/bonus)
+    ADJUSTMENT = "adjustment"  # an admin's correction, either sign (/adjust)
 
 
 class TaskMode(StrEnum):

@@ -20,7 +20,7 @@ from bot.domain.errors import (
     TaskFormError,
 )
 from bot.domain.items import parse_labels
-from bot.domain.money import AmountOutOfRange, MoneyFormatError, parse_amount
+from bot.domain.money import read_amount
 from bot.domain.quality import (
     DEFAULT_THRESHOLD_PCT,
     MAX_CONTROL_PCT,
@@ -84,16 +84,29 @@ def parse_units(text: str) -> int:
     return int(raw)
 
 
+CLAIM_CHOICES = 4  # Claim buttons under a fixed task's announcement
+
+
+def claim_choices(left: int) -> list[int]:
+    """The unit counts a fixed task's Claim buttons offer: up to four of 1, 2, 5, 10, 20, 50,
+    … below what is left, and what is left itself when that is no more than 1,000."""
+    series: list[int] = []
+    n = 1
+    while n <= min(left, 1000):
+        series.extend(x for x in (n, 2 * n, 5 * n) if x <= min(left, 1000))
+        n *= 10
+    below = [x for x in series if x < left]
+    if left > 1000:
+        return below[-CLAIM_CHOICES:]
+    return [*below[-(CLAIM_CHOICES - 1):], left] if left > 0 else []
+
+
 def parse_price(text: str, exponent: int) -> int:
     raw = text.strip()
     example = "2" if exponent == 0 else "2." + "5".ljust(exponent, "0")
     too_large = AmountTooLarge(value=raw, max=f"{MAX_AMOUNT_MINOR // 10**exponent:,}")
-    try:
-        value = parse_amount(raw, exponent)
-    except MoneyFormatError:
-        raise BadAmount(value=raw, digits=exponent, example=example) from None
-    except AmountOutOfRange:
-        raise too_large from None
+    value = read_amount(raw, exponent, BadAmount(value=raw, digits=exponent, example=example),
+                        too_large)
     if value <= 0:
         raise BadAmount(value=raw, digits=exponent, example=example)
     if value > MAX_AMOUNT_MINOR:

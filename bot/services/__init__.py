@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Notifier, OutboxDispatcher
+from bot.services.admins import AdminService
+from bot.services.audit import AuditService
 from bot.services.bans import BanService
 from bot.services.copies import CopyService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
 from bot.services.item_files import ItemFileService
 from bot.services.items import ItemService
+from bot.services.ledger_ops import LedgerOpsService
 from bot.services.market import MarketService
 from bot.services.membership import MembershipService
 from bot.services.money import MoneyService
@@ -61,11 +64,14 @@ class Services:
     money: MoneyService
     money_out: MoneyOutService
     payouts: PayoutService
+    ledger_ops: LedgerOpsService
+    audit: AuditService
     sweep: SweepService
     summaries: SummaryService
     preferences: PreferencesService
     updates: UpdateService
     skills: SkillService
     bans: BanService
+    admins: AdminService
     exports: ExportService
     copies: CopyService

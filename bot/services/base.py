@@ -84,10 +84,13 @@ class Service:
         for admin_id in sorted(self._users.admin_ids):
             await self.tell(tx, admin_id, render, keyboard)
 
-    async def _tell_chats(self, tx: Tx, chats: Iterable[GuildChat], render: Render) -> None:
+    async def _tell_chats(self, tx: Tx, chats: Iterable[GuildChat], render: Render,
+                          keyboard: KeyboardRender | None = None) -> None:
         """Queue a message in guild groups, each in its guild's language."""
         for chat in chats:
-            await self._notifier.message(tx, chat.chat_id, render(texts_for(chat.lang)))
+            _ = texts_for(chat.lang)
+            await self._notifier.message(tx, chat.chat_id, render(_),
+                                         keyboard=keyboard(_) if keyboard else None)
 
     async def _tell_group(self, tx: Tx, guild_id: int, render: Render) -> None:
         """Queue a message in a guild's group, in the group's language."""

@@ -182,6 +182,7 @@ class GuildService(Service):
                                           state=status_name(existing.status))
                 guild_id = existing.id
             await repo.add_member(tx, guild_id, user_id, role=Role.LEADER, now=now)
+            await self._audit(tx, user_id, "guild.register", ("guild", guild_id), name)
             tx.after_commit(self.forget_languages)
             guild = await repo.get(tx, guild_id)
             assert guild is not None
@@ -280,6 +281,10 @@ class GuildService(Service):
         return GuildList(found, {}, 1, await guild_scores(self._db, [guild_id], self._now()))
 
     # --- internals -------------------------------------------------------------------------
+
+    async def find(self, ref: int | str) -> GuildRecord:
+        """The guild an admin names by id or name (refused when unknown or ambiguous)."""
+        return await self._find(self._db, ref)
 
     async def _find(self, db: Reader, ref: int | str) -> GuildRecord:
         if isinstance(ref, int):

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from bot.clock import to_epoch
 from bot.domain.counts import Count
-from bot.domain.errors import NotEnoughUnits, NotGuildMemberAnywhere, RepeatedTask
+from bot.domain.errors import (
+    ClaimButtonStale,
+    NotEnoughUnits,
+    NotGuildMemberAnywhere,
+    RepeatedTask,
+)
 from bot.domain.lifecycle import Actor, AssignmentEvent, TaskEvent
 from bot.domain.quality import plan_items
 from bot.domain.skills import parse_skill_names
@@ -87,7 +92,8 @@ class MarketService(Service):
             # A qualification test is taken with /qualify, not announced to guilds.
             chats = [] if task.qualifies else await repo.approved_guild_chats(tx)
             await self._tell_chats(tx, chats, lambda _: views.announcement(
-                _, task, self._settings, len(attachments or []), titles))
+                _, task, self._settings, len(attachments or []), titles),
+                lambda _: views.claim_keyboard(_, task, held=0))
             await self._audit(tx, admin_id, "task.post", ("task", task_id), draft.title)
         return PostedTask(task, len(chats), titles)
 
@@ -141,14 +147,20 @@ class MarketService(Service):
 
     # --- claims -------------------------------------------------------------------------------
 
-    async def claim(self, chat_id: int, user_id: int, task_id: int, units_text: str
-                    ) -> ClaimMade:
+    async def claim(self, chat_id: int, user_id: int, task_id: int, units_text: str,
+                    held_before: int | None = None) -> ClaimMade:
+        """Units of a fixed task for the guild; by button, only while the guild still holds
+        `held_before` of it (what it held when the button was drawn)."""
         guild = await self._guilds.acting_guild(chat_id, user_id)
         units = parse_units(units_text)
         async with self._db.transaction() as tx:
             task = await self._tasks.get(tx, task_id)
             check_open(self._tasks, task, TaskMode.FIXED)
             await self._refuse_banned_guild(tx, guild, task)
+            held = sum(a.units for a in await repo.allocations_for_guild(tx, guild.id, task_id))
+            if held_before is not None and held != held_before:
+                raise ClaimButtonStale(task_id=task_id, held=Count(held, "unit"),
+                                       held_units=held, left=task.units_left)
             if units > task.units_left or not await repo.take_units(tx, task_id, units):
                 raise NotEnoughUnits(task_id=task_id, left=Count(task.units_left, "unit"),
                                      asked=Count(units, "unit"))
@@ -156,11 +168,13 @@ class MarketService(Service):
                 tx, task_id=task_id, guild_id=guild.id, units=units,
                 unit_price_minor=task.price_minor, source="claim", quote_id=None,
                 created_by=user_id, now=self._now())
+            await self._audit(tx, user_id, "task.claim", ("allocation", allocation_id),
+                              f"guild {guild.id} task {task_id} units {units}")
             task = await self._tasks.get(tx, task_id)
             claimed = task
             await self._tell_admins(tx, lambda _: views.claim_for_admins(
                 _, guild.name, units, claimed, self._settings))
-        return ClaimMade(allocation_id, task, units, task.price_minor)
+        return ClaimMade(allocation_id, task, units, task.price_minor, held + units)
 
     # --- closing ------------------------------------------------------------------------------
 
@@ -211,5 +225,7 @@ class MarketService(Service):
                         continue
                     await repo.close_pending_quotes(tx, task_id, status=QuoteStatus.EXPIRED,
                                                     reason="task deadline passed", now=self._now())
+                    await self._audit(tx, 0, f"task.{event}", ("task", task_id),
+                                      f"accepted {accepted} of {units}")
                 done.append(task_id)
         return done

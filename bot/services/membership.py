@@ -81,6 +81,7 @@ class MembershipService(Service):
                 raise (LeadsAGuild if current[1] == Role.LEADER else AlreadyInGuild)(
                     name=current[0].name)
             await repo.add_member(tx, guild.id, user_id, role=Role.MEMBER, now=now)
+            await self._audit(tx, user_id, "guild.member.join", ("guild", guild.id))
             user = await users_repo.get(tx, user_id)
             await self._digest_group(tx, guild.id, f"join:{user_id}:{now}",
                                      lambda _: views.joined_group(_, user))
@@ -101,6 +102,7 @@ class MembershipService(Service):
             if not await repo.end_membership(tx, guild.id, user_id, status=MemberStatus.LEFT,
                                              now=now):
                 raise NotInGuild()
+            await self._audit(tx, user_id, "guild.member.leave", ("guild", guild.id))
             user = await users_repo.get(tx, user_id)
             await self._digest_group(tx, guild.id, f"leave:{user_id}:{now}",
                                      lambda _: views.left_group(_, user))

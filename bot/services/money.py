@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.clock import to_epoch
 from bot.domain.errors import PayoutOverBalance, RepeatedPayout, UnknownUser
 from bot.domain.periods import earnings_starts
+from bot.domain.statuses import LedgerKind
 from bot.domain.tasks import parse_price
 from bot.domain.text import NOTE_MAX, clean_text
 from bot.domain.work import credit_for
@@ -45,8 +46,8 @@ class MoneyService(Service):
             user = await self._users.find(target, tx)
             if user is None:
                 raise UnknownUser(who=target.shown)
-            last = await ledger_repo.last_same_payout(tx, user.id, amount, note,
-                                                      now - REPEAT_WINDOW)
+            last = await ledger_repo.last_same(tx, user.id, LedgerKind.PAYOUT, -amount, note,
+                                          now - REPEAT_WINDOW)
             if last is not None and not again:
                 raise RepeatedPayout(who=user.mention, amount=self._money(amount),
                                      minutes=max(1, (now - last + 59) // 60))
@@ -73,14 +74,14 @@ class MoneyService(Service):
 
     async def earnings(self, user_id: int) -> Earnings:
         starts = earnings_starts(self._clock.now(), await self.zone_of(user_id))
-        sums = await ledger_repo.period_sums(self._db, [ledger_repo.EARNED, ledger_repo.PAID],
-                                             _windows(starts), owner="user_id",
-                                             owner_ids=[user_id])
-        periods = sums.get(user_id, [[0, 0] for _ in starts])
+        sums = await ledger_repo.period_sums(self._db, ledger_repo.PARTS, _windows(starts),
+                                             owner="user_id", owner_ids=[user_id])
+        periods = sums.get(user_id, [[0] * len(ledger_repo.PARTS) for _ in starts])
         pending = sum(credit_for(1, gross, bp).worker_minor
                       for gross, bp in await repo.pending_gross(self._db, user_id))
         balance = await ledger_repo.balance(self._db, user_id)
-        return Earnings([(key, earned, -paid) for (key, _), (earned, paid)
+        return Earnings([(key, earned, bonus, adjusted, -paid)
+                         for (key, _), (earned, bonus, adjusted, paid)
                          in zip(starts, periods, strict=True)], pending, balance)
 
     async def guild_earnings(self, chat_id: int, user_id: int) -> GuildEarnings:

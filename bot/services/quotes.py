@@ -102,6 +102,8 @@ class QuoteService(Service):
             quote_id = await repo.insert_quote(tx, task_id=task_id, guild_id=guild.id,
                                                price_minor=price, units=units, note=note,
                                                created_by=user_id, now=to_epoch(now))
+            await self._audit(tx, user_id, "quote.place", ("quote", quote_id),
+                              f"{price} x {units}")
             quote = await self._quote(tx, quote_id)
             size = (await repo.guild_sizes(tx, [guild.id])).get(guild.id, 0)
             await self._tell_admins(
@@ -118,6 +120,7 @@ class QuoteService(Service):
                 raise QuoteNotFound(quote_id=quote_id)
             await self._decide(tx, quote, QuoteEvent.WITHDRAW, Actor.LEADER,
                                reason="withdrawn by the guild", by=user_id)
+            await self._audit(tx, user_id, "quote.withdraw", ("quote", quote_id))
             await self._tell_admins(tx, lambda _: views.quote_withdrawn(_, quote))
         return quote
 

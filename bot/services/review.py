@@ -137,6 +137,8 @@ class ReviewService(Service):
         now = self._now()
         async with self._db.transaction() as tx:
             assignment = await self.check_precheck(leader_id, assignment_id, tx, round)
+            await self._audit(tx, leader_id, "assignment.precheck", ("assignment", assignment_id),
+                              "passed" if passed else f"sent back: {reason or ''}".strip())
             if passed:
                 passed_on = await self._assignments.move(
                     tx, assignment, AssignmentEvent.PASS_PRECHECK, Actor.LEADER, by=leader_id,

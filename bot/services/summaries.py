@@ -106,7 +106,8 @@ class SummaryService(Service):
                 f = figures[recipient.user_id]
                 pending = sum(credit_for(1, gross, bp).worker_minor for gross, bp in f.pending
                               or [])
-                if not (f.earned or f.paid or f.units or pending or f.balance):
+                if not (f.earned or f.bonus or f.adjusted or f.paid or f.units or pending
+                        or f.balance):
                     runs.append((recipient.user_id, key, False))
                     continue
                 _ = texts_for(recipient.lang)

@@ -64,6 +64,25 @@ class UserService:
     def is_admin(self, user_id: int) -> bool:
         return user_id in self._config_admins or user_id in self._granted_admins
 
+    def is_owner(self, user_id: int) -> bool:
+        """ADMIN_IDS: the admins the configuration names, who alone add and remove admins."""
+        return user_id in self._config_admins
+
+    @property
+    def owner_ids(self) -> frozenset[int]:
+        return self._config_admins
+
+    async def reload_admins(self) -> None:
+        """The granted admins as the database has them (another instance may have changed
+        them); `granted` / `revoked` keep this instance current at once."""
+        self._granted_admins = await users_repo.granted_admin_ids(self._db)
+
+    def granted(self, user_id: int) -> None:
+        self._granted_admins.add(user_id)
+
+    def revoked(self, user_id: int) -> None:
+        self._granted_admins.discard(user_id)
+
     @property
     def admin_ids(self) -> frozenset[int]:
         return self._config_admins | self._granted_admins

@@ -18,7 +18,7 @@ from storage.models import UserRecord
 Keyboard = dict[str, Any]
 # Texts and keyboards rendered later, in each recipient's language.
 Render = Callable[[Translator], str]
-KeyboardRender = Callable[[Translator], Keyboard]
+KeyboardRender = Callable[[Translator], Keyboard | None]
 # Telegram takes 4,096 characters a message; a page leaves room for a header or a footer.
 PAGE_LIMIT = 3_500
 # Lines on a page of a list turned with ◀ Previous / Next ▶: a phone's screen, not a wall.
@@ -59,6 +59,11 @@ def keyboard(*rows: list[dict[str, str]]) -> Keyboard:
 def money_text(_: Translator, minor: int, settings: Settings) -> str:
     """An amount in the platform's currency, as the reader writes it (¥2.50 / 2.50 CNY)."""
     return format_money(minor, settings.currency, settings.currency_exponent, _.language)
+
+
+def signed(_: Translator, minor: int, settings: Settings) -> str:
+    """+5.00 CNY / -5.00 CNY: a correction says which way it goes."""
+    return ("+" if minor > 0 else "") + money_text(_, minor, settings)
 
 
 def when(_: Translator, moment: datetime, zone: tzinfo) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import tzinfo
 
-from bot.buttons import QUOTE
+from bot.buttons import CLAIM, QUOTE
 from bot.clock import from_epoch
 from bot.config import Settings
 from bot.domain.counts import counted
@@ -13,7 +13,7 @@ from bot.domain.errors import N_, Msg
 from bot.domain.ids import Kind, shown_all
 from bot.domain.scores import NO_SCORE, Score
 from bot.domain.statuses import QUOTE_NAMES, TASK_NAMES, QuoteStatus, TaskMode, TaskStatus
-from bot.domain.tasks import RESULT_NAMES
+from bot.domain.tasks import RESULT_NAMES, claim_choices
 from bot.i18n import Html, Translator
 from bot.views.common import (
     Keyboard,
@@ -282,6 +282,20 @@ def quote_closed(_: Translator, quote: QuoteRecord, task: TaskRecord, kind: str)
                  task_id=task.id, id=quote.id)
     return _("All units of task T{task_id} were awarded to other guilds; quote Q{id} was not "
              "accepted.", task_id=task.id, id=quote.id)
+
+
+def claim_keyboard(_: Translator, task: TaskRecord, held: int) -> Keyboard | None:
+    """The Claim buttons under a task's announcement (none under a quote task's)."""
+    return claim_buttons(_, task.id, task.units_left, held) \
+        if task.mode == TaskMode.FIXED else None
+
+
+def claim_buttons(_: Translator, task_id: int, left: int, held: int) -> Keyboard | None:
+    """Claim 1 … Claim <left> of a fixed task, for a guild holding `held` of it."""
+    choices = claim_choices(left)
+    return keyboard([button(_("Claim {units}", units=units),
+                            CLAIM.data("claim", task_id, units, held))
+                     for units in choices]) if choices else None
 
 
 def claim_made(_: Translator, allocation_units: int, task: TaskRecord, price: int,

@@ -6,7 +6,7 @@ from bot.buttons import PAYOUT_AGAIN
 from bot.config import Settings
 from bot.domain.errors import N_
 from bot.i18n import Translator
-from bot.views.common import Keyboard, button, keyboard, money_text, percent
+from bot.views.common import Keyboard, button, keyboard, money_text, percent, signed
 from storage.models import UserRecord
 
 PERIOD_NAMES = {"today": N_("Today"), "week": N_("This week"), "month": N_("This month"),
@@ -31,12 +31,18 @@ def payout_for_worker(_: Translator, amount: int, balance: int, note: str | None
     return text
 
 
-def earnings(_: Translator, periods: list[tuple[str, int, int]], pending: int, balance: int,
-             settings: Settings) -> str:
+def earnings(_: Translator, periods: list[tuple[str, int, int, int, int]], pending: int,
+             balance: int, settings: Settings) -> str:
     lines = [_("<b>Your earnings</b>")]
-    for key, earned, paid in periods:
-        lines.append(_("{period}: accepted {earned}, paid {paid}", period=_(PERIOD_NAMES[key]),
-                       earned=money_text(_, earned, settings), paid=money_text(_, paid, settings)))
+    for key, earned, bonus, adjusted, paid in periods:
+        values = {"period": _(PERIOD_NAMES[key]), "earned": money_text(_, earned, settings),
+                  "paid": money_text(_, paid, settings)}
+        if bonus or adjusted:  # bonuses and corrections as their own parts, when there are any
+            lines.append(_("{period}: accepted {earned}, bonuses {bonus}, corrections "
+                           "{adjusted}, paid {paid}", bonus=money_text(_, bonus, settings),
+                           adjusted=signed(_, adjusted, settings), **values))
+        else:
+            lines.append(_("{period}: accepted {earned}, paid {paid}", **values))
     lines.append(_("Pending review: {amount}", amount=money_text(_, pending, settings)))
     lines.append(_("<b>Balance</b> (accepted, not yet paid): {amount}",
                    amount=money_text(_, balance, settings)))

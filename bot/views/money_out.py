@@ -12,10 +12,20 @@ from bot.domain.ids import Kind, shown
 from bot.domain.statuses import LedgerKind
 from bot.i18n import Html, Translator
 from bot.outcomes import PayoutPlan, Payroll, Statement
-from bot.views.common import Keyboard, button, csv_bytes, keyboard, list_pages, money_text, when
+from bot.views.common import (
+    Keyboard,
+    button,
+    csv_bytes,
+    keyboard,
+    list_pages,
+    money_text,
+    signed,
+    when,
+)
 
 KINDS = {LedgerKind.WORKER_SHARE: N_("earned"), LedgerKind.COMMISSION: N_("commission"),
-         LedgerKind.PAYOUT: N_("payout")}
+         LedgerKind.PAYOUT: N_("payout"), LedgerKind.BONUS: N_("bonus"),
+         LedgerKind.ADJUSTMENT: N_("correction")}
 LISTED = 200  # bad lines listed in a dry run; the rest are counted
 
 
@@ -55,10 +65,12 @@ def statement_empty(_: Translator) -> Html:
 
 def payroll_workers_csv(_: Translator, found: Payroll, settings: Settings) -> bytes:
     return csv_bytes((_("id"), _("name"), _("guild"), _("accepted units"), _("gross"),
-                 _("commission"), _("net earned"), _("paid"), _("balance")),
+                 _("commission"), _("net earned"), _("bonuses"), _("corrections"), _("paid"),
+                 _("balance")),
                 ((row.user_id, " ".join(filter(None, (row.first_name, row.last_name))),
                   row.guild or "", row.units, decimal(row.gross_minor, settings),
                   decimal(row.commission_minor, settings), decimal(row.earned_minor, settings),
+                  decimal(row.bonus_minor, settings), decimal(row.adjusted_minor, settings),
                   decimal(row.paid_minor, settings), decimal(row.balance_minor, settings))
                  for row in found.workers))
 
@@ -71,11 +83,14 @@ def payroll_guilds_csv(_: Translator, found: Payroll, settings: Settings) -> byt
 
 def payroll_caption(_: Translator, found: Payroll, settings: Settings) -> Html:
     period = found.period
-    return _("Payroll {label}: from {start} to {end}. {workers}; earned {earned}, paid "
-             "{paid}; commission {commission}.", label=period.label,
+    return _("Payroll {label}: from {start} to {end}. {workers}; earned {earned}, bonuses "
+             "{bonus}, corrections {adjusted}, paid {paid}; commission {commission}.",
+             label=period.label,
              start=when(_, period.start, found.zone), end=when(_, period.end, found.zone),
              workers=counted(_, len(found.workers), "worker"),
              earned=money_text(_, sum(r.earned_minor for r in found.workers), settings),
+             bonus=money_text(_, sum(r.bonus_minor for r in found.workers), settings),
+             adjusted=signed(_, sum(r.adjusted_minor for r in found.workers), settings),
              paid=money_text(_, sum(r.paid_minor for r in found.workers), settings),
              commission=money_text(_, sum(g.commission_minor for g in found.guilds),
                                    settings))

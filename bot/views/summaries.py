@@ -9,7 +9,7 @@ from bot.domain.counts import counted
 from bot.domain.errors import N_
 from bot.domain.periods import Period
 from bot.i18n import Translator
-from bot.views.common import money_text
+from bot.views.common import money_text, signed
 from storage.summaries import GuildFigures, PlatformFigures, WorkerFigures
 
 FREQUENCY_NAMES = {"daily": N_("daily"), "weekly": N_("weekly"), "monthly": N_("monthly"),
@@ -37,10 +37,15 @@ def chart_labels(periods: list[Period], zone: tzinfo) -> list[str]:
 
 def worker_summary(_: Translator, period: Period, zone: tzinfo, f: WorkerFigures,
                    pending: int, settings: Settings) -> str:
+    # Bonuses and corrections as lines of their own, when the period has any.
+    extra = ([_("Bonuses: {amount}", amount=money_text(_, f.bonus, settings))] if f.bonus
+             else []) + ([_("Corrections: {amount}", amount=signed(_, f.adjusted, settings))]
+                         if f.adjusted else [])
     return "\n".join([
         _("📊 <b>{title}</b> ({span})", title=_title(_, period), span=_span(_, period, zone)),
         _("Units accepted: {units}", units=f.units),
         _("Earned: {amount}", amount=money_text(_, f.earned, settings)),
+        *extra,
         _("Paid out: {amount}", amount=money_text(_, f.paid, settings)),
         _("Waiting for review: {amount}", amount=money_text(_, pending, settings)),
         _("<b>Balance</b> (earned, not yet paid): {amount}",
