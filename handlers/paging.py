@@ -69,7 +69,10 @@ class Paged:
             for b in row:
                 turn = self.pager.parse(b.callback_data if isinstance(b.callback_data, str)
                                         else None)
-                if turn is not None:  # the row's first: Previous, unless there is none
+                # The row's first: Previous, unless there is none. Its data alone can't tell
+                # (page 1 is Next from the first page, or Previous from the third); its
+                # label starts with ◀ in every language (GLOSSARY.md).
+                if turn is not None:
                     return turn.page + 1 if b.text.startswith("◀") else turn.page - 1
         return 0
 
