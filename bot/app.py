@@ -219,6 +219,11 @@ def register_handlers(app: Application) -> None:
         CallbackQueryHandler(review.review_button, pattern=buttons.REVIEW.pattern),
         CallbackQueryHandler(review.mark_button, pattern=buttons.MARK.pattern),
         CallbackQueryHandler(review.precheck_button, pattern=buttons.PRECHECK.pattern),
+        # long lists' ◀ Previous / Next ▶ (handlers.paging)
+        *(CallbackQueryHandler(paged.turn, pattern=paged.pager.pattern) for paged in (
+            market.task_list, market.task_pages, market.quote_table, offers.progress_pages,
+            guilds.guild_list, guilds.roster, bans.ban_list, skills.skill_list,
+            money.plan_list)),
         # skills and bans
         CommandHandler("skill", skills.skill),
         CommandHandler("skills", skills.skills),

@@ -177,3 +177,16 @@ NEWTASK_STEP = Buttons(NEWTASK_PREFIX, ("done", "skip", "post", "cancel"), with_
 NEWTASK_RESULT = Buttons(f"{NEWTASK_PREFIX}:result", RESULT_TYPES, with_id=False)
 NEWTASK_MODE = Buttons(f"{NEWTASK_PREFIX}:mode", tuple(TaskMode), with_id=False)
 NEWTASK_AUTO = Buttons(f"{NEWTASK_PREFIX}:auto", ("yes", "no"), with_id=False)
+
+# Long lists, turned in place with ◀ Previous / Next ▶ (handlers.paging): one prefix a list, the
+# key its arguments (`T12.all` for /progress T12 all, a status for /guilds, nothing where the
+# chat and the presser say it all; `s3` for /payouts: a slot of the admin's scratch).
+TASKS_PAGES = Pager("pt1")
+TASK_PAGES = Pager("pd1")
+QUOTES_PAGES = Pager("pq1")
+PROGRESS_PAGES = Pager("pp1")
+GUILDS_PAGES = Pager("pg1")
+MEMBERS_PAGES = Pager("pm1")
+BANS_PAGES = Pager("pb1")
+SKILLS_PAGES = Pager("ps1")
+PAYOUTS_PAGES = Pager("po1")

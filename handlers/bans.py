@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bot.buttons import BANS_PAGES
 from bot.domain.errors import N_
 from bot.domain.ids import Kind
 from bot.domain.statuses import BanScope
 from bot.services.bans import Subject
 from bot.views import skills as views
 from handlers.common import Call, command
+from handlers.paging import Listing, paged
 
 
 def _subject(call: Call) -> tuple[Subject, list[str]]:
@@ -54,6 +56,11 @@ async def unban(call: Call) -> None:
 
 @command("bans")
 async def list_bans(call: Call) -> None:
+    await ban_list.show(call, "")
+
+
+@paged("bans", BANS_PAGES)
+async def ban_list(call: Call, key: str) -> Listing:
     lines = await call.services.bans.active(call.user_id)
-    await call.reply_pages(views.ban_list(call._, lines, await call.services.users.zone_of(
+    return Listing(views.ban_list(call._, lines, await call.services.users.zone_of(
         call.user_id)))

@@ -245,31 +245,44 @@ class Call:
                 await query.message.edit_reply_markup(reply_markup=markup(keyboard))
 
     async def reply_pages(self, pages: Sequence[str], keyboard: Keyboard | None = None) -> None:
-        """Several messages; the keyboard goes under the last."""
+        """Several messages; the keyboard goes under the last. For what is not browsed (a
+        report of what was just done, a review); a list is turned page by page in one message
+        (handlers.paging)."""
         for page in pages[:-1]:
             await self.reply(page)
         await self.reply(pages[-1], keyboard)
+
+
+def caller_check(name: str) -> Callable[[Call], None]:
+    """The command registry's who and where for the command `name`, as a check of a call:
+    a command's, or a press of a button its reply carries (a page of its list)."""
+    where = chat_of(name)
+    admins_only = admin_command(name)
+
+    def check(call: Call) -> None:
+        # Who before where: a leader trying /summary in the group hears it is for admins.
+        if admins_only and not call.services.users.is_admin(call.user_id):
+            raise AdminCommand(command=f"/{name}")
+        if where is Chat.PRIVATE and not call.private:
+            raise PrivateChatOnly(command=f"/{name}")
+        if where is Chat.GROUP and call.private:
+            raise GroupChatOnly(command=f"/{name}")
+
+    return check
 
 
 def command(name: str) -> Callable[[Callable[[Call], Awaitable[None]]], Callback]:
     """Register-time wrapper: the chat check, the admins-only check (who before how: a
     stranger is told the command is not theirs, not its usage) and the usage come from the
     command registry."""
-    where = chat_of(name)
     usage = registered(name).usage
-    admins_only = admin_command(name)
+    check = caller_check(name)
 
     def wrap(handler: Callable[[Call], Awaitable[None]]) -> Callback:
         @wraps(handler)
         async def run(update: Update, context: GuildContext) -> None:
             call = Call(update, context, await texts(update, context), usage)
-            # Who before where: a leader trying /summary in the group hears it is for admins.
-            if admins_only and not call.services.users.is_admin(call.user_id):
-                raise AdminCommand(command=f"/{name}")
-            if where is Chat.PRIVATE and not call.private:
-                raise PrivateChatOnly(command=f"/{name}")
-            if where is Chat.GROUP and call.private:
-                raise GroupChatOnly(command=f"/{name}")
+            check(call)
             await handler(call)
 
         return run
@@ -363,6 +376,14 @@ class Again:
         slot = max(slots, default=0) + 1
         slots[slot] = what
         return slot
+
+    def held(self, call: Call, slot: int) -> Any:
+        """What a slot holds, left in it; a slot used before, or lost in a restart, is a
+        stale button."""
+        what = call.user_data.get(self.key, {}).get(slot)
+        if what is None:
+            raise StaleButton()
+        return what
 
     async def take(self, call: Call, pressed: Press) -> Any:
         """What the pressed button's slot holds (its buttons come off); a slot used before, or

@@ -9,14 +9,15 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 
-from bot.buttons import GUILD_REVIEW, Press
+from bot.buttons import GUILD_REVIEW, GUILDS_PAGES, MEMBERS_PAGES, Press
 from bot.context import GuildContext
-from bot.domain.errors import N_, AnonymousAdmin, RegisterInGroup
+from bot.domain.errors import N_, AnonymousAdmin, RegisterInGroup, StaleButton
 from bot.domain.guilds import INVITE_PREFIX, parse_guild_ref, parse_percent
 from bot.domain.ids import Kind
 from bot.domain.statuses import GuildStatus
 from bot.views import guilds as views
 from handlers.common import Call, Prompt, command, press
+from handlers.paging import Listing, paged
 
 # The admin's "why reject?" prompts, about (guild id, review message id).
 REJECT_REASON = Prompt("guilds.reject_prompts")
@@ -99,8 +100,16 @@ async def list_guilds(call: Call) -> None:
     status = call.args[0].lower() if call.args else None
     if status is not None and status not in tuple(GuildStatus):
         raise call.wrong(N_("Filter by a status: pending, approved, suspended or rejected."))
-    result = await call.services.guilds.list_guilds(call.user_id, status)
-    await call.reply_pages(views.guild_list(call._, result))
+    await guild_list.show(call, status or "")
+
+
+@paged("guilds", GUILDS_PAGES)
+async def guild_list(call: Call, key: str) -> Listing:
+    """The guilds with the status `key` (all of them: an empty key)."""
+    if key and key not in tuple(GuildStatus):
+        raise StaleButton()
+    result = await call.services.guilds.list_guilds(call.user_id, key or None)
+    return Listing(views.guild_list(call._, result))
 
 
 @command("guild")
@@ -140,8 +149,14 @@ async def leave(call: Call) -> None:
 
 @command("members")
 async def members(call: Call) -> None:
+    await roster.show(call, "")
+
+
+@paged("members", MEMBERS_PAGES)
+async def roster(call: Call, key: str) -> Listing:
+    """The group's guild, as whoever asks (or presses) may see it."""
     result = await call.services.membership.roster(call.chat_id, call.user_id)
-    await call.reply_pages(views.roster(call._, result, call.services.settings.timezone))
+    return Listing(views.roster(call._, result, call.services.settings.timezone))
 
 
 _MEMBER_CHANGED = {"promote": views.promoted, "demote": views.demoted, "remove": views.removed}

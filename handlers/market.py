@@ -2,43 +2,49 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from telegram import Message
-from telegram.error import BadRequest
 
-from bot.buttons import CLAIM, QUOTE, Press
+from bot.buttons import CLAIM, QUOTE, QUOTES_PAGES, TASK_PAGES, TASKS_PAGES, Press
 from bot.domain.errors import ClaimButtonStale
 from bot.domain.ids import Kind
 from bot.views import market as views
 from handlers import results
 from handlers.common import Call, command, markup, press
+from handlers.paging import Listing, paged, task_key, task_of
+
+
+@paged("tasks", TASKS_PAGES)
+async def task_list(call: Call, key: str) -> Listing:
+    """The admins' tasks in progress in private, the open tasks in a guild's group."""
+    market = call.services.market
+    found = await (market.tasks_for_admin(call.user_id) if call.private
+                   else market.open_tasks_for_chat(call.chat_id))
+    return Listing(views.task_list(call._, found.tasks, found.total, call.services.settings,
+                                   admin=call.private))
 
 
 @command("tasks")
 async def tasks(call: Call) -> None:
-    market, settings = call.services.market, call.services.settings
-    if call.private:
-        if not call.services.users.is_admin(call.user_id):
-            await results.my_tasks(call)
-            return
-        found = await market.tasks_for_admin(call.user_id)
-    else:
-        found = await market.open_tasks_for_chat(call.chat_id)
-    await call.reply_pages(views.task_list(call._, found.tasks, found.total, settings,
-                                           admin=call.private))
+    if call.private and not call.services.users.is_admin(call.user_id):
+        await results.my_tasks(call)
+        return
+    await task_list.show(call, "")
+
+
+@paged("task", TASK_PAGES)
+async def task_pages(call: Call, key: str) -> Listing:
+    details = await call.services.market.task_details(
+        task_of(key)[0], viewer_id=call.user_id, chat_id=call.chat_id, private=call.private)
+    zone = await call.services.users.zone_of(call.user_id)
+    return Listing(views.task_details(
+        call._, details.task, call.services.settings, zone, quotes=details.quotes,
+        allocations=details.allocations, attachments=len(details.attachments),
+        admin=details.admin_view, titles=details.skill_titles))
 
 
 @command("task")
 async def task(call: Call) -> None:
-    details = await call.services.market.task_details(
-        call.id(call.need(1)[0], Kind.TASK), viewer_id=call.user_id, chat_id=call.chat_id,
-        private=call.private)
-    zone = await call.services.users.zone_of(call.user_id)
-    await call.reply_pages(views.task_details(
-        call._, details.task, call.services.settings, zone, quotes=details.quotes,
-        allocations=details.allocations, attachments=len(details.attachments),
-        admin=details.admin_view, titles=details.skill_titles))
+    await task_pages.show(call, task_key(call.id(call.need(1)[0], Kind.TASK)))
 
 
 @command("quote")
@@ -67,13 +73,18 @@ async def claim(call: Call) -> None:
                                       call.services.settings))
 
 
+@paged("quotes", QUOTES_PAGES)
+async def quote_table(call: Call, key: str) -> Listing:
+    """The quotes with Award / Reject for the cheapest pending ones, under every page."""
+    found = await call.services.quotes.quotes_for(call.user_id, task_of(key)[0])
+    return Listing(views.quotes_table(call._, found.task, found.quotes, found.sizes,
+                                      call.services.settings, found.scores),
+                   views.quotes_keyboard(call._, found.quotes))
+
+
 @command("quotes")
 async def quotes(call: Call) -> None:
-    task_id = call.id(call.need(1)[0], Kind.TASK)
-    found = await call.services.quotes.quotes_for(call.user_id, task_id)
-    await call.reply_pages(views.quotes_table(call._, found.task, found.quotes, found.sizes,
-                                              call.services.settings, found.scores),
-                           views.quotes_keyboard(call._, found.quotes))
+    await quote_table.show(call, task_key(call.id(call.need(1)[0], Kind.TASK)))
 
 
 @command("award")
@@ -115,14 +126,8 @@ async def quote_button(call: Call, pressed: Press) -> None:
     query = call.update.callback_query
     assert query is not None and isinstance(query.message, Message)
     if _quotes_under(query.message) - {pressed.id}:
-        # Under /quotes: the table as it is now (its last page carries the buttons), the
-        # other quotes' buttons kept.
-        found = await quotes.quotes_for(call.user_id, task_id)
-        table = views.quotes_table(call._, found.task, found.quotes, found.sizes,
-                                   call.services.settings, found.scores)
-        with contextlib.suppress(BadRequest):  # not modified, or the message is gone
-            await query.edit_message_text(
-                table[-1], reply_markup=markup(views.quotes_keyboard(call._, found.quotes)))
+        # Under /quotes: the page shown, as the table is now, the other quotes' buttons kept.
+        await quote_table.refresh(call, task_key(task_id))
         await call.reply(outcome)
         return
     await query.edit_message_text(f"{query.message.text_html}\n\n{outcome}",

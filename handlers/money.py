@@ -7,16 +7,17 @@ import asyncio
 
 from telegram import InputFile
 
-from bot.buttons import BULK_PAYOUT, PAYOUT_AGAIN, Press
+from bot.buttons import BULK_PAYOUT, PAYOUT_AGAIN, PAYOUTS_PAGES, Press
 from bot.domain.errors import PayoutFileMissing, PayoutFileTooLarge, RepeatedPayout
 from bot.domain.money_out import PAYOUT_FILE_MAX_BYTES
-from bot.outcomes import MemberRef
+from bot.outcomes import MemberRef, PayoutPlan
 from bot.views import money as views
 from bot.views import money_out as out_views
 from handlers.common import Again, Call, command, press
+from handlers.paging import Listing, paged
 
 AGAIN = Again("money.again")  # refused repeats of a payout: (target, amount, note)
-BULK = Again("money.bulk")  # bulk payout files waiting for Confirm: the file's bytes
+BULK = Again("money.bulk")  # bulk payout files waiting for Confirm (or paged): their bytes
 
 
 @command("earnings")
@@ -96,12 +97,30 @@ async def payouts(call: Call) -> None:
     no commands to Telegram), or as a reply to one: the dry run, with Confirm / Cancel when
     every line can be paid."""
     data = await _payout_file(call)
-    plan = await call.services.payouts.dry_run(call.user_id, data)
+    await _plan(call, data, await call.services.payouts.dry_run(call.user_id, data))
+
+
+async def _plan(call: Call, data: bytes, plan: PayoutPlan) -> None:
+    """A plan as one message; the file is kept (for Confirm, or to turn the pages of its
+    bad lines) unless there is nothing to do with it."""
     pages = out_views.plan_pages(call._, plan, call.services.settings)
-    if plan.bad:
-        await call.reply_pages(pages)
+    if plan.bad and len(pages) == 1:
+        await call.reply(pages[0])
         return
-    await call.reply_pages(pages, out_views.plan_keyboard(call._, BULK.keep(call, data)))
+    await plan_list.show(call, f"s{BULK.keep(call, data)}")
+
+
+@paged("payouts", PAYOUTS_PAGES)
+async def plan_list(call: Call, key: str) -> Listing:
+    """The dry run of the file in slot `s3` of the admin's scratch, checked again against
+    the balances as they are now, with Confirm / Cancel when every line can be paid. The file
+    itself is conversation scratch, as Confirm's is: after a restart the button is stale
+    and the file is sent again."""
+    slot = int(key[1:]) if key[:1] == "s" and key[1:].isdecimal() else 0
+    data = BULK.held(call, slot)
+    plan = await call.services.payouts.dry_run(call.user_id, data)
+    return Listing(out_views.plan_pages(call._, plan, call.services.settings),
+                   None if plan.bad else out_views.plan_keyboard(call._, slot))
 
 
 async def _payout_file(call: Call) -> bytes:
@@ -127,4 +146,4 @@ async def payouts_button(call: Call, pressed: Press) -> None:
     if plan.paid:
         await call.reply(out_views.paid(call._, plan, settings))
         return
-    await call.reply_pages(out_views.plan_pages(call._, plan, settings))
+    await _plan(call, data, plan)

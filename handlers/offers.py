@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot.buttons import OFFER, Press
+from bot.buttons import OFFER, PROGRESS_PAGES, Press
 from bot.domain.errors import N_
 from bot.domain.ids import Kind
 from bot.views import offers as views
 from bot.views import results as result_views
 from handlers import items
 from handlers.common import Call, close_buttons, command, press
+from handlers.paging import Listing, paged, task_key, task_of
 from handlers.results import SUBMIT_TO
 
 
@@ -29,8 +30,19 @@ async def distribute(call: Call) -> None:
     result = await call.services.offers.distribute(call.chat_id, call.user_id,
                                                    call.id(args[0], Kind.TASK),
                                                    members_only=args[1:] == ["members"])
+    # Not paged: it says what this one distribution did, which can't be read again later
+    # (/progress T12 all can); at a line a member, a guild of fifty fits one message.
     await call.reply_pages(views.distributed(call._, result.offered, result.skipped,
                                              result.left, result.left_out))
+
+
+@paged("progress", PROGRESS_PAGES)
+async def progress_pages(call: Call, key: str) -> Listing:
+    """`T12`: the totals and what needs the leader; `T12.all`: every assignment."""
+    task_id, flags = task_of(key, "all")
+    found = await call.services.offers.progress(call.chat_id, call.user_id, task_id)
+    return Listing(views.progress(call._, found, call.services.settings,
+                                  everything="all" in flags))
 
 
 @command("progress")
@@ -38,10 +50,7 @@ async def progress(call: Call) -> None:
     args = call.need(1)
     if args[1:] not in ([], ["all"]):
         raise call.wrong(N_("Add all for every assignment, or nothing for what needs you."))
-    task_id = call.id(args[0], Kind.TASK)
-    found = await call.services.offers.progress(call.chat_id, call.user_id, task_id)
-    await call.reply_pages(views.progress(call._, found, call.services.settings,
-                                          everything=args[1:] == ["all"]))
+    await progress_pages.show(call, task_key(call.id(args[0], Kind.TASK), *args[1:]))
 
 
 @press(OFFER)

@@ -36,6 +36,9 @@ async def review(call: Call) -> None:
         files = [(i.answer or "", i.answer_file_id, f"{n}. {i.key}")
                  for n, i in enumerate(item.items, start=1) if i.answer_file_id]
         pages = views.item_answers(call._, item, call.services.settings)
+        # Not paged: the admin decides on the whole submission, every answer in view, and
+        # Send back some… keeps its marks in these very buttons, which a page turn would
+        # replace.
         await call.reply_pages(pages, None if files else keyboard)
         if files:
             await _send_files(call, files)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bot.buttons import SKILLS_PAGES
 from bot.commands import Audience
 from bot.commands import command as registered
 from bot.domain.errors import N_
 from bot.outcomes import MemberRef
 from bot.views import skills as views
 from handlers.common import Call, command
+from handlers.paging import Listing, paged
 
 WHAT = N_("Say what to do: add, leaders, grant or revoke.")
 
@@ -45,5 +47,11 @@ def _worker(call: Call, args: list[str]) -> MemberRef:
 
 @command("skills")
 async def skills(call: Call) -> None:
-    await call.reply_pages(views.skills_overview(call._, await call.services.skills.overview(
+    await skill_list.show(call, "")
+
+
+@paged("skills", SKILLS_PAGES)
+async def skill_list(call: Call, key: str) -> Listing:
+    """Every skill for an admin, one's own for a worker (in their private chat)."""
+    return Listing(views.skills_overview(call._, await call.services.skills.overview(
         call.user_id)))

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from storage import guilds as guilds_repo
-from tgfake import FakeGroup, FakeUser, Harness
+from tgfake import FakeGroup, FakeUser, Harness, Sent
 
 
 async def approved_guild(h: Harness, admin: FakeUser, name: str, leader: FakeUser,
@@ -51,6 +51,21 @@ async def alpha_with_task(h: Harness, admin: FakeUser, form: str, claim: int) ->
     task = task_id_in((await admin.send(form))[-1].text)
     await lee.send(f"/claim {task} {claim}", chat=group)
     return {"lee": lee, "wu": wu, "xi": xi, "group": group, "task": task}
+
+
+async def every_page(user: FakeUser, first: Sent, chat: FakeGroup | None = None) -> list[str]:
+    """A paged list turned from its first page to its last with Next ▶: each page's text."""
+    chat_id = chat.id if chat else user.id
+    shown = [first.text]
+    while True:
+        message = user.h.api.find_message(chat_id, first.message_id)
+        assert message is not None
+        if "Next ▶" not in message.button_texts:
+            return shown
+        await user.press("Next ▶", chat=chat, message=message)
+        turned = user.h.api.find_message(chat_id, first.message_id)
+        assert turned is not None and turned.text != shown[-1], "the page did not turn"
+        shown.append(turned.text)
 
 
 async def guild_id(h: Harness, group: FakeGroup) -> int:

@@ -8,7 +8,14 @@ import pytest
 
 from bot.domain.tasks import TaskDraft
 from storage import market as market_repo
-from tests.scenario import FIXED_TASK, QUOTE_TASK, approved_guild, task_form, task_id_in
+from tests.scenario import (
+    FIXED_TASK,
+    QUOTE_TASK,
+    approved_guild,
+    every_page,
+    task_form,
+    task_id_in,
+)
 from tgfake import FakeUser, Harness
 
 
@@ -417,7 +424,7 @@ async def test_quoting_or_claiming_in_private_says_where_it_works(h, admin, mark
         assert replies[-1].text == f"Please use {name} in your guild's group chat."
 
 
-async def test_long_task_lists_come_in_messages_telegram_accepts(h, admin) -> None:
+async def test_long_task_lists_come_in_one_message_turned_page_by_page(h, admin) -> None:
     for n in range(60):  # posted before any guild exists: no announcements to wait for
         draft = TaskDraft(title=f"Task {n:02d} " + "t" * 190, instructions="Do it.",
                           mode="fixed", result_type="text", units=5, price_minor=100,
@@ -426,27 +433,42 @@ async def test_long_task_lists_come_in_messages_telegram_accepts(h, admin) -> No
     lee = h.user("Lee")
     group = await approved_guild(h, admin, "Alpha Dubbers", lee)
     replies = await lee.send("/tasks", chat=group)
-    assert len(replies) > 1 and all(len(r.text) <= 4096 for r in replies)
-    listed = "\n".join(r.text for r in replies)
+    assert len(replies) == 1
+    shown = await every_page(lee, replies[0], chat=group)
+    assert len(shown) > 1 and all(len(text) <= 4096 for text in shown)
+    listed = "\n".join(shown)
     assert all(f"Task {n:02d} " in listed for n in range(10, 60))  # the newest 50
     assert "… and 10 older; /task &lt;id&gt; shows any of them." in listed
     replies = await admin.send("/tasks")
-    assert len(replies) > 1 and "Tasks in progress" in replies[0].text
+    assert len(replies) == 1 and "Tasks in progress" in replies[0].text
+    assert replies[0].button_texts == ["Next ▶"]
     assert h.api.refused == []
 
 
-async def test_many_quotes_are_compared_in_messages_telegram_accepts(h, admin, market) -> None:
+async def test_many_quotes_are_compared_page_by_page_with_their_buttons(h, admin, market
+                                                                       ) -> None:
     task_id = task_id_in((await admin.send(QUOTE_TASK))[-1].text)
     for n in range(12):
         leader = h.user(f"Leader {n}")
         group = await approved_guild(h, admin, f"Guild {n:02d}", leader)
         await leader.send(f"/quote T{task_id} 2.{n:02d} 5 " + "note " * 60, chat=group)
     replies = await admin.send(f"/quotes T{task_id}")
-    assert len(replies) > 1 and all(len(r.text) <= 4096 for r in replies)
-    assert all(f"Quote Q{n + 1} " in "\n".join(r.text for r in replies) for n in range(12))
-    assert replies[-1].button_texts[:2] == ["Award Q1", "Reject Q1"]  # the cheapest first
-    assert len(replies[-1].buttons) == 20
-    assert "The buttons below are for the 10 cheapest pending quotes." in replies[-1].text
+    assert len(replies) == 1
+    # The cheapest pending quotes' buttons under every page, then the page's own.
+    assert replies[0].button_texts[:2] == ["Award Q1", "Reject Q1"]
+    assert len(replies[0].buttons) == 21 and replies[0].button_texts[-1] == "Next ▶"
+    shown = await every_page(admin, replies[0])
+    assert len(shown) > 1 and all(len(text) <= 4096 for text in shown)
+    assert all(f"Quote Q{n + 1} " in "\n".join(shown) for n in range(12))
+    last = h.api.find_message(admin.id, replies[0].message_id)
+    assert last is not None and last.button_texts[-1] == "◀ Previous"
+    assert len(last.buttons) == 21
+    assert "The buttons below are for the 10 cheapest pending quotes." in last.text
+    # Awarding from the last page keeps the page, as the table is now.
+    await admin.press("Award Q1", message=last)
+    now = h.api.find_message(admin.id, replies[0].message_id)
+    assert now is not None and f"Page {len(shown)} of {len(shown)}" in now.text
+    assert now.button_texts[:2] == ["Award Q2", "Reject Q2"]
     assert h.api.refused == []
 
 

@@ -21,6 +21,8 @@ Render = Callable[[Translator], str]
 KeyboardRender = Callable[[Translator], Keyboard | None]
 # Telegram takes 4,096 characters a message; a page leaves room for a header or a footer.
 PAGE_LIMIT = 3_500
+# Lines on a page of a list turned with ◀ Previous / Next ▶: a phone's screen, not a wall.
+LIST_LINES = 15
 
 
 def button(text: str, callback_data: str) -> dict[str, str]:
@@ -93,6 +95,35 @@ def pages(head: str, lines: Sequence[str], limit: int = PAGE_LIMIT) -> list[Html
         chunks[-1].append(line)
         size += len(line) + 1
     return [Html("\n".join(chunk)) for chunk in chunks]
+
+
+def list_pages(head: str, lines: Sequence[str], most: int = LIST_LINES) -> list[Html]:
+    """A list's pages for ◀ Previous / Next ▶: the head on each page (a page turned to says
+    what it lists), then at most `most` lines, within Telegram's limit."""
+    chunks: list[list[str]] = [[]]
+    room = PAGE_LIMIT - len(head)
+    size = 0
+    for line in lines:
+        if chunks[-1] and (len(chunks[-1]) >= most or size + len(line) > room):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line) + 1
+    return [Html("\n".join([head, *chunk])) for chunk in chunks]
+
+
+def page_of(_: Translator, pages: Sequence[str], page: int, pager: Pager, key: str,
+            actions: Keyboard | None = None) -> tuple[Html, Keyboard | None]:
+    """Page `page` of a list (its last when the list has shrunk since), "Page 2 of 5" under
+    it, and its buttons: the list's own `actions` (on every page), then ◀ Previous / Next ▶.
+    A list that fits on one page has neither the line nor the page buttons."""
+    page = max(0, min(page, len(pages) - 1))
+    text = pages[page]
+    if len(pages) > 1:
+        text += "\n\n" + _("Page {number} of {count}", number=page + 1, count=len(pages))
+    turn = pager_keyboard(_, pager, page, key, page + 1 < len(pages))
+    rows = [*(actions or {}).get("inline_keyboard", ()), *(turn or {}).get("inline_keyboard", ())]
+    return Html(text), (keyboard(*rows) if rows else None)
 
 
 def percent(commission_bp: int) -> str:

@@ -12,7 +12,7 @@ from bot.domain.scores import NO_SCORE
 from bot.domain.statuses import GUILD_NAMES, ROLE_NAMES, GuildStatus, Role
 from bot.i18n import Html, Translator
 from bot.outcomes import Decision, GuildList, Invite, MemberChange, Roster
-from bot.views.common import Keyboard, button, keyboard, pages, percent
+from bot.views.common import Keyboard, button, keyboard, list_pages, percent
 from bot.views.scores import score_full, score_short
 from storage.models import GuildRecord, UserRecord
 
@@ -128,7 +128,7 @@ def reinstated_member(_: Translator, guild: GuildRecord) -> Html:
 
 
 def guild_list(_: Translator, result: GuildList) -> list[Html]:
-    """The admins' guild list, split into messages that fit Telegram's limit."""
+    """The admins' guild list, in pages turned with Previous / Next."""
     counts = result.counts
     head = _("<b>Guilds</b>: {pending} pending · {approved} approved · {suspended} suspended · "
              "{rejected} rejected",
@@ -154,7 +154,7 @@ def guild_list(_: Translator, result: GuildList) -> list[Html]:
         narrow = UsageLine("guilds", N_("&lt;status&gt;")).render_for(_)
         lines.append(_("… and {more} more; {usage} narrows the list.",
                        more=result.total - len(result.guilds), usage=narrow))
-    return pages(head, lines)
+    return list_pages(head, lines)
 
 
 def guild_card(_: Translator, result: GuildList) -> str:
@@ -207,7 +207,7 @@ def left_group(_: Translator, user: UserRecord | None) -> Html:
 
 
 def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
-    """The member list, split into messages that fit Telegram's limit."""
+    """The member list, in pages turned with Previous / Next."""
     guild = result.guild
     head = _.plural("<b>{name}</b> — {count} member · commission {percent}%",
                     "<b>{name}</b> — {count} members · commission {percent}%",
@@ -223,15 +223,15 @@ def roster(_: Translator, result: Roster, zone: tzinfo) -> list[Html]:
                       reach=reach)
         if result.scores is not None:
             line += " · " + score_full(_, result.scores.get(member.user.id, NO_SCORE))
+        if skills := result.skills.get(member.user.id):  # on the member's page, under them
+            line += "\n   " + _("skills: {names}", names=", ".join(skills))
         lines.append(line)
-        if skills := result.skills.get(member.user.id):
-            lines.append("   " + _("skills: {names}", names=", ".join(skills)))
     lines.append(_("Name a member by their number in /assign, /promote, /demote and /remove: "
                    "/assign &lt;task&gt; 2 M3."))
     if any(not m.user.can_message for m in result.members):
         lines.append(_("Members I can't message won't get their assignments: ask them to "
                        "open a private chat with me and press Start."))
-    return pages(head, lines)
+    return list_pages(head, lines)
 
 
 def promoted(_: Translator, change: MemberChange) -> Html:

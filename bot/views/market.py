@@ -20,6 +20,7 @@ from bot.views.common import (
     button,
     excerpt,
     keyboard,
+    list_pages,
     money_text,
     pages,
     when,
@@ -108,7 +109,7 @@ def task_line(_: Translator, task: TaskRecord, settings: Settings) -> str:
 
 def task_list(_: Translator, tasks: list[TaskRecord], total: int, settings: Settings, *,
               admin: bool) -> list[Html]:
-    """The task list, newest first, in as many messages as it takes."""
+    """The task list, newest first, in pages turned with Previous / Next."""
     if not tasks:
         return [_("No tasks are open right now.")]
     title = _("<b>Tasks in progress</b>") if admin else _("<b>Open tasks</b>")
@@ -118,13 +119,13 @@ def task_list(_: Translator, tasks: list[TaskRecord], total: int, settings: Sett
                        more=total - len(tasks)))
     lines.append(_("Details: /task &lt;id&gt; · quotes: /quotes &lt;id&gt;") if admin
                  else _("Details: /task &lt;id&gt;"))
-    return pages(title, lines)
+    return list_pages(title, lines)
 
 
 def task_details(_: Translator, task: TaskRecord, settings: Settings, zone: tzinfo, *,
                  quotes: list[QuoteRecord], allocations: list[AllocationRecord], attachments: int,
                  admin: bool, titles: Mapping[str, str] | None = None) -> list[Html]:
-    """One task (for admins with its quotes and allocations), in as many messages as it takes."""
+    """One task (for admins with its quotes and allocations), in as many pages as it takes."""
     parts: list[str] = [_("<b>Task T{id}: {title}</b> ({status})", id=task.id, title=task.title,
                status=_(TASK_NAMES[task.status])), _facts(_, task, settings, zone, titles)]
     if task.instructions:
@@ -170,7 +171,7 @@ def quote_line(_: Translator, quote: QuoteRecord, settings: Settings,
 def quotes_table(_: Translator, task: TaskRecord, quotes: list[QuoteRecord],
                  sizes: dict[int, int], settings: Settings,
                  scores: dict[int, Score] | None = None) -> list[Html]:
-    """The quotes, cheapest first, in as many messages as it takes (buttons go on the last)."""
+    """The quotes, cheapest first, in pages (the buttons go under each)."""
     head = _("<b>Quotes for task T{id}: {title}</b>\n{left} of {units} left, cap {cap}",
              id=task.id, title=task.title, left=task.units_left,
              units=counted(_, task.units, "unit"),
@@ -183,7 +184,7 @@ def quotes_table(_: Translator, task: TaskRecord, quotes: list[QuoteRecord],
     if sum(q.status == QuoteStatus.PENDING for q in quotes) > MAX_QUOTE_BUTTONS:
         footer += "\n" + _("The buttons below are for the {count} cheapest pending quotes.",
                            count=MAX_QUOTE_BUTTONS)
-    return pages(head, [*lines, footer])
+    return list_pages(head, [*lines, footer])
 
 
 def quotes_keyboard(_: Translator, quotes: list[QuoteRecord]) -> Keyboard:

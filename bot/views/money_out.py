@@ -17,8 +17,8 @@ from bot.views.common import (
     button,
     csv_bytes,
     keyboard,
+    list_pages,
     money_text,
-    pages,
     signed,
     when,
 )
@@ -117,7 +117,7 @@ def plan_pages(_: Translator, plan: PayoutPlan, settings: Settings) -> list[Html
              for line in bad[:LISTED]]
     if len(bad) > LISTED:
         lines.append(_("… and {count} more.", count=len(bad) - LISTED))
-    return pages(head, lines)
+    return list_pages(head, lines)
 
 
 def plan_keyboard(_: Translator, slot: int) -> Keyboard:

@@ -20,6 +20,7 @@ from bot.views.common import (
     Keyboard,
     button,
     keyboard,
+    list_pages,
     money_text,
     pages,
     percent,
@@ -163,7 +164,7 @@ def progress(_: Translator, p: Progress, settings: Settings, *, everything: bool
     if not everything:
         lines.append(_("Nothing needs you here.") if not shown else "")
         lines.append(_("The full list: /progress T{id} all", id=p.task_id))
-    return pages(Html(head), [line for line in lines if line])
+    return list_pages(Html(head), [line for line in lines if line])
 
 
 

@@ -11,7 +11,7 @@ from bot.domain.skills import BanScopeText
 from bot.domain.statuses import BanSubject
 from bot.i18n import Html, Translator, escape
 from bot.outcomes import BanLine, BanMade, SkillChange, SkillsOverview
-from bot.views.common import pages, when
+from bot.views.common import list_pages, when
 from storage.models import GuildRecord, SkillRecord
 
 
@@ -73,13 +73,13 @@ def skills_overview(_: Translator, found: SkillsOverview) -> list[Html]:
                           label=skill_label(s.title, s.name),
                           leaders=_(" · leaders may grant it") if s.leaders_grant else "")
                  for s, count in found.skills]
-        return pages(_("<b>Skills</b>"), lines)
+        return list_pages(_("<b>Skills</b>"), lines)
     if not found.skills:
         return [_("You have no skills yet. Your guild's leader or the platform grants them.")]
     mine = [Html(skill_label(s.title, s.name)
                  + (" " + _("(banned for now)") if s.name in found.banned else ""))
             for s, _count in found.skills]
-    return pages(_("<b>Your skills</b>"), mine)
+    return list_pages(_("<b>Your skills</b>"), mine)
 
 
 # --- bans -----------------------------------------------------------------------------------
@@ -143,4 +143,4 @@ def ban_list(_: Translator, lines: Sequence[BanLine], zone: tzinfo) -> list[Html
                       who=subject, scope=BanScopeText(ban.scope, ban.scope_ref).render_for(_),
                       until=_until(_, ban.until_at, zone), reason=ban.reason,
                       by=line.by or _("automatic")))
-    return pages(_("<b>Active bans</b>"), rows)
+    return list_pages(_("<b>Active bans</b>"), rows)
