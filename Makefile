@@ -8,7 +8,7 @@ LOCALE := bot/locale
 PO_FILES := $(wildcard $(LOCALE)/*/LC_MESSAGES/guildwork.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run demo browser test drill lint format messages compile bench bench-smoke clean
+.PHONY: install run demo browser postgres test test-pg drill lint format messages compile bench bench-smoke clean
 
 install: $(STAMP) $(MO_FILES)
 
@@ -49,6 +49,18 @@ browser:
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# PostgreSQL (Debian's package), unless its initdb is there: for the suite on PostgreSQL.
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		$$sudo apt-get install -y -qq --no-install-recommends postgresql; }
+
+# The same suite on a throwaway PostgreSQL on loopback, started and removed around the run
+# (tests of SQLite's own machinery open their SQLite files as before).
+test-pg: install postgres
+	$(BIN)/python -m tgfake.pgserver -- $(BIN)/python -m pytest -q
 
 # The long drills: replay, the whole authorization matrix, fuzzing, faults, crashes (CI too).
 drill: install

@@ -261,7 +261,7 @@ async def on_startup(app: Application) -> None:
     data: BotData = app.bot_data
     settings = data.settings
     assert settings is not None
-    db = Database(settings.database_path)
+    db = Database(settings.database)
     await db.open()
     # Enough sends in flight to use the whole cap when a Bot API call takes up to ~100 ms:
     # 8 at 30/s, 100 at 1,000/s (with 8, a 50 ms call capped the outbox near 160/s).

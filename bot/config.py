@@ -35,6 +35,8 @@ class Settings:
     bot_token: str
     admin_ids: frozenset[int] = frozenset()
     database_path: str = "guildwork.db"
+    # PostgreSQL instead (postgresql://user:password@host:port/name): for several instances.
+    database_url: str = field(default="", repr=False)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     currency: str = "CNY"
     log_level: str = "INFO"
@@ -68,6 +70,11 @@ class Settings:
     hook_url: str = ""
     hook_secret: str = field(default="", repr=False)
     hook_timeout_seconds: float = 5.0  # an answer slower than this is a failed try
+
+    @property
+    def database(self) -> str:
+        """What the storage layer opens: DATABASE_URL when set, else the SQLite file."""
+        return self.database_url or self.database_path
 
     @property
     def hooks_on(self) -> bool:
@@ -146,6 +153,13 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
                 "create the folder or choose another path."
             )
         kwargs["database_path"] = raw
+    if raw := get("DATABASE_URL"):
+        if not raw.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(
+                "DATABASE_URL must be a PostgreSQL URL (postgresql://user:password@host:5432/"
+                "name); leave it empty for the SQLite file DATABASE_PATH."
+            )
+        kwargs["database_url"] = raw
     if raw := get("TIMEZONE"):
         try:
             kwargs["timezone"] = ZoneInfo(raw)

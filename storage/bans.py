@@ -22,13 +22,13 @@ _UNSUBMITTED = lit(*UNSUBMITTED)
 
 async def insert(tx: Tx, *, subject_kind: str, subject_id: int, scope: str, ref: str | None,
                  until: int, reason: str, by: int | None, now: int) -> int:
-    cursor = await tx.execute(
+    new_id = await tx.insert(
         "INSERT INTO bans (subject_kind, subject_id, scope, scope_ref, until_at, reason,"
         " banned_by, created_at) VALUES (:kind, :id, :scope, :ref, :until, :reason, :by, :now)",
         {"kind": subject_kind, "id": subject_id, "scope": scope, "ref": ref, "until": until,
          "reason": reason, "by": by, "now": now})
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    assert new_id is not None
+    return new_id
 
 
 async def active(db: Reader, now: int, limit: int = 200) -> list[BanRecord]:

@@ -25,6 +25,7 @@ import contextlib
 import contextvars
 import dataclasses
 import logging
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -33,6 +34,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from storage import postgres
 from storage.migrate import MigrationError, apply_migrations
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,12 @@ Row = sqlite3.Row
 R = TypeVar("R")
 
 
-async def _connect(path: str) -> aiosqlite.Connection:
+Connection = aiosqlite.Connection | postgres.Connection
+
+
+async def _connect(path: str) -> Connection:
+    if postgres.is_url(path):
+        return await postgres.Connection(path).open()
     conn = aiosqlite.connect(path, isolation_level=None)
     try:
         await conn
@@ -207,11 +214,11 @@ class _Batches:
             self._queued = []
 
 
-async def _on_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], R]) -> R:
-    """`fn` on the connection's own thread, given its sqlite3 connection: one hop for several
-    statements. aiosqlite's `_execute` is the call its own `execute` makes (see the pin in
-    pyproject)."""
-    return await conn._execute(fn, conn._conn)
+async def _on_thread(conn: Connection, fn: Callable[[sqlite3.Connection], R]) -> R:
+    """`fn` on the connection's own thread, given its sqlite3 connection (or PostgreSQL's
+    facade of one): one hop for several statements. aiosqlite's `_execute` is the call its own
+    `execute` makes (see the pin in pyproject)."""
+    return await conn._execute(fn, conn._conn)  # type: ignore[arg-type]
 
 
 def _run_reads(batch: Sequence[_Queued], conn: sqlite3.Connection) -> Outcomes:
@@ -263,13 +270,19 @@ class Tx:
 
     __slots__ = ("_after_commit", "_conn")
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._after_commit: list[Callable[[], None]] = []
 
     async def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         cursor = await self._conn.execute(sql, params)
         return cursor  # type: ignore[return-value]  # rowcount / lastrowid need no extra hop
+
+    async def insert(self, sql: str, params: Params = ()) -> int | None:
+        """An INSERT's new row id (its `id` column), or None when it inserted nothing (an
+        `INSERT OR IGNORE` that found its key taken)."""
+        rows = await self._conn.execute_fetchall(f"{sql} RETURNING id", params)
+        return next(iter(rows))[0] if rows else None
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._conn.executemany(sql, rows)
@@ -297,10 +310,13 @@ class Tx:
 
 
 class Database:
+    """The database at `path`: a SQLite file (or `:memory:`), or a `postgresql://` URL."""
+
     def __init__(self, path: str) -> None:
         self.path = path
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self.engine = "postgres" if postgres.is_url(path) else "sqlite"
+        self._writer: Connection | None = None
+        self._reader: Connection | None = None
         self._write_lock = asyncio.Lock()
         self._writes = _Batches(self._run_writes)
         self._reads = _Batches(self._run_reads)
@@ -311,7 +327,7 @@ class Database:
         migration, MigrationError) says why."""
         try:
             self._writer = await _connect(self.path)
-            await apply_migrations(self._writer)
+            await apply_migrations(self._writer, engine=self.engine)
             # An in-memory database exists only inside its one connection.
             self._reader = (self._writer if self.path == ":memory:"
                             else await _connect(self.path))
@@ -320,18 +336,23 @@ class Database:
             raise
         except (sqlite3.Error, OSError) as exc:
             await self.close()
-            raise StorageError(f"the database {self.path} can't be used: {exc}") from exc
+            raise StorageError(f"the database {self.shown} can't be used: {exc}") from exc
+
+    @property
+    def shown(self) -> str:
+        """The path or URL, without a password."""
+        return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", self.path)
 
     async def close(self) -> None:
         reader, writer = self._reader, self._writer
         self._writer = self._reader = None
         for conn in (reader, writer) if reader is not writer else (writer,):
             if conn is not None:
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(sqlite3.Error, OSError):
                     await conn.close()
 
     @property
-    def writer(self) -> aiosqlite.Connection:
+    def writer(self) -> Connection:
         if self._writer is None:
             raise RuntimeError("database is not open")
         return self._writer
@@ -418,6 +439,15 @@ class Database:
         """The first column of the first row, or None."""
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
+
+    async def columns(self, table: str) -> list[str]:
+        """A table's column names, in their order."""
+        if self.engine == "postgres":
+            rows = await self.fetch_all(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = :t"
+                " AND table_schema = current_schema() ORDER BY ordinal_position", {"t": table})
+            return [row[0] for row in rows]
+        return [row[1] for row in await self.fetch_all(f"PRAGMA table_info({table})")]
 
 
 # What a query runs on: the reader connection, or the open write transaction.

@@ -110,12 +110,12 @@ async def status_counts(db: Reader) -> dict[str, int]:
 
 
 async def insert(tx: Tx, *, name: str, chat_id: int, leader_id: int, now: int) -> int:
-    cursor = await tx.execute(
+    new_id = await tx.insert(
         "INSERT INTO guilds (name, chat_id, leader_id, created_at)"
         " VALUES (:name, :chat, :leader, :now)",
         {"name": name, "chat": chat_id, "leader": leader_id, "now": now})
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    assert new_id is not None
+    return new_id
 
 
 async def reapply(tx: Tx, guild_id: int, *, name: str, leader_id: int, now: int) -> bool:

@@ -56,8 +56,9 @@ async def counts(db: Reader) -> tuple[int, int, int]:
     """(queued, delivered and kept, failing): failing are queued events tried at least
     once."""
     row = await db.fetch_one(
-        "SELECT COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'delivered'), 0),"
-        " COALESCE(SUM(status = 'pending' AND attempts > 0), 0) FROM hook_events")
+        "SELECT COUNT(*) FILTER (WHERE status = 'pending'),"
+        " COUNT(*) FILTER (WHERE status = 'delivered'),"
+        " COUNT(*) FILTER (WHERE status = 'pending' AND attempts > 0) FROM hook_events")
     assert row is not None
     return int(row[0]), int(row[1]), int(row[2])
 

@@ -65,7 +65,7 @@ _HOLDERS = ("SELECT {what} FROM assignment_items ai JOIN assignments a ON a.id =
             f" WHERE ai.item_id = i.id AND ai.skipped IS NULL AND a.status IN ({_HOLDING})")
 # … of this worker (or, with :across, of anyone in this guild).
 _MINE = _HOLDERS.format(what="1") + (
-    " AND (a.worker_id = :worker OR (:across AND a.guild_id = :guild))")
+    " AND (a.worker_id = :worker OR (:across = 1 AND a.guild_id = :guild))")
 
 
 async def free_items(tx: Tx, task: TaskRecord, worker_id: int, guild_id: int, count: int

@@ -54,13 +54,13 @@ async def line(tx: Tx, *, user_id: int, kind: LedgerKind, amount_minor: int, not
                by: int, now: int, reference: str | None) -> int:
     """A line outside any assignment (a payout, a bonus, an adjustment); its reference is
     unique over the whole ledger: the same one again is refused."""
-    cursor = await tx.execute(
+    new_id = await tx.insert(
         "INSERT INTO ledger (user_id, kind, amount_minor, note, reference, created_by,"
         " created_at) VALUES (:user, :kind, :amount, :note, :ref, :by, :now)",
         {"user": user_id, "kind": kind, "amount": amount_minor, "note": note,
          "ref": reference, "by": by, "now": now})
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    assert new_id is not None
+    return new_id
 
 
 async def by_reference(db: Reader, reference: str) -> tuple[str, int, int, int] | None:

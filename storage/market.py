@@ -48,7 +48,7 @@ async def insert_task(tx: Tx, *, title: str, instructions: str, mode: str, resul
                       skills: str | None, created_by: int, now: int,
                       labels: tuple[str, ...] = (), multi: bool = False,
                       quality: Quality = NO_QUALITY) -> int:
-    cursor = await tx.execute(
+    new_id = await tx.insert(
         "INSERT INTO tasks (title, instructions, mode, result_type, units, price_minor,"
         " deadline_at, quote_deadline_at, review_days, auto_award, skills, created_by,"
         " created_at, labels, multi, control_pct, threshold_pct, overlap, overlap_guilds,"
@@ -69,8 +69,8 @@ async def insert_task(tx: Tx, *, title: str, instructions: str, mode: str, resul
          "award_by": "quality" if quality.award_by_quality else "price",
          "qualifies": quality.qualifies},
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    assert new_id is not None
+    return new_id
 
 
 async def add_attachments(tx: Tx, task_id: int, attachments: list[AttachmentRecord]) -> None:
@@ -180,13 +180,13 @@ async def withdraw_pending(tx: Tx, task_id: int, guild_id: int, reason: str, now
 
 async def insert_quote(tx: Tx, *, task_id: int, guild_id: int, price_minor: int, units: int,
                        note: str | None, created_by: int, now: int) -> int:
-    cursor = await tx.execute(
+    new_id = await tx.insert(
         "INSERT INTO quotes (task_id, guild_id, price_minor, units, note, created_by,"
         " created_at) VALUES (:task, :guild, :price, :units, :note, :by, :now)",
         {"task": task_id, "guild": guild_id, "price": price_minor, "units": units,
          "note": note, "by": created_by, "now": now})
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    assert new_id is not None
+    return new_id
 
 
 async def get_quote(db: Reader, quote_id: int) -> QuoteRecord | None:
@@ -231,14 +231,14 @@ async def close_pending_quotes(tx: Tx, task_id: int, *, status: str, reason: str
 async def insert_allocation(tx: Tx, *, task_id: int, guild_id: int, units: int,
                             unit_price_minor: int, source: str, quote_id: int | None,
                             created_by: int, now: int) -> int:
-    cursor = await tx.execute(
+    new_id = await tx.insert(
         "INSERT INTO allocations (task_id, guild_id, units, unit_price_minor, source, quote_id,"
         " created_by, created_at) VALUES (:task, :guild, :units, :price, :source, :quote,"
         " :by, :now)",
         {"task": task_id, "guild": guild_id, "units": units, "price": unit_price_minor,
          "source": source, "quote": quote_id, "by": created_by, "now": now})
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    assert new_id is not None
+    return new_id
 
 
 async def allocations_for_task(db: Reader, task_id: int) -> list[AllocationRecord]:

@@ -8,10 +8,12 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 
-import aiosqlite
+from typing import Any
 
 log = logging.getLogger(__name__)
 _NAME_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# A migration's PostgreSQL twin, for the few that SQLite can only do by rebuilding a table.
+TWIN = ".postgres.sql"
 # First line of a migration that rebuilds tables (see apply_migrations).
 FOREIGN_KEYS_OFF = "-- migrate: foreign keys off"
 
@@ -27,11 +29,15 @@ class Migration:
     sql: str
 
 
-def bundled_migrations() -> list[Migration]:
+def bundled_migrations(engine: str = "sqlite") -> list[Migration]:
+    """The numbered history; for PostgreSQL, with each migration's twin where it has one."""
+    folder = resources.files("storage.migrations")
     found = []
-    for entry in resources.files("storage.migrations").iterdir():
+    for entry in folder.iterdir():
         if match := _NAME_RE.match(entry.name):
-            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+            twin = folder / entry.name.replace(".sql", TWIN)
+            source = twin if engine == "postgres" and twin.is_file() else entry
+            found.append(Migration(int(match[1]), match[2], source.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
@@ -40,16 +46,29 @@ def bundled_migrations() -> list[Migration]:
 
 
 async def apply_migrations(
-    conn: aiosqlite.Connection, migrations: list[Migration] | None = None
+    conn: Any, migrations: list[Migration] | None = None, engine: str = "sqlite"
 ) -> list[int]:
-    """Apply pending migrations in order; return the versions applied now."""
+    """Apply pending migrations in order; return the versions applied now. On PostgreSQL an
+    advisory lock keeps two instances starting at once from migrating together."""
+    if engine != "postgres":
+        return await _apply(conn, migrations, engine)
+    from storage.postgres import MIGRATION_LOCK
+
+    await conn.execute(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+    try:
+        return await _apply(conn, migrations, engine)
+    finally:
+        await conn.execute(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+
+
+async def _apply(conn: Any, migrations: list[Migration] | None, engine: str) -> list[int]:
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
     )
     done = {row[0] for row in await conn.execute_fetchall("SELECT version FROM schema_migrations")}
     applied = []
-    for migration in migrations if migrations is not None else bundled_migrations():
+    for migration in migrations if migrations is not None else bundled_migrations(engine):
         if migration.version in done:
             continue
         # A migration that rebuilds a table runs with foreign keys off (the documented way:

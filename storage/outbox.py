@@ -20,7 +20,7 @@ async def enqueue(
     not_before: int | None = None,
 ) -> int | None:
     """Queue one message; returns its id, or None when `dedupe_key` was queued before."""
-    cursor = await tx.execute(
+    return await tx.insert(
         "INSERT OR IGNORE INTO outbox"
         " (chat_id, user_id, method, payload, dedupe_key, not_before, created_at)"
         " VALUES (:chat, :user, :method, :payload, :key, :not_before, :now)",
@@ -28,7 +28,6 @@ async def enqueue(
          "key": dedupe_key, "not_before": now if not_before is None else not_before,
          "now": now},
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
 
 
 async def enqueue_many(tx: Tx, rows: list[dict[str, object]]) -> None:

@@ -171,7 +171,7 @@ async def guild_figures(db: Reader, guild_id: int, start: int, end: int, top: in
         f" LEFT JOIN ledger l ON l.assignment_id = a.id"
         f" AND l.kind = {lit(LedgerKind.WORKER_SHARE)}"
         f" WHERE a.guild_id = :g AND a.status = {_ACCEPTED} AND a.decided_at > :s"
-        " AND a.decided_at <= :e GROUP BY a.worker_id ORDER BY 3 DESC, 2 DESC, a.worker_id"
+        " AND a.decided_at <= :e GROUP BY u.id ORDER BY 3 DESC, 2 DESC, u.id"
         " LIMIT :top", {**params, "top": top})
     return GuildFigures(members, commission, units, [(r[0], r[1], r[2]) for r in board])
 
@@ -193,8 +193,8 @@ class PlatformFigures:
 async def platform_figures(db: Reader, start: int, end: int, top: int = 5) -> PlatformFigures:
     params = {"s": start, "e": end}
     tasks = await db.fetch_one(
-        "SELECT COALESCE(SUM(created_at > :s AND created_at <= :e), 0),"
-        f" COALESCE(SUM(status IN ({lit(TaskStatus.OPEN, TaskStatus.ALLOCATED)})), 0)"
+        "SELECT COUNT(*) FILTER (WHERE created_at > :s AND created_at <= :e),"
+        f" COUNT(*) FILTER (WHERE status IN ({lit(TaskStatus.OPEN, TaskStatus.ALLOCATED)}))"
         " FROM tasks", params)
     units = await db.fetch_value(
         f"SELECT COALESCE(SUM(accepted_units), 0) FROM assignments WHERE status = {_ACCEPTED}"
@@ -202,12 +202,12 @@ async def platform_figures(db: Reader, start: int, end: int, top: int = 5) -> Pl
     (credited, paid), = (await ledger.period_sums(db, [ledger.EARNED, ledger.PAID],
                                                   [(start, end)]))[None]
     guilds = await db.fetch_one(
-        f"SELECT COALESCE(SUM(status = {lit(GuildStatus.APPROVED)}), 0),"
-        f" COALESCE(SUM(status = {lit(GuildStatus.PENDING)}), 0) FROM guilds")
+        f"SELECT COUNT(*) FILTER (WHERE status = {lit(GuildStatus.APPROVED)}),"
+        f" COUNT(*) FILTER (WHERE status = {lit(GuildStatus.PENDING)}) FROM guilds")
     best = await db.fetch_all(
         "SELECT g.name, SUM(a.accepted_units) FROM assignments a JOIN guilds g"
         f" ON g.id = a.guild_id WHERE a.status = {_ACCEPTED} AND a.decided_at > :s"
-        " AND a.decided_at <= :e GROUP BY a.guild_id ORDER BY 2 DESC, a.guild_id LIMIT :top",
+        " AND a.decided_at <= :e GROUP BY g.id ORDER BY 2 DESC, g.id LIMIT :top",
         {**params, "top": top})
     assert tasks and guilds
     return PlatformFigures(tasks[0], tasks[1], units, credited, -paid, guilds[0],

@@ -28,7 +28,7 @@ async def upsert_seen(
         " ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,"
         " last_name = excluded.last_name, username = excluded.username,"
         " language_code = excluded.language_code,"
-        " can_message = MAX(users.can_message, excluded.can_message),"
+        " can_message = CASE WHEN excluded.can_message = 1 THEN 1 ELSE users.can_message END,"
         " unreachable_at = CASE WHEN excluded.can_message = 1 THEN NULL"
         "                       ELSE users.unreachable_at END,"
         " updated_at = excluded.updated_at",

@@ -58,7 +58,7 @@ async def pool(db: Reader, task_id: int, guild_id: int) -> list[tuple[int, int, 
 async def insert(tx: Tx, *, task_id: int, allocation_id: int, guild_id: int, worker_id: int,
                  units: int, unit_price_minor: int, commission_bp: int, assigned_by: int,
                  now: int, offer_expires_at: int, due_at: int) -> int:
-    cursor = await tx.execute(
+    new_id = await tx.insert(
         "INSERT INTO assignments (task_id, allocation_id, guild_id, worker_id, units,"
         " unit_price_minor, commission_bp, assigned_by, offered_at, offer_expires_at, due_at)"
         " VALUES (:task, :allocation, :guild, :worker, :units, :price, :bp, :by, :now,"
@@ -66,8 +66,8 @@ async def insert(tx: Tx, *, task_id: int, allocation_id: int, guild_id: int, wor
         {"task": task_id, "allocation": allocation_id, "guild": guild_id, "worker": worker_id,
          "units": units, "price": unit_price_minor, "bp": commission_bp, "by": assigned_by,
          "now": now, "expires": offer_expires_at, "due": due_at})
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    assert new_id is not None
+    return new_id
 
 
 async def get(db: Reader, assignment_id: int) -> AssignmentRecord | None:
@@ -223,14 +223,13 @@ async def add_result(tx: Tx, *, assignment_id: int, round: int, kind: str,
     if await _file_taken(tx, file_unique_id, assignment_id, round) \
             or await _text_taken(tx, kind, text, assignment_id, round):
         return None
-    cursor = await tx.execute(
+    return await tx.insert(
         "INSERT INTO results (assignment_id, round, kind, file_id, file_unique_id,"
         " file_name, mime_type, file_size, text, chat_message_id, created_at) VALUES (:a,"
         " :round, :kind, :fid, :fuid, :name, :mime, :size, :text, :message, :now)",
         {"a": assignment_id, "round": round, "kind": kind, "fid": file_id,
          "fuid": file_unique_id, "name": file_name, "mime": mime_type, "size": file_size,
          "text": text, "message": chat_message_id, "now": now})
-    return cursor.lastrowid
 
 
 async def result_of_message(db: Reader, worker_id: int, chat_message_id: int

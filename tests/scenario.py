@@ -149,16 +149,24 @@ BUSINESS_TABLES = ("tasks", "task_attachments", "quotes", "allocations", "assign
 _UNSTABLE = {"invite_code", "code", "chat_message_id"}
 
 
+async def read_only(db, on: bool) -> None:
+    """The database refuses every write from now on (as on a read-only disk), or no more."""
+    if db.engine == "postgres":
+        await db.writer.execute(f"SET default_transaction_read_only = {'on' if on else 'off'}")
+    else:
+        await db.writer.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+
+
 async def business_rows(h: Harness) -> dict[str, list[tuple]]:
     """Every business table's rows, and the notices queued (chat, text): what a repeat, an
     edit or a refusal must leave as it was."""
     db = h.services.db
     found = {}
     for table in BUSINESS_TABLES:
-        columns = [c[1] for c in await db.fetch_all(f"PRAGMA table_info({table})")
-                   if c[1] not in _UNSTABLE]
+        columns = [c for c in await db.columns(table) if c not in _UNSTABLE]
         found[table] = [tuple(row) for row in await db.fetch_all(
-            f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")]
+            f"SELECT {', '.join(columns)} FROM {table}"
+            f" ORDER BY {', '.join(map(str, range(1, len(columns) + 1)))}")]
     found["outbox"] = [tuple(row) for row in await db.fetch_all(
         "SELECT chat_id, method, payload FROM outbox ORDER BY id")]
     return found

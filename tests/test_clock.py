@@ -267,12 +267,12 @@ async def test_tasks_waiting_on_reviews_do_not_keep_later_tasks_from_closing(
     assert task is not None
     wu = await h.services.users.get(guild["wu"].id)
     assert wu is not None
-    columns = [r[1] for r in await db.fetch_all("PRAGMA table_info(tasks)") if r[1] != "id"]
+    columns = [c for c in await db.columns("tasks") if c != "id"]
     copied = ", ".join(c if c not in ("deadline_at", "review_days") else
                        {"deadline_at": ":early", "review_days": "60"}[c] for c in columns)
     async with db.transaction() as tx:
         for _n in range(201):  # one more than a sweep reads at a time
-            cursor = await tx.execute(
+            copy = await tx.insert(
                 f"INSERT INTO tasks ({', '.join(columns)}) SELECT {copied} FROM tasks"
                 " WHERE id = :id", {"id": task.id, "early": task.deadline_at - 3600})
             await tx.execute(
@@ -281,7 +281,7 @@ async def test_tasks_waiting_on_reviews_do_not_keep_later_tasks_from_closing(
                 " submitted_at) SELECT :t, al.id, al.guild_id, :w, 1, al.unit_price_minor,"
                 " 'submitted', :w, 0, 0, :due, :submitted FROM allocations al"
                 " WHERE al.task_id = :task",
-                {"t": cursor.lastrowid, "w": wu.id, "task": task.id,
+                {"t": copy, "w": wu.id, "task": task.id,
                  "due": task.deadline_at - 3600, "submitted": task.deadline_at - 7200})
     h.clock.set(DUE + timedelta(minutes=1))
     report = await h.services.sweep.sweep()

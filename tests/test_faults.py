@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from storage.db import Tx
-from tests.scenario import guild_holding_units
+from tests.scenario import guild_holding_units, read_only
 from tgfake import FakeUser, Harness
 
 FAULTS = ["retry_after", "server_error", "network", "timeout_after", "forbidden", "migrated"]
@@ -76,13 +76,13 @@ async def test_a_global_flood_wait_delays_but_loses_nothing(h, admin, guild) -> 
 
 async def test_a_read_only_disk_refuses_changes_and_keeps_answering(h, admin, guild) -> None:
     db = h.services.db
-    await db.writer.execute("PRAGMA query_only = ON")
+    await read_only(db, True)
     try:
         replies = await guild["lee"].send(f"/assign {guild['task']} 1 @wu", chat=guild["group"])
         assert "nothing was changed" in replies[-1].text
         assert "Welcome back" in (await guild["wu"].send("/start"))[-1].text
     finally:
-        await db.writer.execute("PRAGMA query_only = OFF")
+        await read_only(db, False)
     replies = await guild["lee"].send(f"/assign {guild['task']} 1 @wu", chat=guild["group"])
     assert "offered to @wu" in replies[-1].text
 
@@ -91,7 +91,7 @@ async def test_a_full_disk_refuses_changes_and_keeps_answering(
         h, admin, guild, monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite answers SQLITE_FULL to any write (as on a full disk): each change is refused as a
     whole, reads go on, and once there is room again everything works."""
-    real = {name: getattr(Tx, name) for name in ("execute", "executemany", "fetch_all")}
+    real = {name: getattr(Tx, name) for name in ("execute", "executemany", "fetch_all", "insert")}
 
     def full(name: str):
         async def refuse(self, sql, params=()):

@@ -11,7 +11,13 @@ import aiosqlite
 import pytest
 
 from storage.db import Database
-from storage.migrate import Migration, MigrationError, apply_migrations, bundled_migrations
+from storage.migrate import (
+    TWIN,
+    Migration,
+    MigrationError,
+    apply_migrations,
+    bundled_migrations,
+)
 
 
 async def tables(conn: aiosqlite.Connection) -> set[str]:
@@ -49,9 +55,21 @@ def test_bundled_migrations_are_numbered_uniquely_and_in_order() -> None:
 def test_every_sql_file_is_picked_up() -> None:
     """A file named `3_x.sql` or `0003-X.sql` would be skipped silently; none may exist."""
     files = {entry.name for entry in resources.files("storage.migrations").iterdir()
-             if entry.name.endswith(".sql")}
+             if entry.name.endswith(".sql") and not entry.name.endswith(TWIN)}
     picked = {f"{m.version:04d}_{m.name}.sql" for m in bundled_migrations()}
     assert files == picked
+
+
+def test_each_postgres_twin_stands_for_a_migration_of_its_number_and_name() -> None:
+    twins = {entry.name.removesuffix(TWIN) + ".sql"
+             for entry in resources.files("storage.migrations").iterdir()
+             if entry.name.endswith(TWIN)}
+    picked = {f"{m.version:04d}_{m.name}.sql" for m in bundled_migrations("postgres")}
+    assert twins and twins <= picked
+    shared = {m.version: m.sql for m in bundled_migrations()}
+    for m in bundled_migrations("postgres"):
+        twin = f"{m.version:04d}_{m.name}.sql" in twins
+        assert (m.sql != shared[m.version]) == twin
 
 
 def test_two_files_sharing_a_number_are_refused(monkeypatch: pytest.MonkeyPatch,
@@ -164,7 +182,7 @@ async def test_opening_a_database_whose_migration_fails_raises(
 ) -> None:
     import storage.migrate as migrate
 
-    monkeypatch.setattr(migrate, "bundled_migrations", lambda: [GOOD, BAD])
+    monkeypatch.setattr(migrate, "bundled_migrations", lambda engine="sqlite": [GOOD, BAD])
     database = Database(str(tmp_path / "broken.db"))
     with pytest.raises(MigrationError):
         await database.open()

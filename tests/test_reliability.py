@@ -19,6 +19,7 @@ from tests.scenario import (
     approved_guild,
     business_rows,
     guild_holding_units,
+    read_only,
     submitted_assignment,
     task_id_in,
 )
@@ -175,12 +176,12 @@ async def test_notices_are_not_resent_while_the_database_is_read_only(h: Harness
     dispatcher, db = h.services.dispatcher, h.services.db
     async with db.transaction() as tx:
         await h.services.notifier.message(tx, bob.id, "Your week.", user_id=bob.id)
-    await db.writer.execute("PRAGMA query_only = ON")  # the disk went read-only
+    await read_only(db, True)  # the disk went read-only
     for _ in range(3):  # the dispatcher's loop would back off between these
         with contextlib.suppress(sqlite3.OperationalError):
             await dispatcher.run_once()
     assert bob.texts() == ["Your week."]
-    await db.writer.execute("PRAGMA query_only = OFF")
+    await read_only(db, False)
     await dispatcher.run_once()
     assert bob.texts() == ["Your week."]
     assert [tuple(r) for r in await db.fetch_all("SELECT status FROM outbox")] == [("sent",)]

@@ -27,6 +27,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.processor import ChatOrderedUpdateProcessor
 from bot.services import Services
+from tgfake import pgtest
 from tgfake.api import BOT_TOKEN, BOT_USERNAME, FakeBotAPI, Sent
 from tgfake.request import FakeRequest
 
@@ -69,6 +70,9 @@ class Harness:
         base = settings or Settings(bot_token=BOT_TOKEN)
         self.settings = replace(base, bot_token=BOT_TOKEN, database_path=str(database_path),
                                 admin_ids=frozenset(admin_ids) | base.admin_ids)
+        if pgtest.server_url() and not self.settings.database_url:
+            self.settings = replace(self.settings,
+                                    database_url=pgtest.database_for(database_path))
         self.clock = clock or ManualClock()
         self.api = api or FakeBotAPI()
         self.latency = latency
