@@ -97,7 +97,10 @@ class UpdateHandler(_Base):
             return
         application = self.state.application
         try:
-            update = Update.de_json(json.loads(self.request.body), application.bot)
+            data = json.loads(self.request.body)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            update = Update.de_json(data, application.bot)
         except Exception as exc:  # not JSON, or not an update: a retry would fail the same way
             log.warning("webhook: refused a body that is no update (%r)", exc)
             self._answer(HTTPStatus.BAD_REQUEST, "not an update")

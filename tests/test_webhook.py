@@ -205,7 +205,8 @@ def test_webhook_mode_sets_the_webhook_and_handles_each_update_posted_with_the_s
     assert bot.post_update(help_update, secret=SECRET + "x")[0] == 403
     assert bot.post_update(help_update, secret=SECRET[:-1])[0] == 403
     assert len(texts(api, USER["id"])) == 1
-    assert bot.post_update(help_update, body=b"{not json")[0] == 400
+    for body in (b"{not json", b"null", b"[]", b'{"message": {}}'):
+        assert bot.post_update(help_update, body=body)[0] == 400, body
     # Refused calls took nothing: the real delivery is handled.
     assert bot.post_update(help_update) == (200, "ok\n")
     assert len(texts(api, USER["id"])) == 2 and "/start" in texts(api, USER["id"])[1]
@@ -296,3 +297,16 @@ def test_a_webhook_port_in_use_stops_the_bot_with_one_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0] and "WEBHOOK_PORT" in lines[0], \
         result.stderr
+
+
+def test_a_stop_while_the_start_waits_on_telegram_ends_the_process(
+        bot_factory: Callable[..., WebhookBot], fake_api: FakeBotAPI) -> None:
+    starting = Hold(fake_api, "getMe")
+    bot = bot_factory()
+    bot.wait_for("the start to ask getMe", starting.entered.is_set)
+    bot.wait_for("/healthz while starting", lambda: bot.get("/healthz")[0] == 200)
+    bot.process.send_signal(signal.SIGTERM)
+    output = bot.exited()  # without waiting for Telegram's answer
+    starting.released.set()
+    assert not fake_api.calls_of("setWebhook")
+    assert "webhook set" not in output
