@@ -346,11 +346,15 @@ async def on_stop(app: Application) -> None:
     if services is None:
         return
     log.info("stopping: the sends in flight finish")
+    await _stop_background(services)
+    log.info("stopped sending")
+
+
+async def _stop_background(services: Services) -> None:
     await services.exports.stop()
     await services.copies.stop()
     await services.hooks.stop()
     await services.dispatcher.stop()
-    log.info("stopped sending")
 
 
 async def on_shutdown(app: Application) -> None:
@@ -358,6 +362,6 @@ async def on_shutdown(app: Application) -> None:
     services = app.bot_data.services
     if services is None:
         return
-    await on_stop(app)  # a no-op after a stop that ran it
+    await _stop_background(services)  # nothing left to stop after a stop that ran on_stop
     await services.db.close()
     app.bot_data.services = None
