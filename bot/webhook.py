@@ -13,7 +13,8 @@ Routes (plain HTTP; TLS ends at the proxy or load balancer in front, see the REA
 
 A stop (SIGTERM or SIGINT) turns `/readyz` to 503 and refuses new updates first, then lets the
 updates in hand finish, stops the application (its jobs), and lets the outbox's sends in flight
-finish and be marked (`on_shutdown`) before the database closes and the server goes.
+finish and be marked (`on_stop`) before the database closes and the server goes. A second signal
+cuts the stop short.
 
 PTB's own `run_webhook` (the same tornado server) serves only the update path, so this module
 builds the small tornado application itself, with PTB's public pieces: `Update.de_json` and the
@@ -167,8 +168,10 @@ async def serve(
     main = asyncio.current_task()
 
     def on_signal() -> None:
-        if state.phase is Phase.STARTING and main is not None:
-            main.cancel()  # a start that waits on the Bot API is cut short
+        # A start that waits on the Bot API is cut short, and so is a stop signalled twice (as
+        # in polling mode): sends cut off then go out again after the restart.
+        if (state.phase is Phase.STARTING or stop.is_set()) and main is not None:
+            main.cancel()
         stop.set()
 
     signals = (signal.SIGTERM, signal.SIGINT)

@@ -50,6 +50,7 @@ class Hold:
     def __init__(self, api: FakeBotAPI, method: str, chat_id: int | None = None) -> None:
         self.entered = threading.Event()
         self.released = threading.Event()
+        self.answered = threading.Event()  # the held call was carried out, after its release
         original = api.handle
 
         def handle(name: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +58,10 @@ class Hold:
                     and not self.released.is_set():
                 self.entered.set()
                 self.released.wait(15)
+                try:
+                    return original(name, params)
+                finally:
+                    self.answered.set()
             return original(name, params)
 
         api.handle = handle  # type: ignore[method-assign]
@@ -339,3 +344,27 @@ def test_an_update_in_hand_at_sigterm_is_finished_and_answered_before_the_exit(
     output = bot.exited()
     assert "finishing 1 in hand" in output
     assert len(texts(api, USER["id"])) == 1 and "Welcome" in texts(api, USER["id"])[0]
+
+
+def test_a_second_sigterm_cuts_the_stop_short_and_the_send_goes_out_again_after_the_restart(
+        bot_factory: Callable[..., WebhookBot], fake_api: FakeBotAPI, tmp_path: Path) -> None:
+    api = fake_api
+    bot = bot_factory()
+    bot.wait_ready()
+    in_flight = Hold(api, "sendMessage", ADMIN_ID)
+    assert bot.post_update(command_update(api, api.chats[GROUP_ID], "/register Alpha"))[0] == 200
+    bot.wait_for("the admin's notice in flight", in_flight.entered.is_set)
+    bot.process.send_signal(signal.SIGTERM)
+    bot.wait_for("/readyz 503 while stopping", lambda: bot.get("/readyz")[0] == 503)
+    bot.stop()  # again: the stop no longer waits for the send
+    with sqlite3.connect(tmp_path / "guildwork.db") as conn:
+        assert conn.execute("SELECT status FROM outbox").fetchall() == [("pending",)]
+    in_flight.released.set()
+    assert in_flight.answered.wait(15)  # what Telegram did with the send that was cut off
+    arrived = len(texts(api, ADMIN_ID))
+    bot.start()
+    bot.wait_ready()
+    bot.wait_for("the notice sent again", lambda: len(texts(api, ADMIN_ID)) == arrived + 1)
+    bot.stop()
+    with sqlite3.connect(tmp_path / "guildwork.db") as conn:
+        assert conn.execute("SELECT status FROM outbox").fetchall() == [("sent",)]
