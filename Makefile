@@ -8,7 +8,8 @@ LOCALE := bot/locale
 PO_FILES := $(wildcard $(LOCALE)/*/LC_MESSAGES/guildwork.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run demo browser postgres test test-pg drill lint format messages compile bench bench-smoke clean
+.PHONY: install run demo browser postgres test test-pg drill lint format messages compile bench bench-smoke backup \
+	clean
 
 install: $(STAMP) $(MO_FILES)
 
@@ -35,6 +36,11 @@ compile: $(MO_FILES)
 
 run: install
 	$(BIN)/python -m bot
+
+# A checked copy of the SQLite database, safe while the bot runs: make backup TO=backups/x.db
+backup: install
+	@test -n "$(TO)" || { echo "usage: make backup TO=<file> [FORCE=1]" >&2; exit 2; }
+	$(BIN)/python -m bot backup "$(TO)" $(if $(FORCE),--force)
 
 # Try the bot without Telegram: the fake Bot API, the bot and a web page on 127.0.0.1:8080.
 demo: install

@@ -118,6 +118,7 @@ def build_application(
         .rate_limiter(PriorityRateLimiter(overall_max_rate=settings.rate_limit_per_second,
                                           group_max_rate=group_messages_per_minute))
         .post_init(on_startup)
+        .post_stop(on_stop)
         .post_shutdown(on_shutdown)
     )
     if request is not None:
@@ -337,13 +338,30 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     )
 
 
-async def on_shutdown(app: Application) -> None:
+async def on_stop(app: Application) -> None:
+    """post_stop (updates in hand are finished): the background senders stop, the sends in
+    flight finishing and being marked, while the bot's connection to the Bot API is still open
+    (the Application's shutdown closes it, and a send cut off there would go out again)."""
     services = app.bot_data.services
     if services is None:
         return
+    log.info("stopping: the sends in flight finish")
+    await _stop_background(services)
+    log.info("stopped sending")
+
+
+async def _stop_background(services: Services) -> None:
     await services.exports.stop()
     await services.copies.stop()
     await services.hooks.stop()
     await services.dispatcher.stop()
+
+
+async def on_shutdown(app: Application) -> None:
+    """post_shutdown: whatever a start cut short left running stops; the database closes."""
+    services = app.bot_data.services
+    if services is None:
+        return
+    await _stop_background(services)  # nothing left to stop after a stop that ran on_stop
     await services.db.close()
     app.bot_data.services = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -70,6 +71,22 @@ class Settings:
     hook_url: str = ""
     hook_secret: str = field(default="", repr=False)
     hook_timeout_seconds: float = 5.0  # an answer slower than this is a failed try
+    # Webhook mode (WEBHOOK_URL set; else long polling): the public https URL Telegram calls,
+    # where the bot's own plain-HTTP server listens (behind the TLS proxy or load balancer),
+    # and the secret every call must carry.
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str = field(default="", repr=False)
+
+    @property
+    def webhook_on(self) -> bool:
+        return bool(self.webhook_url)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the bot serves updates on: the URL's (a proxy passes it on as it is)."""
+        return urlsplit(self.webhook_url).path or "/"
 
     @property
     def database(self) -> str:
@@ -108,6 +125,13 @@ def load_settings(
     environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
 ) -> Settings:
     """Read settings; the process environment wins over `.env`."""
+    return parse_settings(load_values(environ, env_file))
+
+
+def load_values(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+) -> dict[str, str]:
+    """The raw settings, unchecked: `.env`, then the process environment over it."""
     values: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
         try:
@@ -116,7 +140,7 @@ def load_settings(
             raise ConfigError(f"{env_file} could not be read ({exc}): fix or remove it.") from None
         values.update({k: v for k, v in loaded.items() if v is not None})
     values.update(os.environ if environ is None else environ)
-    return parse_settings(values)
+    return values
 
 
 def parse_settings(values: Mapping[str, str]) -> Settings:
@@ -252,6 +276,8 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
                 f"{MAX_AMOUNT_MINOR // 10**exponent}), got {raw!r}.")
         kwargs["bonus_cap_minor"] = cap
     kwargs.update(_hooks(get("HOOK_URL"), get("HOOK_SECRET")))
+    kwargs.update(_webhook(get("WEBHOOK_URL"), get("WEBHOOK_SECRET"), get("WEBHOOK_LISTEN"),
+                           get("WEBHOOK_PORT")))
     return Settings(**kwargs)  # type: ignore[arg-type]
 
 
@@ -273,3 +299,50 @@ def _hooks(url: str, secret: str) -> dict[str, str]:
         raise ConfigError("HOOK_URL is set but HOOK_SECRET is not: give a secret to sign the "
                           "events with (e.g. the output of `openssl rand -hex 32`).")
     return {"hook_url": url, "hook_secret": secret}
+
+
+_SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook's secret_token takes
+# The webhook server's own paths, which the update path must not take.
+HEALTH_PATHS = ("/healthz", "/readyz")
+
+
+def _webhook(url: str, secret: str, listen: str, port: str) -> dict[str, object]:
+    kwargs: dict[str, object] = {}
+    if listen:
+        try:
+            ipaddress.ip_address(listen)
+        except ValueError:
+            if listen != "localhost":
+                raise ConfigError(f"WEBHOOK_LISTEN must be an IP address to listen on, such as "
+                                  f"127.0.0.1 or 0.0.0.0, got {listen!r}.") from None
+        kwargs["webhook_listen"] = listen
+    if port:
+        if not port.isdecimal() or not 1 <= int(port) <= 65535:
+            raise ConfigError(f"WEBHOOK_PORT must be a port number from 1 to 65535, "
+                              f"got {port!r}.")
+        kwargs["webhook_port"] = int(port)
+    if not url:
+        if secret:
+            raise ConfigError("WEBHOOK_SECRET is set but WEBHOOK_URL is not: set both (webhook "
+                              "mode) or neither (long polling).")
+        return kwargs
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme != "https" or parts.query or parts.fragment:
+        raise ConfigError(f"WEBHOOK_URL must be the public https URL Telegram calls, such as "
+                          f"https://bot.example.com/telegram (no query), got {url!r}.")
+    if (parts.path or "/").rstrip("/") in HEALTH_PATHS:
+        raise ConfigError(f"WEBHOOK_URL's path must not be {' or '.join(HEALTH_PATHS)}: the "
+                          f"webhook server answers health checks there.")
+    if not secret:
+        raise ConfigError("WEBHOOK_URL is set but WEBHOOK_SECRET is not: give the secret "
+                          "Telegram sends with every update (1-256 of A-Z a-z 0-9 _ -, e.g. "
+                          "the output of `openssl rand -hex 32`).")
+    if not _SECRET_TOKEN_RE.match(secret):
+        raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                          "(what Telegram accepts as a secret token).")
+    kwargs.update(webhook_url=url, webhook_secret=secret)
+    return kwargs

@@ -202,3 +202,64 @@ def test_an_unreadable_env_file_is_a_configuration_error(tmp_path):
 def test_quiet_hours_default_to_the_night_and_can_be_off() -> None:
     assert parse_settings({"BOT_TOKEN": TOKEN}).quiet_hours == (time(23, 0), time(8, 0))
     assert parse_settings({"BOT_TOKEN": TOKEN, "QUIET_HOURS": "off"}).quiet_hours is None
+
+
+# --- webhook mode ----------------------------------------------------------------------------
+
+WEBHOOK = {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/telegram",
+           "WEBHOOK_SECRET": "abc-DEF_123"}
+
+
+def test_polling_is_the_default_and_the_webhook_listens_on_loopback() -> None:
+    settings = parse_settings({"BOT_TOKEN": TOKEN})
+    assert not settings.webhook_on
+    assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8443)
+
+
+def test_the_webhook_settings_are_read_and_the_secret_is_kept_out_of_repr() -> None:
+    settings = parse_settings({**WEBHOOK, "WEBHOOK_LISTEN": "0.0.0.0", "WEBHOOK_PORT": "8080"})
+    assert settings.webhook_on
+    assert settings.webhook_url == "https://bot.example.com/telegram"
+    assert settings.webhook_path == "/telegram"
+    assert (settings.webhook_listen, settings.webhook_port) == ("0.0.0.0", 8080)
+    assert settings.webhook_secret == "abc-DEF_123"
+    assert "abc-DEF_123" not in repr(settings)
+    assert parse_settings({**WEBHOOK, "WEBHOOK_URL": "https://bot.example.com"}
+                          ).webhook_path == "/"
+    assert parse_settings({**WEBHOOK, "WEBHOOK_SECRET": "x" * 256}).webhook_secret == "x" * 256
+    assert parse_settings({**WEBHOOK, "WEBHOOK_LISTEN": "::1"}).webhook_listen == "::1"
+
+
+@pytest.mark.parametrize(("changes", "named", "says"), [
+    ({"WEBHOOK_SECRET": ""}, "WEBHOOK_SECRET", "is not"),
+    ({"WEBHOOK_URL": ""}, "WEBHOOK_URL", "is not"),  # a secret alone
+    ({"WEBHOOK_URL": "http://bot.example.com/telegram"}, "WEBHOOK_URL", "https"),
+    ({"WEBHOOK_URL": "bot.example.com/telegram"}, "WEBHOOK_URL", "https"),
+    ({"WEBHOOK_URL": "https:///telegram"}, "WEBHOOK_URL", "https"),
+    ({"WEBHOOK_URL": "https://[::1/telegram"}, "WEBHOOK_URL", "https"),
+    ({"WEBHOOK_URL": "https://bot.example.com/t?x=1"}, "WEBHOOK_URL", "no query"),
+    ({"WEBHOOK_URL": "https://bot.example.com/healthz"}, "WEBHOOK_URL", "health"),
+    ({"WEBHOOK_URL": "https://bot.example.com/readyz/"}, "WEBHOOK_URL", "health"),
+    ({"WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET", "1-256"),
+    ({"WEBHOOK_SECRET": "x" * 257}, "WEBHOOK_SECRET", "1-256"),
+    ({"WEBHOOK_SECRET": "sécret"}, "WEBHOOK_SECRET", "1-256"),
+    ({"WEBHOOK_SECRET": "a=b"}, "WEBHOOK_SECRET", "1-256"),
+    ({"WEBHOOK_PORT": "0"}, "WEBHOOK_PORT", "65535"),
+    ({"WEBHOOK_PORT": "65536"}, "WEBHOOK_PORT", "65535"),
+    ({"WEBHOOK_PORT": "http"}, "WEBHOOK_PORT", "65535"),
+    ({"WEBHOOK_PORT": "-1"}, "WEBHOOK_PORT", "65535"),
+    ({"WEBHOOK_LISTEN": "example.com"}, "WEBHOOK_LISTEN", "IP address"),
+    ({"WEBHOOK_LISTEN": "999.0.0.1"}, "WEBHOOK_LISTEN", "IP address"),
+])
+def test_a_webhook_misconfigured_is_refused_naming_the_setting(
+        changes: dict[str, str], named: str, says: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_settings({**WEBHOOK, **changes})
+    message = str(raised.value)
+    assert named in message and says in message and "\n" not in message
+    assert "abc-DEF_123" not in message  # a refusal never prints the secret
+
+
+def test_a_webhook_secret_without_a_url_is_refused() -> None:
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET is set but WEBHOOK_URL is not"):
+        parse_settings({"BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "abc"})
