@@ -76,6 +76,9 @@ UnreachableHook = Callable[[Tx, OutboxRow], Awaitable[None]]
 MigratedHook = Callable[[Tx, int, int], Awaitable[object]]
 CAPTION_LIMIT = 1024  # Telegram's, in UTF-16 code units of the text as shown
 DRAWING_THREADS = 2  # the machine's cores; Agg and PNG coding let go of the GIL part of the time
+# How long a batch taken by one of several instances is its own: far longer than a batch
+# takes at the cap; an instance that dies holding one delays those rows this long.
+LEASE_SECONDS = 60
 CHART = "chart"  # a sendPhoto payload's key for the chart's data, drawn when it is sent
 
 
@@ -232,6 +235,7 @@ class OutboxDispatcher(DueLoop):
         self._sent: set[int] = set()  # sent and not yet marked in the database: never resent
         self._digests: set[int] = set()  # digests among them, whose lines are marked too
         self._marking_failed = False
+        self._lease: int | None = None  # the lease of the batch in hand (several instances)
         self._mark_lock = asyncio.Lock()
         self.unreachable_hooks: list[UnreachableHook] = []
         self.migrated_hooks: list[MigratedHook] = []
@@ -256,9 +260,7 @@ class OutboxDispatcher(DueLoop):
             if self._sent:  # sends whose marking failed before: mark them first, send nothing
                 await self._mark_now(sorted(self._sent))
             self._marking_failed = False
-            rows = [row for row in await outbox_repo.due(self._db, to_epoch(self._clock.now()),
-                                                         self._batch_size)
-                    if row.id not in self._sent]
+            rows = [row for row in await self._due() if row.id not in self._sent]
             if not rows:
                 return 0
             by_chat: dict[int, list[OutboxRow]] = defaultdict(list)
@@ -268,7 +270,31 @@ class OutboxDispatcher(DueLoop):
                                              for chat in by_chat.values()))
             outcomes = [outcome for chat in results for outcome in chat]
             await self._record(outcomes)
+            if self._lease is not None:
+                await self._release(rows, outcomes, self._lease)
             return len(outcomes)
+
+    async def _release(self, rows: list[OutboxRow], outcomes: list[_Outcome], lease: int
+                       ) -> None:
+        """Rows this instance took but neither sent nor rescheduled (held behind a failed one
+        of their chat, moved to a migrated chat, or not reached before a stop) are due again
+        at once, for whichever instance comes first, rather than when the lease ends."""
+        done = {o.row.id for o in outcomes if o.kind not in ("skipped", "migrated")}
+        left = [row.id for row in rows if row.id not in done and row.id not in self._sent]
+        if left:
+            async with self._db.transaction(for_update=False) as tx:
+                await outbox_repo.release(tx, left, lease, to_epoch(self._clock.now()))
+
+    async def _due(self) -> list[OutboxRow]:
+        """The next batch; on PostgreSQL (where several instances may share the outbox) each
+        takes its batch under a lease, so that every row goes out from one of them."""
+        now = to_epoch(self._clock.now())
+        if self._db.engine != "postgres":
+            self._lease = None
+            return await outbox_repo.due(self._db, now, self._batch_size)
+        self._lease = now + LEASE_SECONDS
+        async with self._db.transaction(for_update=False) as tx:
+            return await outbox_repo.claim_due(tx, now, self._batch_size, self._lease)
 
     async def _send_chat(self, rows: list[OutboxRow], background: bool = False
                          ) -> list[_Outcome]:

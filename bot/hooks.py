@@ -193,6 +193,8 @@ class HookSender(DueLoop):
         """One batch of due events; how many were tried (what failed is postponed, so a
         `flush` ends)."""
         async with self._lock:
+            if not await self._db.lead():  # with several instances, one sends (in order)
+                return 0
             rows = await repo.due(self._db, to_epoch(self._clock.now()), self._batch_size)
             if not rows:
                 return 0

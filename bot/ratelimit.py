@@ -41,6 +41,8 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
         bulk_reserve: float = 0.1,
     ) -> None:
         self._overall = AsyncLimiter(overall_max_rate, overall_time_period)
+        self._caps = (overall_max_rate, overall_time_period, group_max_rate, bulk_reserve)
+        self._instances = 1
         self._group_max_rate = group_max_rate
         self._group_time_period = group_time_period
         self._groups: dict[int | str, AsyncLimiter] = {}
@@ -58,6 +60,21 @@ class PriorityRateLimiter(BaseRateLimiter[Lane]):
 
     async def initialize(self) -> None:
         pass
+
+    def share(self, instances: int) -> None:
+        """`instances` processes send for this bot (several on one PostgreSQL): this one keeps
+        to its part of every cap, so that together they stay under it."""
+        instances = max(1, instances)
+        if instances == self._instances:
+            return
+        log.info("sending for the bot with %s instances: caps shared", instances)
+        self._instances = instances
+        rate, period, group_rate, reserve = self._caps
+        self._overall = AsyncLimiter(rate / instances, period)
+        self._reserve = max(1.0, rate / instances * reserve)
+        self._tick = period * instances / rate
+        self._group_max_rate = group_rate / instances
+        self._groups.clear()  # made again at the new rate as they are needed
 
     async def shutdown(self) -> None:
         if self._resume_handle is not None:

@@ -47,9 +47,9 @@ R = TypeVar("R")
 Connection = aiosqlite.Connection | postgres.Connection
 
 
-async def _connect(path: str) -> Connection:
+async def _connect(path: str, role: str = "") -> Connection:
     if postgres.is_url(path):
-        return await postgres.Connection(path).open()
+        return await postgres.Connection(path, role).open()
     conn = aiosqlite.connect(path, isolation_level=None)
     try:
         await conn
@@ -152,6 +152,8 @@ def current_claim() -> UpdateClaim | None:
     return _claim.get()
 
 
+WRITER = "guildwork-writer"  # PostgreSQL's application_name of each instance's writer
+
 # How many queued calls share one hop at most (so a batch's commit, and the replies waiting
 # for it, are not held back by an endless queue).
 BATCH_MOST = 256
@@ -218,7 +220,7 @@ async def _on_thread(conn: Connection, fn: Callable[[sqlite3.Connection], R]) ->
     """`fn` on the connection's own thread, given its sqlite3 connection (or PostgreSQL's
     facade of one): one hop for several statements. aiosqlite's `_execute` is the call its own
     `execute` makes (see the pin in pyproject)."""
-    return await conn._execute(fn, conn._conn)  # type: ignore[arg-type]
+    return await conn._execute(fn, conn._conn)
 
 
 def _run_reads(batch: Sequence[_Queued], conn: sqlite3.Connection) -> Outcomes:
@@ -317,6 +319,8 @@ class Database:
         self.engine = "postgres" if postgres.is_url(path) else "sqlite"
         self._writer: Connection | None = None
         self._reader: Connection | None = None
+        self._leader: Connection | None = None  # PostgreSQL: holds the leader's lock
+        self._leading = False
         self._write_lock = asyncio.Lock()
         self._writes = _Batches(self._run_writes)
         self._reads = _Batches(self._run_reads)
@@ -326,7 +330,7 @@ class Database:
         connections' threads would keep the process alive) and StorageError (or, for a bad
         migration, MigrationError) says why."""
         try:
-            self._writer = await _connect(self.path)
+            self._writer = await _connect(self.path, WRITER)
             await apply_migrations(self._writer, engine=self.engine)
             # An in-memory database exists only inside its one connection.
             self._reader = (self._writer if self.path == ":memory:"
@@ -343,7 +347,44 @@ class Database:
         """The path or URL, without a password."""
         return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", self.path)
 
+    async def instances(self) -> int:
+        """How many instances have this database open now (SQLite: this one). PostgreSQL
+        counts the writers' connections: a dead instance's is gone with it."""
+        if self.engine != "postgres":
+            return 1
+        return int(await self.fetch_value(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = :name"
+            " AND datname = current_database()", {"name": WRITER}))
+
+    async def lead(self) -> bool:
+        """Whether this instance runs the jobs that must run on one instance at a time (the
+        sweep, the summaries, the hooks' sender). SQLite: always (one process). PostgreSQL:
+        whoever holds a session advisory lock on a connection of its own; it holds it until
+        its connection ends (it stopped, or died), and then the next to ask takes it."""
+        if self.engine != "postgres":
+            return True
+        try:
+            if self._leader is None:
+                self._leader = await _connect(self.path)
+            if self._leading:
+                await self._leader.execute("SELECT 1")  # still connected: still holding it
+                return True
+            rows = await self._leader.execute_fetchall(
+                f"SELECT pg_try_advisory_lock({postgres.LEADER_LOCK})")
+            self._leading = bool(list(rows)[0][0])
+        except (sqlite3.Error, OSError):
+            log.warning("the leader's connection failed; trying again at the next job")
+            leader, self._leader, self._leading = self._leader, None, False
+            if leader is not None:
+                with contextlib.suppress(sqlite3.Error, OSError):
+                    await leader.close()
+        return self._leading
+
     async def close(self) -> None:
+        leader, self._leader, self._leading = self._leader, None, False
+        if leader is not None:
+            with contextlib.suppress(sqlite3.Error, OSError):
+                await leader.close()
         reader, writer = self._reader, self._writer
         self._writer = self._reader = None
         for conn in (reader, writer) if reader is not writer else (writer,):

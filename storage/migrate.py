@@ -7,7 +7,6 @@ import re
 import time
 from dataclasses import dataclass
 from importlib import resources
-
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -52,10 +51,11 @@ async def apply_migrations(
     advisory lock keeps two instances starting at once from migrating together."""
     if engine != "postgres":
         return await _apply(conn, migrations, engine)
-    from storage.postgres import MIGRATION_LOCK
+    from storage.postgres import MIGRATION_LOCK, PRELUDE
 
     await conn.execute(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
     try:
+        await conn.executescript(PRELUDE)
         return await _apply(conn, migrations, engine)
     finally:
         await conn.execute(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")

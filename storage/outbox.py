@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.db import Reader, Tx, records
+from storage.db import Reader, Tx, in_list, records
 from storage.models import OutboxRow
 
 DIGEST_METHOD = "digest"  # a row rendered from its digest lines when it is sent
@@ -53,6 +53,27 @@ async def due(db: Reader, now: int, limit: int) -> list[OutboxRow]:
         {"now": now, "limit": limit},
     )
     return records(OutboxRow, rows)
+
+
+async def claim_due(tx: Tx, now: int, limit: int, lease_until: int) -> list[OutboxRow]:
+    """`due`, for one of several instances: the rows this one takes are leased to it (not due
+    again before `lease_until`, and a chat's later rows wait behind them as behind any row
+    not yet due), so no other instance sends them; the lease of an instance that dies before
+    marking them ends, and then they go out from another (at least once, as after a crash)."""
+    rows = await due(tx, now, limit)
+    if rows:
+        marks, params = in_list((row.id for row in rows), "r")
+        await tx.execute(f"UPDATE outbox SET not_before = :lease WHERE id IN ({marks})",
+                         {**params, "lease": lease_until})
+    return rows
+
+
+async def release(tx: Tx, ids: list[int], lease_until: int, now: int) -> None:
+    """Rows taken under `lease_until` and still pending under it are due again at `now`."""
+    marks, params = in_list(ids, "r")
+    await tx.execute(f"UPDATE outbox SET not_before = :now WHERE id IN ({marks})"
+                     " AND status = 'pending' AND not_before = :lease",
+                     {**params, "lease": lease_until, "now": now})
 
 
 async def next_due_at(db: Reader) -> int | None:

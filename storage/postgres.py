@@ -53,8 +53,9 @@ R = TypeVar("R")
 # pg_advisory_xact_lock's key for "the writer": any fixed number no other lock uses.
 WRITER_LOCK = 0x67776B01
 MIGRATION_LOCK = 0x67776B02
+LEADER_LOCK = 0x67776B03  # a session lock: the instance that runs the clock's jobs
 
-# What SQLite has and PostgreSQL lacks, made once per database (idempotent).
+# What SQLite has and PostgreSQL lacks, made (again: it is idempotent) before the migrations.
 PRELUDE = """
 DO $$ BEGIN
     CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
@@ -135,7 +136,7 @@ def translate_script(script: str) -> str:
 
 # --- values -----------------------------------------------------------------------------------
 
-class Row(tuple):  # type: ignore[type-arg]
+class Row(tuple):
     """A result row as sqlite3.Row answers it: by position and by column name."""
 
     __slots__ = ()
@@ -201,7 +202,7 @@ class SyncConnection:
 
     def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor[Any]:
         try:
-            return self.raw.execute(translate(sql), params)  # type: ignore[call-overload]
+            return self.raw.execute(translate(sql), params)
         except psycopg.Error as exc:
             raise _as_sqlite(exc) from exc
 
@@ -230,10 +231,10 @@ class SyncConnection:
         self.raw.close()
 
 
-def _open(url: str) -> SyncConnection:
+def _open(url: str, role: str) -> SyncConnection:
     try:
         conn = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor,
-                               row_factory=_row_factory)
+                               row_factory=_row_factory, application_name=role or "guildwork")
     except psycopg.Error as exc:
         raise _as_sqlite(exc) from exc
     conn.adapters.register_dumper(bool, _FlagDumper)
@@ -244,14 +245,14 @@ def _open(url: str) -> SyncConnection:
 class Connection:
     """An aiosqlite-like connection to PostgreSQL: every call one hop to its own thread."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, role: str = "") -> None:
         self._url = url
+        self._role = role
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="postgres")
         self._conn: SyncConnection | None = None
 
     async def open(self) -> Connection:
-        self._conn = await self._hop(_open, self._url)
-        await self.executescript(PRELUDE)
+        self._conn = await self._hop(_open, self._url, self._role)
         return self
 
     async def _hop(self, fn: Callable[..., R], *args: Any) -> R:

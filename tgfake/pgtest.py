@@ -58,7 +58,7 @@ def _make_template() -> None:
         def run() -> None:
             try:
                 asyncio.run(migrate())
-            except BaseException as exc:  # noqa: BLE001 - re-raised below
+            except BaseException as exc:
                 failure.append(exc)
 
         thread = threading.Thread(target=run)
