@@ -49,14 +49,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import InputFile
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.background import DueLoop
 from bot.charts import Chart, render_png
 from bot.clock import Clock, to_epoch
-from bot.i18n import plain_text, texts_for
+from bot.domain.broadcasts import CAPTION_LIMIT
+from bot.i18n import shown_length, texts_for
 from bot.ratelimit import Lane
 from bot.views.common import Keyboard
 from bot.views.digest import digest_text
@@ -74,7 +82,8 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 UnreachableHook = Callable[[Tx, OutboxRow], Awaitable[None]]
 # A group became a supergroup: (transaction, old chat id, new chat id).
 MigratedHook = Callable[[Tx, int, int], Awaitable[object]]
-CAPTION_LIMIT = 1024  # Telegram's, in UTF-16 code units of the text as shown
+# Run after every batch (a broadcast's progress); returns how many rows it queued meanwhile.
+BatchHook = Callable[[], Awaitable[int]]
 DRAWING_THREADS = 2  # the machine's cores; Agg and PNG coding let go of the GIL part of the time
 CHART = "chart"  # a sendPhoto payload's key for the chart's data, drawn when it is sent
 
@@ -193,7 +202,7 @@ def _summary_calls(text: str, chart: Chart | None) -> list[tuple[str, dict[str, 
     message = {"text": text, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
     if chart is None:
         return [("sendMessage", message, "")]
-    if len(plain_text(text).encode("utf-16-le")) // 2 <= CAPTION_LIMIT:
+    if shown_length(text) <= CAPTION_LIMIT:
         return [("sendPhoto", {CHART: chart, "caption": text, "parse_mode": "HTML"}, "")]
     return [("sendMessage", message, ""), ("sendPhoto", {CHART: chart}, ":chart")]
 
@@ -235,6 +244,7 @@ class OutboxDispatcher(DueLoop):
         self._mark_lock = asyncio.Lock()
         self.unreachable_hooks: list[UnreachableHook] = []
         self.migrated_hooks: list[MigratedHook] = []
+        self.batch_hooks: list[BatchHook] = []
         self.sent_total = 0
         self._drawing: ThreadPoolExecutor | None = None
 
@@ -260,7 +270,7 @@ class OutboxDispatcher(DueLoop):
                                                          self._batch_size)
                     if row.id not in self._sent]
             if not rows:
-                return 0
+                return await self._after_batch()
             by_chat: dict[int, list[OutboxRow]] = defaultdict(list)
             for row in rows:
                 by_chat[row.chat_id].append(row)
@@ -268,7 +278,24 @@ class OutboxDispatcher(DueLoop):
                                              for chat in by_chat.values()))
             outcomes = [outcome for chat in results for outcome in chat]
             await self._record(outcomes)
-            return len(outcomes)
+            return len(outcomes) + await self._after_batch()
+
+    async def _after_batch(self) -> int:
+        queued = 0
+        for hook in self.batch_hooks:
+            try:
+                queued += await hook()
+            except Exception:  # the sends go on whatever a hook finds
+                log.exception("outbox: a batch hook failed")
+        return queued
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str) -> None:
+        """Show another text in a message the bot sent (a broadcast's progress): best effort,
+        the next showing corrects a lost one."""
+        try:
+            await self._bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+        except TelegramError as exc:
+            log.warning("could not edit message %s in chat %s: %s", message_id, chat_id, exc)
 
     async def _send_chat(self, rows: list[OutboxRow], background: bool = False
                          ) -> list[_Outcome]:
