@@ -319,3 +319,20 @@ async def test_broadcasts_and_announcements_are_on_the_audit_trail(h, world) -> 
         (world["lee"].id, "guild.announce", "guild", 1, "3 members")]
     trail = (await admin.send("/audit"))[-1].text
     assert "sent a broadcast" in trail and "broadcast #1" in trail
+
+
+async def test_each_reads_it_in_their_language(h, admin) -> None:
+    lee, ming = h.user("Lee"), h.user("Ming", language="zh-hans")
+    await lee.send("/start")
+    alpha = await approved_guild(h, admin, "Alpha", lee, members=(ming,))
+    await lee.send("/announce Meeting at 8", chat=alpha)
+    await h.settle()
+    assert ming.last_message().text == "📣 公会「Alpha」公告（@lee）：\n\nMeeting at 8"
+    await admin.send("/settings language zh")
+    card = (await admin.send("/broadcast guild 1 Hello"))[-1]
+    assert card.text == "📣 群发 #1，发给公会 G1 的成员：共 2 人会收到上面这条消息。确认发送？"
+    assert card.button_texts == ["发送", "取消"]
+    await admin.press("发送", message=card)
+    await h.settle()
+    assert progress(h, admin, card) == ("✅ 群发 #1（发给公会 G1 的成员）：已完成。\n"
+                                        "已发送 2 · 失败 0 · 共 2 人。")
