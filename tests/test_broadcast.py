@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from storage import outbox as outbox_repo
 from tests.scenario import approved_guild
 from tgfake import FakeUser, Harness, Sent
 
@@ -336,3 +337,22 @@ async def test_each_reads_it_in_their_language(h, admin) -> None:
     await h.settle()
     assert progress(h, admin, card) == ("✅ 群发 #1（发给公会 G1 的成员）：已完成。\n"
                                         "已发送 2 · 失败 0 · 共 2 人。")
+
+
+async def test_notices_queued_during_a_broadcast_go_out_before_its_rows(h, world) -> None:
+    """A long broadcast must not hold up everyone else's notices for hours: the dispatcher
+    takes them first, and the broadcast's rows with the room left in a batch."""
+    admin = world["admin"]
+    await h.services.dispatcher.stop()
+    card = (await admin.send(f"/broadcast all {MARK}"))[-1]
+    await admin.press("Send", message=card, settle=False)
+    await h.processor.wait_completed(h._fed)
+    await world["lee"].send("/announce Meeting at 8", chat=world["alpha"], settle=False)
+    await h.processor.wait_completed(h._fed)
+    batch = await outbox_repo.due(h.services.db, 2**40, 100)
+    kinds = [key.split(":")[0] for key in (row.dedupe_key or "" for row in batch)]
+    assert [k for k in kinds if k in ("announce", "broadcast")] == \
+        ["announce"] * 3 + ["broadcast"] * 8  # queued after the broadcast, sent before it
+    h.services.dispatcher.start()
+    await h.settle()
+    assert got(world["wu"]) == 1 and got(world["wu"], "Meeting at 8") == 1

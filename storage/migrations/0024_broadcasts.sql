@@ -26,3 +26,8 @@ CREATE INDEX broadcasts_open ON broadcasts (status, id) WHERE status IN ('queued
 
 ALTER TABLE outbox ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts (id);
 CREATE INDEX outbox_broadcast ON outbox (broadcast_id, status) WHERE broadcast_id IS NOT NULL;
+-- The dispatcher takes other notices first and a broadcast's rows with the room left in a
+-- batch, so a notice queued during a long broadcast is not stuck behind it: one index each.
+CREATE INDEX outbox_pending_notices ON outbox (id) WHERE status = 'pending' AND broadcast_id IS NULL;
+CREATE INDEX outbox_pending_broadcasts ON outbox (id)
+    WHERE status = 'pending' AND broadcast_id IS NOT NULL;
