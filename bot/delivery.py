@@ -13,6 +13,11 @@ bulk lane (replies to the person acting go first), in order per chat, concurrent
   the rest queued for that chat move to the new chat id and go out there;
 - other errors (`BadRequest`): the row is closed as failed and logged.
 
+A broadcast's rows (an admin's message to many, `bot.services.broadcasts`) take only the room
+a batch has left after every other due notice, so a notice queued during a broadcast of
+220,000 goes out with the next batch rather than hours later. After each batch the
+`batch_hooks` run (a broadcast's progress message, the next broadcast's start).
+
 A summary's chart is queued as its data (a `sendPhoto` row whose payload holds `chart`, a few
 hundred bytes of JSON), never as an image: the dispatcher draws the PNG just before the send, in
 a thread of its own, and uploads it. So queueing 220,000 summaries costs no drawing, the outbox
