@@ -112,6 +112,13 @@ async def progress(db: Reader, broadcast_id: int) -> Progress:
                     left=counts.get("pending", 0))
 
 
+async def any_left(db: Reader, broadcast_id: int) -> bool:
+    """Whether any of the broadcast's rows is still to go (one seek, whatever its size)."""
+    return await db.fetch_value(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE broadcast_id = :id AND status = 'pending')",
+        {"id": broadcast_id}) == 1
+
+
 async def finish(tx: Tx, broadcast_id: int, done: Progress, now: int) -> bool:
     """sending → done, with its final counts."""
     if not await move(tx, broadcast_id, BroadcastStatus.SENDING, BroadcastStatus.DONE, now):

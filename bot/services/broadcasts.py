@@ -133,11 +133,13 @@ class BroadcastService(Service):
                 return 0
             if current.status == BroadcastStatus.QUEUED:  # the one before ended, unstarted
                 return await self._start(current)
+            due = self._now() - self._edited_at.get(current.id, 0) >= PROGRESS_SECONDS
+            if not due and await repo.any_left(self._db, current.id):
+                return 0  # one index seek per batch; counting 220,000 rows waits its turn
             counts = await repo.progress(self._db, current.id)
             if counts.left:
-                if self._now() - self._edited_at.get(current.id, 0) >= PROGRESS_SECONDS:
-                    self._edited_at[current.id] = self._now()
-                    await self._progress(current, BroadcastStatus.SENDING, counts)
+                self._edited_at[current.id] = self._now()
+                await self._progress(current, BroadcastStatus.SENDING, counts)
                 return 0
             async with self._db.transaction() as tx:
                 finished = await repo.finish(tx, current.id, counts, self._now())
