@@ -38,6 +38,7 @@ CASES = {
     "8": ("payroll", "bench.case8_payroll"),
     "9": ("charts in summaries", "bench.case9_charts"),
     "10": ("export", "bench.case10_export"),
+    "11": ("broadcast", "bench.case11_broadcast"),
     "12": ("event hooks", "bench.case12_hooks"),
 }
 
@@ -55,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="fake Bot API latency for cases 2 and 3 (default 50)")
     parser.add_argument("--window", type=float,
                         help="case 3's measured window in seconds (default 60)")
-    parser.add_argument("--cases", default="1,2,3,4,5,6,7,8,9,10,12",
+    parser.add_argument("--cases", default="1,2,3,4,5,6,7,8,9,10,11,12",
                         help="which cases, e.g. 1,3")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     parser.add_argument("--profile", action="store_true",

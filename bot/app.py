@@ -38,6 +38,7 @@ from bot.services.admins import AdminService
 from bot.services.audit import AuditService
 from bot.services.bans import BanService
 from bot.services.base import Deps
+from bot.services.broadcasts import BroadcastService
 from bot.services.copies import CopyService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
@@ -65,6 +66,7 @@ from bot.services.users import UserService
 from handlers import (
     admins,
     bans,
+    broadcasts,
     errors,
     exports,
     gates,
@@ -212,6 +214,9 @@ def register_handlers(app: Application) -> None:
         CallbackQueryHandler(ledger_ops.confirmed, pattern=buttons.LEDGER_CONFIRM.pattern),
         CommandHandler("audit", ledger_ops.audit),
         CallbackQueryHandler(ledger_ops.audit_page, pattern=buttons.AUDIT_PAGES.pattern),
+        CommandHandler("broadcast", broadcasts.broadcast),
+        CallbackQueryHandler(broadcasts.broadcast_button, pattern=buttons.BROADCAST.pattern),
+        CommandHandler("announce", broadcasts.announce),
         CallbackQueryHandler(offers.offer_button, pattern=buttons.OFFER.pattern),
         CommandHandler("items", items.items),
         MessageHandler(private & filters.Document.ALL
@@ -286,6 +291,7 @@ async def on_startup(app: Application) -> None:
     dispatcher.unreachable_hooks.append(services.offers.on_unreachable)
     dispatcher.unreachable_hooks.append(services.review.on_unreachable)
     dispatcher.migrated_hooks.append(services.guilds.follow_migration)
+    dispatcher.batch_hooks.append(services.broadcasts.progress)
     admins = {}
     for admin_id in users.admin_ids:
         record = await users.get(admin_id)
@@ -335,6 +341,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         updates=updates, skills=skill_service, bans=ban_service, admins=AdminService(deps),
         exports=ExportService(deps, files, quality_service), copies=CopyService(deps, files),
         hooks=hook_service,
+        broadcasts=BroadcastService(deps, guild_service, skill_service, dispatcher.edit_text),
     )
 
 

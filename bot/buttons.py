@@ -159,6 +159,8 @@ CLAIM = Buttons("c1", ("claim",), with_round=True, with_marks=True)
 # repeat of a bonus or correction (the id is a slot of the admin's conversation scratch, never
 # an amount).
 LEDGER_CONFIRM = Buttons("m3", ("below_zero", "again"))
+# Broadcasts: Send / Cancel under a draft's preview (id: the broadcast).
+BROADCAST = Buttons("b1", ("send", "cancel"))
 # /audit: the trail's pages (the key is its filter, bot.domain.ledger_ops.AuditScope.key).
 AUDIT_PAGES = Pager("au1")
 # The market: "post it again" under a refused repeat of the one-message task form.

@@ -47,6 +47,8 @@ COMMANDS: tuple[Command, ...] = (
             Audience.GUILD),
     Command("remove", N_("@member"), N_("Remove a member from the guild (leader)"),
             Audience.GUILD),
+    Command("announce", N_("&lt;text&gt;"),
+            N_("Send every member of the guild a message by DM (leader)"), Audience.GUILD),
     Command("commission", N_("&lt;percent&gt;"),
             N_("The guild's cut of members' earnings, 0–50 % (leader)"), Audience.GUILD),
     Command("leave", "", N_("Leave your guild"), Audience.WORKER, anywhere=True),
@@ -137,6 +139,10 @@ COMMANDS: tuple[Command, ...] = (
                         "[days]"),
             N_("Who did what: the recorded actions, newest first (export: as CSV)"),
             Audience.ADMIN),
+    Command("broadcast", N_("all|workers|leaders|guild &lt;id&gt;|skill &lt;name&gt; "
+                            "&lt;text&gt;"),
+            N_("Tell many people at once (or reply to a text, photo or document): a preview, "
+               "then Send"), Audience.ADMIN),
     # --- skills and bans ---
     Command("skill", N_("add &lt;name&gt; &lt;title&gt; | leaders &lt;name&gt; on|off | "
                         "grant|revoke &lt;name&gt; @worker"),

@@ -13,6 +13,11 @@ bulk lane (replies to the person acting go first), in order per chat, concurrent
   the rest queued for that chat move to the new chat id and go out there;
 - other errors (`BadRequest`): the row is closed as failed and logged.
 
+A broadcast's rows (an admin's message to many, `bot.services.broadcasts`) take only the room
+a batch has left after every other due notice, so a notice queued during a broadcast of
+220,000 goes out with the next batch rather than hours later. After each batch the
+`batch_hooks` run (a broadcast's progress message, the next broadcast's start).
+
 A summary's chart is queued as its data (a `sendPhoto` row whose payload holds `chart`, a few
 hundred bytes of JSON), never as an image: the dispatcher draws the PNG just before the send, in
 a thread of its own, and uploads it. So queueing 220,000 summaries costs no drawing, the outbox
@@ -49,14 +54,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import InputFile
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.background import DueLoop
 from bot.charts import Chart, render_png
 from bot.clock import Clock, to_epoch
-from bot.i18n import plain_text, texts_for
+from bot.domain.broadcasts import CAPTION_LIMIT
+from bot.i18n import shown_length, texts_for
 from bot.ratelimit import Lane
 from bot.views.common import Keyboard
 from bot.views.digest import digest_text
@@ -74,7 +87,8 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 UnreachableHook = Callable[[Tx, OutboxRow], Awaitable[None]]
 # A group became a supergroup: (transaction, old chat id, new chat id).
 MigratedHook = Callable[[Tx, int, int], Awaitable[object]]
-CAPTION_LIMIT = 1024  # Telegram's, in UTF-16 code units of the text as shown
+# Run after every batch (a broadcast's progress); returns how many rows it queued meanwhile.
+BatchHook = Callable[[], Awaitable[int]]
 DRAWING_THREADS = 2  # the machine's cores; Agg and PNG coding let go of the GIL part of the time
 # How long a batch taken by one of several instances is its own: far longer than a batch
 # takes at the cap; an instance that dies holding one delays those rows this long.
@@ -196,7 +210,7 @@ def _summary_calls(text: str, chart: Chart | None) -> list[tuple[str, dict[str, 
     message = {"text": text, "parse_mode": "HTML", "link_preview_options": {"is_disabled": True}}
     if chart is None:
         return [("sendMessage", message, "")]
-    if len(plain_text(text).encode("utf-16-le")) // 2 <= CAPTION_LIMIT:
+    if shown_length(text) <= CAPTION_LIMIT:
         return [("sendPhoto", {CHART: chart, "caption": text, "parse_mode": "HTML"}, "")]
     return [("sendMessage", message, ""), ("sendPhoto", {CHART: chart}, ":chart")]
 
@@ -239,6 +253,7 @@ class OutboxDispatcher(DueLoop):
         self._mark_lock = asyncio.Lock()
         self.unreachable_hooks: list[UnreachableHook] = []
         self.migrated_hooks: list[MigratedHook] = []
+        self.batch_hooks: list[BatchHook] = []
         self.sent_total = 0
         self._drawing: ThreadPoolExecutor | None = None
 
@@ -262,7 +277,7 @@ class OutboxDispatcher(DueLoop):
             self._marking_failed = False
             rows = [row for row in await self._due() if row.id not in self._sent]
             if not rows:
-                return 0
+                return await self._after_batch()
             by_chat: dict[int, list[OutboxRow]] = defaultdict(list)
             for row in rows:
                 by_chat[row.chat_id].append(row)
@@ -272,7 +287,24 @@ class OutboxDispatcher(DueLoop):
             await self._record(outcomes)
             if self._lease is not None:
                 await self._release(rows, outcomes, self._lease)
-            return len(outcomes)
+            return len(outcomes) + await self._after_batch()
+
+    async def _after_batch(self) -> int:
+        queued = 0
+        for hook in self.batch_hooks:
+            try:
+                queued += await hook()
+            except Exception:  # the sends go on whatever a hook finds
+                log.exception("outbox: a batch hook failed")
+        return queued
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str) -> None:
+        """Show another text in a message the bot sent (a broadcast's progress): best effort,
+        the next showing corrects a lost one."""
+        try:
+            await self._bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+        except TelegramError as exc:
+            log.warning("could not edit message %s in chat %s: %s", message_id, chat_id, exc)
 
     async def _release(self, rows: list[OutboxRow], outcomes: list[_Outcome], lease: int
                        ) -> None:

@@ -59,6 +59,12 @@ def plain_text(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", markup))
 
 
+def shown_length(markup: str) -> int:
+    """How long Telegram counts a text as shown: UTF-16 code units of its plain text (an emoji
+    or a rare CJK character counts two)."""
+    return len(plain_text(markup).encode("utf-16-le")) // 2
+
+
 def _fill(message: str, values: dict[str, Any]) -> Html:
     if not values:
         return Html(message)

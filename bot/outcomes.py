@@ -537,3 +537,20 @@ class HookStatus:
     delivered: int
     failing: int
     failures: list[HookEventRow]
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastState:
+    """A broadcast as its admin sees it: its audience (`ref`: the guild's id or the skill's
+    name), its state, and where its recipients stand (`left`: still to go). `waiting_for`: the
+    broadcast it is queued behind."""
+
+    id: int
+    audience: str
+    ref: str | None
+    status: str
+    recipients: int
+    sent: int = 0
+    failed: int = 0
+    left: int = 0
+    waiting_for: int | None = None

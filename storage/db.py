@@ -371,7 +371,7 @@ class Database:
                 return True
             rows = await self._leader.execute_fetchall(
                 f"SELECT pg_try_advisory_lock({postgres.LEADER_LOCK})")
-            self._leading = bool(list(rows)[0][0])
+            self._leading = bool(next(iter(rows))[0])
         except (sqlite3.Error, OSError):
             log.warning("the leader's connection failed; trying again at the next job")
             leader, self._leader, self._leading = self._leader, None, False

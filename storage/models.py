@@ -364,3 +364,18 @@ class HookEventRow:
     next_attempt_at: int
     last_error: str | None
     created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastRecord:
+    id: int
+    admin_id: int
+    audience: str  # all | workers | leaders | guild | skill
+    audience_ref: str | None  # the guild's id or the skill's name
+    method: str
+    payload: str
+    status: str  # BroadcastStatus
+    recipients: int
+    sent: int
+    failed: int
+    progress_message_id: int | None

@@ -33,10 +33,11 @@ ARGS = {"register": "New Guild", "promote": "@mo", "demote": "@dee", "remove": "
         "ban": "@mo 2 spam", "unban": "@mo", "qualify": "cantonese", "answers": "1",
         "guild": "1", "payroll": "2026-12", "bonus": "@mo 0.01 thanks",
         "adjust": "@mo -0.01 fix", "audit": "user @mo",
-        "admin": "add @bea"}
+        "admin": "add @bea", "broadcast": "workers Payouts on Friday",
+        "announce": "Meeting at 8"}
 ADMIN_ONLY = {c.name for c in COMMANDS if c.audience.value == "admin"} - {"tasks", "task"}
 LEADING = {"invite", "quote", "withdraw", "claim", "assign", "distribute", "precheck"}
-LEADER_ONLY = {"promote", "demote", "remove", "commission"}
+LEADER_ONLY = {"promote", "demote", "remove", "commission", "announce"}
 MEMBERS_READ = {"members", "progress", "earnings"}
 IN_PRIVATE = {"submit", "done"}
 

@@ -24,7 +24,7 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
     assert meta["platform"]["counts"]["ledger"] == 6000
     cases = result["cases"]
     assert sorted(cases, key=int) == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10",
-                                      "12"]
+                                      "11", "12"]
     assert all(case["status"] == "ok" for case in cases.values()), cases
 
     measured = [c for c in cases["1"]["commands"] if c["status"] == "ok"]
@@ -98,6 +98,15 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
         assert 0 < period["workers"] <= period["bare_groups"]
         assert period["payroll_seconds"] > 0 and period["bare_seconds"] > 0
         assert period["time_ratio"] > 0 and period["csv_bytes"] > 0
+    broadcast = cases["11"]
+    rate = broadcast["rate"]
+    assert rate["delivered"] > 0 and rate["share_of_cap"] > 0 and rate["duplicated"] == 0
+    assert rate["recipients"] == 600 + 3 and rate["fan_out_seconds"] > 0
+    assert broadcast["replies"]["ratio"] > 0
+    complete = broadcast["complete"]  # one guild's members, to the final progress message
+    assert complete["status"] == "done" and complete["lost"] == complete["duplicated"] == 0
+    assert complete["sent"] == complete["recipients"] > 0 and complete["failed"] == 0
+    assert f"Sent {complete['sent']} · failed 0 · of" in complete["final_message"]
     hooks = cases["12"]
     for run in (hooks["many_keys"], hooks["one_key"]):  # every event once, signed, in order
         assert run["delivered"] == run["events"] and run["lost"] == run["repeated"] == 0

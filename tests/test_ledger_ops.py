@@ -333,6 +333,11 @@ async def test_a_scripted_day_leaves_every_action_in_the_trail(h, admin) -> None
     await admin.send("/approve 1")
     await admin.send("/admin add @mei")
     await admin.send("/admin remove @mei")
+    await admin.send("/broadcast workers Payouts go out on Friday")
+    await admin.press("Send")
+    await admin.send("/broadcast all Never mind")
+    await admin.press("Cancel")
+    await lee.send("/announce Meeting tonight", chat=group)
     await h.settle()
 
     actions = {row[0] for row in await h.services.db.fetch_all("SELECT action FROM audit_log")}
@@ -343,7 +348,7 @@ async def test_a_scripted_day_leaves_every_action_in_the_trail(h, admin) -> None
         "task.claim", "task.cancel", "quote.place", "quote.withdraw", "quote.award",
         "quote.reject", "assignment.precheck", "assignment.accept", "assignment.reject",
         "assignment.auto_accept", "ledger.payout", "ledger.bonus", "ledger.adjustment",
-        "admin.add", "admin.remove",
+        "admin.add", "admin.remove", "broadcast.send", "broadcast.cancel", "guild.announce",
     } - actions
     assert not missing, f"not in the audit trail: {sorted(missing)}"
 

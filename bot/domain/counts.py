@@ -31,6 +31,7 @@ NOUNS: dict[str, tuple[Msg, Msg]] = {
     "line": NP("{count} line", "{count} lines"),
     "worker": NP("{count} worker", "{count} workers"),
     "payout": NP("{count} payout", "{count} payouts"),
+    "recipient": NP("{count} recipient", "{count} recipients"),
 }
 
 

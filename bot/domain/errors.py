@@ -749,3 +749,38 @@ class PrecheckLeaderUnreachable(DomainError):
     text = N_("Pre-check can't be turned on yet: I can't message {leader}, who would get the "
               "submissions to check. {leader}, open a private chat with me and press Start, "
               "then send /precheck on again.")
+
+
+# --- broadcasts and announcements ---------------------------------------------------------------
+
+
+class UnknownAudience(DomainError):
+    text = N_("Say who the broadcast is for: all, workers, leaders, guild &lt;id&gt; or skill "
+              "&lt;name&gt;, then the message. For example: /broadcast workers The payouts "
+              "go out on Friday.")
+
+
+class NoBroadcastText(DomainError):
+    text = N_("The message is missing: write it after the audience, or send the command as "
+              "a reply to a message with text, a photo or a document.")
+
+
+class NoAnnouncementText(DomainError):
+    text = N_("The announcement is missing: write it after the command, e.g. /announce "
+              "Meeting tonight at 8.")
+
+
+class BroadcastTooLong(DomainError):
+    MESSAGE = N_("message")
+    CAPTION = N_("caption")
+    text = N_("The {what} is {length} characters long, as Telegram counts them; it takes "
+              "{most} at most. Please shorten it.")
+
+
+class NoRecipients(DomainError):
+    text = N_("Nobody would get it: no one there has started the bot (or all of them blocked "
+              "it). Nothing was sent.")
+
+
+class BroadcastDecided(DomainError):
+    text = N_("Broadcast #{id} is {state}: nothing more was done.")

@@ -124,3 +124,11 @@ GUILD_NAMES: dict[str, Msg] = {
     GuildStatus.SUSPENDED: N_("suspended"), GuildStatus.REJECTED: N_("rejected")}
 ROLE_NAMES: dict[str, Msg] = {Role.LEADER: N_("leader"), Role.DEPUTY: N_("deputy"),
                               Role.MEMBER: N_("member")}
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"  # shown to its admin with Send / Cancel
+    QUEUED = "queued"  # sent, waiting for the broadcast before it
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"

@@ -16,6 +16,7 @@ from bot.delivery import Notifier, OutboxDispatcher
 from bot.services.admins import AdminService
 from bot.services.audit import AuditService
 from bot.services.bans import BanService
+from bot.services.broadcasts import BroadcastService
 from bot.services.copies import CopyService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
@@ -77,3 +78,4 @@ class Services:
     exports: ExportService
     copies: CopyService
     hooks: HookService
+    broadcasts: BroadcastService

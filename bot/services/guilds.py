@@ -12,6 +12,7 @@ from bot.domain.errors import (
     GuildNameTaken,
     GuildNotFound,
     GuildWrongState,
+    LeaderOnly,
     LeadsAGuild,
     NotAGuildChat,
     NotGroupAdmin,
@@ -74,6 +75,14 @@ class GuildService(Service):
         if user_id != guild.leader_id and not can_manage(
                 await repo.role_of(reader, guild.id, user_id)):
             raise NotGuildLeader(name=guild.name)
+        return guild
+
+    async def leader_guild(self, chat_id: int, user_id: int, *, db: Reader | None = None
+                           ) -> GuildRecord:
+        """The approved guild whose home is chat_id, with user_id its leader (not a deputy)."""
+        guild = await self.acting_guild(chat_id, user_id, db=db)
+        if guild.leader_id != user_id:
+            raise LeaderOnly(name=guild.name)
         return guild
 
     async def membership(self, user_id: int, *, db: Reader | None = None

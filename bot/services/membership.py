@@ -14,7 +14,6 @@ from bot.domain.errors import (
     InvalidInvite,
     LeaderCannotLeave,
     LeaderIsTarget,
-    LeaderOnly,
     LeadsAGuild,
     MemberHasOpenAssignments,
     NotADeputy,
@@ -124,9 +123,7 @@ class MembershipService(Service):
         """Leader sets the guild's cut of members' earnings (basis points, 0–5000)."""
         check_commission(commission_bp, shown)
         async with self._db.transaction() as tx:
-            guild = await self._guilds.acting_guild(chat_id, user_id, db=tx)
-            if guild.leader_id != user_id:
-                raise LeaderOnly(name=guild.name)
+            guild = await self._guilds.leader_guild(chat_id, user_id, db=tx)
             if not await repo.set_commission(tx, guild.id, commission_bp):
                 raise GuildWrongState(name=guild.name, state=status_name(guild.status))
             await self._audit(tx, user_id, "guild.commission", ("guild", guild.id),
@@ -139,9 +136,7 @@ class MembershipService(Service):
         ("demote"), or removes a member or deputy from the guild ("remove")."""
         now = self._now()
         async with self._db.transaction() as tx:
-            guild = await self._guilds.acting_guild(chat_id, actor_id, db=tx)
-            if guild.leader_id != actor_id:
-                raise LeaderOnly(name=guild.name)
+            guild = await self._guilds.leader_guild(chat_id, actor_id, db=tx)
             target = await self._users.find(ref, tx, members_of=guild.id)
             who = ref.shown
             if target is not None and target.id == guild.leader_id:

@@ -45,10 +45,13 @@ ACTIONS = {
     "skill.test_graded": N_("qualification test graded"),
     "ban": N_("banned"), "unban": N_("lifted a ban"),
     "admin.add": N_("added a platform admin"), "admin.remove": N_("removed a platform admin"),
+    "broadcast.send": N_("sent a broadcast"), "broadcast.cancel": N_("cancelled a broadcast"),
+    "guild.announce": N_("announced to the guild"),
 }
 TARGETS = {"guild": N_("guild G{id}"), "task": N_("task T{id}"), "quote": N_("quote Q{id}"),
            "assignment": N_("assignment A{id}"), "allocation": N_("allocation #{id}"),
-           "ban": N_("ban #{id}"), "user": N_("user {id}")}
+           "ban": N_("ban #{id}"), "user": N_("user {id}"),
+           "broadcast": N_("broadcast #{id}")}
 
 
 def action_name(_: Translator, action: str) -> str:
