@@ -31,19 +31,19 @@ _OPEN = lit(BroadcastStatus.QUEUED, BroadcastStatus.SENDING)
 
 async def count_audience(db: Reader, audience: str, ref: str | None) -> int:
     return int(await db.fetch_value(
-        f"SELECT COUNT(DISTINCT id) FROM ({_AUDIENCES[audience]})",
+        f"SELECT COUNT(DISTINCT id) FROM ({_AUDIENCES[audience]}) a",
                                     {"ref": ref}))
 
 
 async def add_draft(tx: Tx, *, admin_id: int, audience: str, ref: str | None, method: str,
                     payload: str, recipients: int, now: int) -> int:
-    cursor = await tx.execute(
+    new_id = await tx.insert(
         "INSERT INTO broadcasts (admin_id, audience, audience_ref, method, payload, recipients,"
         " created_at) VALUES (:admin, :audience, :ref, :method, :payload, :recipients, :now)",
         {"admin": admin_id, "audience": audience, "ref": ref, "method": method,
          "payload": payload, "recipients": recipients, "now": now})
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    assert new_id is not None
+    return new_id
 
 
 async def get(db: Reader, broadcast_id: int) -> BroadcastRecord | None:
@@ -82,7 +82,7 @@ async def fan_out(tx: Tx, broadcast: BroadcastRecord, now: int) -> int:
         "INSERT OR IGNORE INTO outbox (chat_id, user_id, method, payload, dedupe_key,"
         " not_before, created_at, broadcast_id)"
         " SELECT r.id, r.id, :method, :payload, 'broadcast:' || :b || ':' || r.id, :now, :now, :b"
-        f" FROM (SELECT DISTINCT id FROM ({_AUDIENCES[broadcast.audience]})) r ORDER BY r.id",
+        f" FROM (SELECT DISTINCT id FROM ({_AUDIENCES[broadcast.audience]}) a) r ORDER BY r.id",
         {"method": broadcast.method, "payload": broadcast.payload, "b": broadcast.id,
          "now": now, "ref": broadcast.audience_ref})
     queued = max(cursor.rowcount, 0)

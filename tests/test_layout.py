@@ -5,6 +5,7 @@ database), no module imports one that imports it back, no service grows past ~35
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,3 +86,17 @@ def test_no_service_file_grows_past_350_lines() -> None:
     sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines())
              for path in (ROOT / "bot" / "services").glob("*.py")}
     assert max(sizes.values()) <= 350, sizes
+
+
+def test_repositories_speak_the_sql_both_engines_take() -> None:
+    """PostgreSQL has no `lastrowid` (`Tx.insert` returns the new id, with RETURNING), no
+    PRAGMA, no scalar MAX(a, b) and no `SUM` of a comparison (storage/postgres.py translates
+    the rest); the engine's own module is the one place that may know the difference."""
+    found = []
+    for path in (ROOT / "storage").glob("*.py"):
+        if path.name in ("db.py", "postgres.py", "migrate.py", "backup.py"):  # backup: SQLite's
+            continue
+        text = path.read_text(encoding="utf-8")
+        found += [(path.name, bad) for bad in re.findall(
+            r"lastrowid|PRAGMA|\bMAX\([^()]*,|\bSUM\(\w+ (?:=|IN|>|<)", text)]
+    assert found == []
