@@ -321,6 +321,7 @@ class Database:
         self._reader: Connection | None = None
         self._leader: Connection | None = None  # PostgreSQL: holds the leader's lock
         self._leading = False
+        self._lead_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
         self._writes = _Batches(self._run_writes)
         self._reads = _Batches(self._run_reads)
@@ -363,6 +364,10 @@ class Database:
         its connection ends (it stopped, or died), and then the next to ask takes it."""
         if self.engine != "postgres":
             return True
+        async with self._lead_lock:  # the jobs and the hooks' sender ask at the same moment
+            return await self._lead()
+
+    async def _lead(self) -> bool:
         try:
             if self._leader is None:
                 self._leader = await _connect(self.path)

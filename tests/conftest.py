@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tgfake import Harness
+from tgfake import Harness, pgtest
 
 ADMIN_ID = 900_001
 
@@ -31,3 +31,14 @@ async def h(db_path: Path) -> AsyncIterator[Harness]:
 @pytest.fixture
 def admin(h: Harness):
     return h.user("Ada", username="ada_admin", user_id=ADMIN_ID)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of several instances on one PostgreSQL (marked `postgres`) run where there is a
+    server: `make test-pg`. `make test` is SQLite alone."""
+    if pgtest.server_url():
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
