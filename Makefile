@@ -8,7 +8,7 @@ LOCALE := bot/locale
 PO_FILES := $(wildcard $(LOCALE)/*/LC_MESSAGES/guildwork.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run demo browser postgres test test-pg drill lint format messages compile bench bench-smoke backup \
+.PHONY: install run demo browser postgres test test-pg drill lint format messages compile bench bench-smoke bench-pg backup \
 	clean
 
 install: $(STAMP) $(MO_FILES)
@@ -86,6 +86,10 @@ bench: install
 
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
+
+# Case 13: the bot on PostgreSQL against SQLite (a throwaway server on loopback).
+bench-pg: install postgres
+	$(BIN)/python -m bench --cases 13
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -40,6 +40,7 @@ CASES = {
     "10": ("export", "bench.case10_export"),
     "11": ("broadcast", "bench.case11_broadcast"),
     "12": ("event hooks", "bench.case12_hooks"),
+    "13": ("PostgreSQL against SQLite", "bench.case13_postgres"),  # asked for by number
 }
 
 

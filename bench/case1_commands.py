@@ -191,15 +191,17 @@ async def _timed_round(side: RunningApp, batch: list[dict[str, Any]], expect: tu
             "finished": finished, "good_replies": good}
 
 
-async def run(platform: Platform, sizes: Sizes, workdir: Path, *, profile: bool = False
-              ) -> dict[str, Any]:
+async def run(platform: Platform, sizes: Sizes, workdir: Path, *, profile: bool = False,
+              database_url: Callable[[Path], str] | None = None) -> dict[str, Any]:
+    """`database_url`: the bot runs on PostgreSQL, on the database this makes of the copy."""
     db_path = platform.fresh_copy(workdir / "case1")
     bare_api, bot_api = FakeBotAPI(), FakeBotAPI()
     updates = Updates()
     senders = _Senders(platform, updates, [bare_api, bot_api])
     for admin_id in ADMIN_IDS:
         senders.admin(admin_id)
-    bot = await start_bot(platform, db_path, api=bot_api)
+    bot = await start_bot(platform, db_path, api=bot_api,
+                          database_url=database_url(db_path) if database_url else "")
     bare = await start_bare(api=bare_api)
     results: list[dict[str, Any]] = []
     profiles: dict[str, Any] = {}

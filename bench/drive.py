@@ -228,21 +228,24 @@ class RunningApp:
         await stop_application(self.app)
 
 
-def bot_settings(platform: Platform, db_path: Path, rate: float) -> Settings:
+def bot_settings(platform: Platform, db_path: Path, rate: float, database_url: str = ""
+                 ) -> Settings:
     return Settings(bot_token=BOT_TOKEN, admin_ids=frozenset({ADMIN_ID}),
-                    database_path=str(db_path), rate_limit_per_second=rate)
+                    database_path=str(db_path), rate_limit_per_second=rate,
+                    database_url=database_url)
 
 
 async def start_bot(platform: Platform, db_path: Path, *, api: FakeBotAPI | None = None,
                     request: BaseRequest | None = None, latency: float = 0.0,
                     rate: float = UNLIMITED, concurrency: int = 256,
-                    rate_limiter: BaseRateLimiter | None = None, timing: bool = True
-                    ) -> RunningApp:
-    """The real Application (build_application, post_init, start) on `db_path`."""
+                    rate_limiter: BaseRateLimiter | None = None, timing: bool = True,
+                    database_url: str = "") -> RunningApp:
+    """The real Application (build_application, post_init, start) on `db_path` (or on the
+    PostgreSQL database at `database_url`)."""
     if request is None:
         api = api or FakeBotAPI()
         request = FakeRequest(api, latency or None)
-    settings = bot_settings(platform, db_path, rate)
+    settings = bot_settings(platform, db_path, rate, database_url)
     app = build_application(settings, request=request,
                             clock=ManualClock(from_epoch(platform.now)),
                             max_concurrent_updates=concurrency)

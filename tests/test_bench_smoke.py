@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.__main__ import main
 
 
@@ -113,3 +115,19 @@ def test_the_smoke_benchmark_runs_every_case_and_reports_sane_figures(tmp_path: 
         assert run["signed"] == run["events"] and run["order_held"]
         assert run["delivered_per_s"] > 0 and run["bare_per_s"] > 0
     assert result["table"]
+
+
+@pytest.mark.postgres
+def test_the_postgres_case_compares_both_engines_on_the_same_commands(tmp_path: Path) -> None:
+    """Case 13 (asked for by number; make test-pg gives it its server)."""
+    out = tmp_path / "pg.json"
+    code = main(["--smoke", "--cases", "13", "--workers", "600", "--guilds", "20",
+                 "--ledger-rows", "6000", "--workdir", str(tmp_path / "work"), "--out", str(out)])
+    assert code == 0
+    case = json.loads(out.read_text())["cases"]["13"]
+    assert case["status"] == "ok", case
+    assert len(case["commands"]) >= 5
+    for command in case["commands"]:
+        assert command["postgres_updates_per_s"] > 0 and command["sqlite_updates_per_s"] > 0
+        good, sent = command["good_replies"].split("/")
+        assert good == sent, command

@@ -5,9 +5,13 @@ database again, so a restart finds its data)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ENV = "GUILDWORK_TEST_POSTGRES"
@@ -20,11 +24,6 @@ def server_url() -> str:
     return os.environ.get(ENV, "")
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 def _admin():  # type: ignore[no-untyped-def]
     import psycopg
 
@@ -33,8 +32,6 @@ def _admin():  # type: ignore[no-untyped-def]
 
 def _make_template() -> None:
     """The template: a database with every migration applied, made once per test run."""
-    import asyncio
-
     from storage import Database
 
     with _admin() as conn:
@@ -42,30 +39,35 @@ def _make_template() -> None:
         conn.execute(f"CREATE DATABASE {TEMPLATE}")
 
     async def migrate() -> None:
-        db = Database(_with_database(server_url(), TEMPLATE))
+        db = Database(with_database(server_url(), TEMPLATE))
         await db.open()
         await db.close()
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(migrate())
-    else:  # inside a test's loop: migrate on a loop of its own, in a thread
-        import threading
+    run_aside(migrate)
 
-        failure: list[BaseException] = []
 
-        def run() -> None:
-            try:
-                asyncio.run(migrate())
-            except BaseException as exc:
-                failure.append(exc)
+def run_aside(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run the coroutine `make()` to its end on an event loop of its own, in a thread (the
+    caller may be inside a running loop: a test's, or a benchmark's)."""
+    failure: list[BaseException] = []
 
-        thread = threading.Thread(target=run)
-        thread.start()
-        thread.join()
-        if failure:
-            raise failure[0]
+    def run() -> None:
+        try:
+            asyncio.run(make())
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+def with_database(url: str, name: str) -> str:
+    """The server's `url`, for the database `name`."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def database_for(path: str | Path) -> str:
@@ -80,4 +82,4 @@ def database_for(path: str | Path) -> str:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         _made.add(name)
-    return _with_database(server_url(), name)
+    return with_database(server_url(), name)
