@@ -180,7 +180,9 @@ async def test_notices_are_not_resent_while_the_database_is_read_only(h: Harness
     for _ in range(3):  # the dispatcher's loop would back off between these
         with contextlib.suppress(sqlite3.OperationalError):
             await dispatcher.run_once()
-    assert bob.texts() == ["Your week."]
+    # SQLite: sent once, then the marking fails; PostgreSQL: a batch is taken under a lease
+    # (a write) before it is sent, so nothing goes out until the database takes writes again.
+    assert bob.texts() == (["Your week."] if db.engine == "sqlite" else [])
     await read_only(db, False)
     await dispatcher.run_once()
     assert bob.texts() == ["Your week."]
