@@ -15,13 +15,10 @@ summary was sent once.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -35,8 +32,7 @@ import psycopg
 import pytest
 
 from tests.scenario import task_form
-from tests.test_main import RunningBot, clean_env
-from tests.test_webhook import SECRET, free_port
+from tests.test_webhook import SECRET, WebhookBot, free_port
 from tgfake.api import BOT_TOKEN, FakeBotAPI, Sent
 from tgfake.pgtest import ENV, database_for, server_url
 from tgfake.server import serve
@@ -50,11 +46,10 @@ YAN = {"id": 300_013, "is_bot": False, "first_name": "Yan", "username": "yan"}
 ZED = {"id": 300_014, "is_bot": False, "first_name": "Zed", "username": "zed"}
 WORKERS = (WU, XI, YAN, ZED)
 ALPHA, BETA = -1_003_000_000_001, -1_003_000_000_002
-UPDATE_PATH = "/telegram/hook"
 VOICES = task_form("Voices", "Read each line.", mode="fixed", units=4, price="2.00",
                    result="voice", deadline="2027-01-20 18:00")
 # Photos, not texts: a text result is confirmed with the worker (is it a result?) in the
-# process's own conversation state, which a second instance does not see (see the README).
+# process's own conversation state (user_data), which a second instance does not see.
 SHOPS = task_form("Shop fronts", "One photo per shop.", mode="fixed", units=4, price="1.50",
                   result="photo", deadline="2027-01-20 18:00")
 
@@ -136,65 +131,29 @@ def _day() -> list[Step]:
     return steps
 
 
-class Instance(RunningBot):
-    """One `python -m bot` in webhook mode on its own port, started again on that port."""
+class Instance(WebhookBot):
+    """One `python -m bot` in webhook mode on its own port (and working folder), started
+    again on that port."""
 
     def __init__(self, name: str, workdir: Path, settings: dict[str, str]) -> None:
         self.name = name
-        self.workdir = workdir
+        self.workdir = workdir / name
+        self.workdir.mkdir()
         self.port = free_port()
         self.settings = {**settings, "WEBHOOK_PORT": str(self.port)}
         self.starts = 0
         self.start()
 
-    def start(self) -> None:
-        self.starts += 1
-        log = self.workdir / f"{self.name}-{self.starts}.log"
-        with log.open("w") as out:
-            process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=self.workdir,
-                                       env=clean_env(**self.settings), stdout=out,
-                                       stderr=subprocess.STDOUT, text=True)
-        super().__init__(process, log)
-
     def post(self, update: dict[str, Any]) -> int:
         """The status of the POST (0: nothing answered)."""
-        import urllib.error
-        import urllib.request
-
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{UPDATE_PATH}", data=json.dumps(update).encode(),
-            method="POST", headers={"Content-Type": "application/json",
-                                    "X-Telegram-Bot-Api-Secret-Token": SECRET})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                return int(answer.status)
-        except urllib.error.HTTPError as error:
-            return int(error.code)
-        except (ConnectionError, urllib.error.URLError, TimeoutError):
-            return 0
+        return self.post_update(update)[0]
 
     def ready(self) -> bool:
-        import urllib.request
-
-        with contextlib.suppress(Exception), urllib.request.urlopen(
-                f"http://127.0.0.1:{self.port}/readyz", timeout=5) as answer:
-            return int(answer.status) == 200
-        return False
-
-    def wait_ready(self) -> None:
-        self.wait_for(f"{self.name} ready", self.ready, timeout=60)
+        return self.get("/readyz")[0] == 200
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -368,7 +327,8 @@ def run_day(workdir: Path, url: str, *, seed: int, kill: bool, steps: list[Step]
             DATABASE_URL=url, LOG_LEVEL="INFO", DIGEST_MINUTES="0", TIMEZONE="UTC",
             ADMIN_IDS=str(ADMIN["id"]), RATE_LIMIT_PER_SECOND="1000",
             SUMMARY_TIME=summary_at.strftime("%H:%M"),
-            WEBHOOK_URL=f"https://bot.example.invalid{UPDATE_PATH}", WEBHOOK_SECRET=SECRET,
+            WEBHOOK_URL=f"https://bot.example.invalid/telegram/{SECRET[:4]}",
+            WEBHOOK_SECRET=SECRET,
             WEBHOOK_LISTEN="127.0.0.1")
         instances = [Instance(name, workdir, settings) for name in ("one", "two")]
         try:
