@@ -31,6 +31,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests import test_crash as crash
 from tests.scenario import task_form
 from tests.test_webhook import SECRET, WebhookBot, free_port
 from tgfake.api import BOT_TOKEN, FakeBotAPI, Sent
@@ -55,14 +56,11 @@ SHOPS = task_form("Shop fronts", "One photo per shop.", mode="fixed", units=4, p
 
 
 @dataclass
-class Step:
-    who: dict[str, Any]
-    chat: int
-    text: str = ""  # a message: a command, or a text result ({name} filled from what was seen)
-    voice: str | None = None  # a voice message, by its file's unique id
+class Step(crash.Step):
+    """A step of test_crash's day, and how this drill plays it."""
+
+    text: str = ""  # a message: a command, or a text ({name} filled from what was seen)
     photo: str | None = None  # a photo, by its file's unique id
-    press: str | None = None  # "accept" of the newest offer in the chat
-    expect: str = ""  # what the answer contains
     learn: tuple[str, str] | None = None  # (name, regex): remember group 1 of the answer
     kill: bool = False  # the drill kills the instance this goes to, while it is handled
     both: bool = False  # posted to both instances at once, whatever the dice say
