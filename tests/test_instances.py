@@ -196,6 +196,8 @@ class Driver:
     def update(self, step: Step) -> dict[str, Any]:
         """The step as Telegram delivers it."""
         api = self.api
+        if step.voice is not None:  # as test_crash's day sends it
+            return crash._update(api, step, "")
         chat = api.chats[step.chat]
         base = {"message_id": api.next_message_id(step.chat), "date": int(time.time()),
                 "chat": chat, "from": step.who}
@@ -207,12 +209,6 @@ class Driver:
                              if b.get("callback_data", "").startswith("a1:accept:")),
                 "message": {"message_id": target.message_id, "date": int(time.time()),
                             "chat": chat, "from": api.bot_user, "text": target.text}}}
-        if step.voice is not None:
-            file_id = f"file-{step.voice}-{base['message_id']}"
-            api.files[file_id] = {"file_unique_id": step.voice, "file_size": 1000}
-            return {"update_id": api.next_update_id(), "message": {**base, "voice": {
-                "file_id": file_id, "file_unique_id": step.voice, "duration": 3,
-                "mime_type": "audio/ogg", "file_size": 1000}}}
         if step.photo is not None:
             file_id = f"file-{step.photo}-{base['message_id']}"
             api.files[file_id] = {"file_unique_id": step.photo, "file_size": 50_000}
