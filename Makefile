@@ -69,7 +69,7 @@ test-pg: install postgres
 	$(BIN)/python -m tgfake.pgserver -- $(BIN)/python -m pytest -q
 
 # The long drills: replay, the whole authorization matrix, fuzzing, faults, crashes (CI too).
-drill: install
+drill: install postgres
 	$(BIN)/python -m pytest -q -m drill
 
 # ruff, then the type check of the bot's own packages (mypy reads its settings from pyproject).

@@ -7,7 +7,9 @@ Routes (plain HTTP; TLS ends at the proxy or load balancer in front, see the REA
   it is refused with 403 and never handled. The answer (200) comes once the update is handled,
   so an update in hand at a crash is redelivered by Telegram (and `processed_updates` keeps a
   redelivery of one already handled from running twice). While the bot starts or stops it
-  answers 503: Telegram keeps the update and tries again later.
+  answers 503: Telegram keeps the update and tries again later. With several instances on one
+  PostgreSQL it answers 503 too while another instance has the same update in hand
+  (`bot.services.updates`): one handles it, and the repeat is dropped once it is done.
 - `GET /healthz`: 200 while the process runs (liveness).
 - `GET /readyz`: 200 when updates are taken (application started, database writable), else 503.
 
@@ -33,6 +35,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from http import HTTPStatus
+from typing import Any
 
 import tornado.httpserver
 import tornado.web
@@ -40,6 +43,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.services.updates import Taken
 from storage.health import check_writable
 
 log = logging.getLogger(__name__)
@@ -65,7 +69,7 @@ class WebhookState:
         self.application = application
         self.secret = secret.encode()
         self.phase = Phase.STARTING
-        self.in_hand: set[asyncio.Task[None]] = set()
+        self.in_hand: set[asyncio.Task[Any]] = set()
 
     async def drain(self) -> None:
         """Wait for the updates in hand (no new one is taken once the phase has moved on)."""
@@ -108,12 +112,31 @@ class UpdateHandler(_Base):
             return
         # Taken into hand with no wait since the phase was checked, so a stop that begins
         # after this point drains it.
-        task = asyncio.create_task(application.update_processor.process_update(
-            update, application.process_update(update)), name=f"webhook-{update.update_id}")
+        task = asyncio.create_task(self._handle(update), name=f"webhook-{update.update_id}")
         self.state.in_hand.add(task)
         task.add_done_callback(self.state.in_hand.discard)
-        await asyncio.shield(task)  # the client going away must not cancel the handling
+        # The client going away must not cancel the handling.
+        taken = await asyncio.shield(task)
+        if taken is Taken.ELSEWHERE:  # another instance handles it now: Telegram tries again
+            log.info("webhook: update %s is in hand elsewhere", update.update_id)
+            self._answer(HTTPStatus.SERVICE_UNAVAILABLE, "in hand elsewhere")
+            return
         self._answer(HTTPStatus.OK, "ok")
+
+    async def _handle(self, update: Update) -> Taken:
+        """Handle the update unless another instance has it in hand, or had it."""
+        application = self.state.application
+        services = application.bot_data.services
+        assert services is not None  # built by post_init before the phase is READY
+        updates = services.updates
+        taken = await updates.take(update.update_id)
+        if taken is Taken.NEW:
+            try:
+                await application.update_processor.process_update(
+                    update, application.process_update(update))
+            finally:
+                await updates.finish(update.update_id)
+        return taken
 
 
 class HealthHandler(_Base):

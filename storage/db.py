@@ -322,6 +322,7 @@ class Database:
         self._leader: Connection | None = None  # PostgreSQL: holds the leader's lock
         self._leading = False
         self._lead_lock = asyncio.Lock()
+        self._holder: Connection | None = None  # PostgreSQL: holds the updates in hand
         self._write_lock = asyncio.Lock()
         self._writes = _Batches(self._run_writes)
         self._reads = _Batches(self._run_reads)
@@ -385,7 +386,42 @@ class Database:
                     await leader.close()
         return self._leading
 
+    async def hold_update(self, update_id: int) -> bool:
+        """Whether this instance may take `update_id` into hand now. SQLite: always (one
+        process). PostgreSQL: it takes the update's session advisory lock, on a connection of
+        its own, so that another instance given the same update at the same moment is refused
+        while this one handles it, and the lock of an instance that dies goes with it."""
+        if self.engine != "postgres":
+            return True
+        try:
+            if self._holder is None:
+                self._holder = await _connect(self.path)
+            rows = await self._holder.execute_fetchall(
+                f"SELECT pg_try_advisory_lock({postgres.UPDATE_LOCKS}, {_lock_key(update_id)})")
+        except (sqlite3.Error, OSError):
+            await self._drop_holder()  # its locks went with the connection
+            raise
+        return bool(next(iter(rows))[0])
+
+    async def release_update(self, update_id: int) -> None:
+        """Let go of an update taken with `hold_update`."""
+        if self._holder is None:
+            return
+        try:
+            await self._holder.execute(
+                f"SELECT pg_advisory_unlock({postgres.UPDATE_LOCKS}, {_lock_key(update_id)})")
+        except (sqlite3.Error, OSError):
+            await self._drop_holder()
+            raise
+
+    async def _drop_holder(self) -> None:
+        holder, self._holder = self._holder, None
+        if holder is not None:
+            with contextlib.suppress(sqlite3.Error, OSError):
+                await holder.close()
+
     async def close(self) -> None:
+        await self._drop_holder()
         leader, self._leader, self._leading = self._leader, None, False
         if leader is not None:
             with contextlib.suppress(sqlite3.Error, OSError):
@@ -494,6 +530,11 @@ class Database:
                 " AND table_schema = current_schema() ORDER BY ordinal_position", {"t": table})
             return [row[0] for row in rows]
         return [row[1] for row in await self.fetch_all(f"PRAGMA table_info({table})")]
+
+
+def _lock_key(update_id: int) -> int:
+    """An update's id as the second key of its lock (an int4: ids far apart may share one)."""
+    return update_id % 2**31
 
 
 # What a query runs on: the reader connection, or the open write transaction.

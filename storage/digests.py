@@ -8,10 +8,15 @@ from storage.outbox import DIGEST_METHOD
 
 _OPEN_WINDOW = (
     # The newest line's digest, while it still waits for its window to end: only the newest
-    # can be open (a later window is opened only when the one before it is due).
+    # can be open (a later window is opened only when the one before it is due). It waits for
+    # its window's end, or for a send tried again after a failure (then it is made again from
+    # its lines); a row taken under a lease (several instances: its due time moved to the
+    # lease's end, its last error cleared) is being sent, and a line that joined it now would
+    # be marked delivered with it, unsent.
     "SELECT o.id FROM outbox o WHERE o.id = (SELECT d.outbox_id FROM digest_lines d"
     " WHERE d.chat_id = :chat AND d.guild_id = :guild ORDER BY d.id DESC LIMIT 1)"
-    " AND o.status = 'pending' AND o.not_before > :now")
+    " AND o.status = 'pending' AND o.not_before > :now"
+    " AND (o.not_before = o.created_at + :window OR o.last_error IS NOT NULL)")
 
 
 async def add_line(tx: Tx, *, chat_id: int, user_id: int | None, guild_id: int,
@@ -23,7 +28,8 @@ async def add_line(tx: Tx, *, chat_id: int, user_id: int | None, guild_id: int,
         " (outbox_id, chat_id, guild_id, event_key, text, created_at)"
         f" VALUES (({_OPEN_WINDOW}), :chat, :guild, :key, :text, :now)"
         " RETURNING id, outbox_id",
-        {"chat": chat_id, "guild": guild_id, "key": event_key, "text": text, "now": now})
+        {"chat": chat_id, "guild": guild_id, "key": event_key, "text": text, "now": now,
+         "window": window})
     if row is None:
         return False
     line_id, outbox_id = row

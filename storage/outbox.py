@@ -70,7 +70,9 @@ async def claim_due(tx: Tx, now: int, limit: int, lease_until: int) -> list[Outb
     rows = await due(tx, now, limit)
     if rows:
         marks, params = in_list((row.id for row in rows), "r")
-        await tx.execute(f"UPDATE outbox SET not_before = :lease WHERE id IN ({marks})",
+        # The error of an earlier try is cleared too: a digest taken is closed (storage.digests).
+        await tx.execute(f"UPDATE outbox SET not_before = :lease, last_error = NULL"
+                         f" WHERE id IN ({marks})",
                          {**params, "lease": lease_until})
     return rows
 

@@ -54,6 +54,8 @@ R = TypeVar("R")
 WRITER_LOCK = 0x67776B01
 MIGRATION_LOCK = 0x67776B02
 LEADER_LOCK = 0x67776B03  # a session lock: the instance that runs the clock's jobs
+# The first key of the two-key session locks of updates in hand (the second: the update's id).
+UPDATE_LOCKS = 0x67776B04
 
 # What SQLite has and PostgreSQL lacks, made (again: it is idempotent) before the migrations.
 PRELUDE = """

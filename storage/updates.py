@@ -10,6 +10,12 @@ async def handled(db: Reader, update_id: int) -> bool:
                                 {"u": update_id}) is not None
 
 
+async def record(tx: Tx, update_id: int, now: int) -> None:
+    """An update handled that wrote nothing of its own is handled all the same."""
+    await tx.execute("INSERT OR IGNORE INTO processed_updates (update_id, handled_at)"
+                     " VALUES (:u, :now)", {"u": update_id, "now": now})
+
+
 async def newest(db: Reader) -> int:
     """The highest update id claimed (0: none)."""
     return await db.fetch_value("SELECT COALESCE(MAX(update_id), 0) FROM processed_updates")

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.clock import to_epoch
 from bot.i18n import texts_for
 from bot.views.digest import digest_text
+from storage import digests as digests_repo
+from storage import outbox as outbox_repo
 from storage import work as work_repo
 from tests.scenario import FIXED_TASK, approved_guild, task_id_in, window_passes
 from tgfake import FakeGroup, FakeUser, Harness
@@ -202,3 +205,25 @@ async def test_a_digest_held_by_a_flood_wait_goes_out_once_with_every_line(
                                    "• @xi accepted assignment A2 (1 unit of task T1)."]
     await window_passes(h)
     assert len(_new(group, before)) == 1
+
+
+async def test_a_line_never_joins_a_digest_taken_under_a_lease(h: Harness) -> None:
+    """Several instances take outbox rows under a lease, which moves a row's due time ahead
+    like an open window's: a line queued while its digest is being sent opens a digest of its
+    own, rather than being marked delivered with one whose text was already made."""
+    # Days ahead of the harness's clock, so its own dispatcher leaves these rows alone.
+    db, now, window = h.services.db, to_epoch(h.clock.now() + timedelta(days=10)), 300
+    line = {"chat_id": -1, "user_id": None, "guild_id": 1, "payload": "{}", "window": window}
+    async with db.transaction() as tx:
+        assert await digests_repo.add_line(tx, event_key="a", text="first", now=now, **line)
+        assert await digests_repo.add_line(tx, event_key="b", text="second", now=now + 1,
+                                           **line)  # the same window: the same digest
+    async with db.transaction() as tx:
+        [taken] = await outbox_repo.claim_due(tx, now + window, 10, now + window + 60)
+    assert await digests_repo.lines(db, taken.id) == ["first", "second"]
+    async with db.transaction() as tx:
+        assert await digests_repo.add_line(tx, event_key="c", text="third", now=now + window,
+                                           **line)
+    rows = await db.fetch_all("SELECT outbox_id, text FROM digest_lines ORDER BY id")
+    assert [r[1] for r in rows] == ["first", "second", "third"]
+    assert rows[2][0] != taken.id

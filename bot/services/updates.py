@@ -1,10 +1,23 @@
-"""Each update is handled once: the gate asks here first, the sweep forgets old records."""
+"""Each update is handled once: the gate asks here first, the sweep forgets old records.
+
+With several instances on one PostgreSQL (webhook mode behind a load balancer), the same update
+may reach two of them at the same moment (Telegram delivering it again, or a retry on another
+instance). The first claim of `storage.db` keeps one that writes from doing it twice, but not one
+that only reads (`/help`, `/earnings`) from being answered twice. So the webhook first takes
+each update into hand (`take`): under a lock of the update's own that the instance's database
+session holds, it is handled by one instance while the other answers 503 (Telegram, or the load
+balancer, tries again later); once handled, `finish` records it in `processed_updates` whatever
+it wrote, and a later delivery is dropped. An instance that dies mid-handling lets go of its
+locks with its connection, and records nothing that did not commit: the update is handled again
+by whichever instance gets it next, as after a crash of one process.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
 from datetime import timedelta
+from enum import StrEnum
 
 from bot.clock import Clock, to_epoch
 from storage import Database
@@ -18,6 +31,14 @@ KEEP = timedelta(days=2)
 SEEN_IN_PROCESS = 10_000
 
 
+class Taken(StrEnum):
+    """What `UpdateService.take` found."""
+
+    NEW = "new"  # in hand here now: handle it, then `finish` it
+    DONE = "done"  # handled before: answer without handling it again
+    ELSEWHERE = "elsewhere"  # in hand now (on another instance, or already here): try later
+
+
 class UpdateService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -25,9 +46,11 @@ class UpdateService:
         self._seen: OrderedDict[int, None] = OrderedDict()
         # Above this id no update was ever begun, here or (when this process started) in the
         # database: Telegram numbers updates upwards, so a new one needs no read. One process
-        # owns the database; several instances must drop this shortcut.
+        # owns the database; several instances `take` each update first, which reads.
         self._newest: int | None = None
         self._reading_newest: asyncio.Future[int] | None = None
+        self._shared = db.engine == "postgres"  # other instances may share the database
+        self._in_hand: set[int] = set()  # taken and not finished yet
 
     async def begin(self, update_id: int) -> bool:
         """Start handling an update; False when it was handled already (drop it): by this
@@ -50,6 +73,39 @@ class UpdateService:
             self._seen.popitem(last=False)
         handling_update(update_id, to_epoch(self._clock.now()))
         return True
+
+    async def take(self, update_id: int) -> Taken:
+        """Take an update into hand before handling it (see the module's docstring); on
+        SQLite (one process) every update is new here and the gate alone drops repeats."""
+        if not self._shared:
+            return Taken.NEW
+        if update_id in self._in_hand or not await self._db.hold_update(update_id):
+            return Taken.ELSEWHERE
+        self._in_hand.add(update_id)
+        try:
+            done = await repo.handled(self._db, update_id)
+        except BaseException:
+            await self._let_go(update_id)
+            raise
+        if done:
+            await self._let_go(update_id)
+            return Taken.DONE
+        return Taken.NEW
+
+    async def finish(self, update_id: int) -> None:
+        """The handling of an update taken is over: it is recorded as handled (what it wrote
+        recorded it already), then let go, in that order, so no instance takes it again."""
+        if update_id not in self._in_hand:
+            return
+        try:
+            async with self._db.transaction(for_update=False) as tx:
+                await repo.record(tx, update_id, to_epoch(self._clock.now()))
+        finally:
+            await self._let_go(update_id)
+
+    async def _let_go(self, update_id: int) -> None:
+        self._in_hand.discard(update_id)
+        await self._db.release_update(update_id)
 
     async def forget_old(self) -> int:
         async with self._db.transaction(for_update=False) as tx:
