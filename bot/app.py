@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Awaitable
+from typing import Any
 
 from telegram import (
     LinkPreviewOptions,
@@ -58,6 +60,7 @@ from bot.services.quality import QualityService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
+from bot.services.scratch import ScratchService
 from bot.services.skills import SkillService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
@@ -171,7 +174,7 @@ def register_handlers(app: Application) -> None:
         MessageHandler(private & filters.TEXT & ~filters.COMMAND
                        & guilds.REJECT_REASON.replies(app), guilds.reject_reason),
         # the task market; /newtask is a guided flow (its /cancel comes first while it runs)
-        newtask.conversation(),
+        newtask.conversation(app),
         CommandHandler("cancel", newtask.nothing_to_cancel),
         CommandHandler("tasks", market.tasks),
         CommandHandler("task", market.task),
@@ -297,11 +300,28 @@ async def on_startup(app: Application) -> None:
         record = await users.get(admin_id)
         admins[admin_id] = record.lang if record else users.language(admin_id, None)
     await menus.set_menus(app.bot, admins)
+    await services.scratch.restore(lambda user_id: app.user_data[user_id])
+    _keep_scratch(app, services.scratch)
     dispatcher.start()
     services.copies.start()
     if sender is not None:
         sender.start()
     log.info("Guildwork started as @%s", app.bot.username)
+
+
+def _keep_scratch(app: Application, scratch: ScratchService) -> None:
+    """Each update from a person is handled with their conversation scratch current, and what
+    it changed is kept (bot.services.scratch)."""
+
+    async def around(update: object, handling: Awaitable[Any]) -> Any:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            return await handling
+        return await scratch.around(user.id, app.user_data[user.id], handling)
+
+    processor = app.update_processor
+    assert isinstance(processor, ChatOrderedUpdateProcessor)
+    processor.around = around
 
 
 def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
@@ -311,6 +331,7 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
     events = HookEvents(clock, hook_sender.wake) if hook_sender is not None else HookEvents()
     deps = Deps(db, clock, notifier, settings, users, events)
     updates = UpdateService(db, clock)
+    scratch = ScratchService(db, clock)
     guild_service = GuildService(deps)
     quote_service = QuoteService(deps, guild_service)
     item_service = ItemService(deps)
@@ -336,9 +357,10 @@ def compose(settings: Settings, db: Database, clock: Clock, notifier: Notifier,
         payouts=PayoutService(deps, money_service), ledger_ops=LedgerOpsService(deps),
         audit=AuditService(deps, guild_service),
         sweep=SweepService(offer_service, result_service, review_service, quote_service,
-                           market_service, updates, quality_service, hook_service),
+                           market_service, updates, scratch, quality_service, hook_service),
         summaries=SummaryService(deps), preferences=PreferencesService(deps, guild_service),
-        updates=updates, skills=skill_service, bans=ban_service, admins=AdminService(deps),
+        updates=updates, scratch=scratch, skills=skill_service, bans=ban_service,
+        admins=AdminService(deps),
         exports=ExportService(deps, files, quality_service), copies=CopyService(deps, files),
         hooks=hook_service,
         broadcasts=BroadcastService(deps, guild_service, skill_service, dispatcher.edit_text),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -19,6 +19,9 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
+        # What each update's handling runs inside, once the bot has started (its person's
+        # conversation scratch kept: bot.app); until then, the handling alone.
+        self.around: Callable[[object, Awaitable[Any]], Awaitable[Any]] = _alone
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self.completed = 0
         self._progress = asyncio.Condition()
@@ -36,7 +39,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         key = self._key(update)
         try:
             if key is None:
-                await coroutine
+                await self.around(update, coroutine)
                 return
             lock, users = self._locks.get(key, (None, 0))
             if lock is None:
@@ -44,7 +47,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
             self._locks[key] = (lock, users + 1)
             try:
                 async with lock:
-                    await coroutine
+                    await self.around(update, coroutine)
             finally:
                 lock, users = self._locks[key]
                 if users == 1:
@@ -66,3 +69,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         pass
+
+
+async def _alone(update: object, handling: Awaitable[Any]) -> Any:
+    return await handling

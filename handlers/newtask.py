@@ -1,8 +1,8 @@
-"""/newtask: the one-message form, or a guided flow (title → … → confirm) with /cancel."""
+"""/newtask: the one-message form, or a guided flow (title → … → confirm) with /cancel; the
+flow's step and draft are conversation scratch (handlers.flow), kept across restarts."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -10,14 +10,7 @@ from functools import wraps
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.buttons import (
     NEWTASK_ANY,
@@ -54,6 +47,7 @@ from bot.views.common import Keyboard
 from bot.views.market import task_posted
 from handlers import items
 from handlers.common import Again, Call, markup, press, reply, texts
+from handlers.flow import END, FlowHandler
 from storage.models import AttachmentRecord
 
 (TITLE, INSTRUCTIONS, RESULT, UNITS, PRICE, MODE, DEADLINE, QUOTE_DEADLINE, AUTO_AWARD,
@@ -122,7 +116,7 @@ async def start(update: Update, context: GuildContext) -> int:
         raise PrivateChatOnly(command="/newtask")
     if len(_text(call).split(maxsplit=1)) > 1:  # the one-message form
         await _post_form(call, _text(call), again=False)
-        return ConversationHandler.END
+        return END
     call.user_data[_KEY] = Flow()
     await call.reply(views.ask_title(call._))
     return TITLE
@@ -263,7 +257,7 @@ async def cancel(call: Call) -> Next:
     flow = call.user_data.pop(_KEY, None)
     if isinstance(flow, Flow):
         call.services.item_files.discard(flow.items)
-    return ConversationHandler.END, views.discarded(call._), None
+    return END, views.discarded(call._), None
 
 
 async def stale_button(update: Update, context: GuildContext) -> None:
@@ -308,7 +302,7 @@ async def _confirm(call: Call) -> Next:
 
 async def _posted(call: Call, posted: PostedTask) -> Next:
     zone = await call.services.users.zone_of(call.user_id)
-    return ConversationHandler.END, task_posted(call._, posted.task, call.services.settings,
+    return END, task_posted(call._, posted.task, call.services.settings,
                                                 zone, posted.announced_to,
                                                 posted.skill_titles), None
 
@@ -336,38 +330,32 @@ def _attachment(message: Message) -> AttachmentRecord:
     raise TaskFieldError(problem=N_("That kind of file can't be attached."))
 
 
-def conversation() -> ConversationHandler:
+def conversation(app: Application) -> FlowHandler:
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
     cb = CallbackQueryHandler
-    with warnings.catch_warnings():
-        # Buttons here belong to the one flow of the user, so per_message tracking isn't needed.
-        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
-        return ConversationHandler(
-            # In a group too, so that /newtask there is told where it works.
-            entry_points=[CommandHandler("newtask", start)],
-            states={
-                TITLE: [MessageHandler(text, title)],
-                INSTRUCTIONS: [MessageHandler(text, instructions_text),
-                               MessageHandler(_MEDIA & private, instructions_file),
-                               cb(instructions_done, pattern=NEWTASK_STEP.pattern_for("done"))],
-                RESULT: [cb(result, pattern=NEWTASK_RESULT.pattern)],
-                UNITS: [MessageHandler(text, units),
-                        MessageHandler(filters.Document.ALL & private, units_file)],
-                PRICE: [MessageHandler(text, price)],
-                MODE: [cb(mode, pattern=NEWTASK_MODE.pattern)],
-                DEADLINE: [MessageHandler(text, deadline)],
-                QUOTE_DEADLINE: [MessageHandler(text, quote_deadline),
-                                 cb(skip_quote_deadline,
-                                    pattern=NEWTASK_STEP.pattern_for("skip"))],
-                AUTO_AWARD: [cb(auto_award, pattern=NEWTASK_AUTO.pattern)],
-                CONFIRM: [cb(post, pattern=NEWTASK_STEP.pattern_for("post"))],
-            },
-            fallbacks=[CommandHandler("cancel", cancel),
-                       cb(cancel, pattern=NEWTASK_STEP.pattern_for("cancel")),
-                       cb(stale_button, pattern=NEWTASK_ANY),
-                       MessageHandler(private & ~filters.COMMAND, unexpected)],
-            name="newtask",
-            allow_reentry=True,
-        )
-
+    return FlowHandler(
+        app, _KEY + ".step",
+        # In a group too, so that /newtask there is told where it works.
+        entry_points=[CommandHandler("newtask", start)],
+        states={
+            TITLE: [MessageHandler(text, title)],
+            INSTRUCTIONS: [MessageHandler(text, instructions_text),
+                           MessageHandler(_MEDIA & private, instructions_file),
+                           cb(instructions_done, pattern=NEWTASK_STEP.pattern_for("done"))],
+            RESULT: [cb(result, pattern=NEWTASK_RESULT.pattern)],
+            UNITS: [MessageHandler(text, units),
+                    MessageHandler(filters.Document.ALL & private, units_file)],
+            PRICE: [MessageHandler(text, price)],
+            MODE: [cb(mode, pattern=NEWTASK_MODE.pattern)],
+            DEADLINE: [MessageHandler(text, deadline)],
+            QUOTE_DEADLINE: [MessageHandler(text, quote_deadline),
+                             cb(skip_quote_deadline, pattern=NEWTASK_STEP.pattern_for("skip"))],
+            AUTO_AWARD: [cb(auto_award, pattern=NEWTASK_AUTO.pattern)],
+            CONFIRM: [cb(post, pattern=NEWTASK_STEP.pattern_for("post"))],
+        },
+        fallbacks=[CommandHandler("cancel", cancel),
+                   cb(cancel, pattern=NEWTASK_STEP.pattern_for("cancel")),
+                   cb(stale_button, pattern=NEWTASK_ANY),
+                   MessageHandler(private & ~filters.COMMAND, unexpected)],
+    )

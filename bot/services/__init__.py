@@ -36,6 +36,7 @@ from bot.services.quality import QualityService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
+from bot.services.scratch import ScratchService
 from bot.services.skills import SkillService
 from bot.services.summaries import SummaryService
 from bot.services.sweep import SweepService
@@ -72,6 +73,7 @@ class Services:
     summaries: SummaryService
     preferences: PreferencesService
     updates: UpdateService
+    scratch: ScratchService
     skills: SkillService
     bans: BanService
     admins: AdminService

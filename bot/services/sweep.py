@@ -20,6 +20,7 @@ from bot.services.quality import QualityService
 from bot.services.quotes import QuoteService
 from bot.services.results import ResultService
 from bot.services.review import ReviewService
+from bot.services.scratch import ScratchService
 from bot.services.updates import UpdateService
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,14 @@ class SweepReport:
 class SweepService:
     def __init__(self, offers: OfferService, results: ResultService, review: ReviewService,
                  quotes: QuoteService, market: MarketService, updates: UpdateService,
-                 quality: QualityService, hooks: HookService) -> None:
+                 scratch: ScratchService, quality: QualityService, hooks: HookService) -> None:
         self._offers = offers
         self._results = results
         self._review = review
         self._quotes = quotes
         self._market = market
         self._updates = updates
+        self._scratch = scratch
         self._quality = quality
         self._hooks = hooks
 
@@ -77,6 +79,8 @@ class SweepService:
                 setattr(report, name, await step())
         with isolated("sweep step", "forget old updates"):
             await self._updates.forget_old()
+        with isolated("sweep step", "forget abandoned conversations"):
+            await self._scratch.forget_old()
         with isolated("sweep step", "forget delivered hook events"):
             await self._hooks.forget_delivered()
         if report:
