@@ -9,6 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.turns import Turns
+
 
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     """Different chats run at once; within one chat an update starts after the previous ends.
@@ -22,7 +24,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         # What each update's handling runs inside, once the bot has started (its person's
         # conversation scratch kept: bot.app); until then, the handling alone.
         self.around: Callable[[object, Awaitable[Any]], Awaitable[Any]] = _alone
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._turns = Turns()
         self.completed = 0
         self._progress = asyncio.Condition()
 
@@ -41,19 +43,8 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
             if key is None:
                 await self.around(update, coroutine)
                 return
-            lock, users = self._locks.get(key, (None, 0))
-            if lock is None:
-                lock = asyncio.Lock()
-            self._locks[key] = (lock, users + 1)
-            try:
-                async with lock:
-                    await self.around(update, coroutine)
-            finally:
-                lock, users = self._locks[key]
-                if users == 1:
-                    del self._locks[key]
-                else:
-                    self._locks[key] = (lock, users - 1)
+            async with self._turns.of(key):
+                await self.around(update, coroutine)
         finally:
             async with self._progress:
                 self.completed += 1

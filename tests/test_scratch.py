@@ -4,8 +4,6 @@ conversation's scratch is kept in the database (bot.services.scratch, handlers.f
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from storage import market as market_repo
@@ -14,16 +12,16 @@ from tests.scenario import approved_guild, task_id_in
 from tgfake import FakeUser, Harness
 
 
-async def _post_rest_of_flow(admin: FakeUser) -> int:
-    """From the instructions step on: a fixed-price task of 5 text units at 1.00."""
-    await admin.send("Translate each line.")
-    await admin.press("Done")
-    await admin.press("text")
-    await admin.send("5")
-    await admin.send("1.00")
-    await admin.press("fixed")
-    await admin.send("2026-12-20 18:00")
-    replies = await admin.press("Post")
+async def _post_rest_of_flow(*hands: FakeUser) -> int:
+    """From the instructions step on, each step by the next of `hands` (the same person on
+    different instances): a fixed-price task of 5 text units at 1.00."""
+    steps = [("send", "Translate each line."), ("press", "Done"), ("press", "text"),
+             ("send", "5"), ("send", "1.00"), ("press", "fixed"),
+             ("send", "2026-12-20 18:00"), ("press", "Post")]
+    replies = []
+    for n, (how, what) in enumerate(steps):
+        hand = hands[n % len(hands)]
+        replies = await (hand.send(what) if how == "send" else hand.press(what))
     return task_id_in(replies[-1].text)
 
 
@@ -73,8 +71,7 @@ async def test_a_reply_to_a_prompt_asked_before_a_restart_is_taken(h: Harness,
 
 
 @pytest.mark.postgres
-async def test_two_instances_share_a_conversation(h: Harness, admin: FakeUser,
-                                                  tmp_path: Path) -> None:
+async def test_two_instances_share_a_conversation(h: Harness, admin: FakeUser) -> None:
     """Each step of a guided /newtask reaches the other instance of two on one PostgreSQL."""
     lee = h.user("Lee")
     await approved_guild(h, admin, "Alpha Dubbers", lee)
@@ -86,15 +83,8 @@ async def test_two_instances_share_a_conversation(h: Harness, admin: FakeUser,
         await admin.send("/newtask")
         await there.send("Cantonese subtitles")
         assert "Step 2 of 7" in there.last_message().text
-        await admin.send("Translate each line.")
-        await there.press("Done")
-        await admin.press("text")
-        await there.send("5")
-        await admin.send("1.00")
-        await there.press("fixed")
-        await admin.send("2026-12-20 18:00")
-        replies = await there.press("Post")
-        task = await market_repo.get_task(h.services.db, task_id_in(replies[-1].text))
+        task_id = await _post_rest_of_flow(admin, there)
+        task = await market_repo.get_task(h.services.db, task_id)
         assert task is not None and task.title == "Cantonese subtitles"
     finally:
         await other.stop()

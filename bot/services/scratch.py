@@ -19,7 +19,6 @@ failure to write it is logged, never shown to the person as their command failin
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import pickle
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -27,6 +26,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from bot.clock import Clock, to_epoch
+from bot.turns import Turns
 from storage import Database
 from storage import scratch as repo
 
@@ -44,7 +44,7 @@ class ScratchService:
         self._db = db
         self._clock = clock
         self._shared = db.engine == "postgres"  # other instances may change it meanwhile
-        self._turns: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._turns = Turns()
 
     async def restore(self, scratch_of: Callable[[int], Scratch]) -> int:
         """One process: fill each person's scratch from the database (at the start)."""
@@ -58,28 +58,17 @@ class ScratchService:
     async def around(self, user_id: int, scratch: Scratch, handling: Awaitable[T]) -> T:
         """Handle an update of `user_id`'s with their scratch current, and keep what it
         changed."""
-        lock, waiting = self._turns.get(user_id, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._turns[user_id] = (lock, waiting + 1)
-        try:
-            async with lock:
-                if self._shared:
-                    stored = await repo.of_user(self._db, user_id)
-                    scratch.clear()
-                    for key, value in stored.items():
-                        _put(scratch, user_id, key, value)
-                before = _pickled(scratch)
-                try:
-                    return await handling
-                finally:
-                    await self._keep(user_id, before, _pickled(scratch))
-        finally:
-            lock, waiting = self._turns[user_id]
-            if waiting == 1:
-                del self._turns[user_id]
-            else:
-                self._turns[user_id] = (lock, waiting - 1)
+        async with self._turns.of(user_id):
+            if self._shared:
+                stored = await repo.of_user(self._db, user_id)
+                scratch.clear()
+                for key, value in stored.items():
+                    _put(scratch, user_id, key, value)
+            before = _pickled(scratch)
+            try:
+                return await handling
+            finally:
+                await self._keep(user_id, before, _pickled(scratch))
 
     async def _keep(self, user_id: int, before: dict[str, bytes],
                     after: dict[str, bytes]) -> None:
