@@ -321,8 +321,8 @@ def press(spec: ButtonSpec[PressT]
 
 class Prompt:
     """A question answered by replying to it (a reason for a rejection, say). What it is about
-    is kept in `user_data[key]` by the prompt's message id, as conversation scratch: after a
-    restart the text command still does the job."""
+    is kept in `user_data[key]` by the prompt's message id, as conversation scratch (kept in
+    the database: bot.services.scratch); the text command does the same job."""
 
     def __init__(self, key: str) -> None:
         self.key = key
@@ -378,8 +378,8 @@ class Again:
         return slot
 
     def held(self, call: Call, slot: int) -> Any:
-        """What a slot holds, left in it; a slot used before, or lost in a restart, is a
-        stale button."""
+        """What a slot holds, left in it; a slot used before, or forgotten (an abandoned
+        conversation), is a stale button."""
         what = call.user_data.get(self.key, {}).get(slot)
         if what is None:
             raise StaleButton()
@@ -387,7 +387,7 @@ class Again:
 
     async def take(self, call: Call, pressed: Press) -> Any:
         """What the pressed button's slot holds (its buttons come off); a slot used before, or
-        lost in a restart, is a stale button."""
+        forgotten (an abandoned conversation), is a stale button."""
         what = call.user_data.get(self.key, {}).pop(pressed.id, None)
         if what is None:
             raise StaleButton()
@@ -399,7 +399,7 @@ class Again:
 class RepliesToPrompt(MessageFilter):
     """A reply to one of this user's open prompts kept in `user_data[key]` (by message id).
 
-    Prompts are conversation scratch: after a restart the text command still does the job.
+    Prompts are conversation scratch (bot.services.scratch); the text command does the same job.
     """
 
     def __init__(self, app: Application, key: str) -> None:

@@ -302,9 +302,8 @@ async def _confirm(call: Call) -> Next:
 
 async def _posted(call: Call, posted: PostedTask) -> Next:
     zone = await call.services.users.zone_of(call.user_id)
-    return END, task_posted(call._, posted.task, call.services.settings,
-                                                zone, posted.announced_to,
-                                                posted.skill_titles), None
+    return END, task_posted(call._, posted.task, call.services.settings, zone,
+                            posted.announced_to, posted.skill_titles), None
 
 
 def _time(text: str, zone: tzinfo) -> datetime:
