@@ -300,7 +300,7 @@ async def on_startup(app: Application) -> None:
         record = await users.get(admin_id)
         admins[admin_id] = record.lang if record else users.language(admin_id, None)
     await menus.set_menus(app.bot, admins)
-    await services.scratch.restore(lambda user_id: app.user_data[user_id])
+    await services.scratch.restore(app.user_data)
     _keep_scratch(app, services.scratch)
     dispatcher.start()
     services.copies.start()
@@ -317,7 +317,7 @@ def _keep_scratch(app: Application, scratch: ScratchService) -> None:
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
             return await handling
-        return await scratch.around(user.id, app.user_data[user.id], handling)
+        return await scratch.around(user.id, app.user_data, handling)
 
     processor = app.update_processor
     assert isinstance(processor, ChatOrderedUpdateProcessor)

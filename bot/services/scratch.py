@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import pickle
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Mapping, MutableMapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 KEEP = timedelta(days=30)
 
 Scratch = MutableMapping[str, Any]
+People = Mapping[int, Scratch]  # each person's scratch, by user id
 T = TypeVar("T")
 
 
@@ -46,29 +47,35 @@ class ScratchService:
         self._shared = db.engine == "postgres"  # other instances may change it meanwhile
         self._turns = Turns()
 
-    async def restore(self, scratch_of: Callable[[int], Scratch]) -> int:
+    async def restore(self, everyone: People) -> int:
         """One process: fill each person's scratch from the database (at the start)."""
         if self._shared:
             return 0  # read per update instead
         rows = await repo.everyone(self._db)
         for user_id, key, value in rows:
-            _put(scratch_of(user_id), user_id, key, value)
+            _put(everyone[user_id], user_id, key, value)
         return len(rows)
 
-    async def around(self, user_id: int, scratch: Scratch, handling: Awaitable[T]) -> T:
+    async def around(self, user_id: int, everyone: People, handling: Awaitable[T]) -> T:
         """Handle an update of `user_id`'s with their scratch current, and keep what it
-        changed."""
+        changed. `everyone` is the scratch of each person in memory (PTB's `user_data`: an
+        entry is made when first looked up with [], and not by `get`, so a person with no
+        conversation costs no memory)."""
         async with self._turns.of(user_id):
             if self._shared:
                 stored = await repo.of_user(self._db, user_id)
-                scratch.clear()
-                for key, value in stored.items():
-                    _put(scratch, user_id, key, value)
-            before = _pickled(scratch)
+                if stored or everyone.get(user_id):
+                    scratch = everyone[user_id]
+                    scratch.clear()
+                    for key, value in stored.items():
+                        _put(scratch, user_id, key, value)
+            before = _pickled(everyone.get(user_id))
             try:
                 return await handling
             finally:
-                await self._keep(user_id, before, _pickled(scratch))
+                after = _pickled(everyone.get(user_id))
+                if after or before:
+                    await self._keep(user_id, before, after)
 
     async def _keep(self, user_id: int, before: dict[str, bytes],
                     after: dict[str, bytes]) -> None:
@@ -87,9 +94,9 @@ class ScratchService:
             return await repo.forget_older_than(tx, to_epoch(self._clock.now() - KEEP))
 
 
-def _pickled(scratch: Scratch) -> dict[str, bytes]:
-    out = {}
-    for key, value in scratch.items():
+def _pickled(scratch: Scratch | None) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for key, value in (scratch or {}).items():
         try:
             out[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # a value that cannot be kept stays in this process only
