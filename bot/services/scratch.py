@@ -73,9 +73,7 @@ class ScratchService:
             try:
                 return await handling
             finally:
-                after = _pickled(everyone.get(user_id))
-                if after or before:
-                    await self._keep(user_id, before, after)
+                await self._keep(user_id, before, _pickled(everyone.get(user_id)))
 
     async def _keep(self, user_id: int, before: dict[str, bytes],
                     after: dict[str, bytes]) -> None:
